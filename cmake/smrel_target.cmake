@@ -1,0 +1,24 @@
+# Per-target build settings: warnings and sanitizers are set here, never by editing
+# CMAKE_CXX_FLAGS, so third-party headers and test frameworks are not affected by accident.
+function(smrel_target_options target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+)
+  if(SMREL_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(SMREL_SANITIZE)
+    target_compile_options(${target} PUBLIC -fsanitize=address,undefined -fno-omit-frame-pointer
+                                            -fno-sanitize-recover=undefined)
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# One static library per source folder, include paths from the repository root.
+function(smrel_library target)
+  cmake_parse_arguments(arg "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${target} STATIC ${arg_SOURCES})
+  target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${target} PUBLIC ${arg_PUBLIC_DEPS} PRIVATE ${arg_PRIVATE_DEPS})
+  smrel_target_options(${target})
+endfunction()

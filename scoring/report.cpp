@@ -1,0 +1,411 @@
+#include "scoring/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "scoring/statistics.hpp"
+
+namespace smrel::scoring {
+
+// Confidence intervals: linearisation (influence functions) with the respondent as the cluster.
+//
+// With rotating pulses every person answers a different, partial subset of the statements, and
+// one person's answers to several statements are correlated. Treating answers as independent
+// would understate the noise; a plain standard error per statement cannot be combined because
+// the statement means share respondents. So each respondent r gets an influence value
+//     u_r = (20 / K) · Σ_{k answered by r} (x_rk − m_k) / n_k
+// (how far the score moves because of r's answers), and the variance of the score is the
+// cluster-robust  n / (n − 1) · Σ_r u_r², where n counts respondents. For one statement answered
+// by everybody this is exactly s² / n, the textbook standard error of a mean. The interval uses
+// Student's t with n − 1 degrees of freedom, because the groups we show can be as small as 3–5
+// people, where the normal quantile would be far too narrow.
+//
+// Week-to-week changes reuse the same idea: consecutive rolling windows share most respondents,
+// so their scores are strongly correlated and comparing two intervals would hide real moves. The
+// change Δ has influence u_r(t) − u_r(t−1) per respondent, which gives its own standard error;
+// a change is "up" or "down" only when |Δ| exceeds its 95% critical value.
+
+namespace {
+
+constexpr double score_scale = 20.0;  // the article's total: 20 statements × 1…5
+constexpr std::size_t scope_count = 1 + group_count;  // everyone, then one scope per group
+constexpr std::size_t everyone = 0;
+constexpr std::size_t items = statement_count;
+
+std::size_t scope_of(group g) { return 1 + static_cast<std::size_t>(g); }
+
+std::array<std::uint8_t, statement_count> statement_dimensions() {
+  std::array<std::uint8_t, statement_count> dims{};
+  for (std::size_t k = 0; k < statement_count; ++k) {
+    dims[k] = static_cast<std::uint8_t>(statements()[k].dim);
+  }
+  return dims;
+}
+
+estimate make_estimate(double value, double variance_sum, int respondents, int min_group_size,
+                       double low_bound, double high_bound) {
+  estimate e;
+  if (respondents < min_group_size || respondents < 2) return e;
+  const double n = respondents;
+  const double standard_error = std::sqrt(variance_sum * n / (n - 1.0));
+  const double margin = t_critical_95(respondents - 1) * standard_error;
+  e.shown = true;
+  e.value = value;
+  e.ci_low = std::max(low_bound, value - margin);
+  e.ci_high = std::min(high_bound, value + margin);
+  e.respondents = respondents;
+  return e;
+}
+
+// Answers bucketed by week (a counting sort that keeps arrival order within a week), flattened
+// to statement cells r·20 + k, so one window is a contiguous slice.
+struct prepared_answers {
+  iso_week first_week;
+  std::vector<std::uint32_t> week_begin;  // size weeks + 1
+  std::vector<std::uint32_t> cell;
+  std::vector<std::uint8_t> value;
+
+  int weeks() const { return static_cast<int>(week_begin.size()) - 1; }
+};
+
+prepared_answers prepare(const survey& data) {
+  prepared_answers out;
+  if (data.answers.empty()) {
+    out.week_begin = {0};
+    return out;
+  }
+  const auto [lo, hi] = std::minmax_element(
+      data.answers.begin(), data.answers.end(),
+      [](const answer& a, const answer& b) { return a.week < b.week; });
+  out.first_week = lo->week;
+  const auto week_span = static_cast<std::size_t>(hi->week - lo->week) + 1;
+  out.week_begin.assign(week_span + 1, 0);
+  for (const answer& a : data.answers) ++out.week_begin[static_cast<std::size_t>(a.week - lo->week) + 1];
+  for (std::size_t w = 1; w <= week_span; ++w) out.week_begin[w] += out.week_begin[w - 1];
+  std::vector<std::uint32_t> fill(out.week_begin.begin(), out.week_begin.end() - 1);
+  out.cell.resize(data.answers.size());
+  out.value.resize(data.answers.size());
+  for (const answer& a : data.answers) {
+    const auto slot = fill[static_cast<std::size_t>(a.week - lo->week)]++;
+    out.cell[slot] = a.respondent * static_cast<std::uint32_t>(items) + a.item;
+    out.value[slot] = a.value;
+  }
+  return out;
+}
+
+// Scores one rolling window. Scratch arrays are sized once and reused across the trend: cells and
+// respondents are tagged with the evaluation's epoch instead of being cleared.
+class window_scorer {
+ public:
+  window_scorer(const survey& data, const prepared_answers& prepared, int min_group_size)
+      : data_(data),
+        prepared_(prepared),
+        min_group_size_(min_group_size),
+        cell_epoch_(data.respondent_groups.size() * items, 0),
+        cell_value_(data.respondent_groups.size() * items, 0),
+        respondent_epoch_(data.respondent_groups.size(), 0),
+        influence_all_(data.respondent_groups.size(), 0.0),
+        influence_group_(data.respondent_groups.size(), 0.0),
+        dimension_mask_(data.respondent_groups.size(), 0) {}
+
+  struct overall_result {
+    double score = 0.0;
+    double variance_sum = 0.0;
+    int respondents = 0;
+  };
+
+  // Collects the latest answer per respondent and statement in [last − window + 1, last].
+  void collect(iso_week last, int window_weeks) {
+    ++epoch_;
+    touched_.clear();
+    respondents_.clear();
+    const int from = std::max(0, (last - prepared_.first_week) - window_weeks + 1);
+    const int to = std::min(prepared_.weeks() - 1, last - prepared_.first_week);
+    if (to < from) return;
+    const auto begin = prepared_.week_begin[static_cast<std::size_t>(from)];
+    const auto end = prepared_.week_begin[static_cast<std::size_t>(to) + 1];
+    for (auto i = begin; i < end; ++i) {
+      const auto c = prepared_.cell[i];
+      if (cell_epoch_[c] != epoch_) {
+        cell_epoch_[c] = epoch_;
+        touched_.push_back(c);
+      }
+      cell_value_[c] = prepared_.value[i];  // arrival order: the later answer wins
+    }
+    sums_ = {};
+    counts_ = {};
+    for (const auto c : touched_) {
+      const auto r = c / items;
+      const auto k = c % items;
+      const double v = cell_value_[c];
+      const auto g = scope_of(data_.respondent_groups[r]);
+      sums_[everyone][k] += v;
+      ++counts_[everyone][k];
+      sums_[g][k] += v;
+      ++counts_[g][k];
+      if (respondent_epoch_[r] != epoch_) {
+        respondent_epoch_[r] = epoch_;
+        respondents_.push_back(r);
+        influence_all_[r] = 0.0;
+        influence_group_[r] = 0.0;
+        dimension_mask_[r] = 0;
+      }
+      dimension_mask_[r] |= static_cast<std::uint8_t>(1U << dims_[k]);
+    }
+    for (std::size_t s = 0; s < scope_count; ++s) {
+      answered_statements_[s] = 0;
+      double sum_of_means = 0.0;
+      for (std::size_t k = 0; k < items; ++k) {
+        means_[s][k] = counts_[s][k] ? sums_[s][k] / counts_[s][k] : 0.0;
+        if (counts_[s][k]) {
+          ++answered_statements_[s];
+          sum_of_means += means_[s][k];
+        }
+      }
+      scores_[s] = answered_statements_[s] ? score_scale * sum_of_means / answered_statements_[s] : 0.0;
+    }
+  }
+
+  // Overall score and its influence values (kept per respondent for the paired trend change).
+  overall_result overall() {
+    const double weight = answered_statements_[everyone] ? score_scale / answered_statements_[everyone] : 0.0;
+    for (const auto c : touched_) {
+      const auto r = c / items;
+      const auto k = c % items;
+      influence_all_[r] += weight * (cell_value_[c] - means_[everyone][k]) / counts_[everyone][k];
+    }
+    overall_result out{scores_[everyone], 0.0, static_cast<int>(respondents_.size())};
+    for (const auto r : respondents_) out.variance_sum += influence_all_[r] * influence_all_[r];
+    return out;
+  }
+
+  double influence(std::uint32_t r) const {
+    return respondent_epoch_[r] == epoch_ ? influence_all_[r] : 0.0;
+  }
+  const std::vector<std::uint32_t>& respondents() const { return respondents_; }
+
+  // Group scores and dimension figures; call after collect() (and overall(), which it reuses).
+  void details(report& out) {
+    std::array<double, scope_count> group_weight{};
+    for (std::size_t s = 1; s < scope_count; ++s) {
+      group_weight[s] = answered_statements_[s] ? score_scale / answered_statements_[s] : 0.0;
+    }
+    // Statements answered per dimension and scope, for the dimension means.
+    std::array<std::array<int, dimension_count>, scope_count> dim_statements{};
+    std::array<std::array<double, dimension_count>, scope_count> dim_sum{};
+    for (std::size_t s = 0; s < scope_count; ++s) {
+      for (std::size_t k = 0; k < items; ++k) {
+        if (!counts_[s][k]) continue;
+        ++dim_statements[s][dims_[k]];
+        dim_sum[s][dims_[k]] += means_[s][k];
+      }
+    }
+    dimension_influence_.assign(data_.respondent_groups.size() * dimension_count * 2, 0.0);
+    for (const auto c : touched_) {
+      const auto r = c / items;
+      const auto k = c % items;
+      const auto d = dims_[k];
+      const auto g = scope_of(data_.respondent_groups[r]);
+      const double v = cell_value_[c];
+      influence_group_[r] += group_weight[g] * (v - means_[g][k]) / counts_[g][k];
+      auto* dim_influence = &dimension_influence_[(r * dimension_count + d) * 2];
+      dim_influence[0] += (v - means_[everyone][k]) / counts_[everyone][k] / dim_statements[everyone][d];
+      dim_influence[1] += (v - means_[g][k]) / counts_[g][k] / dim_statements[g][d];
+    }
+    std::array<double, scope_count> group_variance{};
+    std::array<int, scope_count> group_respondents{};
+    std::array<std::array<double, dimension_count>, scope_count> dim_variance{};
+    std::array<std::array<int, dimension_count>, scope_count> dim_respondents{};
+    for (const auto r : respondents_) {
+      const auto g = scope_of(data_.respondent_groups[r]);
+      group_variance[g] += influence_group_[r] * influence_group_[r];
+      ++group_respondents[g];
+      for (std::size_t d = 0; d < dimension_count; ++d) {
+        if (!(dimension_mask_[r] & (1U << d))) continue;
+        const auto* dim_influence = &dimension_influence_[(r * dimension_count + d) * 2];
+        dim_variance[everyone][d] += dim_influence[0] * dim_influence[0];
+        ++dim_respondents[everyone][d];
+        dim_variance[g][d] += dim_influence[1] * dim_influence[1];
+        ++dim_respondents[g][d];
+      }
+    }
+    for (const group grp : all_groups) {
+      const auto s = scope_of(grp);
+      out.groups[s - 1] = make_estimate(scores_[s], group_variance[s], group_respondents[s],
+                                        min_group_size_, lowest_score, highest_score);
+    }
+    const auto dim_estimate = [&](std::size_t s, std::size_t d) {
+      if (!dim_statements[s][d]) return estimate{};
+      return make_estimate(dim_sum[s][d] / dim_statements[s][d], dim_variance[s][d],
+                           dim_respondents[s][d], min_group_size_, lowest_rating, highest_rating);
+    };
+    for (std::size_t d = 0; d < dimension_count; ++d) {
+      auto& result = out.dimensions[d];
+      result.dim = static_cast<dimension>(d);
+      result.mean = dim_estimate(everyone, d);
+      result.sales = dim_estimate(scope_of(group::sales), d);
+      result.marketing = dim_estimate(scope_of(group::marketing), d);
+      if (result.sales.shown && result.marketing.shown) {
+        result.gap = result.sales.value - result.marketing.value;
+        result.perception_gap = std::abs(*result.gap) + 1e-9 >= perception_gap_threshold;
+      }
+    }
+  }
+
+ private:
+  const survey& data_;
+  const prepared_answers& prepared_;
+  const int min_group_size_;
+  const std::array<std::uint8_t, statement_count> dims_ = statement_dimensions();
+  std::uint32_t epoch_ = 0;
+  std::vector<std::uint32_t> cell_epoch_;
+  std::vector<std::uint8_t> cell_value_;
+  std::vector<std::uint32_t> respondent_epoch_;
+  std::vector<double> influence_all_;
+  std::vector<double> influence_group_;
+  std::vector<std::uint8_t> dimension_mask_;
+  std::vector<double> dimension_influence_;  // [respondent][dimension][everyone, own group]
+  std::vector<std::uint32_t> touched_;
+  std::vector<std::uint32_t> respondents_;
+  std::array<std::array<double, items>, scope_count> sums_{};
+  std::array<std::array<int, items>, scope_count> counts_{};
+  std::array<std::array<double, items>, scope_count> means_{};
+  std::array<int, scope_count> answered_statements_{};
+  std::array<double, scope_count> scores_{};
+};
+
+// Standard-error sum of the change between two consecutive windows, over the union of their
+// respondents; `previous` holds (respondent, influence) of the earlier window.
+struct paired_change {
+  double variance_sum = 0.0;
+  int respondents = 0;
+};
+
+paired_change pair_with_previous(const window_scorer& current,
+                                 const std::vector<std::pair<std::uint32_t, double>>& previous,
+                                 std::vector<std::uint8_t>& seen) {
+  paired_change out;
+  for (const auto& [r, u] : previous) {
+    const double d = current.influence(r) - u;
+    out.variance_sum += d * d;
+    ++out.respondents;
+    seen[r] = 1;
+  }
+  for (const auto r : current.respondents()) {
+    if (!seen[r]) {
+      const double d = current.influence(r);
+      out.variance_sum += d * d;
+      ++out.respondents;
+    }
+  }
+  for (const auto& [r, u] : previous) seen[r] = 0;
+  return out;
+}
+
+trend_change classify_change(double delta, const paired_change& pair) {
+  if (pair.respondents < 2) return trend_change::none;
+  const double n = pair.respondents;
+  const double standard_error = std::sqrt(pair.variance_sum * n / (n - 1.0));
+  const double threshold = t_critical_95(pair.respondents - 1) * standard_error;
+  if (delta > threshold) return trend_change::up;
+  if (delta < -threshold) return trend_change::down;
+  return trend_change::steady;
+}
+
+void validate(const survey& data, const scoring_options& options) {
+  if (options.window_weeks < 1 || options.window_weeks > max_window_weeks) {
+    throw std::invalid_argument("window must be 1 to 104 weeks");
+  }
+  if (options.min_group_size < anonymity_floor) {
+    throw std::invalid_argument("minimum group size must be at least 3");
+  }
+  if (options.trend_weeks < 0) throw std::invalid_argument("trend weeks must not be negative");
+  for (const answer& a : data.answers) {
+    if (a.respondent >= data.respondent_groups.size() || a.item >= statement_count ||
+        a.value < lowest_rating || a.value > highest_rating) {
+      throw std::invalid_argument("answer out of range");
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<stage> report::current_stage() const {
+  if (!score.shown) return std::nullopt;
+  return stage_of(score.value);
+}
+
+std::optional<dimension> report::weakest_dimension() const {
+  std::optional<dimension> weakest;
+  double lowest = 0.0;
+  for (const auto& d : dimensions) {
+    if (d.mean.shown && (!weakest || d.mean.value < lowest)) {
+      weakest = d.dim;
+      lowest = d.mean.value;
+    }
+  }
+  return weakest;
+}
+
+std::optional<dimension> report::largest_gap() const {
+  std::optional<dimension> largest;
+  double widest = 0.0;
+  for (const auto& d : dimensions) {
+    if (d.perception_gap && std::abs(*d.gap) > widest) {
+      largest = d.dim;
+      widest = std::abs(*d.gap);
+    }
+  }
+  return largest;
+}
+
+report build_report(const survey& data, const scoring_options& options) {
+  validate(data, options);
+  report out;
+  out.as_of = options.as_of;
+  out.window_weeks = options.window_weeks;
+  out.min_group_size = options.min_group_size;
+  for (std::size_t d = 0; d < dimension_count; ++d) out.dimensions[d].dim = static_cast<dimension>(d);
+
+  const prepared_answers prepared = prepare(data);
+  window_scorer scorer(data, prepared, options.min_group_size);
+
+  iso_week first = options.as_of;
+  if (options.trend_weeks > 0) {
+    first = options.as_of - (options.trend_weeks - 1);
+  } else if (!data.answers.empty()) {
+    first = std::min(prepared.first_week, options.as_of);
+  }
+
+  std::vector<std::pair<std::uint32_t, double>> previous;
+  std::vector<std::uint8_t> seen(data.respondent_groups.size(), 0);
+  bool previous_shown = false;
+  double previous_score = 0.0;
+  out.trend.reserve(static_cast<std::size_t>(options.as_of - first) + 1);
+  for (iso_week week = first; week <= options.as_of; week = week + 1) {
+    scorer.collect(week, options.window_weeks);
+    const auto overall = scorer.overall();
+    trend_point point;
+    point.week = week;
+    point.score = make_estimate(overall.score, overall.variance_sum, overall.respondents,
+                                options.min_group_size, lowest_score, highest_score);
+    if (point.score.shown && previous_shown) {
+      point.delta = point.score.value - previous_score;
+      point.change = classify_change(point.delta, pair_with_previous(scorer, previous, seen));
+    }
+    if (!point.score.shown) point.score.respondents = overall.respondents;
+    previous_shown = point.score.shown;
+    previous_score = point.score.value;
+    previous.clear();
+    for (const auto r : scorer.respondents()) previous.emplace_back(r, scorer.influence(r));
+    if (week == options.as_of) {
+      out.score = point.score;
+      scorer.details(out);
+    }
+    out.trend.push_back(point);
+  }
+  return out;
+}
+
+}  // namespace smrel::scoring
