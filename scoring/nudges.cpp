@@ -185,8 +185,9 @@ class selector {
                             [&](const chosen_nudge& c) { return c.what->target == d; });
   }
 
-  // The first fitting push for this stage, preferring ones not issued recently.
-  const nudge* pick(stage at, std::optional<dimension> target) const {
+  // The first fitting push for this stage, preferring ones not issued recently; a recent one only
+  // when `allow_recent` and nothing fresh fits.
+  const nudge* pick(stage at, std::optional<dimension> target, bool allow_recent) const {
     const nudge* fallback = nullptr;
     for (const nudge& n : nudges) {
       if (n.kind == hold || !n.target || n.at != at || taken(n)) continue;
@@ -194,7 +195,7 @@ class selector {
       if (!recently_issued(n)) return &n;
       if (!fallback) fallback = &n;
     }
-    return fallback;
+    return allow_recent ? fallback : nullptr;
   }
 
   std::size_t pushes() const {
@@ -230,13 +231,13 @@ class selector {
 
     if (const auto gap = report_.largest_gap()) {
       const auto& figures = report_.dimension_figures(*gap);
-      const nudge* n = pick(*current, gap);
+      const nudge* n = pick(*current, gap, false);
       add(n ? n : find_nudge(gap_nudge_id), nudge_trigger::perception_gap, gap, figures.sales.value,
           figures.marketing.value, figures.sales.respondents + figures.marketing.respondents);
     }
     if (const auto weakest = report_.weakest_dimension(); weakest && !dimension_taken(weakest)) {
       const auto& figures = report_.dimension_figures(*weakest);
-      if (const nudge* n = pick(*current, weakest)) {
+      if (const nudge* n = pick(*current, weakest, false)) {
         add(n, nudge_trigger::weakest_dimension, weakest, figures.mean.value, 0.0, figures.mean.respondents);
       }
     }
@@ -244,7 +245,7 @@ class selector {
       add(find_nudge(aligned_nudge_id), nudge_trigger::aligned_is_enough, std::nullopt, score, 0.0, respondents);
     }
     while (pushes() < context_.max_nudges) {
-      const nudge* n = pick(*current, std::nullopt);
+      const nudge* n = pick(*current, std::nullopt, true);
       if (!n) break;
       add(n, nudge_trigger::stage_move, std::nullopt, score, 0.0, respondents);
     }

@@ -1,0 +1,233 @@
+#include "scoring/report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+
+namespace smrel::scoring {
+namespace {
+
+const iso_week week10 = *iso_week::parse("2026-W10");
+
+// Builds a survey by respondent name, in arrival order.
+class survey_builder {
+ public:
+  survey_builder& add(const std::string& who, group g, iso_week week, int item, int value) {
+    auto [it, inserted] = ids_.try_emplace(who, static_cast<std::uint32_t>(data_.respondent_groups.size()));
+    if (inserted) data_.respondent_groups.push_back(g);
+    data_.answers.push_back({week, it->second, static_cast<std::uint8_t>(item), static_cast<std::uint8_t>(value)});
+    return *this;
+  }
+  const survey& get() const { return data_; }
+
+ private:
+  survey data_;
+  std::map<std::string, std::uint32_t> ids_;
+};
+
+scoring_options as_of(iso_week week, int min_group = 3) {
+  scoring_options o;
+  o.as_of = week;
+  o.min_group_size = min_group;
+  return o;
+}
+
+TEST(report, score_is_twenty_times_the_mean_of_statement_means) {
+  survey_builder b;
+  // q01: 5, 3, 4 → 4.0; q02: 2, 4 → 3.0 (C did not answer q02); score = 20 × 3.5 = 70.
+  b.add("a", group::sales, week10, 0, 5).add("b", group::sales, week10, 0, 3).add("c", group::sales, week10, 0, 4);
+  b.add("a", group::sales, week10, 1, 2).add("b", group::sales, week10, 1, 4);
+  const auto r = build_report(b.get(), as_of(week10));
+  ASSERT_TRUE(r.score.shown);
+  EXPECT_DOUBLE_EQ(r.score.value, 70.0);
+  EXPECT_EQ(r.score.respondents, 3);
+  EXPECT_EQ(r.current_stage(), stage::aligned);
+}
+
+TEST(report, confidence_interval_for_one_statement_is_the_t_interval_of_the_mean) {
+  survey_builder b;
+  for (int v = 1; v <= 5; ++v) b.add("p" + std::to_string(v), group::other, week10, 0, v);
+  const auto r = build_report(b.get(), as_of(week10));
+  // mean 3 → score 60; s² = 2.5, SE(score) = 20·√(2.5/5) = 14.1421; t(4) = 2.776445.
+  EXPECT_DOUBLE_EQ(r.score.value, 60.0);
+  EXPECT_NEAR(r.score.ci_low, 60.0 - 2.776445 * 14.142136, 1e-4);
+  EXPECT_NEAR(r.score.ci_high, 60.0 + 2.776445 * 14.142136, 1e-4);
+}
+
+TEST(report, confidence_interval_with_partial_rotating_answers_clusters_by_respondent) {
+  survey_builder b;
+  // q01 by A, B, C (5, 3, 4 → mean 4); q02 by D, E, F (2, 4, 3 → mean 3). Score 70.
+  // Influence u = 10·(x − m)/3: ±10/3 for A, B, D, E and 0 for C, F; Σu² = 400/9.
+  // Variance = 6/5 · 400/9 = 53.333…, SE = 7.302967, t(5) = 2.570582 → margin 18.7729.
+  b.add("A", group::sales, week10, 0, 5).add("B", group::sales, week10, 0, 3).add("C", group::sales, week10, 0, 4);
+  b.add("D", group::marketing, week10, 1, 2).add("E", group::marketing, week10, 1, 4).add("F", group::marketing, week10, 1, 3);
+  const auto r = build_report(b.get(), as_of(week10));
+  EXPECT_DOUBLE_EQ(r.score.value, 70.0);
+  EXPECT_NEAR(r.score.ci_high - r.score.value, 2.570582 * 7.302967, 1e-4);
+  EXPECT_NEAR(r.score.value - r.score.ci_low, 2.570582 * 7.302967, 1e-4);
+}
+
+TEST(report, interval_is_clamped_to_the_scale) {
+  survey_builder b;
+  for (int i = 0; i < 3; ++i) b.add("p" + std::to_string(i), group::other, week10, 0, i == 0 ? 1 : 5);
+  const auto r = build_report(b.get(), as_of(week10));
+  EXPECT_GE(r.score.ci_low, 20.0);
+  EXPECT_LE(r.score.ci_high, 100.0);
+}
+
+TEST(report, latest_answer_in_the_window_wins) {
+  survey_builder b;
+  for (int i = 0; i < 3; ++i) {
+    const auto who = "p" + std::to_string(i);
+    b.add(who, group::other, week10 - 3, 0, 1);
+    b.add(who, group::other, week10 - 1, 0, 5);  // later week wins
+  }
+  b.add("p0", group::other, week10, 1, 2).add("p0", group::other, week10, 1, 4);  // same week: later row wins
+  b.add("p1", group::other, week10 + 1, 0, 1);  // after "as of": ignored
+  const auto r = build_report(b.get(), as_of(week10));
+  // q01 mean 5, q02 mean 4 → 20 × 4.5 = 90.
+  EXPECT_DOUBLE_EQ(r.score.value, 90.0);
+}
+
+TEST(report, window_boundaries_are_inclusive_of_exactly_window_weeks) {
+  survey_builder b;
+  for (int i = 0; i < 3; ++i) {
+    b.add("old" + std::to_string(i), group::other, week10 - 8, 0, 1);  // just outside an 8-week window
+    b.add("edge" + std::to_string(i), group::other, week10 - 7, 1, 5);  // first week inside
+  }
+  auto r = build_report(b.get(), as_of(week10));
+  EXPECT_DOUBLE_EQ(r.score.value, 100.0);
+  EXPECT_EQ(r.score.respondents, 3);
+
+  auto wider = as_of(week10);
+  wider.window_weeks = 9;
+  r = build_report(b.get(), wider);
+  EXPECT_DOUBLE_EQ(r.score.value, 60.0);  // (1 + 5) / 2 × 20
+  EXPECT_EQ(r.score.respondents, 6);
+}
+
+TEST(report, suppresses_below_the_minimum_group_size_and_shows_at_it) {
+  survey_builder b;
+  for (int i = 0; i < 4; ++i) b.add("s" + std::to_string(i), group::sales, week10, 0, 4);
+  auto r = build_report(b.get(), as_of(week10, 5));
+  EXPECT_FALSE(r.score.shown);
+  EXPECT_EQ(r.score.value, 0.0);
+  EXPECT_EQ(r.score.respondents, 4);  // the head count stays, the score does not
+  EXPECT_FALSE(r.current_stage());
+  EXPECT_FALSE(r.group_score(group::sales).shown);
+  EXPECT_EQ(r.group_score(group::sales).respondents, 0);
+  EXPECT_FALSE(r.dimension_figures(dimension::shared_kpis_funnel).mean.shown);
+
+  b.add("s4", group::sales, week10, 0, 4);
+  r = build_report(b.get(), as_of(week10, 5));
+  EXPECT_TRUE(r.score.shown);
+  EXPECT_TRUE(r.group_score(group::sales).shown);
+  EXPECT_EQ(r.group_score(group::sales).respondents, 5);
+  EXPECT_DOUBLE_EQ(r.score.value, 80.0);
+}
+
+TEST(report, groups_dimensions_and_perception_gaps) {
+  survey_builder b;
+  for (int i = 0; i < 3; ++i) {
+    const auto s = "s" + std::to_string(i);
+    const auto m = "m" + std::to_string(i);
+    b.add(s, group::sales, week10, 4, 4).add(s, group::sales, week10, 5, 4);        // feedback loops
+    b.add(m, group::marketing, week10, 4, 2).add(m, group::marketing, week10, 5, 3);
+    b.add(s, group::sales, week10, 6, 3).add(m, group::marketing, week10, 6, 3);    // communication
+  }
+  const auto r = build_report(b.get(), as_of(week10));
+  const auto& feedback = r.dimension_figures(dimension::feedback_loops);
+  EXPECT_DOUBLE_EQ(feedback.sales.value, 4.0);
+  EXPECT_DOUBLE_EQ(feedback.marketing.value, 2.5);
+  ASSERT_TRUE(feedback.gap);
+  EXPECT_DOUBLE_EQ(*feedback.gap, 1.5);
+  EXPECT_TRUE(feedback.perception_gap);
+  EXPECT_DOUBLE_EQ(feedback.mean.value, 3.25);
+  const auto& communication = r.dimension_figures(dimension::communication);
+  EXPECT_DOUBLE_EQ(*communication.gap, 0.0);
+  EXPECT_FALSE(communication.perception_gap);
+  EXPECT_EQ(r.largest_gap(), dimension::feedback_loops);
+  EXPECT_EQ(r.weakest_dimension(), dimension::communication);  // 3.0 < 3.25
+  EXPECT_FALSE(r.dimension_figures(dimension::structure_roles).mean.shown);
+  EXPECT_DOUBLE_EQ(r.group_score(group::sales).value, 20.0 * (4 + 4 + 3) / 3.0);
+  EXPECT_FALSE(r.group_score(group::leadership).shown);
+}
+
+TEST(report, gap_of_exactly_half_a_point_counts) {
+  survey_builder b;
+  for (int i = 0; i < 3; ++i) {
+    b.add("s" + std::to_string(i), group::sales, week10, 4, 4).add("s" + std::to_string(i), group::sales, week10, 5, 3);
+    b.add("m" + std::to_string(i), group::marketing, week10, 4, 3).add("m" + std::to_string(i), group::marketing, week10, 5, 3);
+  }
+  const auto r = build_report(b.get(), as_of(week10));
+  EXPECT_TRUE(r.dimension_figures(dimension::feedback_loops).perception_gap);
+}
+
+TEST(report, trend_has_a_point_per_week_and_calls_only_real_changes) {
+  survey_builder b;
+  // 40 people; weeks 1–8 answer around 3, weeks 9–12 everyone answers 5.
+  const auto start = week10 - 11;
+  for (int w = 0; w < 12; ++w) {
+    for (int p = 0; p < 40; ++p) {
+      const int value = w < 8 ? 2 + (p + w) % 3 : 5;
+      b.add("p" + std::to_string(p), p % 2 ? group::sales : group::marketing, start + w, w % 4, value);
+    }
+  }
+  const auto r = build_report(b.get(), as_of(week10, 5));
+  ASSERT_EQ(r.trend.size(), 12U);
+  EXPECT_EQ(r.trend.front().week, start);
+  EXPECT_EQ(r.trend.back().week, week10);
+  EXPECT_EQ(r.trend.front().change, trend_change::none);
+  for (int w = 1; w < 8; ++w) EXPECT_EQ(r.trend[w].change, trend_change::steady) << w;
+  EXPECT_EQ(r.trend[8].change, trend_change::up);
+  EXPECT_GT(r.trend[8].delta, 0.0);
+  EXPECT_DOUBLE_EQ(r.trend.back().score.value, r.score.value);
+}
+
+TEST(report, a_small_wobble_in_a_small_group_is_steady) {
+  survey_builder b;
+  for (int p = 0; p < 5; ++p) {
+    b.add("p" + std::to_string(p), group::other, week10 - 1, 0, 2 + p % 3);
+    b.add("p" + std::to_string(p), group::other, week10, 0, p == 0 ? 4 : 2 + p % 3);  // one person +2
+  }
+  scoring_options o = as_of(week10, 5);
+  o.window_weeks = 1;
+  const auto r = build_report(b.get(), o);
+  ASSERT_EQ(r.trend.size(), 2U);
+  EXPECT_GT(r.trend[1].delta, 0.0);
+  EXPECT_EQ(r.trend[1].change, trend_change::steady);
+}
+
+TEST(report, trend_weeks_limits_the_trend_and_suppressed_points_have_no_change) {
+  survey_builder b;
+  for (int p = 0; p < 3; ++p) b.add("p" + std::to_string(p), group::other, week10 - 2, 0, 3);
+  for (int p = 0; p < 6; ++p) b.add("q" + std::to_string(p), group::other, week10, 0, 4);
+  scoring_options o = as_of(week10, 5);
+  o.window_weeks = 1;
+  o.trend_weeks = 4;
+  const auto r = build_report(b.get(), o);
+  ASSERT_EQ(r.trend.size(), 4U);
+  EXPECT_FALSE(r.trend[1].score.shown);
+  EXPECT_EQ(r.trend[1].score.respondents, 3);
+  EXPECT_EQ(r.trend[3].change, trend_change::none);  // previous week suppressed
+  EXPECT_TRUE(r.trend[3].score.shown);
+}
+
+TEST(report, empty_survey_is_all_suppressed) {
+  const auto r = build_report(survey{}, as_of(week10));
+  EXPECT_FALSE(r.score.shown);
+  EXPECT_EQ(r.trend.size(), 1U);
+  EXPECT_FALSE(r.weakest_dimension());
+}
+
+TEST(report, refuses_options_below_the_anonymity_floor) {
+  EXPECT_THROW(build_report(survey{}, as_of(week10, 2)), std::invalid_argument);
+  scoring_options o = as_of(week10);
+  o.window_weeks = 0;
+  EXPECT_THROW(build_report(survey{}, o), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace smrel::scoring
