@@ -1,0 +1,96 @@
+#include "bot/storage/sqlite_schema.hpp"
+
+#include <array>
+
+namespace smrel::storage::sqlite {
+namespace {
+
+// Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
+constexpr std::array<std::string_view, 1> all_migrations{
+    // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
+    R"sql(
+CREATE TABLE members (
+  id          INTEGER PRIMARY KEY,
+  platform    TEXT NOT NULL CHECK (platform IN ('slack', 'teams')),
+  workspace   TEXT NOT NULL,
+  chat_user   TEXT NOT NULL,
+  grp         TEXT NOT NULL DEFAULT 'other' CHECK (grp IN ('sales', 'marketing', 'leadership', 'other')),
+  locale      TEXT NOT NULL DEFAULT 'en' CHECK (locale IN ('en', 'nl')),
+  opted_out   INTEGER NOT NULL DEFAULT 0,
+  joined_at   INTEGER NOT NULL,
+  UNIQUE (platform, workspace, chat_user)
+);
+-- Pseudonym → group. Kept apart from members so the database alone cannot link answers to people.
+CREATE TABLE respondents (
+  pseudonym   TEXT PRIMARY KEY,
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  grp         TEXT NOT NULL CHECK (grp IN ('sales', 'marketing', 'leadership', 'other'))
+) WITHOUT ROWID;
+CREATE TABLE pulses (
+  id          INTEGER PRIMARY KEY,
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  week        TEXT NOT NULL,
+  opened_at   INTEGER NOT NULL,
+  closes_at   INTEGER NOT NULL,
+  UNIQUE (platform, workspace, week)
+);
+CREATE TABLE deliveries (
+  id           INTEGER PRIMARY KEY,
+  pulse_id     INTEGER NOT NULL REFERENCES pulses (id) ON DELETE CASCADE,
+  member_id    INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+  items        TEXT NOT NULL,
+  delivered_at INTEGER NOT NULL,
+  channel      TEXT NOT NULL DEFAULT '',
+  message_id   TEXT NOT NULL DEFAULT '',
+  UNIQUE (pulse_id, member_id)
+);
+CREATE TABLE answers (
+  id          INTEGER PRIMARY KEY,
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  pulse_id    INTEGER NOT NULL REFERENCES pulses (id) ON DELETE CASCADE,
+  pseudonym   TEXT NOT NULL,
+  week        TEXT NOT NULL,
+  item        INTEGER NOT NULL CHECK (item BETWEEN 0 AND 19),
+  value       INTEGER NOT NULL CHECK (value BETWEEN 1 AND 5),
+  answered_at INTEGER NOT NULL,
+  UNIQUE (pulse_id, pseudonym, item)
+);
+CREATE INDEX answers_by_week ON answers (platform, workspace, week);
+CREATE INDEX answers_by_pseudonym ON answers (pseudonym);
+CREATE TABLE nudges (
+  id             INTEGER PRIMARY KEY,
+  platform       TEXT NOT NULL,
+  workspace      TEXT NOT NULL,
+  nudge_id       TEXT NOT NULL,
+  week           TEXT NOT NULL,
+  why            TEXT NOT NULL,
+  issued_at      INTEGER NOT NULL,
+  follow_up_week TEXT
+);
+CREATE INDEX nudges_by_week ON nudges (platform, workspace, week);
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  platform        TEXT NOT NULL,
+  method          TEXT NOT NULL,
+  target          TEXT NOT NULL,
+  payload         TEXT NOT NULL,
+  dedupe_key      TEXT NOT NULL UNIQUE,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+)sql",
+};
+
+}  // namespace
+
+std::span<const std::string_view> migrations() { return all_migrations; }
+
+}  // namespace smrel::storage::sqlite

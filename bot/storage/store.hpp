@@ -1,0 +1,171 @@
+#pragma once
+// The storage interface. Backend-neutral on purpose: no SQL types cross it, so the SQLite
+// (embedded, default) and PostgreSQL (shared, several replicas) backends are interchangeable.
+// Every write is durable when the call returns.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/domain/clock.hpp"
+#include "bot/domain/ids.hpp"
+#include "scoring/instrument.hpp"
+#include "scoring/iso_week.hpp"
+#include "scoring/rotation.hpp"
+
+namespace smrel::storage {
+
+using domain::time_point;
+
+/// Storage failed (I/O, corruption, constraint). The message never contains secrets.
+class store_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct member {
+  std::int64_t id = 0;
+  domain::member_key key;
+  scoring::group group = scoring::group::other;
+  scoring::locale locale = scoring::locale::en;
+  bool opted_out = false;
+  time_point joined_at;
+};
+
+struct pulse {
+  std::int64_t id = 0;
+  domain::workspace_ref workspace;
+  scoring::iso_week week;
+  time_point opened_at;
+  time_point closes_at;
+};
+
+/// What one member was asked in one pulse, and where the message went (to update it later).
+struct delivery {
+  std::int64_t id = 0;
+  std::int64_t pulse_id = 0;
+  std::int64_t member_id = 0;
+  scoring::pulse_block items{};
+  time_point delivered_at;
+  std::string channel;     // e.g. the DM channel id
+  std::string message_id;  // e.g. the Slack message ts
+};
+
+/// An answer to store. The respondent is a pseudonym, never a chat user id.
+struct new_answer {
+  domain::workspace_ref workspace;
+  std::int64_t pulse_id = 0;
+  std::string pseudonym;
+  scoring::iso_week week;
+  std::uint8_t item = 0;
+  std::uint8_t value = 0;
+  time_point answered_at;
+};
+
+/// A stored answer as scoring reads it, with the respondent's current group.
+struct answer_record {
+  scoring::iso_week week;
+  std::string pseudonym;
+  scoring::group group = scoring::group::other;
+  std::uint8_t item = 0;
+  std::uint8_t value = 0;
+  std::int64_t pulse_id = 0;
+  time_point answered_at;
+};
+
+struct issued_nudge {
+  std::int64_t id = 0;
+  domain::workspace_ref workspace;
+  std::string nudge_id;
+  scoring::iso_week week;
+  std::string why;
+  time_point issued_at;
+  std::optional<scoring::iso_week> follow_up_week;  // when to ask its follow-up statement
+};
+
+enum class outbox_status : std::uint8_t { pending, sending, sent, dead };
+
+/// An outbound platform call, stored before it is attempted so nothing is lost on a crash.
+struct outbox_message {
+  std::int64_t id = 0;
+  domain::platform on = domain::platform::slack;
+  std::string method;      // e.g. "chat.postMessage", "response_url"
+  std::string target;      // channel or URL; also the rate-limit bucket key
+  std::string payload;     // request body, opaque to storage
+  std::string dedupe_key;  // the same key is enqueued once
+  outbox_status status = outbox_status::pending;
+  int attempts = 0;
+  time_point next_attempt_at;
+  std::string last_error;
+};
+
+class store {
+ public:
+  virtual ~store() = default;
+
+  /// Applies pending schema migrations; returns how many were applied.
+  virtual int migrate() = 0;
+  virtual int schema_version() = 0;
+  virtual int latest_schema_version() const = 0;
+  /// Cheap round trip, for readiness checks.
+  virtual bool ping() = 0;
+
+  // Members. `upsert_member` creates the member or returns the existing one unchanged.
+  virtual member upsert_member(const domain::member_key& key, scoring::locale locale, time_point now) = 0;
+  virtual std::optional<member> find_member(const domain::member_key& key) = 0;
+  virtual std::optional<member> find_member(std::int64_t id) = 0;
+  virtual std::vector<member> members(const domain::workspace_ref& workspace) = 0;
+  /// Sets the member's group and the group their pseudonymous answers count in, atomically.
+  virtual void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) = 0;
+  virtual void set_locale(const domain::member_key& key, scoring::locale locale) = 0;
+  virtual void set_opted_out(const domain::member_key& key, bool opted_out) = 0;
+  /// Erases the member, their deliveries and every answer under their pseudonym.
+  virtual void forget(const domain::member_key& key, std::string_view pseudonym) = 0;
+
+  // Pulses and deliveries; both are idempotent per (workspace, week) and (pulse, member).
+  virtual pulse open_pulse(const domain::workspace_ref& workspace, scoring::iso_week week, time_point opened_at,
+                           time_point closes_at) = 0;
+  virtual std::optional<pulse> find_pulse(std::int64_t id) = 0;
+  virtual std::optional<pulse> find_pulse(const domain::workspace_ref& workspace, scoring::iso_week week) = 0;
+  virtual delivery record_delivery(std::int64_t pulse_id, std::int64_t member_id, const scoring::pulse_block& items,
+                                   time_point at) = 0;
+  virtual void set_delivery_message(std::int64_t delivery_id, std::string_view channel, std::string_view message_id) = 0;
+  virtual std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) = 0;
+
+  // Answers. A later answer to the same statement in the same pulse replaces the earlier one.
+  /// Stores all answers in one transaction; durable on return (group commit builds on this).
+  virtual void store_answers(std::span<const new_answer> answers) = 0;
+  /// Answers with from ≤ week ≤ to, in week then arrival order.
+  virtual std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
+                                             scoring::iso_week to) = 0;
+  virtual std::vector<answer_record> answers_by(std::string_view pseudonym, std::int64_t pulse_id) = 0;
+  virtual std::size_t answer_count() = 0;
+
+  // Nudges issued to a workspace.
+  virtual std::int64_t record_nudge(const issued_nudge& nudge) = 0;
+  virtual std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) = 0;
+
+  // Outbox.
+  /// Returns the id; a message whose dedupe_key is already queued is not added again.
+  virtual std::int64_t enqueue(const outbox_message& message, time_point now) = 0;
+  /// Marks up to `limit` due messages as sending until `lease_until`, and returns them. A message
+  /// whose lease ran out (the sender died) is due again.
+  virtual std::vector<outbox_message> claim_due(time_point now, time_point lease_until, std::size_t limit) = 0;
+  virtual void mark_sent(std::int64_t id, time_point at) = 0;
+  virtual void reschedule(std::int64_t id, time_point next_attempt_at, std::string_view error) = 0;
+  virtual void mark_dead(std::int64_t id, std::string_view error, time_point at) = 0;
+  virtual std::optional<outbox_message> find_outbox(std::int64_t id) = 0;
+  /// Messages not yet sent or dead.
+  virtual std::size_t outbox_depth() = 0;
+};
+
+/// Opens the store named by a URL: `sqlite:PATH` (PostgreSQL support is its own backend).
+/// Throws store_error with a clear message when it cannot.
+std::unique_ptr<store> open_store(std::string_view url);
+
+}  // namespace smrel::storage

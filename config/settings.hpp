@@ -1,0 +1,65 @@
+#pragma once
+// Everything smrel can be configured with: one struct tree, filled from the JSON file named by
+// SMREL_CONFIG and then from the environment (the environment wins).
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace smrel::config {
+
+struct http_settings {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free port
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds read_timeout{10'000};
+  std::chrono::milliseconds write_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::string tls_cert_file;  // both set: serve HTTPS
+  std::string tls_key_file;
+  int threads = 2;
+};
+
+struct survey_settings {
+  int window_weeks = 8;
+  int min_group_size = 5;
+  int trend_weeks = 12;  // points shown in status and digest
+  std::string pulse_day = "monday";
+  std::string pulse_time = "10:00";  // local time in `timezone`
+  std::string digest_day = "friday";
+  std::string digest_time = "09:00";
+  std::string timezone = "UTC";
+  int pulse_open_days = 7;
+  std::string default_locale = "en";
+  int max_nudges = 2;
+  int small_team_size = 12;
+};
+
+struct slack_settings {
+  std::string signing_secret;
+  std::string bot_token;
+  std::string api_base = "https://slack.com/api";
+  std::vector<std::string> response_hosts{"hooks.slack.com"};
+  std::string digest_channel;  // channel id for the weekly digest
+};
+
+struct teams_settings {
+  std::string app_id;
+  std::string app_password;
+  std::string openid_url = "https://login.botframework.com/v1/.well-known/openidconfiguration";
+  std::string token_url = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token";
+};
+
+struct settings {
+  http_settings http;
+  std::string database = "sqlite:./smrel.db";  // sqlite:PATH or postgres://…
+  std::string log_level = "info";
+  std::string pseudonym_key;  // secret; never logged
+  std::vector<std::string> admins;  // chat user ids allowed admin commands
+  survey_settings survey;
+  slack_settings slack;
+  teams_settings teams;
+};
+
+}  // namespace smrel::config
