@@ -379,6 +379,8 @@ report build_report(const survey& data, const scoring_options& options) {
   }
 
   std::vector<std::pair<std::uint32_t, double>> previous;
+  std::vector<std::pair<std::uint32_t, double>> first_shown;  // influence at the first shown point
+  std::optional<trend_point> first_point;
   std::vector<std::uint8_t> seen(data.respondent_groups.size(), 0);
   bool previous_shown = false;
   double previous_score = 0.0;
@@ -399,9 +401,19 @@ report build_report(const survey& data, const scoring_options& options) {
     previous_score = point.score.value;
     previous.clear();
     for (const auto r : scorer.respondents()) previous.emplace_back(r, scorer.influence(r));
+    if (point.score.shown && !first_point) {
+      first_point = point;
+      first_shown = previous;
+    }
     if (week == options.as_of) {
       out.score = point.score;
       scorer.details(out);
+      if (first_point && point.score.shown && first_point->week < week) {
+        out.overall_change.week = first_point->week;
+        out.overall_change.score = first_point->score;
+        out.overall_change.delta = point.score.value - first_point->score.value;
+        out.overall_change.change = classify_change(out.overall_change.delta, pair_with_previous(scorer, first_shown, seen));
+      }
     }
     out.trend.push_back(point);
   }

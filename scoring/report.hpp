@@ -81,6 +81,9 @@ struct report {
   std::array<estimate, group_count> groups;
   std::array<dimension_result, dimension_count> dimensions;
   std::vector<trend_point> trend;
+  /// The change from the first shown trend point to `as_of`, judged against the noise like the
+  /// weekly changes (none when either end is suppressed or they are the same week).
+  trend_point overall_change;
 
   std::optional<stage> current_stage() const;
   const estimate& group_score(group g) const { return groups[static_cast<std::size_t>(g)]; }

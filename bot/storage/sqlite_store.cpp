@@ -207,6 +207,15 @@ class sqlite_store final : public store {
     return out;
   }
 
+  std::vector<domain::workspace_ref> workspaces() override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare("SELECT platform, workspace FROM members UNION SELECT platform, workspace FROM respondents "
+                         "ORDER BY 1, 2");
+    std::vector<domain::workspace_ref> out;
+    while (s.step()) out.push_back({parse_platform(s.text(0)), s.text(1)});
+    return out;
+  }
+
   void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) override {
     std::lock_guard lock(mutex_);
     transaction tx(db_);
@@ -313,6 +322,15 @@ class sqlite_store final : public store {
   std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) override {
     std::lock_guard lock(mutex_);
     return find_delivery_locked(pulse_id, member_id);
+  }
+
+  response_count pulse_response(std::int64_t pulse_id) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1), "
+                         "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = ?1)");
+    s.bind(1, pulse_id);
+    s.step();
+    return {static_cast<int>(s.integer(0)), static_cast<int>(s.integer(1))};
   }
 
   void store_answers(std::span<const new_answer> answers) override {

@@ -120,6 +120,8 @@ class store {
   virtual std::optional<member> find_member(const domain::member_key& key) = 0;
   virtual std::optional<member> find_member(std::int64_t id) = 0;
   virtual std::vector<member> members(const domain::workspace_ref& workspace) = 0;
+  /// Every workspace with members or answers.
+  virtual std::vector<domain::workspace_ref> workspaces() = 0;
   /// Sets the member's group and the group their pseudonymous answers count in, atomically.
   virtual void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) = 0;
   virtual void set_locale(const domain::member_key& key, scoring::locale locale) = 0;
@@ -136,6 +138,11 @@ class store {
                                    time_point at) = 0;
   virtual void set_delivery_message(std::int64_t delivery_id, std::string_view channel, std::string_view message_id) = 0;
   virtual std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) = 0;
+  struct response_count {
+    int asked = 0;     // deliveries
+    int answered = 0;  // distinct respondents with at least one answer
+  };
+  virtual response_count pulse_response(std::int64_t pulse_id) = 0;
 
   // Answers. A later answer to the same statement in the same pulse replaces the earlier one.
   /// Stores all answers in one transaction; durable on return (group commit builds on this).

@@ -1,0 +1,67 @@
+#include "bot/engine/export.hpp"
+
+#include <cstdio>
+
+#include "bot/engine/summary.hpp"
+#include "scoring/survey_csv.hpp"
+
+namespace smrel::engine {
+namespace {
+
+const scoring::iso_week earliest_week = *scoring::iso_week::parse("0001-W01");
+const scoring::iso_week latest_week = *scoring::iso_week::parse("9999-W52");
+
+std::string number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4f", value);
+  return buffer;
+}
+
+void write_row(std::ostream& out, scoring::iso_week week, std::string_view scope, std::string_view figure,
+               const scoring::estimate& e, bool is_score) {
+  out << week.to_string() << ',' << scope << ',' << figure << ',';
+  if (e.shown) {
+    out << e.respondents << ',' << number(e.value) << ',' << number(e.ci_low) << ',' << number(e.ci_high) << ','
+        << (is_score ? scoring::stage_name(scoring::stage_of(e.value)) : std::string_view{}) << ",false\n";
+  } else {
+    out << ",,,,,true\n";
+  }
+}
+
+}  // namespace
+
+std::size_t export_answers_csv(storage::store& store, const domain::workspace_ref& workspace, std::ostream& out) {
+  out << "week,respondent,group,item,value\n";
+  std::size_t rows = 0;
+  for (const auto& a : store.answers(workspace, earliest_week, latest_week)) {
+    out << a.week.to_string() << ',' << scoring::csv_field(a.pseudonym) << ',' << scoring::group_id(a.group) << ','
+        << scoring::statements()[a.item].id << ',' << static_cast<int>(a.value) << '\n';
+    ++rows;
+  }
+  return rows;
+}
+
+std::size_t export_weekly_csv(storage::store& store, const domain::workspace_ref& workspace,
+                              const config::survey_settings& survey, scoring::iso_week last_week, std::ostream& out) {
+  out << "week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed\n";
+  const auto records = store.answers(workspace, earliest_week, last_week);
+  if (records.empty()) return 0;
+  const auto data = to_survey(records);
+  std::size_t rows = 0;
+  for (auto week = records.front().week; week <= last_week; week = week + 1) {
+    auto options = scoring_options_from(survey, week);
+    options.trend_weeks = 1;
+    const auto r = scoring::build_report(data, options);
+    write_row(out, week, "all", "score", r.score, true);
+    for (const auto g : scoring::all_groups) write_row(out, week, scoring::group_id(g), "score", r.group_score(g), true);
+    for (const auto& d : r.dimensions) {
+      write_row(out, week, "all", scoring::dimension_id(d.dim), d.mean, false);
+      write_row(out, week, "sales", scoring::dimension_id(d.dim), d.sales, false);
+      write_row(out, week, "marketing", scoring::dimension_id(d.dim), d.marketing, false);
+    }
+    rows += 5 + 3 * scoring::dimension_count;
+  }
+  return rows;
+}
+
+}  // namespace smrel::engine

@@ -1,0 +1,239 @@
+#include "bot/engine/render_text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+namespace smrel::engine {
+namespace {
+
+using scoring::locale;
+
+std::string tr(locale lang, std::string_view en, std::string_view nl) { return std::string(lang == locale::nl ? nl : en); }
+
+std::string printf_string(const char* format, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
+std::string percent(int part, int whole) {
+  if (whole <= 0) return "–";
+  return std::to_string(static_cast<int>(std::lround(100.0 * part / whole))) + "%";
+}
+
+std::string group_label(scoring::group g, locale lang) {
+  switch (g) {
+    case scoring::group::sales: return "Sales";
+    case scoring::group::marketing: return "Marketing";
+    case scoring::group::leadership: return std::string(tr(lang, "Leadership", "Leiding"));
+    case scoring::group::other: return std::string(tr(lang, "Other", "Overig"));
+  }
+  return {};
+}
+
+// "Stage Defined · score 52 (47–57) · ▃▄▄▅▅▆ up 3.1 since last week"
+std::string headline(const summary& s, locale lang) {
+  const auto& r = s.report;
+  if (!r.score.shown) {
+    const int missing = std::max(0, r.min_group_size - r.score.respondents);
+    return std::string(tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ")) +
+           std::to_string(r.score.respondents) + tr(lang, " people answered in the last ", " mensen antwoordden in de laatste ") +
+           std::to_string(r.window_weeks) + tr(lang, " weeks; ", " weken; ") + std::to_string(missing) +
+           tr(lang, " more needed (anonymity minimum ", " meer nodig (anonimiteitsminimum ") +
+           std::to_string(r.min_group_size) + ").";
+  }
+  std::string line = std::string(tr(lang, "Stage: ", "Fase: ")) + std::string(scoring::stage_name(*r.current_stage(), lang)) +
+                     tr(lang, " · score ", " · score ") + format_score(r.score) + tr(lang, " of 100", " van 100");
+  if (!r.trend.empty()) {
+    line += " · " + sparkline(r.trend);
+    const auto change = describe_change(r.trend.back(), lang);
+    if (!change.empty()) line += " " + change;
+    if (r.overall_change.change != scoring::trend_change::none) {
+      line += "; " + describe_change_since(r.overall_change, lang);
+    }
+  }
+  return line;
+}
+
+std::string participation_line(const summary& s, locale lang) {
+  std::string line;
+  if (s.people.asked_this_week > 0) {
+    line = tr(lang, "This week ", "Deze week ") + std::to_string(s.people.answered_this_week) + tr(lang, " of ", " van ") +
+           std::to_string(s.people.asked_this_week) + tr(lang, " answered (", " geantwoord (") +
+           percent(s.people.answered_this_week, s.people.asked_this_week) + ") · ";
+  }
+  line += std::to_string(s.people.respondents) + tr(lang, " people", " mensen");
+  if (s.people.members > 0) line += tr(lang, " of ", " van ") + std::to_string(s.people.members);
+  line += tr(lang, " answered in the last ", " antwoordden in de laatste ") + std::to_string(s.report.window_weeks) +
+          tr(lang, " weeks", " weken");
+  return line;
+}
+
+std::string groups_line(const summary& s, locale lang) {
+  std::string line;
+  for (const auto g : {scoring::group::sales, scoring::group::marketing, scoring::group::leadership}) {
+    const auto& e = s.report.group_score(g);
+    if (!line.empty()) line += " · ";
+    line += group_label(g, lang) + " " + (e.shown ? format_score(e) : std::string(tr(lang, "(too few to show)", "(te weinig om te tonen)")));
+  }
+  return line;
+}
+
+std::string gap_line(const scoring::dimension_result& d, locale lang) {
+  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value) + ", Marketing " +
+         format_mean(d.marketing.value) + tr(lang, " (gap ", " (verschil ") + format_mean(std::abs(*d.gap)) + ")";
+}
+
+std::string nudge_block(const scoring::chosen_nudge& n, locale lang, bool full) {
+  std::string out = "• " + std::string(n.what->title.in(lang)) + "\n  " + std::string(tr(lang, "Why: ", "Waarom: ")) + n.why(lang);
+  if (full) {
+    out += "\n  " + std::string(tr(lang, "Start: ", "Start: ")) + std::string(n.what->action.in(lang));
+    out += "\n  " + std::string(tr(lang, "We will ask later: “", "We vragen later: “")) + std::string(n.what->follow_up.in(lang)) + "”";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_score(const scoring::estimate& e) {
+  return printf_string("%.0f", e.value) + " (" + printf_string("%.0f", e.ci_low) + "–" + printf_string("%.0f", e.ci_high) + ")";
+}
+
+std::string format_mean(double mean) { return printf_string("%.1f", mean); }
+
+std::string sparkline(const std::vector<scoring::trend_point>& trend) {
+  static constexpr std::array<std::string_view, 8> bars{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  double low = 0.0;
+  double high = 0.0;
+  bool any = false;
+  for (const auto& p : trend) {
+    if (!p.score.shown) continue;
+    low = any ? std::min(low, p.score.value) : p.score.value;
+    high = any ? std::max(high, p.score.value) : p.score.value;
+    any = true;
+  }
+  // Scale to at least a 10-point range, so noise of a point or two does not look like a cliff.
+  constexpr double min_range = 10.0;
+  if (high - low < min_range) {
+    const double mid = (high + low) / 2.0;
+    low = mid - min_range / 2.0;
+    high = mid + min_range / 2.0;
+  }
+  std::string out;
+  for (const auto& p : trend) {
+    if (!p.score.shown) {
+      out += "·";
+      continue;
+    }
+    const auto level = static_cast<std::size_t>(std::clamp((p.score.value - low) / (high - low) * 7.0 + 0.5, 0.0, 7.0));
+    out += bars[level];
+  }
+  return out;
+}
+
+std::string describe_change(const scoring::trend_point& point, locale lang) {
+  switch (point.change) {
+    case scoring::trend_change::up:
+      return std::string(tr(lang, "up ", "gestegen met ")) + printf_string("%.1f", point.delta) + tr(lang, " since last week", " sinds vorige week");
+    case scoring::trend_change::down:
+      return std::string(tr(lang, "down ", "gedaald met ")) + printf_string("%.1f", -point.delta) + tr(lang, " since last week", " sinds vorige week");
+    case scoring::trend_change::steady:
+      return std::string(tr(lang, "steady this week", "stabiel deze week"));
+    case scoring::trend_change::none:
+      break;
+  }
+  return {};
+}
+
+std::string describe_change_since(const scoring::trend_point& change, locale lang) {
+  const auto since = tr(lang, " since ", " sinds ") + change.week.to_string();
+  switch (change.change) {
+    case scoring::trend_change::up: return tr(lang, "up ", "gestegen met ") + printf_string("%.1f", change.delta) + since;
+    case scoring::trend_change::down: return tr(lang, "down ", "gedaald met ") + printf_string("%.1f", -change.delta) + since;
+    case scoring::trend_change::steady: return tr(lang, "no clear change", "geen duidelijke verandering") + since;
+    case scoring::trend_change::none: break;
+  }
+  return {};
+}
+
+std::string render_status_text(const summary& s, locale lang) {
+  const auto& r = s.report;
+  std::string out = std::string(tr(lang, "Sales × Marketing, week ", "Sales × Marketing, week ")) + r.as_of.to_string() + "\n";
+  out += headline(s, lang) + "\n";
+  out += participation_line(s, lang) + "\n";
+  if (!r.score.shown) return out;
+  out += groups_line(s, lang) + "\n";
+  if (const auto gap = r.largest_gap()) {
+    out += std::string(tr(lang, "Largest gap: ", "Grootste verschil: ")) + gap_line(r.dimension_figures(*gap), lang) + "\n";
+  } else {
+    out += std::string(tr(lang, "No perception gap of 0.5 or more between Sales and Marketing.",
+                          "Geen verschil in beleving van 0,5 of meer tussen Sales en Marketing.")) + "\n";
+  }
+  if (!s.nudges.empty()) {
+    out += std::string(tr(lang, "Next step:\n", "Volgende stap:\n")) + nudge_block(s.nudges.front(), lang, false) + "\n";
+  }
+  return out;
+}
+
+std::string render_digest_text(const summary& s, locale lang) {
+  const auto& r = s.report;
+  std::string out = std::string(tr(lang, "Weekly Sales × Marketing digest, week ", "Wekelijks overzicht Sales × Marketing, week ")) +
+                    r.as_of.to_string() + "\n\n";
+  out += headline(s, lang) + "\n";
+  out += participation_line(s, lang) + "\n";
+  if (!r.score.shown) return out;
+  out += groups_line(s, lang) + "\n\n";
+
+  out += std::string(tr(lang, "Trend (score per week, rolling ", "Trend (score per week, voortschrijdend ")) +
+         std::to_string(r.window_weeks) + tr(lang, " weeks):\n", " weken):\n");
+  const std::size_t shown_weeks = std::min<std::size_t>(r.trend.size(), 6);
+  for (std::size_t i = r.trend.size() - shown_weeks; i < r.trend.size(); ++i) {
+    const auto& p = r.trend[i];
+    out += "  " + p.week.to_string() + "  " +
+           (p.score.shown ? printf_string("%.1f", p.score.value) : std::string(tr(lang, "(too few)", "(te weinig)")));
+    const auto change = describe_change(p, lang);
+    if (!change.empty() && p.change != scoring::trend_change::steady) out += "  " + change;
+    out += "\n";
+  }
+
+  out += std::string(tr(lang, "\nDimensions (1–5), weakest first:\n", "\nOnderwerpen (1–5), zwakste eerst:\n"));
+  std::vector<const scoring::dimension_result*> dims;
+  for (const auto& d : r.dimensions) {
+    if (d.mean.shown) dims.push_back(&d);
+  }
+  std::sort(dims.begin(), dims.end(), [](const auto* a, const auto* b) { return a->mean.value < b->mean.value; });
+  for (const auto* d : dims) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-26s %s", std::string(scoring::dimension_name(d->dim, lang)).c_str(),
+                  format_mean(d->mean.value).c_str());
+    out += line;
+    if (d->sales.shown && d->marketing.shown) {
+      out += "   Sales " + format_mean(d->sales.value) + " / Marketing " + format_mean(d->marketing.value);
+      if (d->perception_gap) out += tr(lang, "  ← gap", "  ← verschil");
+    }
+    out += "\n";
+  }
+
+  std::vector<const scoring::dimension_result*> gaps;
+  for (const auto& d : r.dimensions) {
+    if (d.perception_gap) gaps.push_back(&d);
+  }
+  std::sort(gaps.begin(), gaps.end(), [](const auto* a, const auto* b) { return std::abs(*a->gap) > std::abs(*b->gap); });
+  if (!gaps.empty()) {
+    out += std::string(tr(lang, "\nWhere Sales and Marketing see it differently:\n", "\nWaar Sales en Marketing het anders zien:\n"));
+    for (const auto* d : gaps) out += "  " + gap_line(*d, lang) + "\n";
+  }
+
+  if (!s.nudges.empty()) {
+    out += std::string(tr(lang, "\nWhat to do next:\n", "\nWat nu te doen:\n"));
+    for (const auto& n : s.nudges) out += nudge_block(n, lang, true) + "\n";
+  }
+  out += std::string(tr(lang, "\nFigures about fewer than ", "\nCijfers over minder dan ")) + std::to_string(r.min_group_size) +
+         tr(lang, " people are never shown. 95% intervals in brackets.\n",
+            " mensen worden nooit getoond. 95%-intervallen tussen haakjes.\n");
+  return out;
+}
+
+}  // namespace smrel::engine

@@ -1,0 +1,26 @@
+#pragma once
+// Plain-text renderings of a summary in English or Dutch: the `/smrel status` reply, the weekly
+// digest, and the small pieces (score with interval, sparkline) the platform renderers reuse.
+// Plain text doubles as the `text` fallback Slack and Teams show in notifications.
+#include <string>
+#include <vector>
+
+#include "bot/engine/summary.hpp"
+
+namespace smrel::engine {
+
+/// "52 (47–57)": a score with its 95% interval, rounded for people.
+std::string format_score(const scoring::estimate& e);
+/// "3.4": a mean on the 1–5 scale.
+std::string format_mean(double mean);
+/// One character per week, ▁ to █ scaled to the shown range; "·" for a suppressed week.
+std::string sparkline(const std::vector<scoring::trend_point>& trend);
+/// "up 3.1 since last week", "steady", … ; empty when there is no comparison.
+std::string describe_change(const scoring::trend_point& point, scoring::locale lang);
+/// "up 6.2 since 2026-W37", "no clear change since 2026-W37"; for report::overall_change.
+std::string describe_change_since(const scoring::trend_point& change, scoring::locale lang);
+
+std::string render_status_text(const summary& s, scoring::locale lang);
+std::string render_digest_text(const summary& s, scoring::locale lang);
+
+}  // namespace smrel::engine

@@ -1,0 +1,59 @@
+// The small administrative subcommands: migrate, check-config, export, serve.
+#include <iostream>
+
+#include "bot/engine/export.hpp"
+#include "bot/service/commands.hpp"
+#include "bot/service/context.hpp"
+
+namespace smrel::service {
+
+int run_migrate(std::ostream& out) {
+  const auto settings = load_settings();
+  auto store = storage::open_store(settings.database);
+  const int before = store->schema_version();
+  const int applied = store->migrate();
+  out << "schema version " << store->schema_version() << " (was " << before << ", applied " << applied << " migration"
+      << (applied == 1 ? "" : "s") << ")\n";
+  return exit_ok;
+}
+
+int run_check_config(std::ostream& out) {
+  const auto loaded = config::load(config::process_environment());
+  const auto& s = loaded.values;
+  const auto secret = [](const std::string& value) { return value.empty() ? "not set" : "set"; };
+  out << "configuration from " << loaded.source << " and the environment\n"
+      << "  listen          " << s.http.listen << '\n'
+      << "  database        " << s.database << '\n'
+      << "  log level       " << s.log_level << '\n'
+      << "  pseudonym key   " << secret(s.pseudonym_key) << '\n'
+      << "  slack secret    " << secret(s.slack.signing_secret) << ", bot token " << secret(s.slack.bot_token) << '\n'
+      << "  slack api       " << s.slack.api_base << '\n'
+      << "  teams app       " << (s.teams.app_id.empty() ? "not set" : s.teams.app_id) << ", password "
+      << secret(s.teams.app_password) << '\n'
+      << "  admins          " << s.admins.size() << '\n'
+      << "  survey          window " << s.survey.window_weeks << " weeks, minimum group " << s.survey.min_group_size
+      << ", pulses " << s.survey.pulse_day << ' ' << s.survey.pulse_time << ", digest " << s.survey.digest_day << ' '
+      << s.survey.digest_time << ' ' << s.survey.timezone << '\n';
+  for (const auto& w : loaded.warnings) out << "warning: " << w.to_string() << '\n';
+  for (const auto& p : loaded.problems) out << "error: " << p.to_string() << '\n';
+  out << (loaded.ok() ? "ok\n" : "configuration is invalid\n");
+  return loaded.ok() ? exit_ok : exit_usage;
+}
+
+int run_export(const export_args& args, std::ostream& out) {
+  const auto settings = load_settings();
+  auto store = open_migrated_store(settings);
+  const auto workspace = pick_workspace(*store, args.workspace);
+  if (args.answers) {
+    engine::export_answers_csv(*store, workspace, out);
+  } else {
+    engine::export_weekly_csv(*store, workspace, settings.survey, current_week(domain::system_clock{}), out);
+  }
+  return exit_ok;
+}
+
+int run_serve() {
+  throw command_error{"smrel serve: the HTTP server is not built into this version yet", exit_failure};
+}
+
+}  // namespace smrel::service

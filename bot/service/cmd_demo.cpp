@@ -1,0 +1,44 @@
+#include <iostream>
+
+#include "bot/domain/pseudonymizer.hpp"
+#include "bot/engine/demo.hpp"
+#include "bot/engine/render_text.hpp"
+#include "bot/service/commands.hpp"
+#include "bot/service/context.hpp"
+#include "bot/service/logging.hpp"
+
+namespace smrel::service {
+
+int run_demo(const demo_args& args, std::ostream& out) {
+  const auto settings = load_settings();
+  const auto lang = scoring::parse_locale(args.locale);
+  if (!lang) throw command_error{"--locale must be en or nl", exit_usage};
+  if (args.weeks < 1 || args.weeks > 104) throw command_error{"--weeks must be from 1 to 104", exit_usage};
+  engine::demo_options options;
+  if (args.workspace) {
+    const auto ref = parse_workspace(*args.workspace);
+    if (!ref) throw command_error{"--workspace: \"" + *args.workspace + "\" is not a workspace id", exit_usage};
+    options.workspace = *ref;
+  }
+  const domain::system_clock clock;
+  options.current_week = current_week(clock);
+  options.weeks = args.weeks;
+
+  auto store = open_migrated_store(settings);
+  const domain::pseudonymizer pseudonyms(resolve_pseudonym_key(settings));
+  const auto seeded = engine::seed_demo(*store, pseudonyms, settings.survey, options);
+  log_event(log_level::info, "demo_seeded",
+            {{"workspace", options.workspace.id}, {"members", static_cast<long long>(seeded.members)},
+             {"pulses", static_cast<long long>(seeded.pulses)}, {"answers", static_cast<long long>(seeded.answers)}});
+
+  const auto summary = engine::summarize(*store, options.workspace, settings.survey, options.current_week);
+  out << "smrel demo: " << seeded.members << " people, " << seeded.pulses << " weekly pulses, " << seeded.answers
+      << " answers stored in " << settings.database << " (workspace " << options.workspace.id << ").\n\n";
+  out << "── /smrel status ──────────────────────────────────────────────\n"
+      << engine::render_status_text(summary, *lang) << '\n';
+  out << "── Weekly digest (leadership channel) ─────────────────────────\n"
+      << engine::render_digest_text(summary, *lang);
+  return exit_ok;
+}
+
+}  // namespace smrel::service

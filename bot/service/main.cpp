@@ -1,0 +1,3 @@
+#include "bot/service/commands.hpp"
+
+int main(int argc, char** argv) { return smrel::service::run_cli(argc, argv); }
