@@ -37,12 +37,12 @@ std::string group_label(scoring::group g, locale lang) {
 std::string headline(const summary& s, locale lang) {
   const auto& r = s.report;
   if (!r.score.shown) {
-    const int missing = std::max(0, r.min_group_size - r.score.respondents);
-    return std::string(tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ")) +
-           std::to_string(r.score.respondents) + tr(lang, " people answered in the last ", " mensen antwoordden in de laatste ") +
-           std::to_string(r.window_weeks) + tr(lang, " weeks; ", " weken; ") + std::to_string(missing) +
-           tr(lang, " more needed (anonymity minimum ", " meer nodig (anonimiteitsminimum ") +
-           std::to_string(r.min_group_size) + ").";
+    const int missing = std::max(1, r.min_group_size - r.score.respondents);
+    return tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ") +
+           std::to_string(missing) + (missing == 1 ? tr(lang, " more person needed", " persoon meer nodig")
+                                                   : tr(lang, " more people needed", " mensen meer nodig")) +
+           tr(lang, " (no figure is shown about fewer than ", " (geen cijfer over minder dan ") +
+           std::to_string(r.min_group_size) + tr(lang, " people).", " mensen).");
   }
   std::string line = std::string(tr(lang, "Stage: ", "Fase: ")) + std::string(scoring::stage_name(*r.current_stage(), lang)) +
                      tr(lang, " · score ", " · score ") + format_score(r.score) + tr(lang, " of 100", " van 100");

@@ -1,0 +1,200 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "bot/engine/demo.hpp"
+#include "bot/engine/export.hpp"
+#include "bot/engine/render_text.hpp"
+#include "bot/engine/report_json.hpp"
+#include "bot/engine/summary.hpp"
+#include "scoring/survey_csv.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace smrel::engine {
+namespace {
+
+using namespace std::chrono;
+using domain::member_key;
+using domain::platform;
+using domain::workspace_ref;
+
+const workspace_ref acme{platform::slack, "T0ACME"};
+const scoring::iso_week week48 = *scoring::iso_week::parse("2026-W48");
+const time_point t0 = sys_days{2026y / November / 23} + hours{10};
+
+class engine_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = storage::open_store("sqlite:" + dir_.file("smrel.db"));
+    store_->migrate();
+  }
+
+  // `count` people in `g`, each answering statement `item` with `value` in week 48.
+  void add_people(scoring::group g, int count, std::uint8_t item, std::uint8_t value) {
+    const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+    std::vector<storage::new_answer> answers;
+    for (int i = 0; i < count; ++i) {
+      const member_key key{acme, std::string(scoring::group_id(g)) + std::to_string(i)};
+      const auto m = store_->upsert_member(key, scoring::locale::en, t0);
+      const auto pseudonym = pseudonyms_.pseudonym(key);
+      store_->set_group(key, pseudonym, g);
+      store_->record_delivery(pulse.id, m.id, scoring::pulse_block{item, 1, 2, 3}, t0);
+      answers.push_back({acme, pulse.id, pseudonym, week48, item, value, t0 + seconds{i}});
+    }
+    store_->store_answers(answers);
+  }
+
+  testing::temp_dir dir_;
+  std::unique_ptr<storage::store> store_;
+  domain::pseudonymizer pseudonyms_{"test-key-0123456789abcdef0123456789"};
+  config::survey_settings survey_;
+};
+
+TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
+  add_people(scoring::group::sales, 6, 5, 4);      // q06, feedback loops
+  add_people(scoring::group::marketing, 6, 5, 2);
+  store_->upsert_member({acme, "lurker"}, scoring::locale::en, t0);
+  const auto s = summarize(*store_, acme, survey_, week48);
+  ASSERT_TRUE(s.report.score.shown);
+  EXPECT_DOUBLE_EQ(s.report.score.value, 60.0);
+  EXPECT_EQ(s.people.members, 13);
+  EXPECT_EQ(s.people.respondents, 12);
+  EXPECT_EQ(s.people.asked_this_week, 12);
+  EXPECT_EQ(s.people.answered_this_week, 12);
+  EXPECT_EQ(s.report.largest_gap(), scoring::dimension::feedback_loops);
+  ASSERT_FALSE(s.nudges.empty());
+  EXPECT_EQ(s.nudges[0].trigger, scoring::nudge_trigger::perception_gap);
+
+  const auto text = render_status_text(s, scoring::locale::en);
+  EXPECT_NE(text.find("Stage: Aligned"), std::string::npos) << text;
+  EXPECT_NE(text.find("Largest gap: Feedback loops: Sales 4.0, Marketing 2.0 (gap 2.0)"), std::string::npos) << text;
+  EXPECT_NE(text.find("This week 12 of 12 answered (100%)"), std::string::npos) << text;
+  const auto dutch = render_status_text(s, scoring::locale::nl);
+  EXPECT_NE(dutch.find("Fase: Afgestemd"), std::string::npos) << dutch;
+  const auto digest = render_digest_text(s, scoring::locale::en);
+  EXPECT_NE(digest.find("What to do next:"), std::string::npos);
+  EXPECT_NE(digest.find(std::string(s.nudges[0].what->action.en)), std::string::npos);
+}
+
+TEST_F(engine_test, too_few_people_shows_no_figures_anywhere) {
+  add_people(scoring::group::sales, 4, 0, 5);
+  const auto s = summarize(*store_, acme, survey_, week48);
+  EXPECT_FALSE(s.report.score.shown);
+  EXPECT_TRUE(s.nudges.empty());
+  const auto text = render_status_text(s, scoring::locale::en);
+  EXPECT_NE(text.find("Not enough answers yet"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 more person needed"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Stage"), std::string::npos) << text;
+  EXPECT_EQ(text.find("score 100"), std::string::npos) << text;  // the would-be score
+
+  const auto doc = nlohmann::json::parse(report_to_json(s.report, s.nudges));
+  EXPECT_TRUE(doc["score"].is_null());
+  EXPECT_TRUE(doc["suppressed"].get<bool>());
+  EXPECT_TRUE(doc["groups"]["sales"]["suppressed"].get<bool>());
+  EXPECT_FALSE(doc["groups"]["sales"].contains("respondents"));
+  EXPECT_TRUE(doc["dimensions"][3]["mean"].is_null());
+}
+
+TEST_F(engine_test, json_report_has_the_contract_fields) {
+  add_people(scoring::group::sales, 5, 0, 3);
+  add_people(scoring::group::marketing, 5, 0, 4);
+  const auto s = summarize(*store_, acme, survey_, week48);
+  const auto doc = nlohmann::json::parse(report_to_json(s.report, s.nudges));
+  for (const auto* key : {"score", "stage", "ci_low", "ci_high", "respondents", "groups", "dimensions", "trend", "nudges"}) {
+    EXPECT_TRUE(doc.contains(key)) << key;
+  }
+  EXPECT_DOUBLE_EQ(doc["score"].get<double>(), 70.0);
+  EXPECT_EQ(doc["stage"], "Aligned");
+  EXPECT_EQ(doc["respondents"], 10);
+  EXPECT_EQ(doc["groups"]["sales"]["score"], 60.0);
+  EXPECT_EQ(doc["groups"]["sales"]["stage"], "Aligned");
+  EXPECT_EQ(doc["groups"]["marketing"]["respondents"], 5);
+  EXPECT_TRUE(doc["groups"]["leadership"]["suppressed"].get<bool>());
+  const auto& kpis = doc["dimensions"][3];
+  EXPECT_EQ(kpis["id"], "shared_kpis_funnel");
+  EXPECT_EQ(kpis["sales_mean"], 3.0);
+  EXPECT_EQ(kpis["marketing_mean"], 4.0);
+  EXPECT_EQ(kpis["gap"], -1.0);
+  EXPECT_TRUE(kpis["perception_gap"].get<bool>());
+  EXPECT_EQ(doc["trend"].back()["week"], "2026-W48");
+  ASSERT_FALSE(doc["nudges"].empty());
+  for (const auto& n : doc["nudges"]) {
+    EXPECT_TRUE(n["id"].is_string());
+    EXPECT_TRUE(n["title"].is_string());
+    EXPECT_TRUE(n["why"].is_string());
+  }
+}
+
+TEST_F(engine_test, demo_company_is_believable_and_idempotent) {
+  demo_options options;
+  options.workspace = acme;
+  options.current_week = week48;
+  const auto seeded = seed_demo(*store_, pseudonyms_, survey_, options);
+  EXPECT_EQ(seeded.members, 40);
+  EXPECT_EQ(seeded.pulses, 12);
+  EXPECT_GT(seeded.answers, 1000U);
+  EXPECT_GT(seeded.nudges, 0);
+  EXPECT_EQ(store_->members(acme).size(), 40U);
+
+  const auto s = summarize(*store_, acme, survey_, week48);
+  ASSERT_TRUE(s.report.score.shown);
+  EXPECT_TRUE(s.report.group_score(scoring::group::sales).shown);
+  EXPECT_TRUE(s.report.group_score(scoring::group::marketing).shown);
+  EXPECT_TRUE(s.report.largest_gap());
+  EXPECT_EQ(s.report.trend.size(), 12U);
+  EXPECT_FALSE(s.nudges.empty());
+  EXPECT_GT(s.people.answered_this_week, 20);
+  EXPECT_LT(s.people.answered_this_week, 40);
+
+  const auto answers = store_->answer_count();
+  const auto again = seed_demo(*store_, pseudonyms_, survey_, options);
+  EXPECT_EQ(store_->answer_count(), answers);
+  EXPECT_EQ(again.nudges, 0);  // this week's digest was already recorded
+  EXPECT_DOUBLE_EQ(summarize(*store_, acme, survey_, week48).report.score.value, s.report.score.value);
+}
+
+TEST_F(engine_test, exported_answers_rescore_to_the_same_report) {
+  demo_options options;
+  options.workspace = acme;
+  options.current_week = week48;
+  seed_demo(*store_, pseudonyms_, survey_, options);
+  std::ostringstream csv;
+  const auto rows = export_answers_csv(*store_, acme, csv);
+  EXPECT_EQ(rows, store_->answer_count());
+  EXPECT_EQ(csv.str().find("U0DEMO"), std::string::npos);  // pseudonyms only
+
+  const auto parsed = scoring::parse_survey_csv(csv.str());
+  ASSERT_TRUE(parsed.ok());
+  auto score_options = scoring_options_from(survey_, week48);
+  const auto rescored = scoring::build_report(parsed.data, score_options);
+  const auto s = summarize(*store_, acme, survey_, week48);
+  EXPECT_NEAR(rescored.score.value, s.report.score.value, 1e-9);
+  EXPECT_NEAR(rescored.score.ci_low, s.report.score.ci_low, 1e-9);
+  EXPECT_EQ(rescored.score.respondents, s.report.score.respondents);
+  for (const auto g : scoring::all_groups) {
+    EXPECT_NEAR(rescored.group_score(g).value, s.report.group_score(g).value, 1e-9);
+  }
+}
+
+TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
+  add_people(scoring::group::sales, 5, 0, 3);
+  add_people(scoring::group::marketing, 2, 0, 5);
+  std::ostringstream csv;
+  export_weekly_csv(*store_, acme, survey_, week48, csv);
+  const auto text = csv.str();
+  EXPECT_EQ(text.rfind("week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed\n", 0), 0U);
+  EXPECT_NE(text.find("2026-W48,all,score,7,"), std::string::npos) << text;
+  EXPECT_NE(text.find("2026-W48,sales,score,5,60.0000,"), std::string::npos) << text;
+  EXPECT_NE(text.find("2026-W48,marketing,score,,,,,,true"), std::string::npos) << text;
+}
+
+TEST(render_text, sparkline_marks_suppressed_weeks_and_scales) {
+  std::vector<scoring::trend_point> trend(3);
+  trend[0].score = {true, 40.0, 0, 0, 5};
+  trend[2].score = {true, 60.0, 0, 0, 5};
+  EXPECT_EQ(sparkline(trend), "▁·█");
+}
+
+}  // namespace
+}  // namespace smrel::engine
