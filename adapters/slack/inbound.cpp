@@ -1,0 +1,115 @@
+#include "adapters/slack/inbound.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/slack/form.hpp"
+
+namespace smrel::adapters::slack {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::size_t max_id_length = 64;
+constexpr std::size_t max_text_length = 2000;
+
+// Slack ids are short and alphanumeric; anything else is not from Slack.
+bool is_slack_id(std::string_view id) {
+  return !id.empty() && id.size() <= max_id_length &&
+         id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") == std::string_view::npos;
+}
+
+std::string string_at(const json& j, const json::json_pointer& pointer) {
+  if (!j.contains(pointer)) return {};
+  const auto& v = j.at(pointer);
+  return v.is_string() ? v.get<std::string>() : std::string{};
+}
+
+std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+}  // namespace
+
+parsed<std::variant<domain::slash_command, ssl_check>> parse_command(std::string_view form_body) {
+  const auto fields = parse_form(form_body);
+  if (!fields) return parse_error{"command body is not form-encoded"};
+  if (form_value(*fields, "ssl_check") == "1") return std::variant<domain::slash_command, ssl_check>{ssl_check{}};
+  domain::slash_command command;
+  command.who.workspace = {domain::platform::slack, std::string(form_value(*fields, "team_id"))};
+  command.who.user = std::string(form_value(*fields, "user_id"));
+  command.channel = std::string(form_value(*fields, "channel_id"));
+  const auto text = form_value(*fields, "text");
+  if (!is_slack_id(command.who.workspace.id) || !is_slack_id(command.who.user)) {
+    return parse_error{"command without a valid team_id or user_id"};
+  }
+  if (!command.channel.empty() && !is_slack_id(command.channel)) return parse_error{"command with a bad channel_id"};
+  if (text.size() > max_text_length) return parse_error{"command text too long"};
+  command.text = trim(text);
+  return std::variant<domain::slash_command, ssl_check>{std::move(command)};
+}
+
+parsed<std::variant<domain::button_click, ignored_interaction>> parse_interaction(std::string_view form_body) {
+  const auto fields = parse_form(form_body);
+  if (!fields) return parse_error{"interaction body is not form-encoded"};
+  const auto payload_text = form_value(*fields, "payload");
+  if (payload_text.empty()) return parse_error{"interaction without payload"};
+  const auto payload = json::parse(payload_text, nullptr, false);
+  if (payload.is_discarded() || !payload.is_object()) return parse_error{"interaction payload is not JSON"};
+  const auto type = string_at(payload, "/type"_json_pointer);
+  if (type != "block_actions") return std::variant<domain::button_click, ignored_interaction>{ignored_interaction{type}};
+
+  domain::button_click click;
+  click.who.user = string_at(payload, "/user/id"_json_pointer);
+  // `team` is null for org-wide installs; the user's own team is always there.
+  click.who.workspace = {domain::platform::slack, string_at(payload, "/team/id"_json_pointer)};
+  if (click.who.workspace.id.empty()) click.who.workspace.id = string_at(payload, "/user/team_id"_json_pointer);
+  if (!is_slack_id(click.who.user) || !is_slack_id(click.who.workspace.id)) {
+    return parse_error{"block_actions without a valid user or team"};
+  }
+  click.channel = string_at(payload, "/channel/id"_json_pointer);
+  if (click.channel.empty()) click.channel = string_at(payload, "/container/channel_id"_json_pointer);
+  click.message_id = string_at(payload, "/container/message_ts"_json_pointer);
+  if (click.message_id.empty()) click.message_id = string_at(payload, "/message/ts"_json_pointer);
+  click.response_url = string_at(payload, "/response_url"_json_pointer);
+  const auto actions = payload.find("actions");
+  if (actions == payload.end() || !actions->is_array() || actions->empty() || !(*actions)[0].is_object()) {
+    return parse_error{"block_actions without actions"};
+  }
+  const auto& action = (*actions)[0];
+  const auto action_id = string_at(action, "/action_id"_json_pointer);
+  click.action = action_id.substr(0, action_id.find('/'));
+  click.value = string_at(action, "/value"_json_pointer);
+  if (click.action.empty() || click.value.size() > max_text_length) return parse_error{"block_actions with a bad action"};
+  return std::variant<domain::button_click, ignored_interaction>{std::move(click)};
+}
+
+parsed<std::variant<url_verification, event_callback>> parse_event(std::string_view json_body) {
+  const auto body = json::parse(json_body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return parse_error{"event body is not JSON"};
+  const auto type = string_at(body, "/type"_json_pointer);
+  if (type == "url_verification") {
+    auto challenge = string_at(body, "/challenge"_json_pointer);
+    if (challenge.empty() || challenge.size() > max_text_length) return parse_error{"url_verification without challenge"};
+    return std::variant<url_verification, event_callback>{url_verification{std::move(challenge)}};
+  }
+  if (type != "event_callback") return parse_error{"unknown event envelope type \"" + type.substr(0, 40) + "\""};
+  event_callback out;
+  out.event_id = string_at(body, "/event_id"_json_pointer);
+  out.event_type = string_at(body, "/event/type"_json_pointer);
+  if (!is_slack_id(out.event_id)) return parse_error{"event_callback without a valid event_id"};
+  if (out.event_type == "app_home_opened") {
+    domain::home_opened opened;
+    opened.who.workspace = {domain::platform::slack, string_at(body, "/team_id"_json_pointer)};
+    opened.who.user = string_at(body, "/event/user"_json_pointer);
+    if (!is_slack_id(opened.who.workspace.id) || !is_slack_id(opened.who.user)) {
+      return parse_error{"app_home_opened without team or user"};
+    }
+    out.event = opened;
+  }
+  return std::variant<url_verification, event_callback>{std::move(out)};
+}
+
+}  // namespace smrel::adapters::slack

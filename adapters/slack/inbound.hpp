@@ -1,0 +1,40 @@
+#pragma once
+// Slack payloads in, neutral domain events out. Call only after verify_signature() passed.
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "bot/domain/inbound.hpp"
+
+namespace smrel::adapters::slack {
+
+struct parse_error {
+  std::string reason;  // for logs; never echoed to the caller
+};
+
+template <class T>
+using parsed = std::variant<T, parse_error>;
+
+/// A slash command form body. Slack's `ssl_check=1` probes come back as `ssl_check`.
+struct ssl_check {};
+parsed<std::variant<domain::slash_command, ssl_check>> parse_command(std::string_view form_body);
+
+/// An interactivity form body (`payload=<json>`). Only block_actions carry clicks; other
+/// interaction types come back as `ignored_interaction` so they are acknowledged and dropped.
+struct ignored_interaction {
+  std::string type;
+};
+parsed<std::variant<domain::button_click, ignored_interaction>> parse_interaction(std::string_view form_body);
+
+/// Events API bodies.
+struct url_verification {
+  std::string challenge;
+};
+struct event_callback {
+  std::string event_id;  // globally unique: the deduplication key
+  std::string event_type;
+  std::variant<std::monostate, domain::home_opened> event;  // monostate: an event we do not act on
+};
+parsed<std::variant<url_verification, event_callback>> parse_event(std::string_view json_body);
+
+}  // namespace smrel::adapters::slack

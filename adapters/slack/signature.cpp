@@ -1,0 +1,47 @@
+#include "adapters/slack/signature.hpp"
+
+#include <charconv>
+
+namespace smrel::adapters::slack {
+namespace {
+
+constexpr std::string_view version_prefix = "v0=";
+constexpr std::size_t hex_digest_length = 64;
+constexpr std::size_t max_timestamp_digits = 12;
+
+}  // namespace
+
+std::string_view describe(signature_check result) {
+  switch (result) {
+    case signature_check::ok: return "ok";
+    case signature_check::missing_headers: return "missing signature headers";
+    case signature_check::malformed: return "malformed signature headers";
+    case signature_check::stale: return "timestamp outside the five-minute window";
+    case signature_check::mismatch: return "signature mismatch";
+  }
+  return "unknown";
+}
+
+std::string sign(const domain::hmac_sha256& secret, std::string_view timestamp, std::string_view body) {
+  return std::string(version_prefix) + domain::to_hex(secret.sign({"v0:", timestamp, ":", body}));
+}
+
+signature_check verify_signature(const domain::hmac_sha256& secret, std::string_view timestamp_header,
+                                 std::string_view signature_header, std::string_view body,
+                                 std::chrono::system_clock::time_point now) {
+  if (timestamp_header.empty() || signature_header.empty()) return signature_check::missing_headers;
+  if (timestamp_header.size() > max_timestamp_digits || timestamp_header.find_first_not_of("0123456789") != std::string_view::npos ||
+      !signature_header.starts_with(version_prefix) ||
+      signature_header.size() != version_prefix.size() + hex_digest_length) {
+    return signature_check::malformed;
+  }
+  long long timestamp = 0;
+  std::from_chars(timestamp_header.data(), timestamp_header.data() + timestamp_header.size(), timestamp);
+  const auto sent = std::chrono::system_clock::time_point{std::chrono::seconds{timestamp}};
+  const auto skew = sent > now ? sent - now : now - sent;
+  if (skew > max_clock_skew) return signature_check::stale;
+  const auto expected = sign(secret, timestamp_header, body);
+  return domain::constant_time_equal(expected, signature_header) ? signature_check::ok : signature_check::mismatch;
+}
+
+}  // namespace smrel::adapters::slack

@@ -1,0 +1,245 @@
+#include "bot/engine/chat_bot.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "bot/engine/views.hpp"
+#include "scoring/rotation.hpp"
+
+namespace smrel::engine {
+namespace {
+
+using scoring::locale;
+
+std::string tr(locale lang, std::string_view en, std::string_view nl) { return std::string(lang == locale::nl ? nl : en); }
+
+std::string cache_key(const domain::workspace_ref& w) { return std::string(domain::platform_id(w.on)) + ":" + w.id; }
+
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> out;
+  std::istringstream stream{std::string(text)};
+  std::string word;
+  while (stream >> word) {
+    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    out.push_back(word);
+  }
+  return out;
+}
+
+}  // namespace
+
+chat_bot::chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock,
+                   config::settings settings)
+    : store_(store), pseudonyms_(pseudonyms), clock_(clock), settings_(std::move(settings)) {}
+
+bool chat_bot::is_admin(const domain::member_key& who) const {
+  return std::find(settings_.admins.begin(), settings_.admins.end(), who.user) != settings_.admins.end();
+}
+
+locale chat_bot::locale_of(const domain::member_key& who, std::string_view platform_locale) {
+  if (const auto m = store_.find_member(who)) return m->locale;
+  if (const auto l = scoring::parse_locale(platform_locale)) return *l;
+  return scoring::parse_locale(settings_.survey.default_locale).value_or(locale::en);
+}
+
+void chat_bot::invalidate(const domain::workspace_ref& workspace) {
+  std::lock_guard lock(cache_mutex_);
+  ++versions_[cache_key(workspace)];
+}
+
+std::shared_ptr<const summary> chat_bot::current_summary(const domain::workspace_ref& workspace) {
+  const auto week = scoring::iso_week::containing(clock_.now());
+  const auto key = cache_key(workspace);
+  std::uint64_t version = 0;
+  {
+    std::lock_guard lock(cache_mutex_);
+    version = versions_[key];
+    const auto it = cache_.find(key);
+    if (it != cache_.end() && it->second.week == week && it->second.version == version) return it->second.value;
+  }
+  // Built outside the lock: a concurrent duplicate build is cheaper than serialising all status calls.
+  auto built = std::make_shared<const summary>(summarize(store_, workspace, settings_.survey, week));
+  std::lock_guard lock(cache_mutex_);
+  auto& slot = cache_[key];
+  if (versions_[key] == version) slot = {week, version, built};
+  return built;
+}
+
+command_result chat_bot::on_command(const domain::slash_command& command) {
+  const auto& who = command.who;
+  const auto lang = locale_of(who, command.locale);
+  const auto args = words(command.text);
+  const std::string verb = args.empty() ? "help" : args[0];
+  const std::string arg = args.size() > 1 ? args[1] : "";
+
+  if (verb == "status") return {status_reply(who, lang), {}, {}};
+  if (verb == "pulse") return {pulse_reply(who, lang), {}, {}};
+  if (verb == "join") return {join_reply(who, arg, lang), {}, {}};
+  if (verb == "nudges") return {nudges_view(*current_summary(who.workspace), lang), {}, {}};
+  if (verb == "digest") return digest_reply(command, arg, lang);
+  if (verb == "language" && (arg == "en" || arg == "nl")) {
+    const auto chosen = *scoring::parse_locale(arg);
+    store_.upsert_member(who, chosen, clock_.now());
+    store_.set_locale(who, chosen);
+    return {notice(tr(chosen, "I will speak English with you.", "Ik spreek voortaan Nederlands met je.")), {}, {}};
+  }
+  if (verb == "optout" || verb == "optin") {
+    store_.upsert_member(who, lang, clock_.now());
+    store_.set_opted_out(who, verb == "optout");
+    return {notice(verb == "optout" ? tr(lang, "You will get no more pulses. Your earlier answers stay (anonymous); /smrel forget erases them.",
+                                         "Je krijgt geen pulses meer. Je eerdere antwoorden blijven (anoniem); /smrel forget wist ze.")
+                                    : tr(lang, "Welcome back: you will get the weekly pulse again.",
+                                         "Welkom terug: je krijgt de wekelijkse pulse weer.")),
+            {}, {}};
+  }
+  if (verb == "forget") return {forget_prompt(lang), {}, {}};
+  return {help_view(lang, is_admin(who)), {}, {}};
+}
+
+domain::message chat_bot::status_reply(const domain::member_key& who, locale lang) {
+  return status_view(*current_summary(who.workspace), lang);
+}
+
+pulse_state chat_bot::open_pulse_for(const storage::member& m) {
+  const auto now = clock_.now();
+  const auto week = scoring::iso_week::containing(now);
+  const auto opens = std::chrono::time_point_cast<domain::time_point::duration>(std::chrono::sys_days{week.monday()});
+  pulse_state state;
+  state.pulse = store_.open_pulse(m.key.workspace, week, opens, opens + std::chrono::days{settings_.survey.pulse_open_days});
+  const auto& items = scoring::pulse_statements(week, static_cast<std::uint32_t>(m.id));
+  state.delivery = store_.record_delivery(state.pulse.id, m.id, items, now);
+  state.answers = store_.answers_by(pseudonyms_.pseudonym(m.key), state.pulse.id);
+  state.closed = now >= state.pulse.closes_at;
+  return state;
+}
+
+domain::message chat_bot::pulse_reply(const domain::member_key& who, locale lang) {
+  const auto m = store_.upsert_member(who, lang, clock_.now());
+  if (m.opted_out) {
+    return notice(tr(lang, "You opted out of pulses. Type /smrel optin to answer again.",
+                     "Je hebt je afgemeld voor pulses. Typ /smrel optin om weer te antwoorden."));
+  }
+  auto view = pulse_view(open_pulse_for(m), lang);
+  if (m.group == scoring::group::other) {
+    view.context({tr(lang, "Tip: /smrel join sales|marketing|leadership so your answers count for your team.",
+                     "Tip: /smrel join sales|marketing|leadership zodat je antwoorden voor je team meetellen.")});
+  }
+  return view;
+}
+
+domain::message chat_bot::join_reply(const domain::member_key& who, std::string_view team, locale lang) {
+  const auto g = scoring::parse_group(team);
+  if (!g || *g == scoring::group::other) {
+    return notice(tr(lang, "Which team? /smrel join sales, /smrel join marketing or /smrel join leadership.",
+                     "Welk team? /smrel join sales, /smrel join marketing of /smrel join leadership."));
+  }
+  store_.upsert_member(who, lang, clock_.now());
+  store_.set_group(who, pseudonyms_.pseudonym(who), *g);
+  invalidate(who.workspace);
+  return notice(tr(lang, "Thanks: your answers now count for ", "Dank je: je antwoorden tellen nu mee voor ") +
+                std::string(*g == scoring::group::leadership ? tr(lang, "leadership", "de leiding") : std::string(team == "sales" ? "Sales" : "Marketing")) +
+                tr(lang, ". Only groups of 5 or more are ever shown.", ". Alleen groepen van 5 of meer worden getoond."));
+}
+
+command_result chat_bot::digest_reply(const domain::slash_command& command, std::string_view mode, locale lang) {
+  if (!is_admin(command.who)) {
+    return {notice(tr(lang, "Only admins can use /smrel digest (SMREL_ADMINS).", "Alleen beheerders kunnen /smrel digest gebruiken (SMREL_ADMINS).")), {}, {}};
+  }
+  const auto s = current_summary(command.who.workspace);
+  if (mode == "here") {
+    if (command.channel.empty()) return {notice(tr(lang, "I cannot post here.", "Ik kan hier niet posten.")), {}, {}};
+    command_result result;
+    result.reply = notice(tr(lang, "Posting this week's digest here.", "Het overzicht van deze week wordt hier geplaatst."));
+    result.posts.push_back({command.who.workspace, command.channel, digest_view(*s, lang),
+                            "digest:" + command.who.workspace.id + ":" + command.channel + ":" + s->report.as_of.to_string()});
+    result.issued = s->nudges;
+    for (const auto& n : s->nudges) {
+      store_.record_nudge({0, command.who.workspace, std::string(n.what->id), s->report.as_of, n.why(locale::en),
+                           clock_.now(), s->report.as_of + 4});
+    }
+    return result;
+  }
+  auto preview = digest_view(*s, lang);
+  preview.visible_to_channel = false;
+  return {std::move(preview), {}, {}};
+}
+
+domain::message chat_bot::forget_prompt(locale lang) {
+  domain::message m;
+  const auto text = tr(lang, "This erases your membership and every answer you gave, for good. Figures already shown are not recalculated backwards.",
+                       "Dit wist je lidmaatschap en al je antwoorden, voorgoed. Eerder getoonde cijfers worden niet met terugwerkende kracht herberekend.");
+  m.fallback_text = text;
+  m.text(text).buttons({{tr(lang, "Erase my data", "Wis mijn gegevens"), std::string(forget_action), "me", domain::button::style::danger},
+                        {tr(lang, "Cancel", "Annuleren"), std::string(forget_cancel_action), "me", domain::button::style::plain}});
+  return m;
+}
+
+answer_decision chat_bot::check_answer(const domain::button_click& click) {
+  const auto lang = locale_of(click.who, {});
+  const auto refuse = [&](std::string_view en, std::string_view nl) {
+    answer_decision d;
+    d.refusal = notice(tr(lang, en, nl));
+    return d;
+  };
+  const auto button = parse_answer_button(click.value);
+  if (!button) return refuse("That button is not one of ours; nothing was stored.", "Die knop is niet van ons; er is niets opgeslagen.");
+  const auto pulse = store_.find_pulse(button->pulse_id);
+  if (!pulse || !(pulse->workspace == click.who.workspace)) {
+    return refuse("That pulse does not exist here; nothing was stored.", "Die pulse bestaat hier niet; er is niets opgeslagen.");
+  }
+  const auto m = store_.find_member(click.who);
+  const auto delivery = m ? store_.find_delivery(pulse->id, m->id) : std::nullopt;
+  if (!delivery || std::find(delivery->items.begin(), delivery->items.end(), button->item) == delivery->items.end()) {
+    return refuse("This pulse was not sent to you, so your click was not stored. Type /smrel pulse for your own.",
+                  "Deze pulse is niet aan jou gestuurd, dus je klik is niet opgeslagen. Typ /smrel pulse voor je eigen pulse.");
+  }
+  const auto now = clock_.now();
+  if (now >= pulse->closes_at) {
+    return refuse("This pulse is closed; nothing was stored. Type /smrel pulse for this week's.",
+                  "Deze pulse is gesloten; er is niets opgeslagen. Typ /smrel pulse voor die van deze week.");
+  }
+  if (m->opted_out) return refuse("You opted out; type /smrel optin to answer again.", "Je bent afgemeld; typ /smrel optin om weer te antwoorden.");
+  answer_decision d;
+  d.answer = storage::new_answer{click.who.workspace, pulse->id, pseudonyms_.pseudonym(click.who), pulse->week,
+                                 button->item, button->value, now};
+  return d;
+}
+
+domain::message chat_bot::pulse_after(const domain::button_click& click) {
+  const auto lang = locale_of(click.who, {});
+  const auto button = parse_answer_button(click.value);
+  const auto m = store_.find_member(click.who);
+  const auto pulse = button ? store_.find_pulse(button->pulse_id) : std::nullopt;
+  const auto delivery = m && pulse ? store_.find_delivery(pulse->id, m->id) : std::nullopt;
+  if (!delivery) return notice(tr(lang, "Saved.", "Opgeslagen."));
+  pulse_state state{*pulse, *delivery, store_.answers_by(pseudonyms_.pseudonym(click.who), pulse->id),
+                    clock_.now() >= pulse->closes_at};
+  return pulse_view(state, lang);
+}
+
+domain::message chat_bot::on_click(const domain::button_click& click) {
+  const auto lang = locale_of(click.who, {});
+  if (click.action == forget_action) {
+    store_.forget(click.who, pseudonyms_.pseudonym(click.who));
+    invalidate(click.who.workspace);
+    return notice(tr(lang, "Done: your membership and all your answers are erased.", "Klaar: je lidmaatschap en al je antwoorden zijn gewist."));
+  }
+  if (click.action == forget_cancel_action) return notice(tr(lang, "Nothing was erased.", "Er is niets gewist."));
+  return notice(tr(lang, "That button is not one of ours.", "Die knop is niet van ons."));
+}
+
+domain::message chat_bot::home_view(const domain::member_key& who) {
+  const auto lang = locale_of(who, {});
+  auto home = status_view(*current_summary(who.workspace), lang);
+  const auto m = store_.find_member(who);
+  if (m && !m->opted_out) {
+    const auto pulse = pulse_view(open_pulse_for(*m), lang);
+    home.divider();
+    for (const auto& b : pulse.blocks) home.add(b);
+  } else {
+    home.divider().text(tr(lang, "Type /smrel pulse to answer this week's statements.", "Typ /smrel pulse om de stellingen van deze week te beantwoorden."));
+  }
+  return home;
+}
+
+}  // namespace smrel::engine

@@ -1,0 +1,90 @@
+#pragma once
+// The product behind `/smrel` and the buttons: platform-neutral, synchronous, over the store and
+// an injected clock. The service runs it off the network threads and carries its results out.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/domain/clock.hpp"
+#include "bot/domain/inbound.hpp"
+#include "bot/domain/message.hpp"
+#include "bot/domain/pseudonymizer.hpp"
+#include "bot/engine/summary.hpp"
+#include "bot/engine/views.hpp"
+#include "bot/storage/store.hpp"
+#include "config/settings.hpp"
+
+namespace smrel::engine {
+
+/// A message to post somewhere other than the reply, e.g. the digest into a channel.
+struct channel_post {
+  domain::workspace_ref workspace;
+  std::string channel;
+  domain::message message;
+  std::string dedupe_key;
+};
+
+struct command_result {
+  domain::message reply;
+  std::vector<channel_post> posts;
+  std::vector<scoring::chosen_nudge> issued;  // nudges a posted digest issued
+};
+
+/// What to do with a click on an answer button.
+struct answer_decision {
+  std::optional<storage::new_answer> answer;  // commit this, then show pulse_after()
+  std::optional<domain::message> refusal;     // or tell the user why nothing changed
+};
+
+class chat_bot {
+ public:
+  chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock,
+           config::settings settings);
+
+  command_result on_command(const domain::slash_command& command);
+
+  /// Checks a click against the clicking user's own delivery, the pulse's dates and the values.
+  answer_decision check_answer(const domain::button_click& click);
+  /// The pulse message as it stands after the click's answer was committed.
+  domain::message pulse_after(const domain::button_click& click);
+  /// Other buttons (the forget confirmation).
+  domain::message on_click(const domain::button_click& click);
+
+  domain::message home_view(const domain::member_key& who);
+
+  /// Answers changed for this workspace: cached summaries are stale.
+  void invalidate(const domain::workspace_ref& workspace);
+
+ private:
+  scoring::locale locale_of(const domain::member_key& who, std::string_view platform_locale);
+  bool is_admin(const domain::member_key& who) const;
+  std::shared_ptr<const summary> current_summary(const domain::workspace_ref& workspace);
+  /// This week's pulse and the member's delivery, opening either on demand.
+  pulse_state open_pulse_for(const storage::member& m);
+
+  domain::message status_reply(const domain::member_key& who, scoring::locale lang);
+  domain::message pulse_reply(const domain::member_key& who, scoring::locale lang);
+  domain::message join_reply(const domain::member_key& who, std::string_view team, scoring::locale lang);
+  command_result digest_reply(const domain::slash_command& command, std::string_view mode, scoring::locale lang);
+  domain::message forget_prompt(scoring::locale lang);
+
+  storage::store& store_;
+  const domain::pseudonymizer& pseudonyms_;
+  const domain::clock& clock_;
+  const config::settings settings_;
+
+  // Summaries per workspace for the current week, rebuilt after invalidate() or a new week.
+  struct cached_summary {
+    scoring::iso_week week;
+    std::uint64_t version = 0;
+    std::shared_ptr<const summary> value;
+  };
+  std::mutex cache_mutex_;
+  std::map<std::string, cached_summary> cache_;
+  std::map<std::string, std::uint64_t> versions_;
+};
+
+}  // namespace smrel::engine

@@ -1,0 +1,254 @@
+#include "bot/engine/views.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "bot/engine/render_text.hpp"
+
+namespace smrel::engine {
+namespace {
+
+using scoring::locale;
+
+std::string tr(locale lang, std::string_view en, std::string_view nl) { return std::string(lang == locale::nl ? nl : en); }
+
+std::string percent(int part, int whole) {
+  return whole > 0 ? std::to_string(static_cast<int>(std::lround(100.0 * part / whole))) + "%" : "–";
+}
+
+std::string stage_line(const summary& s, locale lang) {
+  const auto& r = s.report;
+  std::string line = tr(lang, "Stage: ", "Fase: ") + std::string(scoring::stage_name(*r.current_stage(), lang)) + " · " +
+                     tr(lang, "score ", "score ") + format_score(r.score) + tr(lang, " of 100", " van 100");
+  return line;
+}
+
+std::string trend_line(const summary& s, locale lang) {
+  const auto& r = s.report;
+  std::string line = tr(lang, "Trend ", "Trend ") + sparkline(r.trend);
+  const auto week = describe_change(r.trend.back(), lang);
+  if (!week.empty()) line += "  " + week;
+  if (r.overall_change.change != scoring::trend_change::none) line += "; " + describe_change_since(r.overall_change, lang);
+  return line;
+}
+
+std::string participation_text(const summary& s, locale lang) {
+  std::string line;
+  if (s.people.asked_this_week > 0) {
+    line = tr(lang, "This week: ", "Deze week: ") + std::to_string(s.people.answered_this_week) + tr(lang, " of ", " van ") +
+           std::to_string(s.people.asked_this_week) + " (" + percent(s.people.answered_this_week, s.people.asked_this_week) + ")";
+  }
+  if (!line.empty()) line += " · ";
+  line += std::to_string(s.people.respondents) + tr(lang, " people answered in the last ", " mensen antwoordden in de laatste ") +
+          std::to_string(s.report.window_weeks) + tr(lang, " weeks", " weken");
+  return line;
+}
+
+std::vector<std::string> group_fields(const summary& s, locale lang) {
+  std::vector<std::string> fields;
+  for (const auto g : {scoring::group::sales, scoring::group::marketing, scoring::group::leadership}) {
+    const auto& e = s.report.group_score(g);
+    std::string name = g == scoring::group::sales ? "Sales" : g == scoring::group::marketing ? "Marketing" : tr(lang, "Leadership", "Leiding");
+    fields.push_back(name + "\n" + (e.shown ? format_score(e) : tr(lang, "too few to show", "te weinig om te tonen")));
+  }
+  return fields;
+}
+
+std::string gap_text(const scoring::dimension_result& d, locale lang) {
+  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value) + ", Marketing " +
+         format_mean(d.marketing.value) + tr(lang, " (gap ", " (verschil ") + format_mean(std::abs(*d.gap)) + ")";
+}
+
+std::string privacy_note(const summary& s, locale lang) {
+  return tr(lang, "Anonymous: no figure about fewer than ", "Anoniem: geen cijfer over minder dan ") +
+         std::to_string(s.report.min_group_size) + tr(lang, " people. Brackets: 95% interval.", " mensen. Tussen haakjes: 95%-interval.");
+}
+
+domain::message suppressed_view(const summary& s, locale lang, std::string title) {
+  domain::message m;
+  const int missing = std::max(1, s.report.min_group_size - s.report.score.respondents);
+  const auto text = tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ") +
+                    std::to_string(missing) + tr(lang, " more needed. Answer this week's pulse with /smrel pulse.",
+                                                 " meer nodig. Beantwoord de pulse van deze week met /smrel pulse.");
+  m.fallback_text = title + ": " + text;
+  m.header(std::move(title)).text(text).context({participation_text(s, lang), privacy_note(s, lang)});
+  return m;
+}
+
+void add_nudge(domain::message& m, const scoring::chosen_nudge& n, locale lang, bool full) {
+  std::string text = std::string(n.what->title.in(lang)) + "\n" + n.why(lang);
+  if (full) text += "\n" + tr(lang, "Start: ", "Start: ") + std::string(n.what->action.in(lang));
+  m.text(std::move(text));
+  if (full) {
+    m.context({tr(lang, "In a few weeks we will ask: “", "Over een paar weken vragen we: “") + std::string(n.what->follow_up.in(lang)) + "”"});
+  }
+}
+
+}  // namespace
+
+domain::message notice(std::string text) {
+  domain::message m;
+  m.fallback_text = text;
+  m.text(std::move(text));
+  return m;
+}
+
+domain::message status_view(const summary& s, locale lang) {
+  const auto title = tr(lang, "Sales × Marketing, week ", "Sales × Marketing, week ") + s.report.as_of.to_string();
+  if (!s.report.score.shown) return suppressed_view(s, lang, title);
+  domain::message m;
+  m.fallback_text = render_status_text(s, lang);
+  m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
+  if (const auto gap = s.report.largest_gap()) {
+    m.text(tr(lang, "Largest gap — ", "Grootste verschil — ") + gap_text(s.report.dimension_figures(*gap), lang));
+  }
+  if (!s.nudges.empty()) {
+    m.divider();
+    add_nudge(m, s.nudges.front(), lang, false);
+  }
+  m.context({participation_text(s, lang), privacy_note(s, lang)});
+  return m;
+}
+
+domain::message digest_view(const summary& s, locale lang) {
+  const auto title = tr(lang, "Weekly Sales × Marketing digest, ", "Wekelijks overzicht Sales × Marketing, ") + s.report.as_of.to_string();
+  if (!s.report.score.shown) return suppressed_view(s, lang, title);
+  domain::message m;
+  m.fallback_text = render_digest_text(s, lang);
+  m.visible_to_channel = true;
+  m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
+  std::vector<const scoring::dimension_result*> dims;
+  for (const auto& d : s.report.dimensions) {
+    if (d.mean.shown) dims.push_back(&d);
+  }
+  std::sort(dims.begin(), dims.end(), [](const auto* a, const auto* b) { return a->mean.value < b->mean.value; });
+  std::string table = tr(lang, "Dimensions, weakest first (1–5):", "Onderwerpen, zwakste eerst (1–5):");
+  for (const auto* d : dims) {
+    table += "\n" + std::string(scoring::dimension_name(d->dim, lang)) + "  " + format_mean(d->mean.value);
+    if (d->sales.shown && d->marketing.shown) {
+      table += "  (Sales " + format_mean(d->sales.value) + " / Marketing " + format_mean(d->marketing.value) + ")";
+      if (d->perception_gap) table += tr(lang, " ← gap", " ← verschil");
+    }
+  }
+  m.text(table);
+  if (!s.nudges.empty()) {
+    m.divider().text(tr(lang, "What to do next", "Wat nu te doen"));
+    for (const auto& n : s.nudges) add_nudge(m, n, lang, true);
+  }
+  m.context({participation_text(s, lang), privacy_note(s, lang)});
+  return m;
+}
+
+domain::message nudges_view(const summary& s, locale lang) {
+  domain::message m;
+  const auto title = tr(lang, "Next steps for Sales × Marketing", "Volgende stappen voor Sales × Marketing");
+  if (s.nudges.empty()) {
+    const auto text = s.report.score.shown ? tr(lang, "No nudges this week.", "Geen suggesties deze week.")
+                                           : tr(lang, "Nudges appear once enough people have answered.",
+                                                "Suggesties verschijnen zodra genoeg mensen hebben geantwoord.");
+    m.fallback_text = text;
+    return m.header(title).text(text);
+  }
+  m.header(title);
+  m.fallback_text = title;
+  for (const auto& n : s.nudges) {
+    add_nudge(m, n, lang, true);
+    m.fallback_text += "\n• " + std::string(n.what->title.in(lang));
+  }
+  return m;
+}
+
+domain::message help_view(locale lang, bool is_admin) {
+  domain::message m;
+  std::string text = tr(lang,
+                        "/smrel status — where Sales and Marketing stand\n"
+                        "/smrel pulse — answer this week's statements\n"
+                        "/smrel join sales|marketing|leadership — say which team you are in\n"
+                        "/smrel nudges — what to do next, and why\n"
+                        "/smrel language en|nl — English or Dutch\n"
+                        "/smrel optout · /smrel optin — stop or restart pulses\n"
+                        "/smrel forget — erase your membership and all your answers",
+                        "/smrel status — hoe Sales en Marketing ervoor staan\n"
+                        "/smrel pulse — beantwoord de stellingen van deze week\n"
+                        "/smrel join sales|marketing|leadership — in welk team zit je\n"
+                        "/smrel nudges — wat nu te doen, en waarom\n"
+                        "/smrel language en|nl — Engels of Nederlands\n"
+                        "/smrel optout · /smrel optin — pulses stoppen of hervatten\n"
+                        "/smrel forget — je lidmaatschap en al je antwoorden wissen");
+  if (is_admin) {
+    text += tr(lang, "\n/smrel digest preview — see this week's digest\n/smrel digest here — post it in this channel",
+               "\n/smrel digest preview — bekijk het overzicht van deze week\n/smrel digest here — plaats het in dit kanaal");
+  }
+  m.fallback_text = text;
+  m.header("smrel").text(text).context({tr(lang, "Answers are anonymous; figures need at least 5 people.",
+                                           "Antwoorden zijn anoniem; cijfers vragen minstens 5 mensen.")});
+  return m;
+}
+
+domain::message pulse_view(const pulse_state& state, locale lang) {
+  domain::message m;
+  const auto title = tr(lang, "Your Sales × Marketing pulse, ", "Jouw Sales × Marketing-pulse, ") + state.pulse.week.to_string();
+  m.header(title);
+  m.text(tr(lang, "How much do you agree? 1 = strongly disagree … 5 = strongly agree. Your answers are anonymous.",
+            "Hoe eens ben je het ermee? 1 = helemaal oneens … 5 = helemaal eens. Je antwoorden zijn anoniem."));
+  int answered = 0;
+  std::string fallback = title;
+  for (const auto item : state.delivery.items) {
+    const auto& s = scoring::statements()[item];
+    std::optional<int> given;
+    for (const auto& a : state.answers) {
+      if (a.item == item) given = a.value;
+    }
+    answered += given ? 1 : 0;
+    m.text(std::string(s.text(lang)));
+    fallback += "\n• " + std::string(s.text(lang));
+    if (given) {
+      m.context({tr(lang, "Your answer: ", "Jouw antwoord: ") + std::to_string(*given) + " · " +
+                 std::string(scoring::rating_label(*given, lang)) +
+                 (state.closed ? "" : tr(lang, " (click another to change it)", " (klik een ander om te wijzigen)"))});
+    }
+    if (state.closed) continue;
+    std::vector<domain::button> row;
+    for (int v = scoring::lowest_rating; v <= scoring::highest_rating; ++v) {
+      row.push_back({std::to_string(v), std::string(answer_action), answer_button_value(state.pulse.id, item, v),
+                     given == v ? domain::button::style::primary : domain::button::style::plain});
+    }
+    m.buttons(std::move(row), "p" + std::to_string(state.pulse.id) + "." + std::string(s.id));
+  }
+  const int total = static_cast<int>(state.delivery.items.size());
+  std::string footer = std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) + tr(lang, " answered", " beantwoord");
+  if (state.closed) {
+    footer += tr(lang, " · this pulse is closed", " · deze pulse is gesloten");
+  } else if (answered == total) {
+    footer += tr(lang, " · thank you!", " · dank je!");
+  }
+  m.context({footer});
+  m.fallback_text = fallback + "\n" + footer;
+  return m;
+}
+
+std::string answer_button_value(std::int64_t pulse_id, std::uint8_t item, int value) {
+  return "p" + std::to_string(pulse_id) + "." + std::string(scoring::statements()[item].id) + "." + std::to_string(value);
+}
+
+std::optional<answer_button> parse_answer_button(std::string_view value) {
+  // p<digits>.q<2 digits>.<1 digit>
+  if (value.size() < 8 || value.front() != 'p') return std::nullopt;
+  const auto first_dot = value.find('.');
+  if (first_dot == std::string_view::npos || first_dot < 2 || value.size() != first_dot + 6 || value[first_dot + 4] != '.') {
+    return std::nullopt;
+  }
+  answer_button out;
+  const auto id_text = value.substr(1, first_dot - 1);
+  if (id_text.find_first_not_of("0123456789") != std::string_view::npos || id_text.size() > 18) return std::nullopt;
+  std::from_chars(id_text.data(), id_text.data() + id_text.size(), out.pulse_id);
+  const auto item = scoring::statement_index(value.substr(first_dot + 1, 3));
+  const char v = value.back();
+  if (!item || v < '1' || v > '5') return std::nullopt;
+  out.item = static_cast<std::uint8_t>(*item);
+  out.value = static_cast<std::uint8_t>(v - '0');
+  return out;
+}
+
+}  // namespace smrel::engine

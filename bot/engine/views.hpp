@@ -1,0 +1,40 @@
+#pragma once
+// The messages the bot shows, composed once in neutral form (domain::message) in the reader's
+// language; platform adapters only translate them.
+#include <optional>
+#include <vector>
+
+#include "bot/domain/message.hpp"
+#include "bot/engine/summary.hpp"
+
+namespace smrel::engine {
+
+domain::message status_view(const summary& s, scoring::locale lang);
+domain::message digest_view(const summary& s, scoring::locale lang);
+domain::message nudges_view(const summary& s, scoring::locale lang);
+domain::message help_view(scoring::locale lang, bool is_admin);
+domain::message notice(std::string text);
+
+/// One person's pulse: each statement with its five buttons and the answer given so far.
+struct pulse_state {
+  storage::pulse pulse;
+  storage::delivery delivery;
+  std::vector<storage::answer_record> answers;  // this person's, for this pulse
+  bool closed = false;
+};
+domain::message pulse_view(const pulse_state& state, scoring::locale lang);
+
+/// Encodes and decodes the value carried by an answer button: "p<pulse>.<qNN>.<value>".
+std::string answer_button_value(std::int64_t pulse_id, std::uint8_t item, int value);
+struct answer_button {
+  std::int64_t pulse_id = 0;
+  std::uint8_t item = 0;
+  std::uint8_t value = 0;
+};
+std::optional<answer_button> parse_answer_button(std::string_view value);
+
+inline constexpr std::string_view answer_action = "answer";
+inline constexpr std::string_view forget_action = "forget_confirm";
+inline constexpr std::string_view forget_cancel_action = "forget_cancel";
+
+}  // namespace smrel::engine

@@ -1,0 +1,43 @@
+#pragma once
+// Neutral HTTP request and response: what the router and handlers see. No Beast types, so
+// handlers unit-test without sockets.
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace smrel::net {
+
+struct http_request {
+  std::string method;  // "GET", "POST", …
+  std::string target;  // path and query, as sent
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string body;
+  std::string remote;  // peer address, for logs
+  std::chrono::steady_clock::time_point received_at;
+
+  /// First header with this (lower-case) name, or empty.
+  std::string_view header(std::string_view lower_name) const;
+  bool has_header(std::string_view lower_name) const;
+  /// The target without its query string.
+  std::string_view path() const;
+};
+
+struct http_response {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static http_response json(std::string body, int status = 200) {
+    return {status, "application/json; charset=utf-8", std::move(body), {}};
+  }
+  static http_response text(std::string body, int status = 200) {
+    return {status, "text/plain; charset=utf-8", std::move(body), {}};
+  }
+  /// A status with an empty body (e.g. 401 for a bad signature: nothing to learn from it).
+  static http_response empty(int status) { return {status, "", "", {}}; }
+};
+
+}  // namespace smrel::net
