@@ -205,15 +205,16 @@ answer_decision chat_bot::check_answer(const domain::button_click& click) {
   return d;
 }
 
-domain::message chat_bot::pulse_after(const domain::button_click& click) {
+domain::message chat_bot::pulse_after(const domain::button_click& click, const storage::new_answer& pending) {
   const auto lang = locale_of(click.who, {});
-  const auto button = parse_answer_button(click.value);
   const auto m = store_.find_member(click.who);
-  const auto pulse = button ? store_.find_pulse(button->pulse_id) : std::nullopt;
+  const auto pulse = store_.find_pulse(pending.pulse_id);
   const auto delivery = m && pulse ? store_.find_delivery(pulse->id, m->id) : std::nullopt;
   if (!delivery) return notice(tr(lang, "Saved.", "Opgeslagen."));
-  pulse_state state{*pulse, *delivery, store_.answers_by(pseudonyms_.pseudonym(click.who), pulse->id),
-                    clock_.now() >= pulse->closes_at};
+  pulse_state state{*pulse, *delivery, store_.answers_by(pending.pseudonym, pulse->id), clock_.now() >= pulse->closes_at};
+  std::erase_if(state.answers, [&](const storage::answer_record& a) { return a.item == pending.item; });
+  state.answers.push_back({pending.week, pending.pseudonym, m->group, pending.item, pending.value, pending.pulse_id,
+                           pending.answered_at});
   return pulse_view(state, lang);
 }
 

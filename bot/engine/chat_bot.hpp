@@ -48,8 +48,8 @@ class chat_bot {
 
   /// Checks a click against the clicking user's own delivery, the pulse's dates and the values.
   answer_decision check_answer(const domain::button_click& click);
-  /// The pulse message as it stands after the click's answer was committed.
-  domain::message pulse_after(const domain::button_click& click);
+  /// The pulse message as it will stand once `pending` (from check_answer) is committed.
+  domain::message pulse_after(const domain::button_click& click, const storage::new_answer& pending);
   /// Other buttons (the forget confirmation).
   domain::message on_click(const domain::button_click& click);
 

@@ -4,6 +4,8 @@
 #include "bot/engine/export.hpp"
 #include "bot/service/commands.hpp"
 #include "bot/service/context.hpp"
+#include "bot/service/logging.hpp"
+#include "bot/service/server_app.hpp"
 
 namespace smrel::service {
 
@@ -53,7 +55,24 @@ int run_export(const export_args& args, std::ostream& out) {
 }
 
 int run_serve() {
-  throw command_error{"smrel serve: the HTTP server is not built into this version yet", exit_failure};
+  const auto settings = load_settings();
+  const domain::system_clock clock;
+  std::unique_ptr<server_app> app;
+  unsigned short port = 0;
+  try {
+    app = std::make_unique<server_app>(settings, clock);
+    app->stop_on_signals();
+    port = app->start();
+  } catch (const command_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw command_error{std::string("cannot start: ") + e.what()};
+  }
+  const auto host = settings.http.listen.substr(0, settings.http.listen.rfind(':'));
+  std::cout << "smrel listening on " << host << ':' << port << std::endl;  // flushed: scripts wait for it
+  app->wait();
+  log_event(log_level::info, "stopped", {});
+  return exit_ok;
 }
 
 }  // namespace smrel::service

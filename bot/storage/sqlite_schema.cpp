@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 1> all_migrations{
+constexpr std::array<std::string_view, 2> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -86,6 +86,14 @@ CREATE TABLE outbox (
   last_error      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+)sql",
+    // 2: inbound event ids, for deduplicating platform retries.
+    R"sql(
+CREATE TABLE processed_events (
+  event_id    TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX processed_events_by_time ON processed_events (received_at);
 )sql",
 };
 

@@ -337,24 +337,16 @@ class sqlite_store final : public store {
     if (answers.empty()) return;
     std::lock_guard lock(mutex_);
     transaction tx(db_);
-    for (const auto& a : answers) {
-      if (a.item >= scoring::statement_count || a.value < scoring::lowest_rating || a.value > scoring::highest_rating) {
-        throw store_error("answer out of range");
-      }
-      db_.prepare("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (pulse_id, pseudonym, item) DO UPDATE SET value = excluded.value, "
-                  "answered_at = excluded.answered_at")
-          .bind(1, domain::platform_id(a.workspace.on))
-          .bind(2, a.workspace.id)
-          .bind(3, a.pulse_id)
-          .bind(4, a.pseudonym)
-          .bind(5, a.week.to_string())
-          .bind(6, static_cast<int>(a.item))
-          .bind(7, static_cast<int>(a.value))
-          .bind(8, to_ms(a.answered_at))
-          .run();
-    }
+    for (const auto& a : answers) insert_answer(a);
+    tx.commit();
+  }
+
+  void commit(const write_batch& batch, time_point now) override {
+    if (batch.answers.empty() && batch.outbox.empty()) return;
+    std::lock_guard lock(mutex_);
+    transaction tx(db_);
+    for (const auto& a : batch.answers) insert_answer(a);
+    for (const auto& m : batch.outbox) insert_outbox(m, now);
     tx.commit();
   }
 
@@ -390,6 +382,21 @@ class sqlite_store final : public store {
     auto s = db_.prepare("SELECT COUNT(*) FROM answers");
     s.step();
     return static_cast<std::size_t>(s.integer(0));
+  }
+
+  bool record_event(std::string_view event_id, time_point received_at) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare("INSERT INTO processed_events (event_id, received_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING")
+        .bind(1, event_id)
+        .bind(2, to_ms(received_at))
+        .run();
+    return db_.changes() == 1;
+  }
+
+  std::size_t prune_events(time_point cutoff) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare("DELETE FROM processed_events WHERE received_at < ?").bind(1, to_ms(cutoff)).run();
+    return static_cast<std::size_t>(db_.changes());
   }
 
   std::int64_t record_nudge(const issued_nudge& n) override {
@@ -433,18 +440,7 @@ class sqlite_store final : public store {
 
   std::int64_t enqueue(const outbox_message& m, time_point now) override {
     std::lock_guard lock(mutex_);
-    db_.prepare("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, attempts, "
-                "next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
-                "ON CONFLICT (dedupe_key) DO NOTHING")
-        .bind(1, domain::platform_id(m.on))
-        .bind(2, m.method)
-        .bind(3, m.target)
-        .bind(4, m.payload)
-        .bind(5, m.dedupe_key)
-        .bind(6, to_ms(m.next_attempt_at))
-        .bind(7, to_ms(now))
-        .bind(8, to_ms(now))
-        .run();
+    insert_outbox(m, now);
     auto s = db_.prepare("SELECT id FROM outbox WHERE dedupe_key = ?");
     s.bind(1, m.dedupe_key);
     s.step();
@@ -523,6 +519,41 @@ class sqlite_store final : public store {
   }
 
  private:
+  void insert_answer(const new_answer& a) {
+    if (a.item >= scoring::statement_count || a.value < scoring::lowest_rating || a.value > scoring::highest_rating) {
+      throw store_error("answer out of range");
+    }
+    db_.prepare("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (pulse_id, pseudonym, item) DO UPDATE SET value = excluded.value, "
+                "answered_at = excluded.answered_at")
+        .bind(1, domain::platform_id(a.workspace.on))
+        .bind(2, a.workspace.id)
+        .bind(3, a.pulse_id)
+        .bind(4, a.pseudonym)
+        .bind(5, a.week.to_string())
+        .bind(6, static_cast<int>(a.item))
+        .bind(7, static_cast<int>(a.value))
+        .bind(8, to_ms(a.answered_at))
+        .run();
+  }
+
+  // A message whose dedupe_key is already queued is left as it is.
+  void insert_outbox(const outbox_message& m, time_point now) {
+    db_.prepare("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, attempts, "
+                "next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
+                "ON CONFLICT (dedupe_key) DO NOTHING")
+        .bind(1, domain::platform_id(m.on))
+        .bind(2, m.method)
+        .bind(3, m.target)
+        .bind(4, m.payload)
+        .bind(5, m.dedupe_key)
+        .bind(6, to_ms(m.next_attempt_at))
+        .bind(7, to_ms(now))
+        .bind(8, to_ms(now))
+        .run();
+  }
+
   int current_version() {
     auto s = db_.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     s.step();

@@ -104,6 +104,12 @@ struct outbox_message {
   std::string last_error;
 };
 
+/// Writes that must land together: a person's answers and the message that confirms them.
+struct write_batch {
+  std::vector<new_answer> answers;
+  std::vector<outbox_message> outbox;
+};
+
 class store {
  public:
   virtual ~store() = default;
@@ -147,11 +153,19 @@ class store {
   // Answers. A later answer to the same statement in the same pulse replaces the earlier one.
   /// Stores all answers in one transaction; durable on return (group commit builds on this).
   virtual void store_answers(std::span<const new_answer> answers) = 0;
+  /// Commits answers and outbox messages in one transaction; durable on return.
+  virtual void commit(const write_batch& batch, time_point now) = 0;
   /// Answers with from ≤ week ≤ to, in week then arrival order.
   virtual std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
                                              scoring::iso_week to) = 0;
   virtual std::vector<answer_record> answers_by(std::string_view pseudonym, std::int64_t pulse_id) = 0;
   virtual std::size_t answer_count() = 0;
+
+  // Inbound platform events, remembered so retries are handled once (across restarts too).
+  /// Records the event id; false when it was already recorded (a retry or duplicate).
+  virtual bool record_event(std::string_view event_id, time_point received_at) = 0;
+  /// Forgets event ids received before `cutoff`; returns how many.
+  virtual std::size_t prune_events(time_point cutoff) = 0;
 
   // Nudges issued to a workspace.
   virtual std::int64_t record_nudge(const issued_nudge& nudge) = 0;

@@ -206,6 +206,16 @@ TEST_F(sqlite_store_test, outbox_claims_leases_and_dedupes) {
   EXPECT_EQ(store_->outbox_depth(), 0U);
 }
 
+TEST_F(sqlite_store_test, events_are_recorded_once_across_restarts_and_pruned) {
+  EXPECT_TRUE(store_->record_event("Ev1", t0));
+  EXPECT_FALSE(store_->record_event("Ev1", t0 + seconds{60}));
+  reopen();
+  EXPECT_FALSE(store_->record_event("Ev1", t0 + minutes{5}));
+  EXPECT_TRUE(store_->record_event("Ev2", t0 + hours{2}));
+  EXPECT_EQ(store_->prune_events(t0 + hours{1}), 1U);
+  EXPECT_TRUE(store_->record_event("Ev1", t0 + hours{3}));
+}
+
 TEST(open_store, refuses_unknown_urls_with_a_clear_message) {
   EXPECT_THROW(open_store("mysql://x"), store_error);
   EXPECT_THROW(open_store("sqlite:"), store_error);

@@ -1,0 +1,67 @@
+#include "bot/service/group_committer.hpp"
+
+namespace smrel::service {
+
+group_committer::group_committer(storage::store& store, const domain::clock& clock)
+    : store_(store), clock_(clock), worker_([this] { run(); }) {}
+
+group_committer::~group_committer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  worker_.join();
+}
+
+std::size_t group_committer::largest_group() const {
+  std::lock_guard lock(mutex_);
+  return largest_group_;
+}
+
+void group_committer::enqueue(storage::write_batch batch, completion done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back({std::move(batch), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+void group_committer::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything was committed
+    std::deque<pending> group;
+    group.swap(queue_);
+    largest_group_ = std::max(largest_group_, group.size());
+    lock.unlock();
+    commit_group(group);
+    lock.lock();
+  }
+}
+
+void group_committer::commit_group(std::deque<pending>& group) {
+  storage::write_batch combined;
+  for (const auto& p : group) {
+    combined.answers.insert(combined.answers.end(), p.batch.answers.begin(), p.batch.answers.end());
+    combined.outbox.insert(combined.outbox.end(), p.batch.outbox.begin(), p.batch.outbox.end());
+  }
+  try {
+    store_.commit(combined, clock_.now());
+    for (auto& p : group) p.done(nullptr);
+    return;
+  } catch (...) {
+    // One bad batch must not fail its neighbours: retry each alone, so only it sees the error.
+  }
+  for (auto& p : group) {
+    try {
+      store_.commit(p.batch, clock_.now());
+      p.done(nullptr);
+    } catch (...) {
+      p.done(std::current_exception());
+    }
+  }
+}
+
+}  // namespace smrel::service

@@ -1,0 +1,45 @@
+#pragma once
+// Counters and a latency histogram in Prometheus text format (/metrics). Cheap to update from
+// many threads: routes are fixed at start-up, so their counters are plain atomics.
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smrel::service {
+
+class metrics {
+ public:
+  explicit metrics(std::vector<std::string> routes);
+
+  /// `route` is an index into the constructor's list; out-of-range counts as the last ("other").
+  void observe_request(std::size_t route, int status, std::chrono::steady_clock::duration latency);
+  void answers_stored(std::size_t count) { answers_stored_ += count; }
+  void delivery(std::string_view outcome);  // "sent", "retry", "rate_limited", "dead", "refused"
+  void refused(std::string_view reason);    // requests refused before routing
+
+  std::string render(std::size_t outbox_depth) const;
+
+ private:
+  static constexpr std::array<double, 12> bucket_bounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                        0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+  static constexpr std::size_t status_classes = 6;  // 1xx … 5xx, and anything else
+  struct route_stats {
+    std::array<std::atomic<std::uint64_t>, status_classes> by_class{};
+    std::array<std::atomic<std::uint64_t>, bucket_bounds.size() + 1> buckets{};
+    std::atomic<std::uint64_t> latency_micros{0};
+  };
+
+  std::vector<std::string> routes_;
+  std::vector<route_stats> stats_;
+  std::atomic<std::uint64_t> answers_stored_{0};
+  mutable std::mutex labelled_mutex_;
+  std::map<std::string, std::uint64_t, std::less<>> deliveries_;
+  std::map<std::string, std::uint64_t, std::less<>> refusals_;
+};
+
+}  // namespace smrel::service

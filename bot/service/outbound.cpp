@@ -1,0 +1,81 @@
+#include "bot/service/outbound.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+
+#include "adapters/slack/blocks.hpp"
+#include "bot/domain/hmac.hpp"
+
+namespace smrel::service {
+namespace {
+
+constexpr std::size_t random_key_bytes = 16;
+
+}  // namespace
+
+bool allowed_url(std::string_view url, const std::vector<std::string>& allowed_hosts) {
+  const auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return false;
+  const auto scheme = parsed->scheme();
+  if (scheme != "https" && scheme != "http") return false;
+  if (parsed->has_userinfo()) return false;
+  std::string host = parsed->encoded_host().decode();
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const std::string port = parsed->has_port() ? std::string(parsed->port()) : (scheme == "https" ? "443" : "80");
+  const std::string default_port = scheme == "https" ? "443" : "80";
+  for (const auto& entry : allowed_hosts) {
+    // "host", "host:port", "[v6]" or "[v6]:port".
+    const auto colon = entry.rfind(':');
+    const auto bracket = entry.rfind(']');
+    const bool has_port = colon != std::string::npos && (entry.front() != '[' || (bracket != std::string::npos && bracket < colon));
+    std::string entry_host = has_port ? entry.substr(0, colon) : entry;
+    if (entry_host.size() > 2 && entry_host.front() == '[') entry_host = entry_host.substr(1, entry_host.size() - 2);
+    const std::string entry_port = has_port ? entry.substr(colon + 1) : default_port;
+    if (entry_host == host && entry_port == port) return true;
+  }
+  return false;
+}
+
+storage::outbox_message slack_reply_via_response_url(std::string_view response_url, const domain::message& m,
+                                                     bool replace_original, domain::time_point now) {
+  storage::outbox_message out;
+  out.on = domain::platform::slack;
+  out.method = std::string(slack_response_url);
+  out.target = std::string(response_url);
+  if (replace_original) {
+    out.payload = adapters::slack::replace_original_json(m);
+  } else {
+    out.payload = adapters::slack::command_reply_json(m);  // a new ephemeral message
+  }
+  out.dedupe_key = "response:" + domain::random_hex(random_key_bytes);
+  out.next_attempt_at = now;
+  return out;
+}
+
+storage::outbox_message slack_post(std::string_view channel, const domain::message& m, std::string dedupe_key,
+                                   domain::time_point now) {
+  storage::outbox_message out;
+  out.on = domain::platform::slack;
+  out.method = std::string(slack_post_message);
+  out.target = std::string(channel);
+  out.payload = adapters::slack::post_message_json(channel, m);
+  out.dedupe_key = std::move(dedupe_key);
+  out.next_attempt_at = now;
+  return out;
+}
+
+storage::outbox_message slack_home(std::string_view user, const domain::message& m, std::string dedupe_key,
+                                   domain::time_point now) {
+  storage::outbox_message out;
+  out.on = domain::platform::slack;
+  out.method = std::string(slack_publish_home);
+  out.target = std::string(user);
+  out.payload = adapters::slack::publish_home_json(user, m);
+  out.dedupe_key = std::move(dedupe_key);
+  out.next_attempt_at = now;
+  return out;
+}
+
+}  // namespace smrel::service

@@ -1,0 +1,28 @@
+#pragma once
+// Turns what the engine wants said into outbox rows for a platform, and guards where they may go.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/domain/message.hpp"
+#include "bot/storage/store.hpp"
+
+namespace smrel::service {
+
+/// Is `url` an http(s) URL whose host (and port) is on the allow list? Entries are "host" (the
+/// scheme's default port) or "host:port". Anything else is refused: no SSRF via response_url.
+bool allowed_url(std::string_view url, const std::vector<std::string>& allowed_hosts);
+
+/// Outbox methods the Slack sender understands.
+inline constexpr std::string_view slack_response_url = "response_url";
+inline constexpr std::string_view slack_post_message = "chat.postMessage";
+inline constexpr std::string_view slack_publish_home = "views.publish";
+
+storage::outbox_message slack_reply_via_response_url(std::string_view response_url, const domain::message& m,
+                                                     bool replace_original, domain::time_point now);
+storage::outbox_message slack_post(std::string_view channel, const domain::message& m, std::string dedupe_key,
+                                   domain::time_point now);
+storage::outbox_message slack_home(std::string_view user, const domain::message& m, std::string dedupe_key,
+                                   domain::time_point now);
+
+}  // namespace smrel::service

@@ -1,0 +1,211 @@
+#include "bot/service/server_app.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "bot/domain/pseudonymizer.hpp"
+#include "bot/engine/chat_bot.hpp"
+#include "bot/net/http_server.hpp"
+#include "bot/service/blocking.hpp"
+#include "bot/service/context.hpp"
+#include "bot/service/group_committer.hpp"
+#include "bot/service/logging.hpp"
+#include "bot/service/metrics.hpp"
+#include "bot/service/slack_endpoints.hpp"
+
+namespace smrel::service {
+namespace {
+
+namespace asio = boost::asio;
+using net::http_request;
+using net::http_response;
+
+constexpr std::size_t blocking_threads = 4;
+
+// Route table: index = metrics label. The last entry collects everything unknown.
+enum route_id : std::size_t { slack_commands, slack_interactivity, slack_events, healthz, readyz, metrics_route, unknown };
+const std::vector<std::string> route_names{"/slack/commands", "/slack/interactivity", "/slack/events", "/healthz",
+                                           "/readyz",         "/metrics",              "other"};
+
+struct route_entry {
+  std::string_view path;
+  std::string_view method;
+  route_id id;
+};
+constexpr std::array<route_entry, 6> routes{{{"/slack/commands", "POST", slack_commands},
+                                             {"/slack/interactivity", "POST", slack_interactivity},
+                                             {"/slack/events", "POST", slack_events},
+                                             {"/healthz", "GET", healthz},
+                                             {"/readyz", "GET", readyz},
+                                             {"/metrics", "GET", metrics_route}}};
+
+std::string_view refusal_name(net::refusal r) {
+  switch (r) {
+    case net::refusal::header_too_large: return "header_too_large";
+    case net::refusal::body_too_large: return "body_too_large";
+    case net::refusal::malformed: return "malformed";
+    case net::refusal::timeout: return "timeout";
+    case net::refusal::too_many_connections: return "too_many_connections";
+  }
+  return "unknown";
+}
+
+net::server_limits limits_from(const config::http_settings& http) {
+  net::server_limits limits;
+  limits.max_body_bytes = http.max_body_bytes;
+  limits.max_header_bytes = http.max_header_bytes;
+  limits.max_connections = http.max_connections;
+  limits.read_timeout = http.read_timeout;
+  limits.write_timeout = http.write_timeout;
+  limits.idle_timeout = http.idle_timeout;
+  return limits;
+}
+
+}  // namespace
+
+struct server_app::impl {
+  impl(config::settings s, const domain::clock& c)
+      : settings(std::move(s)),
+        clock(c),
+        store(open_migrated_store(settings)),
+        pseudonyms(resolve_pseudonym_key(settings)),
+        bot(*store, pseudonyms, clock, settings),
+        committer(*store, clock),
+        pool(blocking_threads),
+        stats(route_names),
+        slack(settings, bot, *store, committer, pool, clock, stats),
+        work(asio::make_work_guard(io)) {}
+
+  asio::awaitable<http_response> dispatch(http_request& request) {
+    const auto path = request.path();
+    const route_entry* match = nullptr;
+    bool path_known = false;
+    for (const auto& r : routes) {
+      if (r.path != path) continue;
+      path_known = true;
+      if (r.method == request.method) match = &r;
+    }
+    const auto id = match ? match->id : unknown;
+    http_response response;
+    try {
+      if (!match) {
+        response = http_response::empty(path_known ? 405 : 404);
+      } else {
+        switch (id) {
+          case slack_commands: response = co_await slack.commands(request); break;
+          case slack_interactivity: response = co_await slack.interactivity(request); break;
+          case slack_events: response = co_await slack.events(request); break;
+          case healthz: response = http_response::text("ok\n"); break;
+          case readyz: {
+            const bool ready = co_await run_blocking(pool, [this] { return store->ping(); });
+            response = ready ? http_response::text("ready\n") : http_response::text("storage unreachable\n", 503);
+            break;
+          }
+          case metrics_route: {
+            const auto depth = co_await run_blocking(pool, [this] { return store->outbox_depth(); });
+            response = http_response::text(stats.render(depth));
+            response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            break;
+          }
+          case unknown: break;
+        }
+      }
+    } catch (const std::exception& e) {
+      // The one place internal failures become a status: 500, with nothing internal in the body.
+      log_event(log_level::error, "request_failed", {{"route", route_names[id]}, {"error", e.what()}});
+      response = http_response::empty(500);
+    }
+    const auto latency = std::chrono::steady_clock::now() - request.received_at;
+    stats.observe_request(id, response.status, latency);
+    if (log_enabled(log_level::info)) {
+      log_event(log_level::info, "request",
+                {{"method", request.method}, {"route", route_names[id]}, {"status", static_cast<long long>(response.status)},
+                 {"ms", std::chrono::duration<double, std::milli>(latency).count()}, {"remote", request.remote}});
+    }
+    co_return response;
+  }
+
+  config::settings settings;
+  const domain::clock& clock;
+  std::unique_ptr<storage::store> store;
+  domain::pseudonymizer pseudonyms;
+  engine::chat_bot bot;
+  group_committer committer;
+  asio::thread_pool pool;
+  metrics stats;
+  slack_endpoints slack;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::optional<net::http_server> server;
+  std::optional<asio::signal_set> signals;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+};
+
+server_app::server_app(config::settings settings, const domain::clock& clock)
+    : impl_(std::make_unique<impl>(std::move(settings), clock)) {}
+
+server_app::~server_app() {
+  request_stop();
+  wait();
+}
+
+unsigned short server_app::start() {
+  auto& i = *impl_;
+  std::optional<net::tls_files> tls;
+  if (!i.settings.http.tls_cert_file.empty()) tls = net::tls_files{i.settings.http.tls_cert_file, i.settings.http.tls_key_file};
+  i.server.emplace(
+      i.io, limits_from(i.settings.http), [&i](http_request& r) { return i.dispatch(r); }, tls ? &*tls : nullptr,
+      [&i](net::refusal why, const std::string& remote) {
+        i.stats.refused(refusal_name(why));
+        log_event(log_level::warn, "request_refused", {{"reason", refusal_name(why)}, {"remote", remote}});
+      });
+  const auto port = i.server->listen(i.settings.http.listen);
+  for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.io.run(); });
+  log_event(log_level::info, "listening", {{"address", i.settings.http.listen}, {"port", static_cast<long long>(port)},
+                                           {"tls", tls.has_value()}});
+  return port;
+}
+
+void server_app::request_stop() {
+  auto& i = *impl_;
+  if (i.stopping.exchange(true)) return;
+  if (!i.server) {
+    i.work.reset();
+    return;
+  }
+  log_event(log_level::info, "draining", {{"connections", static_cast<long long>(i.server->open_connections())}});
+  i.server->shutdown([&i] {
+    if (i.signals) i.signals->cancel();
+    i.work.reset();  // the io_context ends once the last handler ran
+  });
+}
+
+void server_app::wait() {
+  auto& i = *impl_;
+  for (auto& t : i.threads) {
+    if (t.joinable()) t.join();
+  }
+  i.threads.clear();
+  i.pool.join();
+}
+
+void server_app::stop_on_signals() {
+  auto& i = *impl_;
+  i.signals.emplace(i.io, SIGINT, SIGTERM);
+  i.signals->async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log_event(log_level::info, "signal", {{"signal", static_cast<long long>(signal)}});
+    request_stop();
+  });
+}
+
+}  // namespace smrel::service

@@ -1,0 +1,33 @@
+#pragma once
+// The running bot: HTTP server, routes, store, group committer, worker threads and a graceful
+// stop. `smrel serve` runs one; integration tests run one in-process on port 0.
+#include <memory>
+#include <string>
+
+#include "bot/domain/clock.hpp"
+#include "config/settings.hpp"
+
+namespace smrel::service {
+
+class server_app {
+ public:
+  server_app(config::settings settings, const domain::clock& clock);
+  ~server_app();  // stops and joins if still running
+  server_app(const server_app&) = delete;
+  server_app& operator=(const server_app&) = delete;
+
+  /// Binds SMREL_LISTEN and starts serving; returns the bound port. Throws on bind/TLS errors.
+  unsigned short start();
+  /// Begins the graceful stop: no new connections, in-flight requests finish.
+  void request_stop();
+  /// Blocks until the server has drained and every thread has finished.
+  void wait();
+  /// Stops on SIGINT/SIGTERM (for `smrel serve`).
+  void stop_on_signals();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace smrel::service

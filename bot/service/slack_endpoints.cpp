@@ -1,0 +1,146 @@
+#include "bot/service/slack_endpoints.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "adapters/slack/blocks.hpp"
+#include "adapters/slack/inbound.hpp"
+#include "adapters/slack/signature.hpp"
+#include "bot/engine/views.hpp"
+#include "bot/service/blocking.hpp"
+#include "bot/service/logging.hpp"
+#include "bot/service/outbound.hpp"
+
+namespace smrel::service {
+namespace {
+
+namespace slack = adapters::slack;
+using net::http_request;
+using net::http_response;
+
+}  // namespace
+
+slack_endpoints::slack_endpoints(const config::settings& settings, engine::chat_bot& bot, storage::store& store,
+                                 group_committer& committer, boost::asio::thread_pool& pool,
+                                 const domain::clock& clock, metrics& stats)
+    : settings_(settings), bot_(bot), store_(store), committer_(committer), pool_(pool), clock_(clock), stats_(stats) {
+  if (!settings.slack.signing_secret.empty()) signing_key_.emplace(settings.slack.signing_secret);
+}
+
+std::optional<http_response> slack_endpoints::refuse_unsigned(const http_request& request, std::string_view route) const {
+  auto result = slack::signature_check::missing_headers;
+  if (signing_key_) {
+    result = slack::verify_signature(*signing_key_, request.header("x-slack-request-timestamp"),
+                                     request.header("x-slack-signature"), request.body, clock_.now());
+  }
+  if (result == slack::signature_check::ok) return std::nullopt;
+  stats_.refused("bad_signature");
+  log_event(log_level::warn, "request_refused",
+            {{"route", route}, {"status", 401LL}, {"remote", request.remote},
+             {"reason", signing_key_ ? slack::describe(result) : std::string_view("signing secret not configured")}});
+  return http_response::empty(401);
+}
+
+http_response slack_endpoints::bad_request(const http_request& request, std::string_view route, std::string_view reason) const {
+  stats_.refused("malformed");
+  log_event(log_level::warn, "request_refused",
+            {{"route", route}, {"status", 400LL}, {"remote", request.remote}, {"reason", reason}});
+  return http_response::empty(400);
+}
+
+bool slack_endpoints::queue_response(storage::write_batch& batch, std::string_view url, const domain::message& m,
+                                     bool replace) const {
+  if (!allowed_url(url, settings_.slack.response_hosts)) {
+    log_event(log_level::warn, "response_url_refused", {{"reason", "host not in SMREL_SLACK_RESPONSE_HOSTS"}});
+    return false;
+  }
+  batch.outbox.push_back(slack_reply_via_response_url(url, m, replace, clock_.now()));
+  return true;
+}
+
+boost::asio::awaitable<http_response> slack_endpoints::commands(http_request& request) {
+  if (auto refused = refuse_unsigned(request, "/slack/commands")) co_return *refused;
+  auto parsed = slack::parse_command(request.body);
+  if (const auto* error = std::get_if<slack::parse_error>(&parsed)) {
+    co_return bad_request(request, "/slack/commands", error->reason);
+  }
+  auto& payload = std::get<0>(parsed);
+  if (std::holds_alternative<slack::ssl_check>(payload)) co_return http_response::empty(200);
+  const auto command = std::get<domain::slash_command>(std::move(payload));
+
+  auto result = co_await run_blocking(pool_, [&] { return bot_.on_command(command); });
+  if (!result.posts.empty()) {
+    storage::write_batch batch;
+    for (auto& post : result.posts) {
+      batch.outbox.push_back(slack_post(post.channel, post.message, std::move(post.dedupe_key), clock_.now()));
+    }
+    co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
+  }
+  co_return http_response::json(slack::command_reply_json(result.reply));
+}
+
+boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_request& request) {
+  if (auto refused = refuse_unsigned(request, "/slack/interactivity")) co_return *refused;
+  auto parsed = slack::parse_interaction(request.body);
+  if (const auto* error = std::get_if<slack::parse_error>(&parsed)) {
+    co_return bad_request(request, "/slack/interactivity", error->reason);
+  }
+  auto& payload = std::get<0>(parsed);
+  if (std::holds_alternative<slack::ignored_interaction>(payload)) co_return http_response::empty(200);
+  const auto click = std::get<domain::button_click>(std::move(payload));
+
+  storage::write_batch batch;
+  if (click.action == engine::answer_action) {
+    auto decision = co_await run_blocking(pool_, [&] { return bot_.check_answer(click); });
+    if (decision.refusal) {
+      log_event(log_level::info, "answer_refused", {{"reason", decision.refusal->fallback_text}});
+      queue_response(batch, click.response_url, *decision.refusal, false);
+    } else {
+      batch.answers.push_back(*decision.answer);
+      // The updated pulse shows the new answer; it is computed now and committed with it, so a
+      // crash can never leave a stored answer without its confirmation queued (or vice versa).
+      auto view = co_await run_blocking(pool_, [&] { return bot_.pulse_after(click, *decision.answer); });
+      queue_response(batch, click.response_url, view, true);
+    }
+  } else {
+    auto reply = co_await run_blocking(pool_, [&] { return bot_.on_click(click); });
+    queue_response(batch, click.response_url, reply, true);
+  }
+  const auto answers = batch.answers.size();
+  co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
+  if (answers > 0) {
+    stats_.answers_stored(answers);
+    bot_.invalidate(click.who.workspace);
+  }
+  co_return http_response::empty(200);  // only now is the answer durable: acknowledge
+}
+
+boost::asio::awaitable<http_response> slack_endpoints::events(http_request& request) {
+  if (auto refused = refuse_unsigned(request, "/slack/events")) co_return *refused;
+  auto parsed = slack::parse_event(request.body);
+  if (const auto* error = std::get_if<slack::parse_error>(&parsed)) {
+    co_return bad_request(request, "/slack/events", error->reason);
+  }
+  auto& payload = std::get<0>(parsed);
+  if (const auto* verification = std::get_if<slack::url_verification>(&payload)) {
+    co_return http_response::json(nlohmann::json{{"challenge", verification->challenge}}.dump());
+  }
+  const auto callback = std::get<slack::event_callback>(std::move(payload));
+  const bool fresh = co_await run_blocking(pool_, [&]() -> bool {
+    // Remembered before it is handled: a retry after a crash in between loses at most one Home
+    // tab refresh, which the next visit repeats; handling twice is what must not happen.
+    if (!store_.record_event(callback.event_id, clock_.now())) return false;
+    if (const auto* opened = std::get_if<domain::home_opened>(&callback.event)) {
+      store_.enqueue(slack_home(opened->who.user, bot_.home_view(opened->who), "home:" + callback.event_id, clock_.now()),
+                     clock_.now());
+    }
+    return true;
+  });
+  if (!fresh) {
+    log_event(log_level::info, "event_duplicate",
+              {{"event_id", callback.event_id}, {"retry", request.header("x-slack-retry-num")}});
+  }
+  co_return http_response::empty(200);
+}
+
+}  // namespace smrel::service

@@ -1,0 +1,46 @@
+#pragma once
+// The three Slack webhooks: verify the signature on the raw body → translate → deduplicate →
+// handle off the network threads → store what must be durable → acknowledge.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <optional>
+
+#include "bot/domain/clock.hpp"
+#include "bot/domain/hmac.hpp"
+#include "bot/engine/chat_bot.hpp"
+#include "bot/net/http_message.hpp"
+#include "bot/service/group_committer.hpp"
+#include "bot/service/metrics.hpp"
+#include "config/settings.hpp"
+
+namespace smrel::service {
+
+class slack_endpoints {
+ public:
+  slack_endpoints(const config::settings& settings, engine::chat_bot& bot, storage::store& store,
+                  group_committer& committer, boost::asio::thread_pool& pool, const domain::clock& clock,
+                  metrics& stats);
+
+  boost::asio::awaitable<net::http_response> commands(net::http_request& request);
+  boost::asio::awaitable<net::http_response> interactivity(net::http_request& request);
+  boost::asio::awaitable<net::http_response> events(net::http_request& request);
+
+ private:
+  /// 401 (and a log line) unless the request carries a valid, fresh Slack signature.
+  std::optional<net::http_response> refuse_unsigned(const net::http_request& request, std::string_view route) const;
+  net::http_response bad_request(const net::http_request& request, std::string_view route, std::string_view reason) const;
+  /// Queues a response_url message if the URL is allowed; returns false (and logs) otherwise.
+  bool queue_response(storage::write_batch& batch, std::string_view url, const domain::message& m, bool replace) const;
+
+  const config::settings& settings_;
+  engine::chat_bot& bot_;
+  storage::store& store_;
+  group_committer& committer_;
+  boost::asio::thread_pool& pool_;
+  const domain::clock& clock_;
+  metrics& stats_;
+  std::optional<domain::hmac_sha256> signing_key_;
+};
+
+}  // namespace smrel::service
