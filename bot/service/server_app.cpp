@@ -19,6 +19,7 @@
 #include "bot/service/group_committer.hpp"
 #include "bot/service/logging.hpp"
 #include "bot/service/metrics.hpp"
+#include "bot/service/outbox_worker.hpp"
 #include "bot/service/slack_endpoints.hpp"
 
 namespace smrel::service {
@@ -81,8 +82,9 @@ struct server_app::impl {
         committer(*store, clock),
         pool(blocking_threads),
         stats(route_names),
-        slack(settings, bot, *store, committer, pool, clock, stats),
-        work(asio::make_work_guard(io)) {}
+        slack(settings, bot, *store, committer, pool, clock, stats, [this] { outbox.wake(); }),
+        work(asio::make_work_guard(io)),
+        outbox(io, *store, pool, settings, clock, stats) {}
 
   asio::awaitable<http_response> dispatch(http_request& request) {
     const auto path = request.path();
@@ -144,6 +146,7 @@ struct server_app::impl {
   slack_endpoints slack;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work;
+  outbox_worker outbox;
   std::optional<net::http_server> server;
   std::optional<asio::signal_set> signals;
   std::vector<std::thread> threads;
@@ -169,6 +172,11 @@ unsigned short server_app::start() {
         log_event(log_level::warn, "request_refused", {{"reason", refusal_name(why)}, {"remote", remote}});
       });
   const auto port = i.server->listen(i.settings.http.listen);
+  // Single-process storage: claims left by a previous process that died are released at once.
+  if (const auto released = i.store->release_all_claims(i.clock.now()); released > 0) {
+    log_event(log_level::warn, "outbox_claims_released", {{"count", static_cast<long long>(released)}});
+  }
+  i.outbox.start();
   for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.io.run(); });
   log_event(log_level::info, "listening", {{"address", i.settings.http.listen}, {"port", static_cast<long long>(port)},
                                            {"tls", tls.has_value()}});
@@ -184,8 +192,10 @@ void server_app::request_stop() {
   }
   log_event(log_level::info, "draining", {{"connections", static_cast<long long>(i.server->open_connections())}});
   i.server->shutdown([&i] {
-    if (i.signals) i.signals->cancel();
-    i.work.reset();  // the io_context ends once the last handler ran
+    i.outbox.stop([&i] {
+      if (i.signals) i.signals->cancel();
+      i.work.reset();  // the io_context ends once the last handler ran
+    });
   });
 }
 

@@ -22,8 +22,9 @@ using net::http_response;
 
 slack_endpoints::slack_endpoints(const config::settings& settings, engine::chat_bot& bot, storage::store& store,
                                  group_committer& committer, boost::asio::thread_pool& pool,
-                                 const domain::clock& clock, metrics& stats)
-    : settings_(settings), bot_(bot), store_(store), committer_(committer), pool_(pool), clock_(clock), stats_(stats) {
+                                 const domain::clock& clock, metrics& stats, std::function<void()> on_queued)
+    : settings_(settings), bot_(bot), store_(store), committer_(committer), pool_(pool), clock_(clock), stats_(stats),
+      on_queued_(std::move(on_queued)) {
   if (!settings.slack.signing_secret.empty()) signing_key_.emplace(settings.slack.signing_secret);
 }
 
@@ -75,6 +76,7 @@ boost::asio::awaitable<http_response> slack_endpoints::commands(http_request& re
       batch.outbox.push_back(slack_post(post.channel, post.message, std::move(post.dedupe_key), clock_.now()));
     }
     co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
+    on_queued_();
   }
   co_return http_response::json(slack::command_reply_json(result.reply));
 }
@@ -107,7 +109,9 @@ boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_reques
     queue_response(batch, click.response_url, reply, true);
   }
   const auto answers = batch.answers.size();
+  const bool queued = !batch.outbox.empty();
   co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
+  if (queued) on_queued_();
   if (answers > 0) {
     stats_.answers_stored(answers);
     bot_.invalidate(click.who.workspace);
@@ -136,6 +140,7 @@ boost::asio::awaitable<http_response> slack_endpoints::events(http_request& requ
     }
     return true;
   });
+  if (fresh) on_queued_();
   if (!fresh) {
     log_event(log_level::info, "event_duplicate",
               {{"event_id", callback.event_id}, {"retry", request.header("x-slack-retry-num")}});

@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <functional>
 #include <optional>
 
 #include "bot/domain/clock.hpp"
@@ -20,7 +21,7 @@ class slack_endpoints {
  public:
   slack_endpoints(const config::settings& settings, engine::chat_bot& bot, storage::store& store,
                   group_committer& committer, boost::asio::thread_pool& pool, const domain::clock& clock,
-                  metrics& stats);
+                  metrics& stats, std::function<void()> on_queued);
 
   boost::asio::awaitable<net::http_response> commands(net::http_request& request);
   boost::asio::awaitable<net::http_response> interactivity(net::http_request& request);
@@ -40,6 +41,7 @@ class slack_endpoints {
   boost::asio::thread_pool& pool_;
   const domain::clock& clock_;
   metrics& stats_;
+  std::function<void()> on_queued_;  // tells the outbox worker there is work
   std::optional<domain::hmac_sha256> signing_key_;
 };
 

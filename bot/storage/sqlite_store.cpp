@@ -502,6 +502,23 @@ class sqlite_store final : public store {
         .run();
   }
 
+  void release(std::int64_t id, time_point next_attempt_at) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare("UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = ? "
+                "WHERE id = ? AND status = 'sending'")
+        .bind(1, to_ms(next_attempt_at))
+        .bind(2, id)
+        .run();
+  }
+
+  std::size_t release_all_claims(time_point now) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = MIN(next_attempt_at, ?) WHERE status = 'sending'")
+        .bind(1, to_ms(now))
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+  }
+
   std::optional<outbox_message> find_outbox(std::int64_t id) override {
     std::lock_guard lock(mutex_);
     auto s = db_.prepare("SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, "

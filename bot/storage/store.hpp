@@ -180,6 +180,11 @@ class store {
   virtual void mark_sent(std::int64_t id, time_point at) = 0;
   virtual void reschedule(std::int64_t id, time_point next_attempt_at, std::string_view error) = 0;
   virtual void mark_dead(std::int64_t id, std::string_view error, time_point at) = 0;
+  /// Puts a claimed message back without counting the attempt (e.g. our own rate limit).
+  virtual void release(std::int64_t id, time_point next_attempt_at) = 0;
+  /// Makes every claimed message due now. Only for single-process backends at start-up, when no
+  /// sender can still hold a claim; returns how many were released.
+  virtual std::size_t release_all_claims(time_point now) = 0;
   virtual std::optional<outbox_message> find_outbox(std::int64_t id) = 0;
   /// Messages not yet sent or dead.
   virtual std::size_t outbox_depth() = 0;

@@ -1,0 +1,85 @@
+#include "adapters/slack/web_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <charconv>
+
+namespace smrel::adapters::slack {
+namespace {
+
+constexpr std::chrono::seconds default_retry_after{30};
+constexpr std::chrono::seconds max_retry_after{15 * 60};
+
+// ok:false errors that are worth retrying; every other error is a fact about the request or the
+// workspace (channel_not_found, account_inactive, invalid_auth, …) and will not change by itself.
+constexpr std::array<std::string_view, 6> transient_errors{"internal_error", "fatal_error", "service_unavailable",
+                                                           "request_timeout", "team_added_to_org", "ratelimited"};
+
+std::chrono::seconds parse_retry_after(std::string_view header) {
+  long long seconds = 0;
+  const auto [ptr, ec] = std::from_chars(header.data(), header.data() + header.size(), seconds);
+  if (ec != std::errc{} || ptr != header.data() + header.size() || seconds < 0) return default_retry_after;
+  return std::min(std::chrono::seconds{seconds}, max_retry_after);
+}
+
+}  // namespace
+
+delivery_outcome classify_response(int status, std::string_view retry_after_header, std::string_view body,
+                                   bool is_response_url) {
+  delivery_outcome out;
+  if (status == 429) {
+    out.verdict = delivery_verdict::rate_limited;
+    out.retry_after = parse_retry_after(retry_after_header);
+    out.reason = "ratelimited";
+    return out;
+  }
+  if (status >= 500 || status == 408) {
+    out.verdict = delivery_verdict::retry;
+    out.reason = "HTTP " + std::to_string(status);
+    return out;
+  }
+  if (status < 200 || status >= 300) {
+    out.verdict = delivery_verdict::permanent;  // 404 expired_url, 403, 410, …
+    out.reason = "HTTP " + std::to_string(status) + (body.empty() ? "" : ": " + std::string(body.substr(0, 80)));
+    return out;
+  }
+  if (is_response_url) {
+    out.verdict = delivery_verdict::sent;
+    return out;
+  }
+  const auto envelope = nlohmann::json::parse(body, nullptr, false);
+  if (envelope.is_discarded() || !envelope.is_object() || !envelope.contains("ok")) {
+    out.verdict = delivery_verdict::retry;  // a proxy page or a truncated answer: not Slack's word
+    out.reason = "unreadable response";
+    return out;
+  }
+  if (envelope.value("ok", false)) {
+    out.verdict = delivery_verdict::sent;
+    out.channel = envelope.value("channel", "");
+    out.ts = envelope.value("ts", "");
+    return out;
+  }
+  out.reason = envelope.value("error", "unknown_error");
+  out.verdict = delivery_verdict::permanent;
+  for (const auto transient : transient_errors) {
+    if (out.reason == transient) out.verdict = delivery_verdict::retry;
+  }
+  if (out.reason == "ratelimited") {
+    out.verdict = delivery_verdict::rate_limited;
+    out.retry_after = parse_retry_after(retry_after_header);
+  }
+  return out;
+}
+
+std::optional<std::string> opened_channel(std::string_view body) {
+  const auto envelope = nlohmann::json::parse(body, nullptr, false);
+  if (envelope.is_discarded() || !envelope.value("ok", false)) return std::nullopt;
+  const auto channel = envelope.find("channel");
+  if (channel == envelope.end() || !channel->is_object()) return std::nullopt;
+  auto id = channel->value("id", "");
+  if (id.empty()) return std::nullopt;
+  return id;
+}
+
+}  // namespace smrel::adapters::slack

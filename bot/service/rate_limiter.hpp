@@ -1,0 +1,53 @@
+#pragma once
+// Token buckets keyed by route (a method, a channel), plus pauses set by 429 Retry-After.
+// Time is an argument, so tests move it by hand. Not thread-safe: one sender owns it.
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace smrel::service {
+
+class rate_limiter {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  struct rule {
+    double per_second = 1.0;
+    double burst = 1.0;
+  };
+
+  /// Buckets whose key starts with `prefix` follow `r` (the longest matching prefix wins).
+  void set_rule(std::string prefix, rule r);
+
+  /// When a call charged to every key in `keys` may go; takes the tokens if that is `now`.
+  template <class Keys>
+  time_point acquire(const Keys& keys, time_point now) {
+    time_point ready = now;
+    for (const auto& key : keys) ready = std::max(ready, ready_at(key, now));
+    if (ready <= now) {
+      for (const auto& key : keys) take(key, now);
+    }
+    return ready;
+  }
+
+  /// Nothing under `key` goes before `until` (Slack's Retry-After).
+  void pause(const std::string& key, time_point until);
+
+ private:
+  struct bucket {
+    double tokens = 0.0;
+    time_point updated;
+    time_point paused_until;
+    bool initialised = false;
+  };
+  const rule& rule_for(const std::string& key) const;
+  bucket& refill(const std::string& key, time_point now);
+  time_point ready_at(const std::string& key, time_point now);
+  void take(const std::string& key, time_point now);
+
+  std::map<std::string, rule> rules_;
+  std::map<std::string, bucket> buckets_;
+  rule default_rule_{1.0, 1.0};
+};
+
+}  // namespace smrel::service
