@@ -1,0 +1,142 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "adapters/slack/blocks.hpp"
+#include "adapters/slack/form.hpp"
+#include "adapters/slack/inbound.hpp"
+#include "adapters/slack/web_api.hpp"
+
+namespace smrel::adapters::slack {
+namespace {
+
+using json = nlohmann::json;
+
+TEST(form, decodes_percent_escapes_and_plus) {
+  const auto fields = parse_form("a=1&text=join+sales%20now&empty=&url=https%3A%2F%2Fhooks.slack.com%2Fx&flag");
+  ASSERT_TRUE(fields);
+  EXPECT_EQ(form_value(*fields, "text"), "join sales now");
+  EXPECT_EQ(form_value(*fields, "url"), "https://hooks.slack.com/x");
+  EXPECT_EQ(form_value(*fields, "empty"), "");
+  EXPECT_EQ(form_value(*fields, "missing"), "");
+  EXPECT_FALSE(parse_form("a=%G1"));
+  EXPECT_FALSE(parse_form("a=%4"));
+  EXPECT_EQ(form_encode("a b&c/é"), "a%20b%26c%2F%C3%A9");
+  EXPECT_EQ(form_value(*parse_form("x=" + form_encode("a b&c/é")), "x"), "a b&c/é");
+}
+
+TEST(inbound, parses_the_documented_slash_command) {
+  // Slack's documented sample payload for slash commands.
+  const auto parsed = parse_command(
+      "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&enterprise_id=E0001&enterprise_name=Globular%20Construct%20Inc"
+      "&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=/weather&text=94070"
+      "&response_url=https://hooks.slack.com/commands/1234/5678&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456");
+  ASSERT_EQ(parsed.index(), 0U);
+  const auto& command = std::get<domain::slash_command>(std::get<0>(parsed));
+  EXPECT_EQ(command.who.workspace.id, "T0001");
+  EXPECT_EQ(command.who.user, "U2147483697");
+  EXPECT_EQ(command.channel, "C2147483705");
+  EXPECT_EQ(command.text, "94070");
+}
+
+TEST(inbound, refuses_commands_without_ids_and_accepts_ssl_checks) {
+  EXPECT_EQ(parse_command("text=status").index(), 1U);
+  EXPECT_EQ(parse_command("team_id=T1&user_id=U1%00&text=x").index(), 1U);
+  EXPECT_EQ(parse_command("team_id=T1&user_id=U1&text=" + std::string(3000, 'a')).index(), 1U);
+  const auto probe = parse_command("ssl_check=1&token=x");
+  ASSERT_EQ(probe.index(), 0U);
+  EXPECT_TRUE(std::holds_alternative<ssl_check>(std::get<0>(probe)));
+}
+
+TEST(inbound, parses_block_actions_and_ignores_other_interactions) {
+  const json payload{{"type", "block_actions"},
+                     {"team", nullptr},
+                     {"user", {{"id", "UA8RXUSPL"}, {"username", "jtorrance"}, {"team_id", "T9TK3CUKW"}}},
+                     {"container", {{"type", "message"}, {"message_ts", "1548261231.000200"}, {"channel_id", "CBR2V3XEX"}}},
+                     {"response_url", "https://hooks.slack.com/actions/AABA1ABCD/1232321423432/D09sSasdasdAS9091209"},
+                     {"actions", {{{"action_id", "answer/p1.q01.4"}, {"block_id", "b"}, {"value", "p1.q01.4"}, {"type", "button"}}}}};
+  const auto parsed = parse_interaction("payload=" + form_encode(payload.dump()));
+  ASSERT_EQ(parsed.index(), 0U);
+  const auto& click = std::get<domain::button_click>(std::get<0>(parsed));
+  EXPECT_EQ(click.who.workspace.id, "T9TK3CUKW");  // org-wide install: the user's team
+  EXPECT_EQ(click.action, "answer");
+  EXPECT_EQ(click.value, "p1.q01.4");
+  EXPECT_EQ(click.channel, "CBR2V3XEX");
+  EXPECT_EQ(click.message_id, "1548261231.000200");
+
+  const auto other = parse_interaction("payload=" + form_encode(R"({"type":"view_closed"})"));
+  ASSERT_EQ(other.index(), 0U);
+  EXPECT_EQ(std::get<ignored_interaction>(std::get<0>(other)).type, "view_closed");
+  EXPECT_EQ(parse_interaction("payload=" + form_encode(R"({"type":"block_actions","user":{"id":"U1"},"team":{"id":"T1"}})")).index(), 1U);
+  EXPECT_EQ(parse_interaction("nopayload=1").index(), 1U);
+}
+
+TEST(inbound, parses_events_api_envelopes) {
+  auto parsed = parse_event(R"({"token":"x","challenge":"abc","type":"url_verification"})");
+  ASSERT_EQ(parsed.index(), 0U);
+  EXPECT_EQ(std::get<url_verification>(std::get<0>(parsed)).challenge, "abc");
+  parsed = parse_event(R"({"type":"event_callback","team_id":"T123ABC456","event_id":"Ev123ABC456",
+                          "event":{"type":"app_home_opened","user":"U123ABC456","tab":"home"}})");
+  ASSERT_EQ(parsed.index(), 0U);
+  const auto& callback = std::get<event_callback>(std::get<0>(parsed));
+  EXPECT_EQ(callback.event_id, "Ev123ABC456");
+  EXPECT_EQ(std::get<domain::home_opened>(callback.event).who.user, "U123ABC456");
+  EXPECT_EQ(parse_event(R"({"type":"event_callback","event":{"type":"x"}})").index(), 1U);
+  EXPECT_EQ(parse_event(R"([1,2])").index(), 1U);
+  EXPECT_EQ(parse_event(R"({"type":"app_rate_limited"})").index(), 1U);
+}
+
+TEST(blocks, renders_every_block_kind_within_slack_limits) {
+  domain::message m;
+  m.fallback_text = "fallback <b> & co";
+  m.header(std::string(200, 'h'))
+      .text("a < b & c")
+      .fields(std::vector<std::string>(12, "f"))
+      .context({"small"})
+      .buttons({{std::string(100, 'x'), "answer", "p1.q01.1", domain::button::style::primary},
+                {"No", "forget_cancel", "me", domain::button::style::danger}},
+               "row")
+      .divider();
+  const auto body = json::parse(command_reply_json(m));
+  EXPECT_EQ(body["response_type"], "ephemeral");
+  EXPECT_EQ(body["text"], "fallback &lt;b&gt; &amp; co");
+  const auto& blocks = body["blocks"];
+  ASSERT_EQ(blocks.size(), 6U);
+  EXPECT_EQ(blocks[0]["text"]["text"].get<std::string>().size(), 149U + 3U);  // 149 chars + "…"
+  EXPECT_EQ(blocks[1]["text"]["text"], "a &lt; b &amp; c");
+  EXPECT_EQ(blocks[2]["fields"].size(), 10U);
+  EXPECT_EQ(blocks[4]["block_id"], "row");
+  EXPECT_EQ(blocks[4]["elements"][0]["action_id"], "answer/p1.q01.1");
+  EXPECT_EQ(blocks[4]["elements"][0]["style"], "primary");
+  EXPECT_EQ(blocks[4]["elements"][1]["style"], "danger");
+  EXPECT_EQ(blocks[5]["type"], "divider");
+
+  domain::message many;
+  for (int i = 0; i < 120; ++i) many.text("t");
+  EXPECT_EQ(json::parse(post_message_json("C1", many))["blocks"].size(), 50U);
+  EXPECT_EQ(json::parse(publish_home_json("U1", many))["view"]["blocks"].size(), 100U);
+  EXPECT_TRUE(json::parse(replace_original_json(many))["replace_original"].get<bool>());
+}
+
+TEST(web_api, classifies_slack_answers) {
+  auto o = classify_response(200, "", R"({"ok":true,"channel":"C1","ts":"1.2"})", false);
+  EXPECT_EQ(o.verdict, delivery_verdict::sent);
+  EXPECT_EQ(o.ts, "1.2");
+  o = classify_response(429, "30", R"({"ok":false,"error":"ratelimited"})", false);
+  EXPECT_EQ(o.verdict, delivery_verdict::rate_limited);
+  EXPECT_EQ(o.retry_after, std::chrono::seconds{30});
+  EXPECT_EQ(classify_response(429, "soon", "", false).retry_after, std::chrono::seconds{30});
+  EXPECT_EQ(classify_response(503, "", "", false).verdict, delivery_verdict::retry);
+  EXPECT_EQ(classify_response(200, "", "<html>", false).verdict, delivery_verdict::retry);
+  o = classify_response(200, "", R"({"ok":false,"error":"channel_not_found"})", false);
+  EXPECT_EQ(o.verdict, delivery_verdict::permanent);
+  EXPECT_EQ(o.reason, "channel_not_found");
+  EXPECT_EQ(classify_response(200, "", R"({"ok":false,"error":"account_inactive"})", false).verdict, delivery_verdict::permanent);
+  EXPECT_EQ(classify_response(200, "", R"({"ok":false,"error":"internal_error"})", false).verdict, delivery_verdict::retry);
+  EXPECT_EQ(classify_response(200, "", "ok", true).verdict, delivery_verdict::sent);
+  EXPECT_EQ(classify_response(404, "", "expired_url", true).verdict, delivery_verdict::permanent);
+  EXPECT_EQ(opened_channel(R"({"ok":true,"channel":{"id":"D069C7QFK"}})"), "D069C7QFK");
+  EXPECT_FALSE(opened_channel(R"({"ok":false,"error":"user_not_found"})"));
+}
+
+}  // namespace
+}  // namespace smrel::adapters::slack
