@@ -24,12 +24,13 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       : io(context), strand(asio::make_strand(context)), store(s), pool(p), settings(c), clock(k), stats(m),
         options(o), client(context), random(std::random_device{}()) {
     // Slack: chat.postMessage about one per second per channel and several hundred a minute per
-    // workspace; views.publish is Tier 4 (100+/min); response_url has no published limit.
+    // workspace; views.publish is Tier 4 (100+/min). response_url has no published rate limit (each
+    // URL takes five replies in 30 minutes), so its per-host bucket only keeps bursts civil.
     limiter.set_rule("method:", {1.0, 3.0});
     limiter.set_rule("method:chat.postMessage", {5.0, 10.0});
     limiter.set_rule("method:views.publish", {1.5, 5.0});
     limiter.set_rule("channel:", {1.0, 2.0});
-    limiter.set_rule("response_url:", {10.0, 20.0});
+    limiter.set_rule("response_url:", {100.0, 200.0});
   }
 
   asio::io_context& io;

@@ -56,6 +56,12 @@ class fake_slack {
     for (auto& a : answers) scripts_[path].push_back(std::move(a));
   }
 
+  /// What every unscripted call gets from now on (default: 200 {"ok":true}, or "ok" on /actions/).
+  void set_default(std::optional<scripted> answer) {
+    std::lock_guard lock(mutex_);
+    default_ = std::move(answer);
+  }
+
   std::vector<call> calls(const std::string& path_prefix = "") const {
     std::lock_guard lock(mutex_);
     std::vector<call> out;
@@ -84,6 +90,8 @@ class fake_slack {
     if (auto it = scripts_.find(path); it != scripts_.end() && !it->second.empty()) {
       reply = std::move(it->second.front());
       it->second.pop_front();
+    } else if (default_) {
+      reply = *default_;
     } else if (path.starts_with("/actions/")) {
       reply.body = "ok";
     }
@@ -103,7 +111,21 @@ class fake_slack {
   std::condition_variable changed_;
   std::vector<call> calls_;
   std::vector<std::pair<std::string, int>> answered_;
+
+ public:
+  /// Paths of the calls answered 2xx, in order.
+  std::vector<std::string> delivered(const std::string& prefix) const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [path, status] : answered_) {
+      if (path.starts_with(prefix) && status < 300) out.push_back(path);
+    }
+    return out;
+  }
+
+ private:
   std::map<std::string, std::deque<scripted>> scripts_;
+  std::optional<scripted> default_;
 };
 
 }  // namespace smrel::testing
