@@ -30,16 +30,52 @@ std::vector<std::string> words(std::string_view text) {
 
 chat_bot::chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock,
                    config::settings settings)
-    : store_(store), pseudonyms_(pseudonyms), clock_(clock), settings_(std::move(settings)) {}
+    : store_(store), pseudonyms_(pseudonyms), clock_(clock), settings_(std::move(settings)), lookups_(store) {}
 
 bool chat_bot::is_admin(const domain::member_key& who) const {
   return std::find(settings_.admins.begin(), settings_.admins.end(), who.user) != settings_.admins.end();
 }
 
 locale chat_bot::locale_of(const domain::member_key& who, std::string_view platform_locale) {
-  if (const auto m = store_.find_member(who)) return m->locale;
-  if (const auto l = scoring::parse_locale(platform_locale)) return *l;
-  return scoring::parse_locale(settings_.survey.default_locale).value_or(locale::en);
+  locale lang = scoring::parse_locale(settings_.survey.default_locale).value_or(locale::en);
+  if (const auto m = lookups_.member(who)) {
+    lang = m->locale;
+  } else if (const auto l = scoring::parse_locale(platform_locale)) {
+    lang = *l;
+  }
+  std::lock_guard lock(cache_mutex_);
+  known_locales_.insert_or_assign(cache_key(who.workspace) + ":" + who.user, lang);
+  return lang;
+}
+
+std::shared_ptr<const domain::message> chat_bot::status_message(const domain::workspace_ref& workspace, locale lang) {
+  const auto s = current_summary(workspace);
+  const auto index = static_cast<std::size_t>(lang);
+  {
+    std::lock_guard lock(cache_mutex_);
+    const auto it = cache_.find(cache_key(workspace));
+    if (it != cache_.end() && it->second.value == s && it->second.status_views[index]) return it->second.status_views[index];
+  }
+  auto view = std::make_shared<const domain::message>(status_view(*s, lang));
+  std::lock_guard lock(cache_mutex_);
+  const auto it = cache_.find(cache_key(workspace));
+  if (it != cache_.end() && it->second.value == s) it->second.status_views[index] = view;
+  return view;
+}
+
+std::shared_ptr<const domain::message> chat_bot::cached_status(const domain::slash_command& command) {
+  const auto args = words(command.text);
+  if (args.size() != 1 || args[0] != "status") return nullptr;
+  const auto week = scoring::iso_week::containing(clock_.now());
+  const auto key = cache_key(command.who.workspace);
+  std::lock_guard lock(cache_mutex_);
+  const auto lang = known_locales_.find(key + ":" + command.who.user);
+  const auto cached = cache_.find(key);
+  if (lang == known_locales_.end() || cached == cache_.end() || cached->second.week != week ||
+      cached->second.version != versions_[key]) {
+    return nullptr;
+  }
+  return cached->second.status_views[static_cast<std::size_t>(lang->second)];
 }
 
 void chat_bot::invalidate(const domain::workspace_ref& workspace) {
@@ -61,7 +97,7 @@ std::shared_ptr<const summary> chat_bot::current_summary(const domain::workspace
   auto built = std::make_shared<const summary>(summarize(store_, workspace, settings_.survey, week));
   std::lock_guard lock(cache_mutex_);
   auto& slot = cache_[key];
-  if (versions_[key] == version) slot = {week, version, built};
+  if (versions_[key] == version) slot = {week, version, built, {}};
   return built;
 }
 
@@ -81,11 +117,14 @@ command_result chat_bot::on_command(const domain::slash_command& command) {
     const auto chosen = *scoring::parse_locale(arg);
     store_.upsert_member(who, chosen, clock_.now());
     store_.set_locale(who, chosen);
+    lookups_.forget_member(who);
+    locale_of(who);
     return {notice(tr(chosen, "I will speak English with you.", "Ik spreek voortaan Nederlands met je.")), {}, {}};
   }
   if (verb == "optout" || verb == "optin") {
     store_.upsert_member(who, lang, clock_.now());
     store_.set_opted_out(who, verb == "optout");
+    lookups_.forget_member(who);
     return {notice(verb == "optout" ? tr(lang, "You will get no more pulses. Your earlier answers stay (anonymous); /smrel forget erases them.",
                                          "Je krijgt geen pulses meer. Je eerdere antwoorden blijven (anoniem); /smrel forget wist ze.")
                                     : tr(lang, "Welcome back: you will get the weekly pulse again.",
@@ -97,7 +136,7 @@ command_result chat_bot::on_command(const domain::slash_command& command) {
 }
 
 domain::message chat_bot::status_reply(const domain::member_key& who, locale lang) {
-  return status_view(*current_summary(who.workspace), lang);
+  return *status_message(who.workspace, lang);
 }
 
 pulse_state chat_bot::open_pulse_for(const storage::member& m) {
@@ -108,13 +147,15 @@ pulse_state chat_bot::open_pulse_for(const storage::member& m) {
   state.pulse = store_.open_pulse(m.key.workspace, week, opens, opens + std::chrono::days{settings_.survey.pulse_open_days});
   const auto& items = scoring::pulse_statements(week, static_cast<std::uint32_t>(m.id));
   state.delivery = store_.record_delivery(state.pulse.id, m.id, items, now);
+  lookups_.remember(state.delivery);
   state.answers = store_.answers_by(pseudonyms_.pseudonym(m.key), state.pulse.id);
   state.closed = now >= state.pulse.closes_at;
   return state;
 }
 
 domain::message chat_bot::pulse_reply(const domain::member_key& who, locale lang) {
-  const auto m = store_.upsert_member(who, lang, clock_.now());
+  const auto known = lookups_.member(who);
+  const auto m = known ? *known : store_.upsert_member(who, lang, clock_.now());
   if (m.opted_out) {
     return notice(tr(lang, "You opted out of pulses. Type /smrel optin to answer again.",
                      "Je hebt je afgemeld voor pulses. Typ /smrel optin om weer te antwoorden."));
@@ -135,6 +176,7 @@ domain::message chat_bot::join_reply(const domain::member_key& who, std::string_
   }
   store_.upsert_member(who, lang, clock_.now());
   store_.set_group(who, pseudonyms_.pseudonym(who), *g);
+  lookups_.forget_member(who);
   invalidate(who.workspace);
   return notice(tr(lang, "Thanks: your answers now count for ", "Dank je: je antwoorden tellen nu mee voor ") +
                 std::string(*g == scoring::group::leadership ? tr(lang, "leadership", "de leiding") : std::string(team == "sales" ? "Sales" : "Marketing")) +
@@ -174,21 +216,17 @@ domain::message chat_bot::forget_prompt(locale lang) {
   return m;
 }
 
-answer_decision chat_bot::check_answer(const domain::button_click& click) {
-  const auto lang = locale_of(click.who, {});
-  const auto refuse = [&](std::string_view en, std::string_view nl) {
-    answer_decision d;
-    d.refusal = notice(tr(lang, en, nl));
-    return d;
-  };
+answer_decision chat_bot::on_answer_click(const domain::button_click& click) {
+  const auto lang = locale_of(click.who);
+  const auto refuse = [&](std::string_view en, std::string_view nl) { return answer_decision{std::nullopt, notice(tr(lang, en, nl))}; };
   const auto button = parse_answer_button(click.value);
   if (!button) return refuse("That button is not one of ours; nothing was stored.", "Die knop is niet van ons; er is niets opgeslagen.");
-  const auto pulse = store_.find_pulse(button->pulse_id);
+  const auto pulse = lookups_.pulse(button->pulse_id);
   if (!pulse || !(pulse->workspace == click.who.workspace)) {
     return refuse("That pulse does not exist here; nothing was stored.", "Die pulse bestaat hier niet; er is niets opgeslagen.");
   }
-  const auto m = store_.find_member(click.who);
-  const auto delivery = m ? store_.find_delivery(pulse->id, m->id) : std::nullopt;
+  const auto m = lookups_.member(click.who);
+  const auto delivery = m ? lookups_.delivery(pulse->id, m->id) : std::nullopt;
   if (!delivery || std::find(delivery->items.begin(), delivery->items.end(), button->item) == delivery->items.end()) {
     return refuse("This pulse was not sent to you, so your click was not stored. Type /smrel pulse for your own.",
                   "Deze pulse is niet aan jou gestuurd, dus je klik is niet opgeslagen. Typ /smrel pulse voor je eigen pulse.");
@@ -199,29 +237,21 @@ answer_decision chat_bot::check_answer(const domain::button_click& click) {
                   "Deze pulse is gesloten; er is niets opgeslagen. Typ /smrel pulse voor die van deze week.");
   }
   if (m->opted_out) return refuse("You opted out; type /smrel optin to answer again.", "Je bent afgemeld; typ /smrel optin om weer te antwoorden.");
-  answer_decision d;
-  d.answer = storage::new_answer{click.who.workspace, pulse->id, pseudonyms_.pseudonym(click.who), pulse->week,
-                                 button->item, button->value, now};
-  return d;
-}
 
-domain::message chat_bot::pulse_after(const domain::button_click& click, const storage::new_answer& pending) {
-  const auto lang = locale_of(click.who, {});
-  const auto m = store_.find_member(click.who);
-  const auto pulse = store_.find_pulse(pending.pulse_id);
-  const auto delivery = m && pulse ? store_.find_delivery(pulse->id, m->id) : std::nullopt;
-  if (!delivery) return notice(tr(lang, "Saved.", "Opgeslagen."));
-  pulse_state state{*pulse, *delivery, store_.answers_by(pending.pseudonym, pulse->id), clock_.now() >= pulse->closes_at};
-  std::erase_if(state.answers, [&](const storage::answer_record& a) { return a.item == pending.item; });
-  state.answers.push_back({pending.week, pending.pseudonym, m->group, pending.item, pending.value, pending.pulse_id,
-                           pending.answered_at});
-  return pulse_view(state, lang);
+  const storage::new_answer answer{click.who.workspace, pulse->id, pseudonyms_.pseudonym(click.who), pulse->week,
+                                   button->item, button->value, now};
+  // The pulse as it will stand once this answer is committed.
+  pulse_state state{*pulse, *delivery, store_.answers_by(answer.pseudonym, pulse->id), false};
+  std::erase_if(state.answers, [&](const storage::answer_record& a) { return a.item == answer.item; });
+  state.answers.push_back({answer.week, answer.pseudonym, m->group, answer.item, answer.value, answer.pulse_id, now});
+  return {answer, pulse_view(state, lang)};
 }
 
 domain::message chat_bot::on_click(const domain::button_click& click) {
-  const auto lang = locale_of(click.who, {});
+  const auto lang = locale_of(click.who);
   if (click.action == forget_action) {
     store_.forget(click.who, pseudonyms_.pseudonym(click.who));
+    lookups_.forget_member(click.who);
     invalidate(click.who.workspace);
     return notice(tr(lang, "Done: your membership and all your answers are erased.", "Klaar: je lidmaatschap en al je antwoorden zijn gewist."));
   }
@@ -230,9 +260,9 @@ domain::message chat_bot::on_click(const domain::button_click& click) {
 }
 
 domain::message chat_bot::home_view(const domain::member_key& who) {
-  const auto lang = locale_of(who, {});
-  auto home = status_view(*current_summary(who.workspace), lang);
-  const auto m = store_.find_member(who);
+  const auto lang = locale_of(who);
+  auto home = *status_message(who.workspace, lang);
+  const auto m = lookups_.member(who);
   if (m && !m->opted_out) {
     const auto pulse = pulse_view(open_pulse_for(*m), lang);
     home.divider();

@@ -1,6 +1,7 @@
 #pragma once
 // The product behind `/smrel` and the buttons: platform-neutral, synchronous, over the store and
 // an injected clock. The service runs it off the network threads and carries its results out.
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include "bot/domain/inbound.hpp"
 #include "bot/domain/message.hpp"
 #include "bot/domain/pseudonymizer.hpp"
+#include "bot/engine/lookups.hpp"
 #include "bot/engine/summary.hpp"
 #include "bot/engine/views.hpp"
 #include "bot/storage/store.hpp"
@@ -35,8 +37,9 @@ struct command_result {
 
 /// What to do with a click on an answer button.
 struct answer_decision {
-  std::optional<storage::new_answer> answer;  // commit this, then show pulse_after()
-  std::optional<domain::message> refusal;     // or tell the user why nothing changed
+  std::optional<storage::new_answer> answer;  // commit this …
+  domain::message reply;                      // … and show this: the pulse with the answer in it,
+                                              // or, with no answer, why nothing changed
 };
 
 class chat_bot {
@@ -46,10 +49,12 @@ class chat_bot {
 
   command_result on_command(const domain::slash_command& command);
 
-  /// Checks a click against the clicking user's own delivery, the pulse's dates and the values.
-  answer_decision check_answer(const domain::button_click& click);
-  /// The pulse message as it will stand once `pending` (from check_answer) is committed.
-  domain::message pulse_after(const domain::button_click& click, const storage::new_answer& pending);
+  /// Checks a click against the clicking user's own delivery, the pulse's dates and the values,
+  /// and composes the pulse as it will stand once the answer is committed.
+  answer_decision on_answer_click(const domain::button_click& click);
+  /// The `/smrel status` reply when it can be given without storage (the summary and the
+  /// person's language are cached); null otherwise, or when the command is not `status`.
+  std::shared_ptr<const domain::message> cached_status(const domain::slash_command& command);
   /// Other buttons (the forget confirmation).
   domain::message on_click(const domain::button_click& click);
 
@@ -59,7 +64,9 @@ class chat_bot {
   void invalidate(const domain::workspace_ref& workspace);
 
  private:
-  scoring::locale locale_of(const domain::member_key& who, std::string_view platform_locale);
+  scoring::locale locale_of(const domain::member_key& who, std::string_view platform_locale = {});
+  /// The status view for a locale, built once per summary.
+  std::shared_ptr<const domain::message> status_message(const domain::workspace_ref& workspace, scoring::locale lang);
   bool is_admin(const domain::member_key& who) const;
   std::shared_ptr<const summary> current_summary(const domain::workspace_ref& workspace);
   /// This week's pulse and the member's delivery, opening either on demand.
@@ -81,10 +88,13 @@ class chat_bot {
     scoring::iso_week week;
     std::uint64_t version = 0;
     std::shared_ptr<const summary> value;
+    std::array<std::shared_ptr<const domain::message>, 2> status_views;  // by locale
   };
   std::mutex cache_mutex_;
   std::map<std::string, cached_summary> cache_;
   std::map<std::string, std::uint64_t> versions_;
+  std::map<std::string, scoring::locale> known_locales_;  // by member, for the status hot path
+  lookups lookups_;
 };
 
 }  // namespace smrel::engine

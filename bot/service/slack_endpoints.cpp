@@ -69,6 +69,19 @@ boost::asio::awaitable<http_response> slack_endpoints::commands(http_request& re
   if (std::holds_alternative<slack::ssl_check>(payload)) co_return http_response::empty(200);
   const auto command = std::get<domain::slash_command>(std::move(payload));
 
+  // Hot path: `/smrel status` with everything cached needs no storage, so it is answered right
+  // here on the network thread, from JSON rendered once per summary and language.
+  if (const auto view = bot_.cached_status(command)) {
+    std::lock_guard lock(rendered_mutex_);
+    auto& slots = rendered_[command.who.workspace.id];
+    for (const auto& slot : slots) {
+      if (slot.view == view) co_return http_response::json(slot.json);
+    }
+    slots[1] = std::move(slots[0]);
+    slots[0] = {view, slack::command_reply_json(*view)};
+    co_return http_response::json(slots[0].json);
+  }
+
   auto result = co_await run_blocking(pool_, [&] { return bot_.on_command(command); });
   if (!result.posts.empty()) {
     storage::write_batch batch;
@@ -93,16 +106,15 @@ boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_reques
 
   storage::write_batch batch;
   if (click.action == engine::answer_action) {
-    auto decision = co_await run_blocking(pool_, [&] { return bot_.check_answer(click); });
-    if (decision.refusal) {
-      log_event(log_level::info, "answer_refused", {{"reason", decision.refusal->fallback_text}});
-      queue_response(batch, click.response_url, *decision.refusal, false);
+    auto decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
+    if (!decision.answer) {
+      log_event(log_level::info, "answer_refused", {{"reason", decision.reply.fallback_text}});
+      queue_response(batch, click.response_url, decision.reply, false);
     } else {
+      // The updated pulse is committed together with the answer, so a crash can never leave a
+      // stored answer without its confirmation queued, or the other way round.
       batch.answers.push_back(*decision.answer);
-      // The updated pulse shows the new answer; it is computed now and committed with it, so a
-      // crash can never leave a stored answer without its confirmation queued (or vice versa).
-      auto view = co_await run_blocking(pool_, [&] { return bot_.pulse_after(click, *decision.answer); });
-      queue_response(batch, click.response_url, view, true);
+      queue_response(batch, click.response_url, decision.reply, true);
     }
   } else {
     auto reply = co_await run_blocking(pool_, [&] { return bot_.on_click(click); });

@@ -4,7 +4,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <array>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 
 #include "bot/domain/clock.hpp"
@@ -42,6 +45,13 @@ class slack_endpoints {
   const domain::clock& clock_;
   metrics& stats_;
   std::function<void()> on_queued_;  // tells the outbox worker there is work
+  // Rendered status replies, pinned to the cached view they were rendered from.
+  struct rendered_status {
+    std::shared_ptr<const domain::message> view;
+    std::string json;
+  };
+  std::mutex rendered_mutex_;
+  std::map<std::string, std::array<rendered_status, 2>> rendered_;  // per workspace, one per language
   std::optional<domain::hmac_sha256> signing_key_;
 };
 

@@ -1,0 +1,36 @@
+#pragma once
+// Read-through caches for what the hot paths (clicks, status) look up on every request: members
+// (dropped whenever the bot changes one), pulses and deliveries (never change once written).
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "bot/storage/store.hpp"
+
+namespace smrel::engine {
+
+class lookups {
+ public:
+  explicit lookups(storage::store& store) : store_(store) {}
+
+  std::optional<storage::member> member(const domain::member_key& key);
+  /// Call after every write to this member (group, language, opt-out, forget).
+  void forget_member(const domain::member_key& key);
+  std::optional<storage::pulse> pulse(std::int64_t id);
+  std::optional<storage::delivery> delivery(std::int64_t pulse_id, std::int64_t member_id);
+  void remember(const storage::delivery& d);
+
+ private:
+  // Bounded: past this many entries a map starts over rather than growing without limit.
+  static constexpr std::size_t max_entries = 200'000;
+  static std::string key_of(const domain::member_key& key);
+
+  storage::store& store_;
+  std::mutex mutex_;
+  std::map<std::string, storage::member> members_;
+  std::map<std::int64_t, storage::pulse> pulses_;
+  std::map<std::pair<std::int64_t, std::int64_t>, storage::delivery> deliveries_;
+};
+
+}  // namespace smrel::engine
