@@ -1,7 +1,6 @@
 #include "bot/engine/chat_bot.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 #include "bot/engine/views.hpp"
 #include "scoring/rotation.hpp"
@@ -15,13 +14,17 @@ std::string tr(locale lang, std::string_view en, std::string_view nl) { return s
 
 std::string cache_key(const domain::workspace_ref& w) { return std::string(domain::platform_id(w.on)) + ":" + w.id; }
 
+// Lower-cased words, split on white space (status is asked thousands of times a second).
 std::vector<std::string> words(std::string_view text) {
   std::vector<std::string> out;
-  std::istringstream stream{std::string(text)};
-  std::string word;
-  while (stream >> word) {
-    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    out.push_back(word);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    std::string word;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) {
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i++])));
+    }
+    if (!word.empty()) out.push_back(std::move(word));
   }
   return out;
 }
@@ -216,18 +219,17 @@ domain::message chat_bot::forget_prompt(locale lang) {
   return m;
 }
 
-answer_decision chat_bot::on_answer_click(const domain::button_click& click) {
-  const auto lang = locale_of(click.who);
+answer_decision chat_bot::decide(const domain::button_click& click, locale lang, const click_facts& facts) {
   const auto refuse = [&](std::string_view en, std::string_view nl) { return answer_decision{std::nullopt, notice(tr(lang, en, nl))}; };
   const auto button = parse_answer_button(click.value);
   if (!button) return refuse("That button is not one of ours; nothing was stored.", "Die knop is niet van ons; er is niets opgeslagen.");
-  const auto pulse = lookups_.pulse(button->pulse_id);
+  const auto& pulse = facts.pulse;
   if (!pulse || !(pulse->workspace == click.who.workspace)) {
     return refuse("That pulse does not exist here; nothing was stored.", "Die pulse bestaat hier niet; er is niets opgeslagen.");
   }
-  const auto m = lookups_.member(click.who);
-  const auto delivery = m ? lookups_.delivery(pulse->id, m->id) : std::nullopt;
-  if (!delivery || std::find(delivery->items.begin(), delivery->items.end(), button->item) == delivery->items.end()) {
+  const auto& delivery = facts.delivery;
+  if (!facts.member || !delivery ||
+      std::find(delivery->items.begin(), delivery->items.end(), button->item) == delivery->items.end()) {
     return refuse("This pulse was not sent to you, so your click was not stored. Type /smrel pulse for your own.",
                   "Deze pulse is niet aan jou gestuurd, dus je klik is niet opgeslagen. Typ /smrel pulse voor je eigen pulse.");
   }
@@ -236,15 +238,43 @@ answer_decision chat_bot::on_answer_click(const domain::button_click& click) {
     return refuse("This pulse is closed; nothing was stored. Type /smrel pulse for this week's.",
                   "Deze pulse is gesloten; er is niets opgeslagen. Typ /smrel pulse voor die van deze week.");
   }
-  if (m->opted_out) return refuse("You opted out; type /smrel optin to answer again.", "Je bent afgemeld; typ /smrel optin om weer te antwoorden.");
+  if (facts.member->opted_out) {
+    return refuse("You opted out; type /smrel optin to answer again.", "Je bent afgemeld; typ /smrel optin om weer te antwoorden.");
+  }
+  return {storage::new_answer{click.who.workspace, pulse->id, pseudonyms_.pseudonym(click.who), pulse->week,
+                              button->item, button->value, now},
+          {}};
+}
 
-  const storage::new_answer answer{click.who.workspace, pulse->id, pseudonyms_.pseudonym(click.who), pulse->week,
-                                   button->item, button->value, now};
-  // The pulse as it will stand once this answer is committed.
-  pulse_state state{*pulse, *delivery, store_.answers_by(answer.pseudonym, pulse->id), false};
-  std::erase_if(state.answers, [&](const storage::answer_record& a) { return a.item == answer.item; });
-  state.answers.push_back({answer.week, answer.pseudonym, m->group, answer.item, answer.value, answer.pulse_id, now});
-  return {answer, pulse_view(state, lang)};
+answer_decision chat_bot::on_answer_click(const domain::button_click& click) {
+  const auto lang = locale_of(click.who);
+  const auto button = parse_answer_button(click.value);
+  click_facts facts;
+  if (button) {
+    facts.pulse = lookups_.pulse(button->pulse_id);
+    facts.member = lookups_.member(click.who);
+    if (facts.pulse && facts.member) facts.delivery = lookups_.delivery(facts.pulse->id, facts.member->id);
+  }
+  return decide(click, lang, facts);
+}
+
+std::optional<answer_decision> chat_bot::on_answer_click_cached(const domain::button_click& click) {
+  const auto button = parse_answer_button(click.value);
+  if (!button) return std::nullopt;
+  click_facts facts{lookups_.cached_pulse(button->pulse_id), lookups_.cached_member(click.who), std::nullopt};
+  if (!facts.pulse || !facts.member) return std::nullopt;
+  facts.delivery = lookups_.cached_delivery(facts.pulse->id, facts.member->id);
+  if (!facts.delivery) return std::nullopt;
+  return decide(click, facts.member->locale, facts);
+}
+
+std::optional<domain::message> chat_bot::pulse_message(const domain::member_key& who, std::int64_t pulse_id) {
+  const auto m = lookups_.member(who);
+  const auto pulse = lookups_.pulse(pulse_id);
+  const auto delivery = m && pulse ? lookups_.delivery(pulse_id, m->id) : std::nullopt;
+  if (!delivery) return std::nullopt;
+  pulse_state state{*pulse, *delivery, store_.answers_by(pseudonyms_.pseudonym(who), pulse_id), clock_.now() >= pulse->closes_at};
+  return pulse_view(state, m->locale);
 }
 
 domain::message chat_bot::on_click(const domain::button_click& click) {

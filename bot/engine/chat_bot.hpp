@@ -35,11 +35,11 @@ struct command_result {
   std::vector<scoring::chosen_nudge> issued;  // nudges a posted digest issued
 };
 
-/// What to do with a click on an answer button.
+/// What to do with a click on an answer button: commit `answer` (and later show the updated
+/// pulse), or, without an answer, tell the user `refusal`.
 struct answer_decision {
-  std::optional<storage::new_answer> answer;  // commit this …
-  domain::message reply;                      // … and show this: the pulse with the answer in it,
-                                              // or, with no answer, why nothing changed
+  std::optional<storage::new_answer> answer;
+  domain::message refusal;
 };
 
 class chat_bot {
@@ -49,9 +49,12 @@ class chat_bot {
 
   command_result on_command(const domain::slash_command& command);
 
-  /// Checks a click against the clicking user's own delivery, the pulse's dates and the values,
-  /// and composes the pulse as it will stand once the answer is committed.
+  /// Checks a click against the clicking user's own delivery, the pulse's dates and the values.
   answer_decision on_answer_click(const domain::button_click& click);
+  /// The same without touching storage; nullopt when something needed is not cached yet.
+  std::optional<answer_decision> on_answer_click_cached(const domain::button_click& click);
+  /// One person's pulse as it stands now (for the message update after their clicks).
+  std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id);
   /// The `/smrel status` reply when it can be given without storage (the summary and the
   /// person's language are cached); null otherwise, or when the command is not `status`.
   std::shared_ptr<const domain::message> cached_status(const domain::slash_command& command);
@@ -65,6 +68,12 @@ class chat_bot {
 
  private:
   scoring::locale locale_of(const domain::member_key& who, std::string_view platform_locale = {});
+  struct click_facts {
+    std::optional<storage::pulse> pulse;
+    std::optional<storage::member> member;
+    std::optional<storage::delivery> delivery;
+  };
+  answer_decision decide(const domain::button_click& click, scoring::locale lang, const click_facts& facts);
   /// The status view for a locale, built once per summary.
   std::shared_ptr<const domain::message> status_message(const domain::workspace_ref& workspace, scoring::locale lang);
   bool is_admin(const domain::member_key& who) const;

@@ -56,4 +56,22 @@ void lookups::remember(const storage::delivery& d) {
   deliveries_.insert_or_assign({d.pulse_id, d.member_id}, d);
 }
 
+std::optional<storage::member> lookups::cached_member(const domain::member_key& key) {
+  std::lock_guard lock(mutex_);
+  const auto it = members_.find(key_of(key));
+  return it == members_.end() ? std::nullopt : std::optional(it->second);
+}
+
+std::optional<storage::pulse> lookups::cached_pulse(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  const auto it = pulses_.find(id);
+  return it == pulses_.end() ? std::nullopt : std::optional(it->second);
+}
+
+std::optional<storage::delivery> lookups::cached_delivery(std::int64_t pulse_id, std::int64_t member_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = deliveries_.find({pulse_id, member_id});
+  return it == deliveries_.end() ? std::nullopt : std::optional(it->second);
+}
+
 }  // namespace smrel::engine

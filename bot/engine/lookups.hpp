@@ -21,6 +21,11 @@ class lookups {
   std::optional<storage::delivery> delivery(std::int64_t pulse_id, std::int64_t member_id);
   void remember(const storage::delivery& d);
 
+  // The same, from memory only: nullopt when it is not cached (the caller then goes to storage).
+  std::optional<storage::member> cached_member(const domain::member_key& key);
+  std::optional<storage::pulse> cached_pulse(std::int64_t id);
+  std::optional<storage::delivery> cached_delivery(std::int64_t pulse_id, std::int64_t member_id);
+
  private:
   // Bounded: past this many entries a map starts over rather than growing without limit.
   static constexpr std::size_t max_entries = 200'000;

@@ -1,6 +1,7 @@
 #include "bot/service/outbound.hpp"
 
 #include <boost/url/parse.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -52,6 +53,28 @@ storage::outbox_message slack_reply_via_response_url(std::string_view response_u
   out.dedupe_key = "response:" + domain::random_hex(random_key_bytes);
   out.next_attempt_at = now;
   return out;
+}
+
+storage::outbox_message slack_pulse_update_via_response_url(std::string_view response_url, const domain::member_key& who,
+                                                            std::int64_t pulse_id, domain::time_point now) {
+  storage::outbox_message out;
+  out.on = who.workspace.on;
+  out.method = std::string(slack_pulse_update);
+  out.target = std::string(response_url);
+  out.payload = nlohmann::json{{"workspace", who.workspace.id}, {"user", who.user}, {"pulse", pulse_id}}.dump();
+  out.dedupe_key = "pulse:" + domain::random_hex(random_key_bytes);
+  out.next_attempt_at = now;
+  return out;
+}
+
+std::optional<pulse_update_ref> parse_pulse_update(std::string_view payload) {
+  const auto j = nlohmann::json::parse(payload, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("workspace") || !j.contains("user") || !j.contains("pulse") ||
+      !j["workspace"].is_string() || !j["user"].is_string() || !j["pulse"].is_number_integer()) {
+    return std::nullopt;
+  }
+  return pulse_update_ref{{{domain::platform::slack, j["workspace"].get<std::string>()}, j["user"].get<std::string>()},
+                          j["pulse"].get<std::int64_t>()};
 }
 
 storage::outbox_message slack_post(std::string_view channel, const domain::message& m, std::string dedupe_key,

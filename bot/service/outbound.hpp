@@ -1,9 +1,11 @@
 #pragma once
 // Turns what the engine wants said into outbox rows for a platform, and guards where they may go.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "bot/domain/ids.hpp"
 #include "bot/domain/message.hpp"
 #include "bot/storage/store.hpp"
 
@@ -17,6 +19,17 @@ bool allowed_url(std::string_view url, const std::vector<std::string>& allowed_h
 inline constexpr std::string_view slack_response_url = "response_url";
 inline constexpr std::string_view slack_post_message = "chat.postMessage";
 inline constexpr std::string_view slack_publish_home = "views.publish";
+/// A response_url update whose body (the person's pulse as it stands) is rendered when it is sent:
+/// the row stays small, and quick successive clicks all show the latest state.
+inline constexpr std::string_view slack_pulse_update = "response_url.pulse";
+
+storage::outbox_message slack_pulse_update_via_response_url(std::string_view response_url, const domain::member_key& who,
+                                                            std::int64_t pulse_id, domain::time_point now);
+struct pulse_update_ref {
+  domain::member_key who;
+  std::int64_t pulse_id = 0;
+};
+std::optional<pulse_update_ref> parse_pulse_update(std::string_view payload);
 
 storage::outbox_message slack_reply_via_response_url(std::string_view response_url, const domain::message& m,
                                                      bool replace_original, domain::time_point now);

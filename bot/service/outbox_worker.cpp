@@ -20,9 +20,9 @@ namespace slack = adapters::slack;
 
 struct outbox_worker::state : std::enable_shared_from_this<state> {
   state(asio::io_context& context, storage::store& s, asio::thread_pool& p, const config::settings& c,
-        const domain::clock& k, metrics& m, outbox_options o)
+        const domain::clock& k, metrics& m, payload_renderer r, outbox_options o)
       : io(context), strand(asio::make_strand(context)), store(s), pool(p), settings(c), clock(k), stats(m),
-        options(o), client(context), random(std::random_device{}()) {
+        render_late(std::move(r)), options(o), client(context), random(std::random_device{}()) {
     // Slack: chat.postMessage about one per second per channel and several hundred a minute per
     // workspace; views.publish is Tier 4 (100+/min). response_url has no published rate limit (each
     // URL takes five replies in 30 minutes), so its per-host bucket only keeps bursts civil.
@@ -40,6 +40,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   const config::settings& settings;
   const domain::clock& clock;
   metrics& stats;
+  payload_renderer render_late;
   outbox_options options;
   net::http_client client;
   rate_limiter limiter;
@@ -50,7 +51,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   std::vector<std::shared_ptr<asio::steady_timer>> sleepers;
 
   std::vector<std::string> bucket_keys(const storage::outbox_message& m) const {
-    if (m.method == slack_response_url) {
+    if (m.method == slack_response_url || m.method == slack_pulse_update) {
       const auto host_start = m.target.find("://");
       const auto host = host_start == std::string::npos ? m.target : m.target.substr(host_start + 3, m.target.find('/', host_start + 3) - host_start - 3);
       return {"response_url:" + host};
@@ -71,12 +72,17 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
 
   asio::awaitable<slack::delivery_outcome> deliver(const storage::outbox_message& m) {
     net::client_request request;
-    const bool response_url = m.method == slack_response_url;
+    const bool response_url = m.method == slack_response_url || m.method == slack_pulse_update;
     if (response_url) {
       if (!allowed_url(m.target, settings.slack.response_hosts)) {
         co_return slack::delivery_outcome{slack::delivery_verdict::permanent, {}, "response_url host not allowed", {}, {}};
       }
       request.url = m.target;
+      if (m.method == slack_pulse_update) {
+        auto body = co_await run_blocking(pool, [&] { return render_late(m); });
+        if (!body) co_return slack::delivery_outcome{slack::delivery_verdict::permanent, {}, "nothing left to show", {}, {}};
+        request.body = std::move(*body);
+      }
     } else {
       if (settings.slack.bot_token.empty()) {
         co_return slack::delivery_outcome{slack::delivery_verdict::permanent, {}, "no Slack bot token configured", {}, {}};
@@ -85,7 +91,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       request.headers.emplace_back("Authorization", "Bearer " + settings.slack.bot_token);
     }
     request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-    request.body = m.payload;
+    if (m.method != slack_pulse_update) request.body = m.payload;
     auto [ec, response] = co_await client.send(std::move(request));
     if (ec) co_return slack::delivery_outcome{slack::delivery_verdict::retry, {}, ec.message(), {}, {}};
     co_return slack::classify_response(response.status, response.header("retry-after"), response.body, response_url);
@@ -167,8 +173,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
 
 outbox_worker::outbox_worker(asio::io_context& io, storage::store& store, asio::thread_pool& pool,
                              const config::settings& settings, const domain::clock& clock, metrics& stats,
-                             outbox_options options)
-    : state_(std::make_shared<state>(io, store, pool, settings, clock, stats, options)) {}
+                             payload_renderer render_late, outbox_options options)
+    : state_(std::make_shared<state>(io, store, pool, settings, clock, stats, std::move(render_late), options)) {}
 
 outbox_worker::~outbox_worker() = default;
 

@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <random>
 
@@ -29,10 +30,15 @@ struct outbox_options {
   std::chrono::milliseconds max_backoff{10 * 60 * 1000};
 };
 
+/// Renders a message whose body is made at delivery time (see slack_pulse_update); nullopt when
+/// there is nothing left to show. Runs on the blocking pool.
+using payload_renderer = std::function<std::optional<std::string>(const storage::outbox_message&)>;
+
 class outbox_worker {
  public:
   outbox_worker(boost::asio::io_context& io, storage::store& store, boost::asio::thread_pool& pool,
-                const config::settings& settings, const domain::clock& clock, metrics& stats, outbox_options options = {});
+                const config::settings& settings, const domain::clock& clock, metrics& stats,
+                payload_renderer render_late, outbox_options options = {});
   ~outbox_worker();
 
   void start();

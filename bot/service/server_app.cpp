@@ -20,6 +20,8 @@
 #include "bot/service/logging.hpp"
 #include "bot/service/metrics.hpp"
 #include "bot/service/outbox_worker.hpp"
+#include "bot/service/outbound.hpp"
+#include "adapters/slack/blocks.hpp"
 #include "bot/service/slack_endpoints.hpp"
 
 namespace smrel::service {
@@ -84,7 +86,16 @@ struct server_app::impl {
         stats(route_names),
         slack(settings, bot, *store, committer, pool, clock, stats, [this] { outbox.wake(); }),
         work(asio::make_work_guard(io)),
-        outbox(io, *store, pool, settings, clock, stats) {}
+        outbox(io, *store, pool, settings, clock, stats, [this](const storage::outbox_message& m) { return render_late(m); }) {}
+
+  // Bodies rendered at delivery time: a person's pulse as it stands when the update goes out.
+  std::optional<std::string> render_late(const storage::outbox_message& m) {
+    const auto ref = parse_pulse_update(m.payload);
+    if (!ref) return std::nullopt;
+    const auto view = bot.pulse_message(ref->who, ref->pulse_id);
+    if (!view) return std::nullopt;
+    return adapters::slack::replace_original_json(*view);
+  }
 
   asio::awaitable<http_response> dispatch(http_request& request) {
     const auto path = request.path();

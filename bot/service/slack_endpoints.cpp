@@ -49,12 +49,15 @@ http_response slack_endpoints::bad_request(const http_request& request, std::str
   return http_response::empty(400);
 }
 
+bool slack_endpoints::response_allowed(std::string_view url) const {
+  if (allowed_url(url, settings_.slack.response_hosts)) return true;
+  log_event(log_level::warn, "response_url_refused", {{"reason", "host not in SMREL_SLACK_RESPONSE_HOSTS"}});
+  return false;
+}
+
 bool slack_endpoints::queue_response(storage::write_batch& batch, std::string_view url, const domain::message& m,
                                      bool replace) const {
-  if (!allowed_url(url, settings_.slack.response_hosts)) {
-    log_event(log_level::warn, "response_url_refused", {{"reason", "host not in SMREL_SLACK_RESPONSE_HOSTS"}});
-    return false;
-  }
+  if (!response_allowed(url)) return false;
   batch.outbox.push_back(slack_reply_via_response_url(url, m, replace, clock_.now()));
   return true;
 }
@@ -106,15 +109,20 @@ boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_reques
 
   storage::write_batch batch;
   if (click.action == engine::answer_action) {
-    auto decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
-    if (!decision.answer) {
-      log_event(log_level::info, "answer_refused", {{"reason", decision.reply.fallback_text}});
-      queue_response(batch, click.response_url, decision.reply, false);
+    // Usually everything the check needs is cached and it runs right here; otherwise off-thread.
+    auto decision = bot_.on_answer_click_cached(click);
+    if (!decision) decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
+    if (!decision->answer) {
+      log_event(log_level::info, "answer_refused", {{"reason", decision->refusal.fallback_text}});
+      queue_response(batch, click.response_url, decision->refusal, false);
     } else {
-      // The updated pulse is committed together with the answer, so a crash can never leave a
-      // stored answer without its confirmation queued, or the other way round.
-      batch.answers.push_back(*decision.answer);
-      queue_response(batch, click.response_url, decision.reply, true);
+      // The message update is queued in the same transaction as the answer, so a crash can never
+      // leave a stored answer without its confirmation on the way, or the other way round.
+      batch.answers.push_back(*decision->answer);
+      if (response_allowed(click.response_url)) {
+        batch.outbox.push_back(slack_pulse_update_via_response_url(click.response_url, click.who,
+                                                                   decision->answer->pulse_id, clock_.now()));
+      }
     }
   } else {
     auto reply = co_await run_blocking(pool_, [&] { return bot_.on_click(click); });

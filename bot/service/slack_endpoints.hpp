@@ -36,6 +36,7 @@ class slack_endpoints {
   net::http_response bad_request(const net::http_request& request, std::string_view route, std::string_view reason) const;
   /// Queues a response_url message if the URL is allowed; returns false (and logs) otherwise.
   bool queue_response(storage::write_batch& batch, std::string_view url, const domain::message& m, bool replace) const;
+  bool response_allowed(std::string_view url) const;
 
   const config::settings& settings_;
   engine::chat_bot& bot_;

@@ -92,8 +92,16 @@ PY
 }
 taskset -c 1 wrk -t1 -c"$connections" -d2s -s "$work/command.lua" "http://127.0.0.1:$bolt_port/slack/events" >/dev/null
 taskset -c 1 wrk -t1 -c"$connections" -d2s -s "$work/command.lua" "http://127.0.0.1:$smrel_port/slack/commands" >/dev/null
-read -r bolt_rps bolt_p99 < <(run_wrk "$bolt_port" /slack/events "$work/command.lua")
-read -r smrel_rps smrel_p99 < <(run_wrk "$smrel_port" /slack/commands "$work/command.lua")
+# Interleaved rounds, so a noisy neighbour hurts both sides alike; the median round counts.
+rounds=${SMREL_BENCH_ROUNDS:-3}
+: > "$work/bolt.txt"; : > "$work/smrel.txt"
+for _ in $(seq 1 "$rounds"); do
+  run_wrk "$bolt_port" /slack/events "$work/command.lua" >> "$work/bolt.txt"
+  run_wrk "$smrel_port" /slack/commands "$work/command.lua" >> "$work/smrel.txt"
+done
+median() { sort -n -k"$2" "$1" | awk -v k="$2" '{v[NR]=$k} END {print v[int((NR+1)/2)]}'; }
+bolt_rps=$(median "$work/bolt.txt" 1); bolt_p99=$(median "$work/bolt.txt" 2)
+smrel_rps=$(median "$work/smrel.txt" 1); smrel_p99=$(median "$work/smrel.txt" 2)
 
 # --- concurrent answer clicks -------------------------------------------------------------------
 users=64
@@ -121,7 +129,7 @@ read -r click_rps click_p99 < <(run_wrk "$smrel_port" /slack/interactivity "$lua
 python3 - "$bolt_version" "$bolt_rps" "$bolt_p99" "$smrel_rps" "$smrel_p99" "$click_rps" "$click_p99" "$duration" "$connections" <<'PY'
 import sys
 version, brps, bp99, srps, sp99, crps, cp99, duration, conns = sys.argv[1], *map(float, sys.argv[2:8]), sys.argv[8], sys.argv[9]
-print(f"signed /smrel status, {conns} connections, {duration}s each, server pinned to one core:")
+print(f"signed /smrel status, {conns} connections, {duration}s per round, median of interleaved rounds, server pinned to one core:")
 print(f"  Bolt {version:8s} {brps:10.0f} req/s   p99 {bp99:7.2f} ms")
 print(f"  smrel          {srps:10.0f} req/s   p99 {sp99:7.2f} ms")
 print(f"  ratio          {srps / brps:10.1f}x req/s  p99 {sp99 / bp99:7.3f}x (smrel / Bolt)")
