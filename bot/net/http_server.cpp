@@ -276,7 +276,9 @@ awaitable<void> http_server::impl::refuse_connection(tcp::socket socket) {
 awaitable<void> http_server::impl::accept_loop() {
   const auto self = shared_from_this();
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), use_tuple);
+    const asio::any_io_executor connection_executor =
+        limits.single_threaded ? asio::any_io_executor(io.get_executor()) : asio::any_io_executor(asio::make_strand(io));
+    auto [ec, socket] = co_await acceptor.async_accept(connection_executor, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       continue;  // e.g. EMFILE: keep serving the connections we have

@@ -22,6 +22,8 @@ struct server_limits {
   std::chrono::milliseconds write_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};   // between keep-alive requests
   std::chrono::milliseconds drain_timeout{10'000};  // how long shutdown waits for in-flight requests
+  /// With one thread running the io_context, connections need no strand (saves a dispatch per step).
+  bool single_threaded = false;
 };
 
 struct tls_files {

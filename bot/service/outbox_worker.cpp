@@ -119,7 +119,9 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       if (ready > steady_now) {
         const auto later = clock.now() + std::chrono::duration_cast<domain::time_point::duration>(ready - steady_now);
         co_await run_blocking(pool, [&] { store.release(m.id, later); });
-        continue;  // another message, for another bucket, may be ready now
+        // This sender waits for the bucket rather than spinning on claims; the others carry on.
+        co_await sleep(std::min<std::chrono::steady_clock::duration>(ready - steady_now, options.idle_poll));
+        continue;
       }
       const auto outcome = co_await deliver(m);
       co_await apply(m, outcome);

@@ -69,6 +69,7 @@ net::server_limits limits_from(const config::http_settings& http) {
   limits.read_timeout = http.read_timeout;
   limits.write_timeout = http.write_timeout;
   limits.idle_timeout = http.idle_timeout;
+  limits.single_threaded = http.threads == 1;
   return limits;
 }
 

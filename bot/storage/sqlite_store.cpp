@@ -452,12 +452,19 @@ class sqlite_store final : public store {
     transaction tx(db_);
     std::vector<outbox_message> out;
     {
-      // "sending" rows whose lease (next_attempt_at) has passed belong to a sender that died.
+      // Due pending rows first, then "sending" rows whose lease ran out (their sender died). Two
+      // range scans on (status, next_attempt_at), so a deep queue costs no sort.
       auto s = db_.prepare(
           "SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, last_error "
-          "FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ? "
-          "ORDER BY next_attempt_at, id LIMIT ?");
+          "FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
       s.bind(1, to_ms(now)).bind(2, static_cast<std::int64_t>(limit));
+      while (s.step()) out.push_back(read_outbox(s));
+    }
+    if (out.size() < limit) {
+      auto s = db_.prepare(
+          "SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, last_error "
+          "FROM outbox WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
+      s.bind(1, to_ms(now)).bind(2, static_cast<std::int64_t>(limit - out.size()));
       while (s.step()) out.push_back(read_outbox(s));
     }
     for (auto& m : out) {
