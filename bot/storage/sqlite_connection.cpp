@@ -59,7 +59,7 @@ std::string statement::text(int column) const {
 
 bool statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
-connection::connection(const std::string& path) {
+connection::connection(const std::string& path, bool durable) {
   // One connection, serialised by the store's mutex: SQLite's own mutex would be redundant.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
@@ -73,7 +73,7 @@ connection::connection(const std::string& path) {
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable (fsync
   // of the WAL) before it returns, which is what "stored before acknowledged" needs.
   exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");
+  exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
 }
 

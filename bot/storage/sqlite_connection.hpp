@@ -41,7 +41,9 @@ class statement {
 
 class connection {
  public:
-  explicit connection(const std::string& path);
+  /// `durable`: every commit is fsynced before it returns (synchronous=FULL). Otherwise commits
+  /// survive a crash of the process but not of the machine (synchronous=NORMAL in WAL mode).
+  connection(const std::string& path, bool durable);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;

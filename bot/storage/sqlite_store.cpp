@@ -134,7 +134,7 @@ outbox_message read_outbox(const statement& row) {
 
 class sqlite_store final : public store {
  public:
-  explicit sqlite_store(const std::string& path) : db_(path) {
+  explicit sqlite_store(const std::string& path) : db_(path, true), outbox_db_(path, false) {
     db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
   }
 
@@ -448,27 +448,27 @@ class sqlite_store final : public store {
   }
 
   std::vector<outbox_message> claim_due(time_point now, time_point lease_until, std::size_t limit) override {
-    std::lock_guard lock(mutex_);
-    transaction tx(db_);
+    std::lock_guard lock(outbox_mutex_);
+    transaction tx(outbox_db_);
     std::vector<outbox_message> out;
     {
       // Due pending rows first, then "sending" rows whose lease ran out (their sender died). Two
       // range scans on (status, next_attempt_at), so a deep queue costs no sort.
-      auto s = db_.prepare(
+      auto s = outbox_db_.prepare(
           "SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, last_error "
           "FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
       s.bind(1, to_ms(now)).bind(2, static_cast<std::int64_t>(limit));
       while (s.step()) out.push_back(read_outbox(s));
     }
     if (out.size() < limit) {
-      auto s = db_.prepare(
+      auto s = outbox_db_.prepare(
           "SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, last_error "
           "FROM outbox WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
       s.bind(1, to_ms(now)).bind(2, static_cast<std::int64_t>(limit - out.size()));
       while (s.step()) out.push_back(read_outbox(s));
     }
     for (auto& m : out) {
-      db_.prepare("UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?, updated_at = ? "
+      outbox_db_.prepare("UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?, updated_at = ? "
                   "WHERE id = ?")
           .bind(1, to_ms(lease_until))
           .bind(2, to_ms(now))
@@ -483,16 +483,16 @@ class sqlite_store final : public store {
   }
 
   void mark_sent(std::int64_t id, time_point at) override {
-    std::lock_guard lock(mutex_);
-    db_.prepare("UPDATE outbox SET status = 'sent', updated_at = ?, last_error = '' WHERE id = ?")
+    std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("UPDATE outbox SET status = 'sent', updated_at = ?, last_error = '' WHERE id = ?")
         .bind(1, to_ms(at))
         .bind(2, id)
         .run();
   }
 
   void reschedule(std::int64_t id, time_point next_attempt_at, std::string_view error) override {
-    std::lock_guard lock(mutex_);
-    db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
+    std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
         .bind(1, to_ms(next_attempt_at))
         .bind(2, error)
         .bind(3, to_ms(next_attempt_at))
@@ -501,8 +501,8 @@ class sqlite_store final : public store {
   }
 
   void mark_dead(std::int64_t id, std::string_view error, time_point at) override {
-    std::lock_guard lock(mutex_);
-    db_.prepare("UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?")
+    std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?")
         .bind(1, error)
         .bind(2, to_ms(at))
         .bind(3, id)
@@ -510,8 +510,8 @@ class sqlite_store final : public store {
   }
 
   void release(std::int64_t id, time_point next_attempt_at) override {
-    std::lock_guard lock(mutex_);
-    db_.prepare("UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = ? "
+    std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = ? "
                 "WHERE id = ? AND status = 'sending'")
         .bind(1, to_ms(next_attempt_at))
         .bind(2, id)
@@ -519,16 +519,16 @@ class sqlite_store final : public store {
   }
 
   std::size_t release_all_claims(time_point now) override {
-    std::lock_guard lock(mutex_);
-    db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = MIN(next_attempt_at, ?) WHERE status = 'sending'")
+    std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = MIN(next_attempt_at, ?) WHERE status = 'sending'")
         .bind(1, to_ms(now))
         .run();
-    return static_cast<std::size_t>(db_.changes());
+    return static_cast<std::size_t>(outbox_db_.changes());
   }
 
   std::optional<outbox_message> find_outbox(std::int64_t id) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, "
+    std::lock_guard lock(outbox_mutex_);
+    auto s = outbox_db_.prepare("SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, "
                          "last_error FROM outbox WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
@@ -536,8 +536,8 @@ class sqlite_store final : public store {
   }
 
   std::size_t outbox_depth() override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')");
+    std::lock_guard lock(outbox_mutex_);
+    auto s = outbox_db_.prepare("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')");
     s.step();
     return static_cast<std::size_t>(s.integer(0));
   }
@@ -609,7 +609,12 @@ class sqlite_store final : public store {
   }
 
   std::mutex mutex_;
-  connection db_;
+  connection db_;  // durable commits: answers, members, pulses, outbox rows as they are queued
+  // Outbox bookkeeping (claims, sent, retries) on its own connection without fsync: it no longer
+  // waits behind answer commits, and a machine crash can at worst make a message go out again,
+  // which at-least-once delivery allows.
+  std::mutex outbox_mutex_;
+  connection outbox_db_;
 };
 
 }  // namespace
