@@ -1,5 +1,7 @@
 #include "adapters/slack/form.hpp"
 
+#include <algorithm>
+
 namespace smrel::adapters::slack {
 namespace {
 
@@ -45,6 +47,22 @@ std::optional<form_fields> parse_form(std::string_view body) {
     auto value = decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!name || !value) return std::nullopt;
     fields.emplace_back(std::move(*name), std::move(*value));
+  }
+  return fields;
+}
+
+std::optional<form_fields> parse_form_fields(std::string_view body, std::initializer_list<std::string_view> wanted) {
+  form_fields fields;
+  while (!body.empty()) {
+    const auto amp = body.find('&');
+    const auto pair = body.substr(0, amp);
+    body.remove_prefix(amp == std::string_view::npos ? body.size() : amp + 1);
+    const auto eq = pair.find('=');
+    const auto raw_name = pair.substr(0, eq);
+    if (std::find(wanted.begin(), wanted.end(), raw_name) == wanted.end()) continue;
+    auto value = decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    if (!value) return std::nullopt;
+    fields.emplace_back(std::string(raw_name), std::move(*value));
   }
   return fields;
 }

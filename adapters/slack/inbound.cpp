@@ -34,7 +34,7 @@ std::string trim(std::string_view s) {
 }  // namespace
 
 parsed<std::variant<domain::slash_command, ssl_check>> parse_command(std::string_view form_body) {
-  const auto fields = parse_form(form_body);
+  const auto fields = parse_form_fields(form_body, {"ssl_check", "team_id", "user_id", "channel_id", "text"});
   if (!fields) return parse_error{"command body is not form-encoded"};
   if (form_value(*fields, "ssl_check") == "1") return std::variant<domain::slash_command, ssl_check>{ssl_check{}};
   domain::slash_command command;
@@ -52,7 +52,7 @@ parsed<std::variant<domain::slash_command, ssl_check>> parse_command(std::string
 }
 
 parsed<std::variant<domain::button_click, ignored_interaction>> parse_interaction(std::string_view form_body) {
-  const auto fields = parse_form(form_body);
+  const auto fields = parse_form_fields(form_body, {"payload"});
   if (!fields) return parse_error{"interaction body is not form-encoded"};
   const auto payload_text = form_value(*fields, "payload");
   if (payload_text.empty()) return parse_error{"interaction without payload"};

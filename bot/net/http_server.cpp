@@ -118,13 +118,13 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
 namespace {
 
-http::response<http::string_body> to_beast(const http_response& r, unsigned version, bool keep_alive) {
+http::response<http::string_body> to_beast(http_response r, unsigned version, bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
   res.set(http::field::server, server_name);
   if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
   for (const auto& [name, value] : r.headers) res.set(name, value);
   res.keep_alive(keep_alive);
-  res.body() = r.body;
+  res.body() = std::move(r.body);
   res.prepare_payload();
   return res;
 }
@@ -225,7 +225,7 @@ class session final : public session_base, public std::enable_shared_from_this<s
         response = http_response::empty(500);
       }
       const bool keep_alive = message.keep_alive() && !server_->draining;
-      auto res = to_beast(response, message.version(), keep_alive);
+      auto res = to_beast(std::move(response), message.version(), keep_alive);
       beast::get_lowest_layer(stream_).expires_after(limits.write_timeout);
       auto [write_ec, written] = co_await http::async_write(stream_, res, use_tuple);
       if (write_ec || !keep_alive) co_return;
