@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 
 #include "adapters/slack/blocks.hpp"
 #include "bot/domain/hmac.hpp"
@@ -62,7 +63,9 @@ storage::outbox_message slack_pulse_update_via_response_url(std::string_view res
   out.method = std::string(slack_pulse_update);
   out.target = std::string(response_url);
   out.payload = nlohmann::json{{"workspace", who.workspace.id}, {"user", who.user}, {"pulse", pulse_id}}.dump();
-  out.dedupe_key = "pulse:" + domain::random_hex(random_key_bytes);
+  // Unique per update, and increasing, so the dedupe index grows at its end instead of at random.
+  static std::atomic<std::uint64_t> sequence{0};
+  out.dedupe_key = "pulse:" + std::to_string(now.time_since_epoch().count()) + ":" + std::to_string(++sequence);
   out.next_attempt_at = now;
   return out;
 }

@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 2> all_migrations{
+constexpr std::array<std::string_view, 3> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -94,6 +94,11 @@ CREATE TABLE processed_events (
   received_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX processed_events_by_time ON processed_events (received_at);
+)sql",
+    // 3: answers by pseudonym are found through UNIQUE (pulse_id, pseudonym, item) within a pulse;
+    // only `forget` looks across pulses, and it is rare. One index less on the hottest insert.
+    R"sql(
+DROP INDEX answers_by_pseudonym;
 )sql",
 };
 
