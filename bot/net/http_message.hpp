@@ -9,17 +9,18 @@
 
 namespace smrel::net {
 
+/// Method, target and headers view the server's parsed message: valid for the handler call only.
 struct http_request {
-  std::string method;  // "GET", "POST", …
-  std::string target;  // path and query, as sent
-  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string_view method;  // "GET", "POST", …
+  std::string_view target;  // path and query, as sent
+  std::vector<std::pair<std::string_view, std::string_view>> headers;  // as sent
   std::string body;
-  std::string remote;  // peer address, for logs
+  std::string_view remote;  // peer address, for logs
   std::chrono::steady_clock::time_point received_at;
 
-  /// First header with this (lower-case) name, or empty.
-  std::string_view header(std::string_view lower_name) const;
-  bool has_header(std::string_view lower_name) const;
+  /// First header with this name (compared without regard to case), or empty.
+  std::string_view header(std::string_view name) const;
+  bool has_header(std::string_view name) const;
   /// The target without its query string.
   std::string_view path() const;
 };

@@ -206,14 +206,10 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
       auto& message = parser.get();
       http_request request;
-      request.method = std::string(message.method_string());
-      request.target = std::string(message.target());
+      request.method = message.method_string();
+      request.target = message.target();
       request.headers.reserve(16);
-      for (const auto& field : message) {
-        std::string name(field.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        request.headers.emplace_back(std::move(name), std::string(field.value()));
-      }
+      for (const auto& field : message) request.headers.emplace_back(field.name_string(), field.value());
       request.body = std::move(message.body());
       request.remote = remote_;
       request.received_at = std::chrono::steady_clock::now();
