@@ -40,8 +40,17 @@ signature_check verify_signature(const domain::hmac_sha256& secret, std::string_
   const auto sent = std::chrono::system_clock::time_point{std::chrono::seconds{timestamp}};
   const auto skew = sent > now ? sent - now : now - sent;
   if (skew > max_clock_skew) return signature_check::stale;
-  const auto expected = sign(secret, timestamp_header, body);
-  return domain::constant_time_equal(expected, signature_header) ? signature_check::ok : signature_check::mismatch;
+  // Compare as lower-case hex without building the expected header string.
+  const auto digest = secret.sign({"v0:", timestamp_header, ":", body});
+  static constexpr char hex[] = "0123456789abcdef";
+  char expected[hex_digest_length];
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    expected[2 * i] = hex[digest[i] >> 4];
+    expected[2 * i + 1] = hex[digest[i] & 0x0F];
+  }
+  return domain::constant_time_equal(std::string_view(expected, hex_digest_length), signature_header.substr(version_prefix.size()))
+             ? signature_check::ok
+             : signature_check::mismatch;
 }
 
 }  // namespace smrel::adapters::slack

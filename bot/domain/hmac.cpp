@@ -5,19 +5,39 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
 namespace smrel::domain {
 
-// The keyed context is prepared once; each signature duplicates it, which skips re-deriving the
-// inner and outer key pads for every request.
+// The keyed context is prepared once. Signing takes a spare copy of it from a small pool and
+// re-initialises it with the key already in place (EVP_MAC_init with a null key), so the hot
+// path neither re-derives the key pads nor allocates a context per request.
 struct hmac_sha256::keyed_context {
   EVP_MAC* mac = nullptr;
   EVP_MAC_CTX* ctx = nullptr;
+  std::mutex spare_mutex;
+  std::vector<EVP_MAC_CTX*> spare;
   ~keyed_context() {
+    for (auto* c : spare) EVP_MAC_CTX_free(c);
     EVP_MAC_CTX_free(ctx);
     EVP_MAC_free(mac);
+  }
+  EVP_MAC_CTX* take() {
+    {
+      std::lock_guard lock(spare_mutex);
+      if (!spare.empty()) {
+        auto* c = spare.back();
+        spare.pop_back();
+        return c;
+      }
+    }
+    return EVP_MAC_CTX_dup(ctx);
+  }
+  void give_back(EVP_MAC_CTX* c) {
+    std::lock_guard lock(spare_mutex);
+    spare.push_back(c);
   }
 };
 
@@ -43,18 +63,20 @@ hmac_sha256& hmac_sha256::operator=(hmac_sha256&&) noexcept = default;
 sha256_digest hmac_sha256::sign(std::string_view message) const { return sign({message}); }
 
 sha256_digest hmac_sha256::sign(std::initializer_list<std::string_view> parts) const {
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(context_->ctx), &EVP_MAC_CTX_free);
+  auto* ctx = context_->take();
   if (!ctx) throw std::runtime_error("cannot copy the HMAC context");
+  bool ok = EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1;  // same key, fresh message
   for (const auto part : parts) {
-    if (!part.empty() && EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()), part.size()) != 1) {
-      throw std::runtime_error("HMAC update failed");
-    }
+    if (ok && !part.empty()) ok = EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size()) == 1;
   }
   sha256_digest out{};
   std::size_t length = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &length, out.size()) != 1 || length != out.size()) {
-    throw std::runtime_error("HMAC final failed");
+  ok = ok && EVP_MAC_final(ctx, out.data(), &length, out.size()) == 1 && length == out.size();
+  if (!ok) {
+    EVP_MAC_CTX_free(ctx);  // a context in an unknown state is not reused
+    throw std::runtime_error("HMAC-SHA256 failed");
   }
+  context_->give_back(ctx);
   return out;
 }
 

@@ -67,8 +67,13 @@ std::shared_ptr<const domain::message> chat_bot::status_message(const domain::wo
 }
 
 std::shared_ptr<const domain::message> chat_bot::cached_status(const domain::slash_command& command) {
-  const auto args = words(command.text);
-  if (args.size() != 1 || args[0] != "status") return nullptr;
+  constexpr std::string_view status_verb = "status";
+  const std::string_view text = command.text;  // already trimmed by the adapter
+  if (text.size() != status_verb.size() ||
+      !std::equal(text.begin(), text.end(), status_verb.begin(),
+                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+    return nullptr;
+  }
   const auto week = scoring::iso_week::containing(clock_.now());
   const auto key = cache_key(command.who.workspace);
   std::lock_guard lock(cache_mutex_);
