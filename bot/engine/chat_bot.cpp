@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bot/engine/text.hpp"
 #include "bot/engine/views.hpp"
 #include "scoring/rotation.hpp"
 
@@ -10,7 +11,6 @@ namespace {
 
 using scoring::locale;
 
-std::string tr(locale lang, std::string_view en, std::string_view nl) { return std::string(lang == locale::nl ? nl : en); }
 
 std::string cache_key(const domain::workspace_ref& w) { return std::string(domain::platform_id(w.on)) + ":" + w.id; }
 

@@ -1,4 +1,5 @@
 #include "bot/engine/render_text.hpp"
+#include "bot/engine/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,7 +11,6 @@ namespace {
 
 using scoring::locale;
 
-std::string tr(locale lang, std::string_view en, std::string_view nl) { return std::string(lang == locale::nl ? nl : en); }
 
 std::string printf_string(const char* format, double value) {
   char buffer[64];
@@ -18,10 +18,6 @@ std::string printf_string(const char* format, double value) {
   return buffer;
 }
 
-std::string percent(int part, int whole) {
-  if (whole <= 0) return "–";
-  return std::to_string(static_cast<int>(std::lround(100.0 * part / whole))) + "%";
-}
 
 std::string group_label(scoring::group g, locale lang) {
   switch (g) {
@@ -81,10 +77,14 @@ std::string groups_line(const summary& s, locale lang) {
   return line;
 }
 
-std::string gap_line(const scoring::dimension_result& d, locale lang) {
+}  // namespace
+
+std::string describe_gap(const scoring::dimension_result& d, locale lang) {
   return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value) + ", Marketing " +
          format_mean(d.marketing.value) + tr(lang, " (gap ", " (verschil ") + format_mean(std::abs(*d.gap)) + ")";
 }
+
+namespace {
 
 std::string nudge_block(const scoring::chosen_nudge& n, locale lang, bool full) {
   std::string out = "• " + std::string(n.what->title.in(lang)) + "\n  " + std::string(tr(lang, "Why: ", "Waarom: ")) + n.why(lang);
@@ -166,7 +166,7 @@ std::string render_status_text(const summary& s, locale lang) {
   if (!r.score.shown) return out;
   out += groups_line(s, lang) + "\n";
   if (const auto gap = r.largest_gap()) {
-    out += std::string(tr(lang, "Largest gap: ", "Grootste verschil: ")) + gap_line(r.dimension_figures(*gap), lang) + "\n";
+    out += std::string(tr(lang, "Largest gap: ", "Grootste verschil: ")) + describe_gap(r.dimension_figures(*gap), lang) + "\n";
   } else {
     out += std::string(tr(lang, "No perception gap of 0.5 or more between Sales and Marketing.",
                           "Geen verschil in beleving van 0,5 of meer tussen Sales en Marketing.")) + "\n";
@@ -223,7 +223,7 @@ std::string render_digest_text(const summary& s, locale lang) {
   std::sort(gaps.begin(), gaps.end(), [](const auto* a, const auto* b) { return std::abs(*a->gap) > std::abs(*b->gap); });
   if (!gaps.empty()) {
     out += std::string(tr(lang, "\nWhere Sales and Marketing see it differently:\n", "\nWaar Sales en Marketing het anders zien:\n"));
-    for (const auto* d : gaps) out += "  " + gap_line(*d, lang) + "\n";
+    for (const auto* d : gaps) out += "  " + describe_gap(*d, lang) + "\n";
   }
 
   if (!s.nudges.empty()) {

@@ -20,6 +20,9 @@ std::string describe_change(const scoring::trend_point& point, scoring::locale l
 /// "up 6.2 since 2026-W37", "no clear change since 2026-W37"; for report::overall_change.
 std::string describe_change_since(const scoring::trend_point& change, scoring::locale lang);
 
+/// "Feedback loops: Sales 3.7, Marketing 2.2 (gap 1.5)" for a dimension with a shown gap.
+std::string describe_gap(const scoring::dimension_result& d, scoring::locale lang);
+
 std::string render_status_text(const summary& s, scoring::locale lang);
 std::string render_digest_text(const summary& s, scoring::locale lang);
 

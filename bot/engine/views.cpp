@@ -5,17 +5,14 @@
 #include <cmath>
 
 #include "bot/engine/render_text.hpp"
+#include "bot/engine/text.hpp"
 
 namespace smrel::engine {
 namespace {
 
 using scoring::locale;
 
-std::string tr(locale lang, std::string_view en, std::string_view nl) { return std::string(lang == locale::nl ? nl : en); }
 
-std::string percent(int part, int whole) {
-  return whole > 0 ? std::to_string(static_cast<int>(std::lround(100.0 * part / whole))) + "%" : "–";
-}
 
 std::string stage_line(const summary& s, locale lang) {
   const auto& r = s.report;
@@ -55,10 +52,6 @@ std::vector<std::string> group_fields(const summary& s, locale lang) {
   return fields;
 }
 
-std::string gap_text(const scoring::dimension_result& d, locale lang) {
-  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value) + ", Marketing " +
-         format_mean(d.marketing.value) + tr(lang, " (gap ", " (verschil ") + format_mean(std::abs(*d.gap)) + ")";
-}
 
 std::string privacy_note(const summary& s, locale lang) {
   return tr(lang, "Anonymous: no figure about fewer than ", "Anoniem: geen cijfer over minder dan ") +
@@ -101,7 +94,7 @@ domain::message status_view(const summary& s, locale lang) {
   m.fallback_text = render_status_text(s, lang);
   m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
   if (const auto gap = s.report.largest_gap()) {
-    m.text(tr(lang, "Largest gap — ", "Grootste verschil — ") + gap_text(s.report.dimension_figures(*gap), lang));
+    m.text(tr(lang, "Largest gap — ", "Grootste verschil — ") + describe_gap(s.report.dimension_figures(*gap), lang));
   }
   if (!s.nudges.empty()) {
     m.divider();
