@@ -35,22 +35,6 @@ std::optional<std::string> decode(std::string_view text) {
 
 }  // namespace
 
-std::optional<form_fields> parse_form(std::string_view body) {
-  form_fields fields;
-  while (!body.empty()) {
-    const auto amp = body.find('&');
-    const auto pair = body.substr(0, amp);
-    body.remove_prefix(amp == std::string_view::npos ? body.size() : amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    auto name = decode(pair.substr(0, eq));
-    auto value = decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    if (!name || !value) return std::nullopt;
-    fields.emplace_back(std::move(*name), std::move(*value));
-  }
-  return fields;
-}
-
 std::optional<form_fields> parse_form_fields(std::string_view body, std::initializer_list<std::string_view> wanted) {
   form_fields fields;
   while (!body.empty()) {

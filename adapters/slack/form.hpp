@@ -11,10 +11,9 @@ namespace smrel::adapters::slack {
 
 using form_fields = std::vector<std::pair<std::string, std::string>>;
 
-/// Decodes "a=1&b=x%20y"; nullopt on a bad percent escape.
-std::optional<form_fields> parse_form(std::string_view body);
-/// Decodes only the fields named in `wanted` (names as sent, unencoded): cheaper when a body
-/// carries many fields and a few matter. Nullopt on a bad escape in a wanted field.
+/// Decodes the fields of "a=1&b=x%20y" named in `wanted` (names as sent, unencoded); the others are
+/// skipped undecoded, since a Slack body carries many fields and a few matter. Nullopt on a bad
+/// percent escape in a wanted field.
 std::optional<form_fields> parse_form_fields(std::string_view body, std::initializer_list<std::string_view> wanted);
 std::string_view form_value(const form_fields& fields, std::string_view name);
 std::string form_encode(std::string_view value);

@@ -21,13 +21,6 @@ std::string_view http_request::header(std::string_view name) const {
   return {};
 }
 
-bool http_request::has_header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (same_name(key, name)) return true;
-  }
-  return false;
-}
-
 std::string_view http_request::path() const {
   const std::string_view t = target;
   return t.substr(0, t.find('?'));

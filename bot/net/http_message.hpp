@@ -20,7 +20,6 @@ struct http_request {
 
   /// First header with this name (compared without regard to case), or empty.
   std::string_view header(std::string_view name) const;
-  bool has_header(std::string_view name) const;
   /// The target without its query string.
   std::string_view path() const;
 };

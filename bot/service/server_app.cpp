@@ -2,7 +2,10 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
@@ -32,6 +35,10 @@ using net::http_request;
 using net::http_response;
 
 constexpr std::size_t blocking_threads = 4;
+// Slack retries an event for about six minutes (or up to two hours with delayed events), so a
+// day of event ids is plenty to recognise every retry; older ids are pruned every hour.
+constexpr auto event_memory = std::chrono::hours{24};
+constexpr auto event_prune_interval = std::chrono::hours{1};
 
 // Route table: index = metrics label. The last entry collects everything unknown.
 enum route_id : std::size_t { slack_commands, slack_interactivity, slack_events, healthz, readyz, metrics_route, unknown };
@@ -161,6 +168,23 @@ struct server_app::impl {
   outbox_worker outbox;
   std::optional<net::http_server> server;
   std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> prune_timer;
+
+  void prune_events() {
+    asio::post(pool, [this] {
+      try {
+        if (const auto pruned = store->prune_events(clock.now() - event_memory); pruned > 0) {
+          log_event(log_level::info, "events_pruned", {{"count", static_cast<long long>(pruned)}});
+        }
+      } catch (const storage::store_error& e) {
+        log_event(log_level::warn, "events_prune_failed", {{"error", e.what()}});
+      }
+    });
+    prune_timer->expires_after(event_prune_interval);
+    prune_timer->async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) prune_events();
+    });
+  }
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
 };
@@ -189,6 +213,8 @@ unsigned short server_app::start() {
     log_event(log_level::warn, "outbox_claims_released", {{"count", static_cast<long long>(released)}});
   }
   i.outbox.start();
+  i.prune_timer.emplace(asio::make_strand(i.io));  // re-armed and cancelled on its strand only
+  i.prune_events();
   for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.io.run(); });
   log_event(log_level::info, "listening", {{"address", i.settings.http.listen}, {"port", static_cast<long long>(port)},
                                            {"tls", tls.has_value()}});
@@ -206,6 +232,7 @@ void server_app::request_stop() {
   i.server->shutdown([&i] {
     i.outbox.stop([&i] {
       if (i.signals) i.signals->cancel();
+      if (i.prune_timer) asio::post(i.prune_timer->get_executor(), [&i] { i.prune_timer->cancel(); });
       i.work.reset();  // the io_context ends once the last handler ran
     });
   });
