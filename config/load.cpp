@@ -1,5 +1,6 @@
 #include "config/load.hpp"
 
+#include <date/tz.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -172,6 +173,16 @@ bool is_clock_time(std::string_view text) {
   return std::stoi(std::string(text.substr(0, 2))) < 24 && std::stoi(std::string(text.substr(3, 2))) < 60;
 }
 
+bool is_time_zone(const std::string& name) {
+  if (name == "UTC") return true;
+  try {
+    date::locate_zone(name);
+    return true;
+  } catch (const std::runtime_error&) {
+    return false;  // unknown name, or no tz database on this machine
+  }
+}
+
 bool one_of(std::string_view value, std::span<const std::string_view> allowed) {
   return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
 }
@@ -326,8 +337,8 @@ void validate(const settings& s, std::vector<problem>& problems, std::vector<pro
   for (const auto& [field, time] : {std::pair{"survey.pulse_time", &v.pulse_time}, std::pair{"survey.digest_time", &v.digest_time}}) {
     if (!is_clock_time(*time)) problems.push_back({field, "must be HH:MM in 24-hour time, got \"" + *time + "\""});
   }
-  if (v.timezone.empty() || v.timezone.find_first_of(" \t") != std::string::npos) {
-    problems.push_back({"survey.timezone", "must be an IANA time zone such as Europe/Amsterdam"});
+  if (!is_time_zone(v.timezone)) {
+    problems.push_back({"survey.timezone", "\"" + v.timezone + "\" is not an IANA time zone such as Europe/Amsterdam (tzdata installed?)"});
   }
   if (v.default_locale != "en" && v.default_locale != "nl") {
     problems.push_back({"survey.default_locale", "must be en or nl"});

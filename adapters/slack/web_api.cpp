@@ -23,6 +23,18 @@ std::chrono::seconds parse_retry_after(std::string_view header) {
   return std::min(std::chrono::seconds{seconds}, max_retry_after);
 }
 
+// A string member, or "" when it is missing or of another type (conversations.open answers with a
+// `channel` object, chat.postMessage with a `channel` string).
+std::string string_field(const nlohmann::json& object, const char* name) {
+  const auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+bool is_ok(const nlohmann::json& envelope) {
+  const auto it = envelope.find("ok");
+  return it != envelope.end() && it->is_boolean() && it->get<bool>();
+}
+
 }  // namespace
 
 delivery_outcome classify_response(int status, std::string_view retry_after_header, std::string_view body,
@@ -54,13 +66,14 @@ delivery_outcome classify_response(int status, std::string_view retry_after_head
     out.reason = "unreadable response";
     return out;
   }
-  if (envelope.value("ok", false)) {
+  if (is_ok(envelope)) {
     out.verdict = delivery_verdict::sent;
-    out.channel = envelope.value("channel", "");
-    out.ts = envelope.value("ts", "");
+    out.channel = string_field(envelope, "channel");
+    out.ts = string_field(envelope, "ts");
     return out;
   }
-  out.reason = envelope.value("error", "unknown_error");
+  out.reason = string_field(envelope, "error");
+  if (out.reason.empty()) out.reason = "unknown_error";
   out.verdict = delivery_verdict::permanent;
   for (const auto transient : transient_errors) {
     if (out.reason == transient) out.verdict = delivery_verdict::retry;
@@ -74,10 +87,10 @@ delivery_outcome classify_response(int status, std::string_view retry_after_head
 
 std::optional<std::string> opened_channel(std::string_view body) {
   const auto envelope = nlohmann::json::parse(body, nullptr, false);
-  if (envelope.is_discarded() || !envelope.value("ok", false)) return std::nullopt;
+  if (envelope.is_discarded() || !envelope.is_object() || !is_ok(envelope)) return std::nullopt;
   const auto channel = envelope.find("channel");
   if (channel == envelope.end() || !channel->is_object()) return std::nullopt;
-  auto id = channel->value("id", "");
+  auto id = string_field(*channel, "id");
   if (id.empty()) return std::nullopt;
   return id;
 }

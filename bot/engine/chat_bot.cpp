@@ -33,7 +33,7 @@ std::vector<std::string> words(std::string_view text) {
 
 chat_bot::chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock,
                    config::settings settings)
-    : store_(store), pseudonyms_(pseudonyms), clock_(clock), settings_(std::move(settings)), lookups_(store) {}
+    : store_(store), pseudonyms_(pseudonyms), clock_(clock), settings_(std::move(settings)), calendar_(settings_.survey), lookups_(store) {}
 
 bool chat_bot::is_admin(const domain::member_key& who) const {
   return std::find(settings_.admins.begin(), settings_.admins.end(), who.user) != settings_.admins.end();
@@ -74,7 +74,7 @@ std::shared_ptr<const domain::message> chat_bot::cached_status(const domain::sla
                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
     return nullptr;
   }
-  const auto week = scoring::iso_week::containing(clock_.now());
+  const auto week = calendar_.week_of(clock_.now());
   const auto key = cache_key(command.who.workspace);
   std::lock_guard lock(cache_mutex_);
   const auto lang = known_locales_.find(key + ":" + command.who.user);
@@ -92,7 +92,7 @@ void chat_bot::invalidate(const domain::workspace_ref& workspace) {
 }
 
 std::shared_ptr<const summary> chat_bot::current_summary(const domain::workspace_ref& workspace) {
-  const auto week = scoring::iso_week::containing(clock_.now());
+  const auto week = calendar_.week_of(clock_.now());
   const auto key = cache_key(workspace);
   std::uint64_t version = 0;
   {
@@ -149,10 +149,9 @@ domain::message chat_bot::status_reply(const domain::member_key& who, locale lan
 
 pulse_state chat_bot::open_pulse_for(const storage::member& m) {
   const auto now = clock_.now();
-  const auto week = scoring::iso_week::containing(now);
-  const auto opens = std::chrono::time_point_cast<domain::time_point::duration>(std::chrono::sys_days{week.monday()});
+  const auto week = calendar_.week_of(now);
   pulse_state state;
-  state.pulse = store_.open_pulse(m.key.workspace, week, opens, opens + std::chrono::days{settings_.survey.pulse_open_days});
+  state.pulse = store_.open_pulse(m.key.workspace, week, calendar_.week_start(week), calendar_.pulse_closes(week));
   const auto& items = scoring::pulse_statements(week, static_cast<std::uint32_t>(m.id));
   state.delivery = store_.record_delivery(state.pulse.id, m.id, items, now);
   lookups_.remember(state.delivery);
@@ -195,20 +194,13 @@ command_result chat_bot::digest_reply(const domain::slash_command& command, std:
   if (!is_admin(command.who)) {
     return {notice(tr(lang, "Only admins can use /smrel digest (SMREL_ADMINS).", "Alleen beheerders kunnen /smrel digest gebruiken (SMREL_ADMINS).")), {}, {}};
   }
-  const auto s = current_summary(command.who.workspace);
   if (mode == "here") {
     if (command.channel.empty()) return {notice(tr(lang, "I cannot post here.", "Ik kan hier niet posten.")), {}, {}};
-    command_result result;
+    auto result = weekly_digest(command.who.workspace, command.channel, lang);
     result.reply = notice(tr(lang, "Posting this week's digest here.", "Het overzicht van deze week wordt hier geplaatst."));
-    result.posts.push_back({command.who.workspace, command.channel, digest_view(*s, lang),
-                            "digest:" + command.who.workspace.id + ":" + command.channel + ":" + s->report.as_of.to_string()});
-    result.issued = s->nudges;
-    for (const auto& n : s->nudges) {
-      store_.record_nudge({0, command.who.workspace, std::string(n.what->id), s->report.as_of, n.why(locale::en),
-                           clock_.now(), s->report.as_of + 4});
-    }
     return result;
   }
+  const auto s = current_summary(command.who.workspace);
   auto preview = digest_view(*s, lang);
   preview.visible_to_channel = false;
   return {std::move(preview), {}, {}};
@@ -273,13 +265,63 @@ std::optional<answer_decision> chat_bot::on_answer_click_cached(const domain::bu
   return decide(click, facts.member->locale, facts);
 }
 
-std::optional<domain::message> chat_bot::pulse_message(const domain::member_key& who, std::int64_t pulse_id) {
+std::optional<std::pair<storage::member, pulse_state>> chat_bot::pulse_state_of(const domain::member_key& who,
+                                                                                 std::int64_t pulse_id) {
   const auto m = lookups_.member(who);
   const auto pulse = lookups_.pulse(pulse_id);
   const auto delivery = m && pulse ? lookups_.delivery(pulse_id, m->id) : std::nullopt;
   if (!delivery) return std::nullopt;
-  pulse_state state{*pulse, *delivery, store_.answers_by(pseudonyms_.pseudonym(who), pulse_id), clock_.now() >= pulse->closes_at};
-  return pulse_view(state, m->locale);
+  return std::pair{*m, pulse_state{*pulse, *delivery, store_.answers_by(pseudonyms_.pseudonym(who), pulse_id),
+                                   clock_.now() >= pulse->closes_at}};
+}
+
+std::optional<domain::message> chat_bot::pulse_message(const domain::member_key& who, std::int64_t pulse_id) {
+  const auto found = pulse_state_of(who, pulse_id);
+  if (!found) return std::nullopt;
+  return pulse_view(found->second, found->first.locale);
+}
+
+std::vector<chat_bot::pulse_recipient> chat_bot::open_weekly_pulse(const domain::workspace_ref& workspace) {
+  std::vector<pulse_recipient> out;
+  for (const auto& m : store_.members(workspace)) {
+    if (m.opted_out) continue;
+    out.push_back({m.key, open_pulse_for(m).pulse.id});
+  }
+  return out;
+}
+
+std::optional<domain::message> chat_bot::pulse_dm(const domain::member_key& who, std::int64_t pulse_id) {
+  const auto found = pulse_state_of(who, pulse_id);
+  if (!found) return std::nullopt;
+  const auto& [m, state] = *found;
+  // Someone who answered already through /smrel pulse or the Home tab is not asked again.
+  const bool all_answered = std::all_of(state.delivery.items.begin(), state.delivery.items.end(), [&](std::uint8_t item) {
+    return std::any_of(state.answers.begin(), state.answers.end(), [&](const auto& a) { return a.item == item; });
+  });
+  if (m.opted_out || state.closed || all_answered) return std::nullopt;
+  auto view = pulse_view(state, m.locale);
+  view.context({tr(m.locale, "You get this once a week. /smrel optout stops it; /smrel status shows where we stand.",
+                   "Je krijgt dit eens per week. /smrel optout stopt het; /smrel status laat zien waar we staan.")});
+  return view;
+}
+
+void chat_bot::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, std::string_view channel,
+                             std::string_view message_id) {
+  const auto m = lookups_.member(who);
+  const auto delivery = m ? lookups_.delivery(pulse_id, m->id) : std::nullopt;
+  if (delivery) store_.set_delivery_message(delivery->id, channel, message_id);
+}
+
+command_result chat_bot::weekly_digest(const domain::workspace_ref& workspace, std::string_view channel, locale lang) {
+  const auto s = current_summary(workspace);
+  command_result result;
+  const auto week = s->report.as_of.to_string();
+  result.posts.push_back({workspace, std::string(channel), digest_view(*s, lang), "digest:" + workspace.id + ":" + std::string(channel) + ":" + week});
+  result.issued = s->nudges;
+  for (const auto& n : s->nudges) {
+    store_.record_nudge({0, workspace, std::string(n.what->id), s->report.as_of, n.why(locale::en), clock_.now(), s->report.as_of + 4});
+  }
+  return result;
 }
 
 domain::message chat_bot::on_click(const domain::button_click& click) {

@@ -13,6 +13,7 @@
 #include "bot/domain/inbound.hpp"
 #include "bot/domain/message.hpp"
 #include "bot/domain/pseudonymizer.hpp"
+#include "bot/engine/calendar.hpp"
 #include "bot/engine/lookups.hpp"
 #include "bot/engine/summary.hpp"
 #include "bot/engine/views.hpp"
@@ -63,6 +64,22 @@ class chat_bot {
 
   domain::message home_view(const domain::member_key& who);
 
+  // The weekly schedule (the service decides when; see calendar).
+  struct pulse_recipient {
+    domain::member_key who;
+    std::int64_t pulse_id = 0;
+  };
+  /// Opens this week's pulse for everyone in the workspace who takes part; whom to send it to.
+  std::vector<pulse_recipient> open_weekly_pulse(const domain::workspace_ref& workspace);
+  /// A person's pulse to send by DM now; nullopt when there is nothing to ask any more (closed,
+  /// all answered, opted out or erased).
+  std::optional<domain::message> pulse_dm(const domain::member_key& who, std::int64_t pulse_id);
+  /// The DM went out: remember where, so the message can be found again.
+  void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, std::string_view channel, std::string_view message_id);
+  /// This week's digest for a channel, recording the nudges it issues.
+  command_result weekly_digest(const domain::workspace_ref& workspace, std::string_view channel, scoring::locale lang);
+  const calendar& company_calendar() const { return calendar_; }
+
   /// Answers changed for this workspace: cached summaries are stale.
   void invalidate(const domain::workspace_ref& workspace);
 
@@ -80,6 +97,8 @@ class chat_bot {
   std::shared_ptr<const summary> current_summary(const domain::workspace_ref& workspace);
   /// This week's pulse and the member's delivery, opening either on demand.
   pulse_state open_pulse_for(const storage::member& m);
+  /// A member's pulse as it stands, if it was delivered to them.
+  std::optional<std::pair<storage::member, pulse_state>> pulse_state_of(const domain::member_key& who, std::int64_t pulse_id);
 
   domain::message status_reply(const domain::member_key& who, scoring::locale lang);
   domain::message pulse_reply(const domain::member_key& who, scoring::locale lang);
@@ -91,6 +110,7 @@ class chat_bot {
   const domain::pseudonymizer& pseudonyms_;
   const domain::clock& clock_;
   const config::settings settings_;
+  const calendar calendar_;
 
   // Summaries per workspace for the current week, rebuilt after invalidate() or a new week.
   struct cached_summary {

@@ -49,7 +49,7 @@ int run_export(const export_args& args, std::ostream& out) {
   if (args.answers) {
     engine::export_answers_csv(*store, workspace, out);
   } else {
-    engine::export_weekly_csv(*store, workspace, settings.survey, current_week(domain::system_clock{}), out);
+    engine::export_weekly_csv(*store, workspace, settings.survey, current_week(settings, domain::system_clock{}), out);
   }
   return exit_ok;
 }

@@ -21,7 +21,7 @@ int run_demo(const demo_args& args, std::ostream& out) {
     options.workspace = *ref;
   }
   const domain::system_clock clock;
-  options.current_week = current_week(clock);
+  options.current_week = current_week(settings, clock);
   options.weeks = args.weeks;
 
   auto store = open_migrated_store(settings);

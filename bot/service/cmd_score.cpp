@@ -64,7 +64,7 @@ int run_score(const score_args& args, std::istream& in, std::ostream& out, std::
     return exit_failure;
   }
 
-  options.as_of = as_of.value_or(parsed.last_week().value_or(current_week(domain::system_clock{})));
+  options.as_of = as_of.value_or(parsed.last_week().value_or(current_week(settings, domain::system_clock{})));
   const auto report = scoring::build_report(parsed.data, options);
   const auto nudges = engine::choose_nudges(report, settings.survey);
   if (args.json) {

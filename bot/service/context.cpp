@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "bot/domain/hmac.hpp"
+#include "bot/engine/calendar.hpp"
 #include "bot/service/logging.hpp"
 
 namespace smrel::service {
@@ -94,6 +95,8 @@ domain::workspace_ref pick_workspace(storage::store& store, const std::optional<
   throw command_error{"several workspaces in the database; pick one with --workspace:" + names, exit_usage};
 }
 
-scoring::iso_week current_week(const domain::clock& clock) { return scoring::iso_week::containing(clock.now()); }
+scoring::iso_week current_week(const config::settings& settings, const domain::clock& clock) {
+  return engine::calendar(settings.survey).week_of(clock.now());
+}
 
 }  // namespace smrel::service

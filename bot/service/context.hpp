@@ -38,6 +38,7 @@ std::optional<domain::workspace_ref> parse_workspace(std::string_view text);
 /// The only workspace in the store, or the one named; throws command_error otherwise.
 domain::workspace_ref pick_workspace(storage::store& store, const std::optional<std::string>& named);
 
-scoring::iso_week current_week(const domain::clock& clock);
+/// The week containing now, on the company's calendar (survey.timezone).
+scoring::iso_week current_week(const config::settings& settings, const domain::clock& clock);
 
 }  // namespace smrel::service

@@ -14,6 +14,10 @@ namespace {
 
 constexpr std::size_t random_key_bytes = 16;
 
+std::string pulse_ref_json(const domain::member_key& who, std::int64_t pulse_id) {
+  return nlohmann::json{{"workspace", who.workspace.id}, {"user", who.user}, {"pulse", pulse_id}}.dump();
+}
+
 }  // namespace
 
 bool allowed_url(std::string_view url, const std::vector<std::string>& allowed_hosts) {
@@ -62,7 +66,7 @@ storage::outbox_message slack_pulse_update_via_response_url(std::string_view res
   out.on = who.workspace.on;
   out.method = std::string(slack_pulse_update);
   out.target = std::string(response_url);
-  out.payload = nlohmann::json{{"workspace", who.workspace.id}, {"user", who.user}, {"pulse", pulse_id}}.dump();
+  out.payload = pulse_ref_json(who, pulse_id);
   // Unique per update, and increasing, so the dedupe index grows at its end instead of at random.
   static std::atomic<std::uint64_t> sequence{0};
   out.dedupe_key = "pulse:" + std::to_string(now.time_since_epoch().count()) + ":" + std::to_string(++sequence);
@@ -70,13 +74,24 @@ storage::outbox_message slack_pulse_update_via_response_url(std::string_view res
   return out;
 }
 
-std::optional<pulse_update_ref> parse_pulse_update(std::string_view payload) {
+storage::outbox_message slack_pulse_by_dm(const domain::member_key& who, std::int64_t pulse_id, domain::time_point now) {
+  storage::outbox_message out;
+  out.on = who.workspace.on;
+  out.method = std::string(slack_pulse_dm);
+  out.target = who.user;
+  out.payload = pulse_ref_json(who, pulse_id);
+  out.dedupe_key = "dm.pulse:" + std::to_string(pulse_id) + ":" + who.user;
+  out.next_attempt_at = now;
+  return out;
+}
+
+std::optional<pulse_ref> parse_pulse_ref(std::string_view payload) {
   const auto j = nlohmann::json::parse(payload, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("workspace") || !j.contains("user") || !j.contains("pulse") ||
       !j["workspace"].is_string() || !j["user"].is_string() || !j["pulse"].is_number_integer()) {
     return std::nullopt;
   }
-  return pulse_update_ref{{{domain::platform::slack, j["workspace"].get<std::string>()}, j["user"].get<std::string>()},
+  return pulse_ref{{{domain::platform::slack, j["workspace"].get<std::string>()}, j["user"].get<std::string>()},
                           j["pulse"].get<std::int64_t>()};
 }
 

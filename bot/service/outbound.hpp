@@ -23,13 +23,22 @@ inline constexpr std::string_view slack_publish_home = "views.publish";
 /// the row stays small, and quick successive clicks all show the latest state.
 inline constexpr std::string_view slack_pulse_update = "response_url.pulse";
 
-storage::outbox_message slack_pulse_update_via_response_url(std::string_view response_url, const domain::member_key& who,
-                                                            std::int64_t pulse_id, domain::time_point now);
-struct pulse_update_ref {
+/// A person's pulse sent by DM: the DM channel is opened with conversations.open the first time
+/// (and remembered), then the pulse, rendered as it stands, goes out with chat.postMessage.
+inline constexpr std::string_view slack_pulse_dm = "dm.pulse";
+inline constexpr std::string_view slack_open_dm = "conversations.open";
+
+/// Whose pulse a late-rendered message is about: the payload of both kinds above.
+struct pulse_ref {
   domain::member_key who;
   std::int64_t pulse_id = 0;
 };
-std::optional<pulse_update_ref> parse_pulse_update(std::string_view payload);
+std::optional<pulse_ref> parse_pulse_ref(std::string_view payload);
+
+storage::outbox_message slack_pulse_update_via_response_url(std::string_view response_url, const domain::member_key& who,
+                                                            std::int64_t pulse_id, domain::time_point now);
+/// Queued once per person and pulse, however often the weekly run is repeated.
+storage::outbox_message slack_pulse_by_dm(const domain::member_key& who, std::int64_t pulse_id, domain::time_point now);
 
 storage::outbox_message slack_reply_via_response_url(std::string_view response_url, const domain::message& m,
                                                      bool replace_original, domain::time_point now);

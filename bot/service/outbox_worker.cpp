@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
 
 #include <vector>
 
@@ -18,17 +19,40 @@ namespace smrel::service {
 namespace asio = boost::asio;
 namespace slack = adapters::slack;
 
+namespace {
+
+// A Web API or response_url answer: what it means, and the body (conversations.open's channel).
+struct reply {
+  slack::delivery_outcome outcome;
+  std::string body;
+};
+
+slack::delivery_outcome give_up(std::string reason) {
+  return {slack::delivery_verdict::permanent, {}, std::move(reason), {}, {}};
+}
+
+// Built outside the coroutines: GCC 12 miscompiles initializer lists in coroutine bodies.
+std::vector<std::string> post_keys(const std::string& channel) {
+  return {"method:" + std::string(slack_post_message), "channel:" + channel};
+}
+std::vector<std::string> open_keys() { return {"method:" + std::string(slack_open_dm)}; }
+std::string open_dm_body(const std::string& user) { return nlohmann::json{{"users", user}}.dump(); }
+
+}  // namespace
+
 struct outbox_worker::state : std::enable_shared_from_this<state> {
   state(asio::io_context& context, storage::store& s, asio::thread_pool& p, const config::settings& c,
-        const domain::clock& k, metrics& m, payload_renderer r, outbox_options o)
+        const domain::clock& k, metrics& m, late_content& l, outbox_options o)
       : io(context), strand(asio::make_strand(context)), store(s), pool(p), settings(c), clock(k), stats(m),
-        render_late(std::move(r)), options(o), client(context), random(std::random_device{}()) {
+        content(l), options(o), client(context), random(std::random_device{}()) {
     // Slack: chat.postMessage about one per second per channel and several hundred a minute per
-    // workspace; views.publish is Tier 4 (100+/min). response_url has no published rate limit (each
-    // URL takes five replies in 30 minutes), so its per-host bucket only keeps bursts civil.
+    // workspace; views.publish is Tier 4 (100+/min); conversations.open is Tier 3 (50+/min), which
+    // is why DM channels are opened once and remembered. response_url has no published rate limit
+    // (each URL takes five replies in 30 minutes), so its per-host bucket only keeps bursts civil.
     limiter.set_rule("method:", {1.0, 3.0});
     limiter.set_rule("method:chat.postMessage", {5.0, 10.0});
     limiter.set_rule("method:views.publish", {1.5, 5.0});
+    limiter.set_rule("method:conversations.open", {0.8, 5.0});
     limiter.set_rule("channel:", {1.0, 2.0});
     limiter.set_rule("response_url:", {100.0, 200.0});
   }
@@ -40,7 +64,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   const config::settings& settings;
   const domain::clock& clock;
   metrics& stats;
-  payload_renderer render_late;
+  late_content& content;
   outbox_options options;
   net::http_client client;
   rate_limiter limiter;
@@ -50,8 +74,12 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   std::function<void()> on_stopped;
   std::vector<std::shared_ptr<asio::steady_timer>> sleepers;
 
+  static bool via_response_url(const storage::outbox_message& m) {
+    return m.method == slack_response_url || m.method == slack_pulse_update;
+  }
+
   std::vector<std::string> bucket_keys(const storage::outbox_message& m) const {
-    if (m.method == slack_response_url || m.method == slack_pulse_update) {
+    if (via_response_url(m)) {
       const auto host_start = m.target.find("://");
       const auto host = host_start == std::string::npos ? m.target : m.target.substr(host_start + 3, m.target.find('/', host_start + 3) - host_start - 3);
       return {"response_url:" + host};
@@ -70,31 +98,37 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     return std::chrono::milliseconds{jitter(random)};
   }
 
-  asio::awaitable<slack::delivery_outcome> deliver(const storage::outbox_message& m) {
-    net::client_request request;
-    const bool response_url = m.method == slack_response_url || m.method == slack_pulse_update;
-    if (response_url) {
-      if (!allowed_url(m.target, settings.slack.response_hosts)) {
-        co_return slack::delivery_outcome{slack::delivery_verdict::permanent, {}, "response_url host not allowed", {}, {}};
-      }
-      request.url = m.target;
-      if (m.method == slack_pulse_update) {
-        auto body = co_await run_blocking(pool, [&] { return render_late(m); });
-        if (!body) co_return slack::delivery_outcome{slack::delivery_verdict::permanent, {}, "nothing left to show", {}, {}};
-        request.body = std::move(*body);
-      }
-    } else {
-      if (settings.slack.bot_token.empty()) {
-        co_return slack::delivery_outcome{slack::delivery_verdict::permanent, {}, "no Slack bot token configured", {}, {}};
-      }
-      request.url = settings.slack.api_base + "/" + m.method;
-      request.headers.emplace_back("Authorization", "Bearer " + settings.slack.bot_token);
-    }
+  asio::awaitable<reply> send(net::client_request request, bool response_url) {
     request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-    if (m.method != slack_pulse_update) request.body = m.payload;
     auto [ec, response] = co_await client.send(std::move(request));
-    if (ec) co_return slack::delivery_outcome{slack::delivery_verdict::retry, {}, ec.message(), {}, {}};
-    co_return slack::classify_response(response.status, response.header("retry-after"), response.body, response_url);
+    if (ec) co_return reply{{slack::delivery_verdict::retry, {}, ec.message(), {}, {}}, {}};
+    auto outcome = slack::classify_response(response.status, response.header("retry-after"), response.body, response_url);
+    co_return reply{std::move(outcome), std::move(response.body)};
+  }
+
+  asio::awaitable<reply> call_web_api(std::string_view method, std::string body) {
+    if (settings.slack.bot_token.empty()) co_return reply{give_up("no Slack bot token configured"), {}};
+    net::client_request request;
+    request.url = settings.slack.api_base + "/" + std::string(method);
+    request.headers.emplace_back("Authorization", "Bearer " + settings.slack.bot_token);
+    request.body = std::move(body);
+    co_return co_await send(std::move(request), false);
+  }
+
+  asio::awaitable<reply> deliver(const storage::outbox_message& m) {
+    if (!via_response_url(m)) co_return co_await call_web_api(m.method, m.payload);
+    if (!allowed_url(m.target, settings.slack.response_hosts)) co_return reply{give_up("response_url host not allowed"), {}};
+    net::client_request request;
+    request.url = m.target;
+    request.body = m.payload;
+    if (m.method == slack_pulse_update) {
+      const auto ref = parse_pulse_ref(m.payload);
+      std::optional<std::string> body;  // not `ref ? co_await … : …`: GCC 12 corrupts the heap on that
+      if (ref) body = co_await run_blocking(pool, [&] { return content.pulse_update(*ref); });
+      if (!body) co_return reply{give_up("nothing left to show"), {}};
+      request.body = std::move(*body);
+    }
+    co_return co_await send(std::move(request), true);
   }
 
   asio::awaitable<void> sleep(std::chrono::steady_clock::duration d) {
@@ -102,6 +136,72 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     sleepers.push_back(timer);
     co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
     std::erase(sleepers, timer);
+  }
+
+  /// True when the buckets let `m` go now; otherwise it is put back until they do, and this sender
+  /// waits rather than spinning on claims (the others carry on).
+  asio::awaitable<bool> take_turn(const storage::outbox_message& m, const std::vector<std::string>& keys) {
+    const auto steady_now = std::chrono::steady_clock::now();
+    const auto ready = limiter.acquire(keys, steady_now);
+    if (ready <= steady_now) co_return true;
+    const auto later = clock.now() + std::chrono::duration_cast<domain::time_point::duration>(ready - steady_now);
+    co_await run_blocking(pool, [&] { store.release(m.id, later); });
+    co_await sleep(std::min<std::chrono::steady_clock::duration>(ready - steady_now, options.idle_poll));
+    co_return false;
+  }
+
+  asio::awaitable<void> send_plain(const storage::outbox_message& m) {
+    const auto keys = bucket_keys(m);
+    if (!co_await take_turn(m, keys)) co_return;
+    const auto answer = co_await deliver(m);
+    co_await apply(m, answer.outcome, keys);
+  }
+
+  // A pulse DM takes two turns the first time: conversations.open (then the channel is remembered
+  // and the message is due again at once, without counting an attempt), then chat.postMessage.
+  asio::awaitable<void> send_pulse_dm(const storage::outbox_message& m) {
+    const auto ref = parse_pulse_ref(m.payload);
+    if (!ref) {
+      co_await apply(m, give_up("unreadable payload"), {});
+      co_return;
+    }
+    const auto channel = co_await run_blocking(pool, [&] { return store.find_dm_channel(ref->who); });
+    if (!channel) {
+      const auto keys = open_keys();
+      if (!co_await take_turn(m, keys)) co_return;
+      auto answer = co_await call_web_api(slack_open_dm, open_dm_body(ref->who.user));
+      if (answer.outcome.verdict == slack::delivery_verdict::sent) {
+        if (const auto opened = slack::opened_channel(answer.body)) {
+          co_await run_blocking(pool, [&] {
+            store.remember_dm_channel(ref->who, *opened);
+            store.release(m.id, clock.now());
+          });
+          log_event(log_level::info, "dm_opened", {{"id", static_cast<long long>(m.id)}, {"channel", *opened}});
+          co_return;
+        }
+        answer.outcome = give_up("conversations.open answered without a channel");
+      }
+      co_await apply(m, answer.outcome, keys);
+      co_return;
+    }
+    auto body = co_await run_blocking(pool, [&] { return content.pulse_dm(*ref, *channel); });
+    if (!body) {
+      // Answered already (through /smrel pulse or the Home tab), opted out, erased, or closed.
+      co_await run_blocking(pool, [&] { store.mark_sent(m.id, clock.now()); });
+      record(m, "skipped", "nothing to ask");
+      co_return;
+    }
+    const auto keys = post_keys(*channel);
+    if (!co_await take_turn(m, keys)) co_return;
+    const auto answer = co_await call_web_api(slack_post_message, std::move(*body));
+    if (answer.outcome.verdict == slack::delivery_verdict::sent) {
+      const auto& landed = answer.outcome.channel.empty() ? *channel : answer.outcome.channel;
+      co_await run_blocking(pool, [&] { content.pulse_dm_sent(*ref, landed, answer.outcome.ts); });
+    } else if (answer.outcome.reason == "channel_not_found") {
+      // A remembered DM that no longer exists: next week's pulse opens a fresh one.
+      co_await run_blocking(pool, [&] { store.forget_dm_channel(ref->who); });
+    }
+    co_await apply(m, answer.outcome, keys);
   }
 
   asio::awaitable<void> sender() {
@@ -113,18 +213,12 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         co_await sleep(options.idle_poll);
         continue;
       }
-      auto& m = claimed.front();
-      const auto steady_now = std::chrono::steady_clock::now();
-      const auto ready = limiter.acquire(bucket_keys(m), steady_now);
-      if (ready > steady_now) {
-        const auto later = clock.now() + std::chrono::duration_cast<domain::time_point::duration>(ready - steady_now);
-        co_await run_blocking(pool, [&] { store.release(m.id, later); });
-        // This sender waits for the bucket rather than spinning on claims; the others carry on.
-        co_await sleep(std::min<std::chrono::steady_clock::duration>(ready - steady_now, options.idle_poll));
-        continue;
+      const auto& m = claimed.front();
+      if (m.method == slack_pulse_dm) {
+        co_await send_pulse_dm(m);
+      } else {
+        co_await send_plain(m);
       }
-      const auto outcome = co_await deliver(m);
-      co_await apply(m, outcome);
     }
     if (--running == 0 && on_stopped) {
       auto done = std::move(on_stopped);
@@ -132,7 +226,15 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     }
   }
 
-  asio::awaitable<void> apply(const storage::outbox_message& m, const slack::delivery_outcome& outcome) {
+  void record(const storage::outbox_message& m, std::string_view label, std::string_view reason) {
+    stats.delivery(label);
+    log_event(label == "sent" || label == "skipped" ? log_level::info : log_level::warn, "delivery",
+              {{"id", static_cast<long long>(m.id)}, {"method", m.method}, {"outcome", label},
+               {"attempt", static_cast<long long>(m.attempts)}, {"reason", reason}});
+  }
+
+  asio::awaitable<void> apply(const storage::outbox_message& m, const slack::delivery_outcome& outcome,
+                              const std::vector<std::string>& keys) {
     const auto now = clock.now();
     std::string_view label;
     switch (outcome.verdict) {
@@ -143,7 +245,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       case slack::delivery_verdict::rate_limited: {
         label = "rate_limited";
         const auto wait = outcome.retry_after.value_or(std::chrono::seconds{30});
-        for (const auto& key : bucket_keys(m)) {
+        // Slack limits per method (and workspace): the whole method waits, not just this message.
+        for (const auto& key : keys) {
           if (key.starts_with("method:") || key.starts_with("response_url:")) limiter.pause(key, std::chrono::steady_clock::now() + wait);
         }
         co_await run_blocking(pool, [&] { store.release(m.id, now + wait); });
@@ -166,17 +269,14 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         co_await run_blocking(pool, [&] { store.mark_dead(m.id, outcome.reason, now); });
         break;
     }
-    stats.delivery(label);
-    log_event(label == "sent" ? log_level::info : log_level::warn, "delivery",
-              {{"id", static_cast<long long>(m.id)}, {"method", m.method}, {"outcome", label},
-               {"attempt", static_cast<long long>(m.attempts)}, {"reason", outcome.reason}});
+    record(m, label, outcome.reason);
   }
 };
 
 outbox_worker::outbox_worker(asio::io_context& io, storage::store& store, asio::thread_pool& pool,
                              const config::settings& settings, const domain::clock& clock, metrics& stats,
-                             payload_renderer render_late, outbox_options options)
-    : state_(std::make_shared<state>(io, store, pool, settings, clock, stats, std::move(render_late), options)) {}
+                             late_content& content, outbox_options options)
+    : state_(std::make_shared<state>(io, store, pool, settings, clock, stats, content, options)) {}
 
 outbox_worker::~outbox_worker() = default;
 

@@ -15,6 +15,7 @@
 #include "bot/domain/clock.hpp"
 #include "bot/net/http_client.hpp"
 #include "bot/service/metrics.hpp"
+#include "bot/service/outbound.hpp"
 #include "bot/service/rate_limiter.hpp"
 #include "bot/storage/store.hpp"
 #include "config/settings.hpp"
@@ -30,15 +31,24 @@ struct outbox_options {
   std::chrono::milliseconds max_backoff{10 * 60 * 1000};
 };
 
-/// Renders a message whose body is made at delivery time (see slack_pulse_update); nullopt when
-/// there is nothing left to show. Runs on the blocking pool.
-using payload_renderer = std::function<std::optional<std::string>(const storage::outbox_message&)>;
+/// Message bodies made when they are sent, so they show the person's pulse as it stands then.
+/// Called on the blocking pool.
+class late_content {
+ public:
+  virtual ~late_content() = default;
+  /// The response_url body that replaces a pulse message; nullopt when there is nothing to show.
+  virtual std::optional<std::string> pulse_update(const pulse_ref& ref) = 0;
+  /// The chat.postMessage body for a pulse DM into `channel`; nullopt when there is nothing to ask.
+  virtual std::optional<std::string> pulse_dm(const pulse_ref& ref, std::string_view channel) = 0;
+  /// A pulse DM landed as message `ts` in `channel`.
+  virtual void pulse_dm_sent(const pulse_ref& ref, std::string_view channel, std::string_view ts) = 0;
+};
 
 class outbox_worker {
  public:
   outbox_worker(boost::asio::io_context& io, storage::store& store, boost::asio::thread_pool& pool,
                 const config::settings& settings, const domain::clock& clock, metrics& stats,
-                payload_renderer render_late, outbox_options options = {});
+                late_content& content, outbox_options options = {});
   ~outbox_worker();
 
   void start();

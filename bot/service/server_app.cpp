@@ -24,6 +24,7 @@
 #include "bot/service/metrics.hpp"
 #include "bot/service/outbox_worker.hpp"
 #include "bot/service/outbound.hpp"
+#include "bot/service/scheduler.hpp"
 #include "adapters/slack/blocks.hpp"
 #include "bot/service/slack_endpoints.hpp"
 
@@ -82,8 +83,8 @@ net::server_limits limits_from(const config::http_settings& http) {
 
 }  // namespace
 
-struct server_app::impl {
-  impl(config::settings s, const domain::clock& c)
+struct server_app::impl final : late_content {
+  impl(config::settings s, const domain::clock& c, server_options o)
       : settings(std::move(s)),
         clock(c),
         store(open_migrated_store(settings)),
@@ -94,15 +95,22 @@ struct server_app::impl {
         stats(route_names),
         slack(settings, bot, *store, committer, pool, clock, stats, [this] { outbox.wake(); }),
         work(asio::make_work_guard(io)),
-        outbox(io, *store, pool, settings, clock, stats, [this](const storage::outbox_message& m) { return render_late(m); }) {}
+        outbox(io, *store, pool, settings, clock, stats, *this),
+        schedule(io, pool, *store, bot, settings, clock, [this] { outbox.wake(); }, o.schedule_tick) {}
 
-  // Bodies rendered at delivery time: a person's pulse as it stands when the update goes out.
-  std::optional<std::string> render_late(const storage::outbox_message& m) {
-    const auto ref = parse_pulse_update(m.payload);
-    if (!ref) return std::nullopt;
-    const auto view = bot.pulse_message(ref->who, ref->pulse_id);
+  // Bodies rendered at delivery time: a person's pulse as it stands when the message goes out.
+  std::optional<std::string> pulse_update(const pulse_ref& ref) override {
+    const auto view = bot.pulse_message(ref.who, ref.pulse_id);
     if (!view) return std::nullopt;
     return adapters::slack::replace_original_json(*view);
+  }
+  std::optional<std::string> pulse_dm(const pulse_ref& ref, std::string_view channel) override {
+    const auto view = bot.pulse_dm(ref.who, ref.pulse_id);
+    if (!view) return std::nullopt;
+    return adapters::slack::post_message_json(channel, *view);
+  }
+  void pulse_dm_sent(const pulse_ref& ref, std::string_view channel, std::string_view ts) override {
+    bot.pulse_dm_sent(ref.who, ref.pulse_id, channel, ts);
   }
 
   asio::awaitable<http_response> dispatch(http_request& request) {
@@ -166,6 +174,7 @@ struct server_app::impl {
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   outbox_worker outbox;
+  scheduler schedule;
   std::optional<net::http_server> server;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> prune_timer;
@@ -189,8 +198,8 @@ struct server_app::impl {
   std::atomic<bool> stopping{false};
 };
 
-server_app::server_app(config::settings settings, const domain::clock& clock)
-    : impl_(std::make_unique<impl>(std::move(settings), clock)) {}
+server_app::server_app(config::settings settings, const domain::clock& clock, server_options options)
+    : impl_(std::make_unique<impl>(std::move(settings), clock, options)) {}
 
 server_app::~server_app() {
   request_stop();
@@ -213,6 +222,7 @@ unsigned short server_app::start() {
     log_event(log_level::warn, "outbox_claims_released", {{"count", static_cast<long long>(released)}});
   }
   i.outbox.start();
+  i.schedule.start();
   i.prune_timer.emplace(asio::make_strand(i.io));  // re-armed and cancelled on its strand only
   i.prune_events();
   for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.io.run(); });
@@ -230,6 +240,7 @@ void server_app::request_stop() {
   }
   log_event(log_level::info, "draining", {{"connections", static_cast<long long>(i.server->open_connections())}});
   i.server->shutdown([&i] {
+    i.schedule.stop();
     i.outbox.stop([&i] {
       if (i.signals) i.signals->cancel();
       if (i.prune_timer) asio::post(i.prune_timer->get_executor(), [&i] { i.prune_timer->cancel(); });

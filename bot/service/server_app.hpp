@@ -1,6 +1,7 @@
 #pragma once
 // The running bot: HTTP server, routes, store, group committer, worker threads and a graceful
 // stop. `smrel serve` runs one; integration tests run one in-process on port 0.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -9,9 +10,14 @@
 
 namespace smrel::service {
 
+struct server_options {
+  /// How often the scheduler looks for a due pulse or digest.
+  std::chrono::milliseconds schedule_tick{30'000};
+};
+
 class server_app {
  public:
-  server_app(config::settings settings, const domain::clock& clock);
+  server_app(config::settings settings, const domain::clock& clock, server_options options = {});
   ~server_app();  // stops and joins if still running
   server_app(const server_app&) = delete;
   server_app& operator=(const server_app&) = delete;

@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 3> all_migrations{
+constexpr std::array<std::string_view, 4> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -99,6 +99,28 @@ CREATE INDEX processed_events_by_time ON processed_events (received_at);
     // only `forget` looks across pulses, and it is rare. One index less on the hottest insert.
     R"sql(
 DROP INDEX answers_by_pseudonym;
+)sql",
+    // 4: DM channels from conversations.open (opened once per person), scheduled runs done (so a
+    // restart does not repeat a week's pulse or digest), and each nudge issued once a week.
+    R"sql(
+CREATE TABLE dm_channels (
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  chat_user   TEXT NOT NULL,
+  channel     TEXT NOT NULL,
+  PRIMARY KEY (platform, workspace, chat_user)
+) WITHOUT ROWID;
+CREATE TABLE scheduled_runs (
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  week        TEXT NOT NULL,
+  done_at     INTEGER NOT NULL,
+  PRIMARY KEY (platform, workspace, kind, week)
+) WITHOUT ROWID;
+DELETE FROM nudges WHERE id NOT IN (SELECT MIN(id) FROM nudges GROUP BY platform, workspace, week, nudge_id);
+DROP INDEX nudges_by_week;
+CREATE UNIQUE INDEX nudges_once_a_week ON nudges (platform, workspace, week, nudge_id);
 )sql",
 };
 

@@ -267,7 +267,52 @@ class sqlite_store final : public store {
         .bind(2, key.workspace.id)
         .bind(3, key.user)
         .run();
+    forget_dm_channel_locked(key);
     tx.commit();
+  }
+
+  std::optional<std::string> find_dm_channel(const domain::member_key& key) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare("SELECT channel FROM dm_channels WHERE platform = ? AND workspace = ? AND chat_user = ?");
+    s.bind(1, domain::platform_id(key.workspace.on)).bind(2, key.workspace.id).bind(3, key.user);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+  }
+
+  void remember_dm_channel(const domain::member_key& key, std::string_view channel) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare("INSERT INTO dm_channels (platform, workspace, chat_user, channel) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET channel = excluded.channel")
+        .bind(1, domain::platform_id(key.workspace.on))
+        .bind(2, key.workspace.id)
+        .bind(3, key.user)
+        .bind(4, channel)
+        .run();
+  }
+
+  void forget_dm_channel(const domain::member_key& key) override {
+    std::lock_guard lock(mutex_);
+    forget_dm_channel_locked(key);
+  }
+
+  bool run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare("SELECT 1 FROM scheduled_runs WHERE platform = ? AND workspace = ? AND kind = ? AND week = ?");
+    s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id).bind(3, kind).bind(4, week.to_string());
+    return s.step();
+  }
+
+  void mark_run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week,
+                     time_point at) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare("INSERT INTO scheduled_runs (platform, workspace, kind, week, done_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING")
+        .bind(1, domain::platform_id(workspace.on))
+        .bind(2, workspace.id)
+        .bind(3, kind)
+        .bind(4, week.to_string())
+        .bind(5, to_ms(at))
+        .run();
   }
 
   pulse open_pulse(const domain::workspace_ref& workspace, scoring::iso_week week, time_point opened_at,
@@ -402,7 +447,7 @@ class sqlite_store final : public store {
   std::int64_t record_nudge(const issued_nudge& n) override {
     std::lock_guard lock(mutex_);
     auto s = db_.prepare("INSERT INTO nudges (platform, workspace, nudge_id, week, why, issued_at, follow_up_week) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)");
+                         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, workspace, week, nudge_id) DO NOTHING");
     s.bind(1, domain::platform_id(n.workspace.on))
         .bind(2, n.workspace.id)
         .bind(3, n.nudge_id)
@@ -415,7 +460,10 @@ class sqlite_store final : public store {
       s.bind_null(7);
     }
     s.run();
-    return db_.last_insert_id();
+    auto id = db_.prepare("SELECT id FROM nudges WHERE platform = ? AND workspace = ? AND week = ? AND nudge_id = ?");
+    id.bind(1, domain::platform_id(n.workspace.on)).bind(2, n.workspace.id).bind(3, n.week.to_string()).bind(4, n.nudge_id);
+    id.step();
+    return id.integer(0);
   }
 
   std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) override {
@@ -590,6 +638,14 @@ class sqlite_store final : public store {
     s.bind(1, domain::platform_id(key.workspace.on)).bind(2, key.workspace.id).bind(3, key.user);
     if (!s.step()) return std::nullopt;
     return read_member(s);
+  }
+
+  void forget_dm_channel_locked(const domain::member_key& key) {
+    db_.prepare("DELETE FROM dm_channels WHERE platform = ? AND workspace = ? AND chat_user = ?")
+        .bind(1, domain::platform_id(key.workspace.on))
+        .bind(2, key.workspace.id)
+        .bind(3, key.user)
+        .run();
   }
 
   std::optional<pulse> find_pulse_locked(const domain::workspace_ref& workspace, scoring::iso_week week) {

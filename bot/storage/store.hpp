@@ -132,7 +132,7 @@ class store {
   virtual void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) = 0;
   virtual void set_locale(const domain::member_key& key, scoring::locale locale) = 0;
   virtual void set_opted_out(const domain::member_key& key, bool opted_out) = 0;
-  /// Erases the member, their deliveries and every answer under their pseudonym.
+  /// Erases the member, their deliveries, their DM channel and every answer under their pseudonym.
   virtual void forget(const domain::member_key& key, std::string_view pseudonym) = 0;
 
   // Pulses and deliveries; both are idempotent per (workspace, week) and (pulse, member).
@@ -149,6 +149,17 @@ class store {
     int answered = 0;  // distinct respondents with at least one answer
   };
   virtual response_count pulse_response(std::int64_t pulse_id) = 0;
+
+  // Direct-message channels, remembered so each person's DM is opened once (conversations.open
+  // is rate-limited far below chat.postMessage).
+  virtual std::optional<std::string> find_dm_channel(const domain::member_key& key) = 0;
+  virtual void remember_dm_channel(const domain::member_key& key, std::string_view channel) = 0;
+  virtual void forget_dm_channel(const domain::member_key& key) = 0;
+
+  // Scheduled work (a week's pulse, a week's digest) that is done, so it is not done again.
+  virtual bool run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week) = 0;
+  virtual void mark_run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week,
+                             time_point at) = 0;
 
   // Answers. A later answer to the same statement in the same pulse replaces the earlier one.
   /// Stores all answers in one transaction; durable on return (group commit builds on this).
@@ -167,7 +178,7 @@ class store {
   /// Forgets event ids received before `cutoff`; returns how many.
   virtual std::size_t prune_events(time_point cutoff) = 0;
 
-  // Nudges issued to a workspace.
+  // Nudges issued to a workspace; the same nudge in the same week is recorded once (its id returned).
   virtual std::int64_t record_nudge(const issued_nudge& nudge) = 0;
   virtual std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) = 0;
 
