@@ -96,7 +96,8 @@ struct server_app::impl final : late_content {
         slack(settings, bot, *store, committer, pool, clock, stats, [this] { outbox.wake(); }),
         work(asio::make_work_guard(io)),
         outbox(io, *store, pool, settings, clock, stats, *this),
-        schedule(io, pool, *store, bot, settings, clock, [this] { outbox.wake(); }, o.schedule_tick) {}
+        options(o),
+        schedule(io, pool, *store, bot, settings, clock, [this] { outbox.wake(); }, o.schedule_tick.value_or(std::chrono::seconds{30})) {}
 
   // Bodies rendered at delivery time: a person's pulse as it stands when the message goes out.
   std::optional<std::string> pulse_update(const pulse_ref& ref) override {
@@ -174,6 +175,7 @@ struct server_app::impl final : late_content {
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   outbox_worker outbox;
+  server_options options;
   scheduler schedule;
   std::optional<net::http_server> server;
   std::optional<asio::signal_set> signals;
@@ -222,7 +224,7 @@ unsigned short server_app::start() {
     log_event(log_level::warn, "outbox_claims_released", {{"count", static_cast<long long>(released)}});
   }
   i.outbox.start();
-  i.schedule.start();
+  if (i.options.schedule_tick) i.schedule.start();
   i.prune_timer.emplace(asio::make_strand(i.io));  // re-armed and cancelled on its strand only
   i.prune_events();
   for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.io.run(); });

@@ -3,6 +3,7 @@
 // stop. `smrel serve` runs one; integration tests run one in-process on port 0.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bot/domain/clock.hpp"
@@ -11,8 +12,9 @@
 namespace smrel::service {
 
 struct server_options {
-  /// How often the scheduler looks for a due pulse or digest.
-  std::chrono::milliseconds schedule_tick{30'000};
+  /// How often the scheduler looks for a due pulse or digest; none: no scheduler (tests that
+  /// drive the clock themselves).
+  std::optional<std::chrono::milliseconds> schedule_tick{std::chrono::seconds{30}};
 };
 
 class server_app {

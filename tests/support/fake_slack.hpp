@@ -56,6 +56,12 @@ class fake_slack {
     for (auto& a : answers) scripts_[path].push_back(std::move(a));
   }
 
+  /// Unscripted calls to `path` are answered by `responder`, which sees the call.
+  void respond_with(const std::string& path, std::function<scripted(const call&)> responder) {
+    std::lock_guard lock(mutex_);
+    responders_[path] = std::move(responder);
+  }
+
   /// What every unscripted call gets from now on (default: 200 {"ok":true}, or "ok" on /actions/).
   void set_default(std::optional<scripted> answer) {
     std::lock_guard lock(mutex_);
@@ -90,6 +96,8 @@ class fake_slack {
     if (auto it = scripts_.find(path); it != scripts_.end() && !it->second.empty()) {
       reply = std::move(it->second.front());
       it->second.pop_front();
+    } else if (auto responder = responders_.find(path); responder != responders_.end()) {
+      reply = responder->second(calls_.back());
     } else if (default_) {
       reply = *default_;
     } else if (path.starts_with("/actions/")) {
@@ -126,6 +134,7 @@ class fake_slack {
  private:
   std::map<std::string, std::deque<scripted>> scripts_;
   std::optional<scripted> default_;
+  std::map<std::string, std::function<scripted(const call&)>> responders_;
 };
 
 }  // namespace smrel::testing

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,10 @@ class offset_clock final : public domain::clock {
  public:
   domain::time_point now() const override { return std::chrono::system_clock::now() + offset_.load(); }
   void advance(std::chrono::seconds by) { offset_ = offset_.load() + by; }
+  /// Jumps to `at` (to the second); time runs on from there.
+  void set(domain::time_point at) {
+    offset_ = std::chrono::duration_cast<std::chrono::seconds>(at - std::chrono::system_clock::now());
+  }
 
  private:
   std::atomic<std::chrono::seconds> offset_{std::chrono::seconds{0}};
@@ -34,7 +39,10 @@ inline constexpr const char* test_team = "T0TEST";
 
 class slack_harness {
  public:
-  slack_harness() : key_(test_secret) {
+  /// Settings to change before the server starts, e.g. to run the scheduler.
+  using setup = std::function<void(config::settings&, service::server_options&, offset_clock&)>;
+
+  explicit slack_harness(const setup& before_start = {}) : key_(test_secret) {
     settings_.database = "sqlite:" + dir_.file("smrel.db");
     settings_.pseudonym_key = std::string(40, 'k');
     settings_.http.listen = "127.0.0.1:0";
@@ -48,13 +56,15 @@ class slack_harness {
     settings_.admins = {"UADMIN"};
     settings_.survey.min_group_size = 3;
     settings_.log_level = "warn";
+    options_.schedule_tick.reset();  // tests that want the weekly schedule turn it on and set the time
+    if (before_start) before_start(settings_, options_, clock_);
     start();
     store_ = storage::open_store(settings_.database);
   }
   ~slack_harness() { stop(); }
 
   void start() {
-    app_ = std::make_unique<service::server_app>(settings_, clock_);
+    app_ = std::make_unique<service::server_app>(settings_, clock_, options_);
     port_ = app_->start();
   }
   void stop() {
@@ -113,6 +123,7 @@ class slack_harness {
   offset_clock clock_;
   domain::hmac_sha256 key_;
   config::settings settings_;
+  service::server_options options_;
   std::unique_ptr<service::server_app> app_;
   std::unique_ptr<storage::store> store_;
   unsigned short port_ = 0;

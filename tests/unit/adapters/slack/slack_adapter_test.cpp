@@ -140,5 +140,18 @@ TEST(web_api, classifies_slack_answers) {
   EXPECT_FALSE(opened_channel(R"({"ok":false,"error":"user_not_found"})"));
 }
 
+TEST(web_api, odd_shapes_are_classified_not_thrown) {
+  // conversations.open answers with a channel object, not a string.
+  const auto opened = classify_response(200, "", R"({"ok":true,"channel":{"id":"D069C7QFK"}})", false);
+  EXPECT_EQ(opened.verdict, delivery_verdict::sent);
+  EXPECT_EQ(opened.channel, "");
+  EXPECT_EQ(classify_response(200, "", R"({"ok":"yes"})", false).verdict, delivery_verdict::permanent);
+  EXPECT_EQ(classify_response(200, "", R"({"ok":false,"error":42})", false).reason, "unknown_error");
+  EXPECT_EQ(classify_response(200, "", R"([1,2])", false).verdict, delivery_verdict::retry);
+  EXPECT_FALSE(opened_channel(R"({"ok":true,"channel":{"id":7}})"));
+  EXPECT_FALSE(opened_channel(R"({"ok":1,"channel":{"id":"D1"}})"));
+  EXPECT_FALSE(opened_channel("[]"));
+}
+
 }  // namespace
 }  // namespace smrel::adapters::slack

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include "bot/storage/sqlite_schema.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace smrel::storage {
@@ -134,8 +135,10 @@ TEST_F(sqlite_store_test, forget_erases_member_deliveries_and_answers) {
   store_->record_delivery(pulse.id, m.id, scoring::pulse_block{0, 1, 2, 3}, t0);
   store_->store_answers(std::vector<new_answer>{{acme, pulse.id, "p-ann", week48, 0, 3, t0},
                                                 {acme, pulse.id, "p-bob", week48, 0, 4, t0}});
+  store_->remember_dm_channel(ann, "D0ANN");
   store_->forget(ann, "p-ann");
   EXPECT_FALSE(store_->find_member(ann));
+  EXPECT_FALSE(store_->find_dm_channel(ann));
   EXPECT_FALSE(store_->find_delivery(pulse.id, m.id));
   const auto left = store_->answers(acme, week48, week48);
   ASSERT_EQ(left.size(), 1U);
@@ -165,6 +168,63 @@ TEST_F(sqlite_store_test, nudges_round_trip) {
   EXPECT_EQ(recent[0].nudge_id, "lead_sla");
   EXPECT_EQ(recent[0].follow_up_week, week48 + 4);
   EXPECT_EQ(store_->nudges_since(acme, week48 - 5).size(), 2U);
+}
+
+TEST_F(sqlite_store_test, a_nudge_is_recorded_once_a_week) {
+  const auto first = store_->record_nudge({0, acme, "lead_sla", week48, "why", t0, week48 + 4});
+  const auto again = store_->record_nudge({0, acme, "lead_sla", week48, "why again", t0 + hours{1}, week48 + 4});
+  EXPECT_EQ(again, first);
+  EXPECT_EQ(store_->nudges_since(acme, week48).size(), 1U);
+  EXPECT_NE(store_->record_nudge({0, acme, "lead_sla", week48 + 1, "next week", t0, std::nullopt}), first);
+}
+
+TEST(sqlite_migration, version_4_keeps_one_of_each_nudge_issued_twice_in_a_week) {
+  // A database as version 3 left it, where `/smrel digest here` twice recorded a nudge twice.
+  testing::temp_dir dir;
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("smrel.db").c_str(), &raw), SQLITE_OK);
+  const auto exec = [&](std::string_view sql) { ASSERT_EQ(sqlite3_exec(raw, std::string(sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; };
+  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  for (int v = 1; v <= 3; ++v) {
+    exec(sqlite::migrations()[static_cast<std::size_t>(v - 1)]);
+    exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+  }
+  for (const auto* why : {"first", "second"}) {
+    exec(std::string("INSERT INTO nudges (platform, workspace, nudge_id, week, why, issued_at) VALUES "
+                     "('slack', 'T0ACME', 'lead_sla', '2026-W48', '") + why + "', 0)");
+  }
+  sqlite3_close(raw);
+
+  const auto store = open_store("sqlite:" + dir.file("smrel.db"));
+  EXPECT_EQ(store->migrate(), 1);
+  const auto kept = store->nudges_since(acme, week48);
+  ASSERT_EQ(kept.size(), 1U);
+  EXPECT_EQ(kept[0].why, "first");
+}
+
+TEST_F(sqlite_store_test, dm_channels_are_remembered_per_person_across_restarts) {
+  const member_key ann{acme, "U1"};
+  const member_key ann_elsewhere{{platform::slack, "T0OTHER"}, "U1"};
+  EXPECT_FALSE(store_->find_dm_channel(ann));
+  store_->remember_dm_channel(ann, "D0OLD");
+  store_->remember_dm_channel(ann, "D0ANN");  // reopened: the newer channel wins
+  reopen();
+  EXPECT_EQ(store_->find_dm_channel(ann), "D0ANN");
+  EXPECT_FALSE(store_->find_dm_channel(ann_elsewhere));
+  store_->forget_dm_channel(ann);
+  EXPECT_FALSE(store_->find_dm_channel(ann));
+}
+
+TEST_F(sqlite_store_test, scheduled_runs_are_done_once_per_workspace_kind_and_week) {
+  const workspace_ref other{platform::slack, "T0OTHER"};
+  EXPECT_FALSE(store_->run_done(acme, "pulse", week48));
+  store_->mark_run_done(acme, "pulse", week48, t0);
+  store_->mark_run_done(acme, "pulse", week48, t0 + hours{1});  // a repeat is harmless
+  reopen();
+  EXPECT_TRUE(store_->run_done(acme, "pulse", week48));
+  EXPECT_FALSE(store_->run_done(acme, "digest", week48));
+  EXPECT_FALSE(store_->run_done(acme, "pulse", week48 + 1));
+  EXPECT_FALSE(store_->run_done(other, "pulse", week48));
 }
 
 TEST_F(sqlite_store_test, outbox_claims_leases_and_dedupes) {

@@ -1,0 +1,177 @@
+// The weekly rhythm against a fake Slack: pulses go out by DM at the company's pulse time (DM
+// channels opened once per person), the digest lands in the leadership channel, and neither is
+// sent twice, across restarts too. The clock is set to known moments; the scheduler ticks fast.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "tests/support/slack_harness.hpp"
+
+namespace smrel {
+namespace {
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using testing::fake_slack;
+using testing::slack_harness;
+
+const domain::workspace_ref team{domain::platform::slack, "T0TEST"};
+const scoring::iso_week week49 = *scoring::iso_week::parse("2026-W49");
+// Monday 30 November 2026, 09:58 in Amsterdam (CET): two minutes before the pulse.
+const domain::time_point before_pulse = domain::time_point{sys_days{2026y / November / 30} + 8h + 58min};
+
+slack_harness::setup amsterdam_schedule() {
+  return [](config::settings& s, service::server_options& o, testing::offset_clock& clock) {
+    s.survey.timezone = "Europe/Amsterdam";
+    s.slack.digest_channel = "C0LEADERS";
+    o.schedule_tick = 50ms;
+    clock.set(before_pulse);
+  };
+}
+
+// A Slack that opens DM channels "D-<user>" and reports where each message landed.
+void act_like_slack(fake_slack& fake) {
+  fake.respond_with("/api/conversations.open", [](const fake_slack::call& c) {
+    const auto user = json::parse(c.body).value("users", "");
+    return fake_slack::scripted{200, json{{"ok", true}, {"channel", {{"id", "D-" + user}}}}.dump(), ""};
+  });
+  fake.respond_with("/api/chat.postMessage", [](const fake_slack::call& c) {
+    static std::atomic<int> sequence{0};
+    const auto channel = json::parse(c.body).value("channel", "");
+    return fake_slack::scripted{
+        200, json{{"ok", true}, {"channel", channel}, {"ts", "1764400000.00" + std::to_string(++sequence)}}.dump(), ""};
+  });
+}
+
+std::multiset<std::string> field_of_calls(const fake_slack& fake, const std::string& path, const char* field) {
+  std::multiset<std::string> out;
+  for (const auto& c : fake.calls(path)) out.insert(json::parse(c.body).value(field, ""));
+  return out;
+}
+
+void join(slack_harness& h, const std::string& user, const std::string& team_name) {
+  ASSERT_EQ(h.command(user, "join " + team_name).status, 200);
+}
+
+// Lets the scheduler tick a few times and the outbox drain.
+void settle() { std::this_thread::sleep_for(400ms); }
+
+TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_time) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  join(h, "U1", "sales");
+  join(h, "U2", "marketing");
+  join(h, "U4", "leadership");
+  join(h, "U3", "sales");
+  ASSERT_EQ(h.command("U3", "optout").status, 200);
+  settle();
+  EXPECT_TRUE(h.fake().calls("/api/").empty()) << "nothing is due before 10:00 in Amsterdam";
+
+  h.clock().advance(3min);  // 10:01 in Amsterdam
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 3));
+  settle();
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/conversations.open", "users"), (std::multiset<std::string>{"U1", "U2", "U4"}));
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D-U1", "D-U2", "D-U4"}));
+  for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
+    EXPECT_EQ(c.authorization, "Bearer xoxb-test");
+    const auto message = json::parse(c.body);
+    EXPECT_NE(message.value("text", "").find("2026-W49"), std::string::npos) << "a text fallback names the week";
+    EXPECT_EQ(testing::buttons_of(message).size(), 20U);  // four statements, five buttons each
+  }
+
+  // The DM's own buttons work, and where the DM went is remembered.
+  const auto pulse = h.store().find_pulse(team, week49);
+  ASSERT_TRUE(pulse);
+  const auto u1 = h.store().find_member(domain::member_key{team, "U1"});
+  ASSERT_TRUE(u1);
+  const auto delivery = h.store().find_delivery(pulse->id, u1->id);
+  ASSERT_TRUE(delivery);
+  EXPECT_EQ(delivery->channel, "D-U1");
+  EXPECT_FALSE(delivery->message_id.empty());
+  json dm;
+  for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
+    if (json::parse(c.body).value("channel", "") == "D-U1") dm = json::parse(c.body);
+  }
+  const auto [action, value] = testing::buttons_of(dm).front();
+  EXPECT_EQ(h.click("U1", action, value).status, 200);
+  EXPECT_TRUE(h.fake().wait_for("/actions/", 1));
+  EXPECT_EQ(h.store().answers(team, week49, week49).size(), 1U);
+
+  // Later ticks and a restart send nothing again.
+  h.restart();
+  settle();
+  EXPECT_EQ(h.fake().calls("/api/chat.postMessage").size(), 3U);
+  EXPECT_EQ(h.fake().calls("/api/conversations.open").size(), 3U);
+
+  // Next week: the DM channels are remembered, and whoever answered already is not asked again.
+  h.clock().advance(days{7} - 2h);  // Monday 08:01 in Amsterdam, week 50
+  for (const auto& [a, v] : testing::buttons_of(json::parse(h.command("U2", "pulse").body))) {
+    if (v.back() == '3') {
+      EXPECT_EQ(h.click("U2", a, v).status, 200);
+    }
+  }
+  h.clock().advance(2h);  // 10:01
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 5));
+  settle();
+  EXPECT_EQ(h.fake().calls("/api/conversations.open").size(), 3U);
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"),
+            (std::multiset<std::string>{"D-U1", "D-U2", "D-U4", "D-U1", "D-U4"}));
+}
+
+TEST(slack_schedule, the_digest_lands_in_the_leadership_channel_once_a_week) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  join(h, "U1", "sales");
+  h.clock().advance(days{4} - 1h - 1min);  // Friday 08:57 in Amsterdam
+  settle();
+  const auto digests = [&] { return field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count("C0LEADERS"); };
+  EXPECT_EQ(digests(), 0U);
+
+  h.clock().advance(5min);  // 09:02
+  for (int i = 0; i < 50 && digests() == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(digests(), 1U);
+  for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
+    const auto body = json::parse(c.body);
+    if (body.value("channel", "") == "C0LEADERS") {
+      EXPECT_NE(body.dump().find("2026-W49"), std::string::npos);
+    }
+  }
+
+  // An admin posting it by hand in the same channel that week does not post it twice.
+  ASSERT_EQ(h.command("UADMIN", "digest here", "C0LEADERS").status, 200);
+  h.restart();
+  settle();
+  EXPECT_EQ(digests(), 1U);
+}
+
+TEST(slack_schedule, dm_failures_are_retried_or_dead_lettered_per_person) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  h.fake().script("/api/conversations.open", {{429, R"({"ok":false,"error":"ratelimited"})", "1"},
+                                              {200, R"({"ok":false,"error":"user_not_found"})", ""}});
+  join(h, "U1", "sales");
+  join(h, "U2", "marketing");
+  h.clock().advance(3min);
+  // Two opens are answered 429, then user_not_found (whoever came first gets each); the method
+  // pauses for Retry-After, and the other person's DM still goes out.
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 1, 10s));
+  settle();
+  EXPECT_EQ(h.fake().calls("/api/chat.postMessage").size(), 1U);
+  EXPECT_EQ(h.fake().calls("/api/conversations.open").size(), 3U);
+  int dead = 0;
+  for (std::int64_t id = 1; id < 20; ++id) {
+    const auto m = h.store().find_outbox(id);
+    if (m && m->status == storage::outbox_status::dead) {
+      ++dead;
+      EXPECT_EQ(m->last_error, "user_not_found");
+      EXPECT_EQ(m->method, "dm.pulse");
+    }
+  }
+  EXPECT_EQ(dead, 1);
+  EXPECT_EQ(h.store().outbox_depth(), 0U);
+}
+
+}  // namespace
+}  // namespace smrel
