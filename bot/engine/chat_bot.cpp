@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bot/engine/demo.hpp"
 #include "bot/engine/text.hpp"
 #include "bot/engine/views.hpp"
 #include "scoring/rotation.hpp"
@@ -284,7 +285,7 @@ std::optional<domain::message> chat_bot::pulse_message(const domain::member_key&
 std::vector<chat_bot::pulse_recipient> chat_bot::open_weekly_pulse(const domain::workspace_ref& workspace) {
   std::vector<pulse_recipient> out;
   for (const auto& m : store_.members(workspace)) {
-    if (m.opted_out) continue;
+    if (m.opted_out || is_demo_member(m.key)) continue;
     out.push_back({m.key, open_pulse_for(m).pulse.id});
   }
   return out;

@@ -11,6 +11,8 @@
 namespace smrel::engine {
 namespace {
 
+constexpr std::string_view demo_user_prefix = "U0DEMO";
+
 using scoring::dimension;
 using scoring::group;
 
@@ -92,6 +94,8 @@ struct person {
 
 }  // namespace
 
+bool is_demo_member(const domain::member_key& key) { return key.user.starts_with(demo_user_prefix); }
+
 demo_result seed_demo(storage::store& store, const domain::pseudonymizer& pseudonyms,
                       const config::survey_settings& survey, const demo_options& options) {
   using namespace std::chrono;
@@ -106,7 +110,7 @@ demo_result seed_demo(storage::store& store, const domain::pseudonymizer& pseudo
     for (int i = 0; i < team.people; ++i) {
       ++number;
       char user[32];
-      std::snprintf(user, sizeof user, "U0DEMO%03d", number);
+      std::snprintf(user, sizeof user, "%s%03d", demo_user_prefix.data(), number);
       const domain::member_key key{options.workspace, user};
       const auto locale = random.uniform() < dutch_speakers ? scoring::locale::nl : scoring::locale::en;
       person p;
