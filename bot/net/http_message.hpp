@@ -2,6 +2,7 @@
 // Neutral HTTP request and response: what the router and handlers see. No Beast types, so
 // handlers unit-test without sockets.
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,15 +30,22 @@ struct http_response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// When set, sent instead of `body`, without copying: for replies rendered once and sent often.
+  std::shared_ptr<const std::string> shared_body;
+
+  std::string_view payload() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
 
   static http_response json(std::string body, int status = 200) {
-    return {status, "application/json; charset=utf-8", std::move(body), {}};
+    return {status, "application/json; charset=utf-8", std::move(body), {}, {}};
+  }
+  static http_response json(std::shared_ptr<const std::string> body) {
+    return {200, "application/json; charset=utf-8", {}, {}, std::move(body)};
   }
   static http_response text(std::string body, int status = 200) {
-    return {status, "text/plain; charset=utf-8", std::move(body), {}};
+    return {status, "text/plain; charset=utf-8", std::move(body), {}, {}};
   }
   /// A status with an empty body (e.g. 401 for a bad signature: nothing to learn from it).
-  static http_response empty(int status) { return {status, "", "", {}}; }
+  static http_response empty(int status) { return {status, "", "", {}, {}}; }
 };
 
 }  // namespace smrel::net

@@ -8,10 +8,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -118,15 +120,43 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
 namespace {
 
-http::response<http::string_body> to_beast(http_response r, unsigned version, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, server_name);
-  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-  for (const auto& [name, value] : r.headers) res.set(name, value);
-  res.keep_alive(keep_alive);
-  res.body() = std::move(r.body);
-  res.prepare_payload();
-  return res;
+// The response head, written by hand: a status line and a handful of fields are all smrel ever
+// sends, and on the hot path Beast's general-purpose serializer cost more than the system call.
+std::string response_head(const http_response& r, unsigned version, bool keep_alive) {
+  const auto clean = [](std::string_view v) { return v.find_first_of("\r\n") == std::string_view::npos; };
+  std::string head;
+  head.reserve(192);
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(r.status);
+  head += ' ';
+  head += http::obsolete_reason(static_cast<http::status>(r.status));
+  head += "\r\nServer: ";
+  head += server_name;
+  if (!r.content_type.empty() && clean(r.content_type)) {
+    head += "\r\nContent-Type: ";
+    head += r.content_type;
+  }
+  for (const auto& [name, value] : r.headers) {
+    if (name.empty() || !clean(name) || !clean(value) || name.find(':') != std::string::npos) continue;
+    head += "\r\n";
+    head += name;
+    head += ": ";
+    head += value;
+  }
+  head += "\r\nContent-Length: ";
+  head += std::to_string(r.payload().size());
+  if (!keep_alive && version >= 11) head += "\r\nConnection: close";
+  if (keep_alive && version == 10) head += "\r\nConnection: keep-alive";
+  head += "\r\n\r\n";
+  return head;
+}
+
+template <class Stream>
+awaitable<boost::system::error_code> write_response(Stream& stream, const http_response& r, unsigned version, bool keep_alive) {
+  const auto head = response_head(r, version, keep_alive);
+  const std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(r.payload())};
+  auto [ec, written] = co_await asio::async_write(stream, parts, use_tuple);
+  co_return ec;
 }
 
 template <class Stream>
@@ -221,9 +251,8 @@ class session final : public session_base, public std::enable_shared_from_this<s
         response = http_response::empty(500);
       }
       const bool keep_alive = message.keep_alive() && !server_->draining;
-      auto res = to_beast(std::move(response), message.version(), keep_alive);
       beast::get_lowest_layer(stream_).expires_after(limits.write_timeout);
-      auto [write_ec, written] = co_await http::async_write(stream_, res, use_tuple);
+      const auto write_ec = co_await write_response(stream_, response, message.version(), keep_alive);
       if (write_ec || !keep_alive) co_return;
     }
   }
@@ -246,9 +275,9 @@ class session final : public session_base, public std::enable_shared_from_this<s
       status = 400;
       server_->refused(refusal::malformed, remote_);
     }
-    auto res = to_beast(http_response::empty(status), 11, false);
     beast::get_lowest_layer(stream_).expires_after(server_->limits.write_timeout);
-    co_await http::async_write(stream_, res, use_tuple);
+    const auto refusal = http_response::empty(status);
+    co_await write_response(stream_, refusal, 11, false);
   }
 
   std::shared_ptr<http_server::impl> server_;
@@ -262,9 +291,9 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
 awaitable<void> http_server::impl::refuse_connection(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  auto res = to_beast(http_response::empty(503), 11, false);
   stream.expires_after(limits.write_timeout);
-  co_await http::async_write(stream, res, use_tuple);
+  const auto busy = http_response::empty(503);
+  co_await write_response(stream, busy, 11, false);
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }

@@ -81,7 +81,7 @@ boost::asio::awaitable<http_response> slack_endpoints::commands(http_request& re
       if (slot.view == view) co_return http_response::json(slot.json);
     }
     slots[1] = std::move(slots[0]);
-    slots[0] = {view, slack::command_reply_json(*view)};
+    slots[0] = {view, std::make_shared<const std::string>(slack::command_reply_json(*view))};
     co_return http_response::json(slots[0].json);
   }
 

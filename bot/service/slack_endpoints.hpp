@@ -49,7 +49,7 @@ class slack_endpoints {
   // Rendered status replies, pinned to the cached view they were rendered from.
   struct rendered_status {
     std::shared_ptr<const domain::message> view;
-    std::string json;
+    std::shared_ptr<const std::string> json;  // sent as is, never copied
   };
   std::mutex rendered_mutex_;
   std::map<std::string, std::array<rendered_status, 2>> rendered_;  // per workspace, one per language

@@ -50,6 +50,7 @@ sink_port=$(free_port)
 export SMREL_DB=sqlite:$work/smrel.db SMREL_PSEUDONYM_KEY=bench-pseudonym-key-0123456789abcdef
 export SMREL_SLACK_SIGNING_SECRET=$secret SMREL_LOG_LEVEL=error SMREL_LISTEN=127.0.0.1:$smrel_port
 export SMREL_SLACK_RESPONSE_HOSTS=127.0.0.1:$sink_port SMREL_CONFIG=$work/smrel.json
+export SMREL_SLACK_API_BASE=http://127.0.0.1:$sink_port/api  # nothing may leave the machine
 echo '{"http": {"threads": 1}}' > "$work/smrel.json"
 "$build/bot/service/smrel" demo --workspace T0BENCH >/dev/null 2>&1
 taskset -c 0 "$build/bot/service/smrel" serve >/dev/null 2>&1 &

@@ -117,6 +117,28 @@ TEST(slack_http, keep_alive_serves_several_requests_on_one_connection) {
   EXPECT_EQ(count, 3U);
 }
 
+TEST(slack_http, responses_speak_the_clients_http_version_and_close_when_asked) {
+  slack_harness h;
+  // Not half-closed: the server itself must end the connection after answering.
+  const auto closed = raw_exchange(h.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", false);
+  EXPECT_TRUE(closed.starts_with("HTTP/1.1 200 OK\r\n")) << closed;
+  EXPECT_NE(closed.find("\r\nConnection: close\r\n"), std::string::npos) << closed;
+  EXPECT_NE(closed.find("\r\nContent-Length: 3\r\n"), std::string::npos) << closed;
+  EXPECT_TRUE(closed.ends_with("\r\n\r\nok\n")) << closed;
+
+  const auto old = raw_exchange(h.port(), "GET /healthz HTTP/1.0\r\n\r\n", false);
+  EXPECT_TRUE(old.starts_with("HTTP/1.0 200 OK\r\n")) << old;
+  EXPECT_EQ(old.find("keep-alive"), std::string::npos) << old;
+
+  const auto kept = raw_exchange(h.port(),
+                                 "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                                 "GET /nowhere HTTP/1.0\r\n\r\n",
+                                 false);
+  EXPECT_NE(kept.find("HTTP/1.0 200 OK\r\n"), std::string::npos) << kept;
+  EXPECT_NE(kept.find("\r\nConnection: keep-alive\r\n"), std::string::npos) << kept;
+  EXPECT_NE(kept.find("HTTP/1.0 404 Not Found\r\n"), std::string::npos) << kept;
+}
+
 TEST(slack_http, ssl_check_probes_are_acknowledged) {
   slack_harness h;
   EXPECT_EQ(h.signed_post("/slack/commands", "ssl_check=1&token=x", "application/x-www-form-urlencoded").status, 200);

@@ -105,7 +105,7 @@ class fake_slack {
     }
     answered_.emplace_back(path, reply.status);
     changed_.notify_all();
-    net::http_response res{reply.status, "application/json; charset=utf-8", reply.body, {}};
+    auto res = net::http_response::json(reply.body, reply.status);
     if (!reply.retry_after.empty()) res.headers.emplace_back("Retry-After", reply.retry_after);
     return res;
   }
