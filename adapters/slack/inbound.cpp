@@ -107,6 +107,12 @@ parsed<std::variant<url_verification, event_callback>> parse_event(std::string_v
     if (!is_slack_id(opened.who.workspace.id) || !is_slack_id(opened.who.user)) {
       return parse_error{"app_home_opened without team or user"};
     }
+    // Slack sends this for the Messages tab too; only the Home tab needs publishing. Either way
+    // the event names the DM channel, which saves a conversations.open later.
+    const auto tab = string_at(body, "/event/tab"_json_pointer);
+    opened.home_tab = tab.empty() || tab == "home";
+    const auto channel = string_at(body, "/event/channel"_json_pointer);
+    if (channel.starts_with('D') && is_slack_id(channel)) opened.dm_channel = channel;
     out.event = opened;
   }
   return std::variant<url_verification, event_callback>{std::move(out)};

@@ -24,9 +24,12 @@ struct button_click {
   std::string response_url;  // where the platform lets us replace the clicked message
 };
 
-/// The user opened the bot's home surface (Slack App Home).
+/// The user opened the bot's home surface (Slack App Home): its Home tab, or its Messages tab
+/// (the direct messages with the bot, where pulses arrive).
 struct home_opened {
   member_key who;
+  bool home_tab = true;
+  std::string dm_channel;  // the user's DM channel with the bot, when the platform says
 };
 
 }  // namespace smrel::domain

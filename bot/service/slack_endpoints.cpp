@@ -155,8 +155,11 @@ boost::asio::awaitable<http_response> slack_endpoints::events(http_request& requ
     // tab refresh, which the next visit repeats; handling twice is what must not happen.
     if (!store_.record_event(callback.event_id, clock_.now())) return false;
     if (const auto* opened = std::get_if<domain::home_opened>(&callback.event)) {
-      store_.enqueue(slack_home(opened->who.user, bot_.home_view(opened->who), "home:" + callback.event_id, clock_.now()),
-                     clock_.now());
+      if (!opened->dm_channel.empty()) store_.remember_dm_channel(opened->who, opened->dm_channel);
+      if (opened->home_tab) {
+        store_.enqueue(slack_home(opened->who.user, bot_.home_view(opened->who), "home:" + callback.event_id, clock_.now()),
+                       clock_.now());
+      }
     }
     return true;
   });

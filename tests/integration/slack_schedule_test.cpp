@@ -147,6 +147,21 @@ TEST(slack_schedule, the_digest_lands_in_the_leadership_channel_once_a_week) {
   EXPECT_EQ(digests(), 1U);
 }
 
+TEST(slack_schedule, opening_the_messages_tab_names_the_dm_channel_and_publishes_nothing) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  join(h, "U1", "sales");
+  const json opened{{"type", "event_callback"}, {"team_id", testing::test_team}, {"event_id", "Ev0MESSAGES1"},
+                    {"event", {{"type", "app_home_opened"}, {"user", "U1"}, {"channel", "D0FROMHOME"}, {"tab", "messages"}}}};
+  ASSERT_EQ(h.event(opened).status, 200);
+  h.clock().advance(3min);
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 1));
+  settle();
+  EXPECT_TRUE(h.fake().calls("/api/views.publish").empty());
+  EXPECT_TRUE(h.fake().calls("/api/conversations.open").empty());
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D0FROMHOME"}));
+}
+
 TEST(slack_schedule, dm_failures_are_retried_or_dead_lettered_per_person) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());

@@ -82,6 +82,17 @@ TEST(inbound, parses_events_api_envelopes) {
   const auto& callback = std::get<event_callback>(std::get<0>(parsed));
   EXPECT_EQ(callback.event_id, "Ev123ABC456");
   EXPECT_EQ(std::get<domain::home_opened>(callback.event).who.user, "U123ABC456");
+  EXPECT_TRUE(std::get<domain::home_opened>(callback.event).home_tab);
+  EXPECT_EQ(std::get<domain::home_opened>(callback.event).dm_channel, "");
+  parsed = parse_event(R"({"type":"event_callback","team_id":"T123ABC456","event_id":"Ev123ABC457",
+                          "event":{"type":"app_home_opened","user":"U123ABC456","channel":"D123ABC456","tab":"messages"}})");
+  ASSERT_EQ(parsed.index(), 0U);
+  const auto& messages = std::get<domain::home_opened>(std::get<event_callback>(std::get<0>(parsed)).event);
+  EXPECT_FALSE(messages.home_tab);
+  EXPECT_EQ(messages.dm_channel, "D123ABC456");
+  parsed = parse_event(R"({"type":"event_callback","team_id":"T123ABC456","event_id":"Ev123ABC458",
+                          "event":{"type":"app_home_opened","user":"U123ABC456","channel":"C0NOTADM","tab":"home"}})");
+  EXPECT_EQ(std::get<domain::home_opened>(std::get<event_callback>(std::get<0>(parsed)).event).dm_channel, "");
   EXPECT_EQ(parse_event(R"({"type":"event_callback","event":{"type":"x"}})").index(), 1U);
   EXPECT_EQ(parse_event(R"([1,2])").index(), 1U);
   EXPECT_EQ(parse_event(R"({"type":"app_rate_limited"})").index(), 1U);
