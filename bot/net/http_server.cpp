@@ -388,8 +388,11 @@ void http_server::shutdown(std::function<void()> on_drained) {
     auto poll = std::make_shared<std::function<void()>>();
     *poll = [self, timer, deadline, poll, on_drained = std::move(on_drained)]() mutable {
       if (self->connections.load() == 0) {
-        *poll = nullptr;  // break the self-reference
-        if (on_drained) on_drained();
+        // Resetting *poll destroys this very lambda and its captures: take what is needed first.
+        auto done = std::move(on_drained);
+        auto keep = poll;
+        *keep = nullptr;  // break the self-reference
+        if (done) done();
         return;
       }
       if (std::chrono::steady_clock::now() >= deadline) {
