@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <utility>
 
 #include "bot/service/logging.hpp"
 #include "bot/service/outbound.hpp"
@@ -33,6 +34,7 @@ struct scheduler::state : std::enable_shared_from_this<state> {
   std::function<void()> on_queued;
   std::chrono::milliseconds tick;
   std::atomic<bool> stopped{false};
+  bool told_no_token = false;  // passes never overlap, so no lock
 
   void send_pulse(const domain::workspace_ref& workspace, scoring::iso_week week, domain::time_point now) {
     const auto recipients = bot.open_weekly_pulse(workspace);
@@ -62,6 +64,13 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     const bool pulse_due = now >= calendar.pulse_due(week) && now + least_time_to_answer < calendar.pulse_closes(week);
     const bool digest_due = !settings.slack.digest_channel.empty() && now >= calendar.digest_due(week);
     if (!pulse_due && !digest_due) return false;
+    if (settings.slack.bot_token.empty()) {
+      // Nothing could be sent; the week stays undone, so setting the token and restarting sends it.
+      if (!std::exchange(told_no_token, true)) {
+        log_event(log_level::warn, "schedule_idle", {{"reason", "no Slack bot token (SMREL_SLACK_BOT_TOKEN)"}});
+      }
+      return false;
+    }
     bool queued = false;
     for (const auto& workspace : store.workspaces()) {
       if (workspace.on != domain::platform::slack) continue;  // Teams sends through its own adapter

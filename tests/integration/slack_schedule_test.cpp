@@ -162,6 +162,25 @@ TEST(slack_schedule, opening_the_messages_tab_names_the_dm_channel_and_publishes
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D0FROMHOME"}));
 }
 
+TEST(slack_schedule, without_a_bot_token_the_week_waits_for_one) {
+  slack_harness h([](config::settings& s, service::server_options& o, testing::offset_clock& clock) {
+    amsterdam_schedule()(s, o, clock);
+    s.slack.bot_token.clear();
+  });
+  act_like_slack(h.fake());
+  join(h, "U1", "sales");
+  h.clock().advance(3min);
+  settle();
+  EXPECT_TRUE(h.fake().calls("/api/").empty());
+  EXPECT_EQ(h.store().outbox_depth(), 0U);
+  EXPECT_FALSE(h.store().run_done(team, "pulse", week49));
+
+  h.settings().slack.bot_token = "xoxb-test";
+  h.restart();
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 1));
+  EXPECT_TRUE(h.store().run_done(team, "pulse", week49));
+}
+
 TEST(slack_schedule, dm_failures_are_retried_or_dead_lettered_per_person) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());
