@@ -282,6 +282,11 @@ std::optional<domain::message> chat_bot::pulse_message(const domain::member_key&
   return pulse_view(found->second, found->first.locale);
 }
 
+bool chat_bot::has_real_members(const domain::workspace_ref& workspace) {
+  const auto all = store_.members(workspace);
+  return std::any_of(all.begin(), all.end(), [](const storage::member& m) { return !is_demo_member(m.key); });
+}
+
 std::vector<chat_bot::pulse_recipient> chat_bot::open_weekly_pulse(const domain::workspace_ref& workspace) {
   std::vector<pulse_recipient> out;
   for (const auto& m : store_.members(workspace)) {

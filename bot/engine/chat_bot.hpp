@@ -69,6 +69,8 @@ class chat_bot {
     domain::member_key who;
     std::int64_t pulse_id = 0;
   };
+  /// Does the workspace have real people (not only `smrel demo`'s)? Only then is anything sent.
+  bool has_real_members(const domain::workspace_ref& workspace);
   /// Opens this week's pulse for everyone in the workspace who takes part; whom to send it to.
   std::vector<pulse_recipient> open_weekly_pulse(const domain::workspace_ref& workspace);
   /// A person's pulse to send by DM now; nullopt when there is nothing to ask any more (closed,

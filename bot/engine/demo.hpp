@@ -24,11 +24,11 @@ struct demo_result {
   int nudges = 0;
 };
 
-/// Idempotent for the same options: re-running rewrites the same members, pulses and answers.
 /// Is this one of the demo's synthetic people? They count in the figures but get no DMs: Slack
 /// has no such users.
 bool is_demo_member(const domain::member_key& key);
 
+/// Idempotent for the same options: re-running rewrites the same members, pulses and answers.
 demo_result seed_demo(storage::store& store, const domain::pseudonymizer& pseudonyms,
                       const config::survey_settings& survey, const demo_options& options);
 

@@ -74,6 +74,7 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     bool queued = false;
     for (const auto& workspace : store.workspaces()) {
       if (workspace.on != domain::platform::slack) continue;  // Teams sends through its own adapter
+      if (!bot.has_real_members(workspace)) continue;         // e.g. only `smrel demo`'s company
       if (pulse_due && !store.run_done(workspace, pulse_run, week)) {
         send_pulse(workspace, week, now);
         queued = true;

@@ -125,6 +125,8 @@ TEST(slack_schedule, the_digest_lands_in_the_leadership_channel_once_a_week) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());
   join(h, "U1", "sales");
+  // A workspace of `smrel demo` people only (the README's quick start) gets no digest.
+  h.store().upsert_member({{domain::platform::slack, "T0DEMO"}, "U0DEMO001"}, scoring::locale::en, h.clock().now());
   h.clock().advance(days{4} - 1h - 1min);  // Friday 08:57 in Amsterdam
   settle();
   const auto digests = [&] { return field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count("C0LEADERS"); };
