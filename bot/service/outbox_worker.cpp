@@ -162,7 +162,9 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   asio::awaitable<void> send_pulse_dm(const storage::outbox_message& m) {
     const auto ref = parse_pulse_ref(m.payload);
     if (!ref) {
-      co_await apply(m, give_up("unreadable payload"), {});
+      const auto unreadable = give_up("unreadable payload");
+      const std::vector<std::string> no_buckets;
+      co_await apply(m, unreadable, no_buckets);
       co_return;
     }
     const auto channel = co_await run_blocking(pool, [&] { return store.find_dm_channel(ref->who); });

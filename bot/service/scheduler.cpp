@@ -74,15 +74,13 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     bool queued = false;
     for (const auto& workspace : store.workspaces()) {
       if (workspace.on != domain::platform::slack) continue;  // Teams sends through its own adapter
-      if (!bot.has_real_members(workspace)) continue;         // e.g. only `smrel demo`'s company
-      if (pulse_due && !store.run_done(workspace, pulse_run, week)) {
-        send_pulse(workspace, week, now);
-        queued = true;
-      }
-      if (digest_due && !store.run_done(workspace, digest_run, week)) {
-        post_digest(workspace, week, now);
-        queued = true;
-      }
+      const bool pulse_todo = pulse_due && !store.run_done(workspace, pulse_run, week);
+      const bool digest_todo = digest_due && !store.run_done(workspace, digest_run, week);
+      if (!pulse_todo && !digest_todo) continue;
+      if (!bot.has_real_members(workspace)) continue;  // e.g. only `smrel demo`'s company
+      if (pulse_todo) send_pulse(workspace, week, now);
+      if (digest_todo) post_digest(workspace, week, now);
+      queued = true;
     }
     return queued;
   }
