@@ -176,6 +176,22 @@ domain::message chat_bot::pulse_reply(const domain::member_key& who, locale lang
   return view;
 }
 
+std::string chat_bot::schedule_sentence(locale lang) const {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> dutch_days{{{"monday", "maandag"},
+      {"tuesday", "dinsdag"}, {"wednesday", "woensdag"}, {"thursday", "donderdag"}, {"friday", "vrijdag"},
+      {"saturday", "zaterdag"}, {"sunday", "zondag"}}};
+  const auto& survey = settings_.survey;
+  std::string day = survey.pulse_day;
+  if (lang == locale::nl) {
+    for (const auto& [en, nl] : dutch_days) {
+      if (en == day) day = nl;
+    }
+  }
+  const auto when = day + " " + survey.pulse_time + " (" + survey.timezone + ")";
+  return tr(lang, "Your pulse arrives as a direct message every ", "Je pulse komt elke ") + when +
+         tr(lang, "; /smrel pulse answers it any time.", " als direct bericht; /smrel pulse beantwoordt hem wanneer je wilt.");
+}
+
 domain::message chat_bot::join_reply(const domain::member_key& who, std::string_view team, locale lang) {
   const auto g = scoring::parse_group(team);
   if (!g || *g == scoring::group::other) {
@@ -186,9 +202,11 @@ domain::message chat_bot::join_reply(const domain::member_key& who, std::string_
   store_.set_group(who, pseudonyms_.pseudonym(who), *g);
   lookups_.forget_member(who);
   invalidate(who.workspace);
-  return notice(tr(lang, "Thanks: your answers now count for ", "Dank je: je antwoorden tellen nu mee voor ") +
-                std::string(*g == scoring::group::leadership ? tr(lang, "leadership", "de leiding") : std::string(team == "sales" ? "Sales" : "Marketing")) +
-                tr(lang, ". Only groups of 5 or more are ever shown.", ". Alleen groepen van 5 of meer worden getoond."));
+  auto text = tr(lang, "Thanks: your answers now count for ", "Dank je: je antwoorden tellen nu mee voor ") +
+              std::string(*g == scoring::group::leadership ? tr(lang, "leadership", "de leiding") : std::string(team == "sales" ? "Sales" : "Marketing")) +
+              tr(lang, ". Only groups of 5 or more are ever shown.", ". Alleen groepen van 5 of meer worden getoond.");
+  if (!settings_.slack.bot_token.empty()) text += " " + schedule_sentence(lang);
+  return notice(text);
 }
 
 command_result chat_bot::digest_reply(const domain::slash_command& command, std::string_view mode, locale lang) {

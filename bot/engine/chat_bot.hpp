@@ -104,6 +104,8 @@ class chat_bot {
 
   domain::message status_reply(const domain::member_key& who, scoring::locale lang);
   domain::message pulse_reply(const domain::member_key& who, scoring::locale lang);
+  /// When the weekly pulse arrives, in the user's language.
+  std::string schedule_sentence(scoring::locale lang) const;
   domain::message join_reply(const domain::member_key& who, std::string_view team, scoring::locale lang);
   command_result digest_reply(const domain::slash_command& command, std::string_view mode, scoring::locale lang);
   domain::message forget_prompt(scoring::locale lang);
