@@ -30,6 +30,11 @@ std::vector<std::string> words(std::string_view text) {
   return out;
 }
 
+void add_join_tip(domain::message& view, locale lang) {
+  view.context({tr(lang, "Tip: /smrel join sales|marketing|leadership so your answers count for your team.",
+                   "Tip: /smrel join sales|marketing|leadership zodat je antwoorden voor je team meetellen.")});
+}
+
 }  // namespace
 
 chat_bot::chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock,
@@ -169,10 +174,7 @@ domain::message chat_bot::pulse_reply(const domain::member_key& who, locale lang
                      "Je hebt je afgemeld voor pulses. Typ /smrel optin om weer te antwoorden."));
   }
   auto view = pulse_view(open_pulse_for(m), lang);
-  if (m.group == scoring::group::other) {
-    view.context({tr(lang, "Tip: /smrel join sales|marketing|leadership so your answers count for your team.",
-                     "Tip: /smrel join sales|marketing|leadership zodat je antwoorden voor je team meetellen.")});
-  }
+  if (m.group == scoring::group::other) add_join_tip(view, lang);
   return view;
 }
 
@@ -324,6 +326,7 @@ std::optional<domain::message> chat_bot::pulse_dm(const domain::member_key& who,
   });
   if (m.opted_out || state.closed || all_answered) return std::nullopt;
   auto view = pulse_view(state, m.locale);
+  if (m.group == scoring::group::other) add_join_tip(view, m.locale);
   view.context({tr(m.locale, "You get this once a week. /smrel optout stops it; /smrel status shows where we stand.",
                    "Je krijgt dit eens per week. /smrel optout stopt het; /smrel status laat zien waar we staan.")});
   return view;

@@ -164,6 +164,17 @@ TEST(slack_schedule, opening_the_messages_tab_names_the_dm_channel_and_publishes
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D0FROMHOME"}));
 }
 
+TEST(slack_schedule, a_dm_speaks_the_members_language_and_tips_joining_a_team) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  ASSERT_EQ(h.command("U5", "language nl").status, 200);  // a member, but of no team yet
+  h.clock().advance(3min);
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 1));
+  const auto dm = json::parse(h.fake().calls("/api/chat.postMessage").front().body).dump();
+  EXPECT_NE(dm.find("Hoe eens ben je het ermee?"), std::string::npos) << dm;
+  EXPECT_NE(dm.find("/smrel join sales|marketing|leadership zodat"), std::string::npos) << dm;
+}
+
 TEST(slack_schedule, without_a_bot_token_the_week_waits_for_one) {
   slack_harness h([](config::settings& s, service::server_options& o, testing::offset_clock& clock) {
     amsterdam_schedule()(s, o, clock);
