@@ -19,7 +19,7 @@ class metrics {
   /// `route` is an index into the constructor's list; out-of-range counts as the last ("other").
   void observe_request(std::size_t route, int status, std::chrono::steady_clock::duration latency);
   void answers_stored(std::size_t count) { answers_stored_ += count; }
-  void delivery(std::string_view outcome);  // "sent", "retry", "rate_limited", "dead", "refused"
+  void delivery(std::string_view outcome);  // "sent", "skipped", "retry", "rate_limited", "dead"
   void refused(std::string_view reason);    // requests refused before routing
 
   std::string render(std::size_t outbox_depth) const;

@@ -57,6 +57,7 @@ struct scheduler::state : std::enable_shared_from_this<state> {
                                                   {"channel", settings.slack.digest_channel}});
   }
 
+  // One pass over every workspace: queues whatever is due and not done; true when it queued.
   bool run_due() {
     const auto now = clock.now();
     const auto& calendar = bot.company_calendar();
@@ -124,7 +125,5 @@ void scheduler::stop() {
   state_->stopped = true;
   asio::post(state_->timer.get_executor(), [s = state_] { s->timer.cancel(); });
 }
-
-void scheduler::run_due() { state_->run_due(); }
 
 }  // namespace smrel::service

@@ -31,8 +31,6 @@ class scheduler {
   /// Looks for due work now, then every tick.
   void start();
   void stop();
-  /// One pass over every workspace, on the calling thread: queues whatever is due and not done.
-  void run_due();
 
  private:
   struct state;
