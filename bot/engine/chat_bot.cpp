@@ -153,6 +153,26 @@ domain::message chat_bot::status_reply(const domain::member_key& who, locale lan
   return *status_message(who.workspace, lang);
 }
 
+std::vector<storage::issued_nudge> chat_bot::follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week) {
+  std::vector<storage::issued_nudge> out;
+  for (auto& n : store_.nudges_since(workspace, week - (follow_up_delay_weeks + 4))) {
+    if (n.follow_up_week != week || !scoring::find_nudge(n.nudge_id)) continue;
+    // The same nudge issued in two weeks would ask the same thing twice: once is enough.
+    if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.nudge_id == n.nudge_id; })) continue;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::vector<follow_up_item> chat_bot::follow_up_items(const domain::workspace_ref& workspace, scoring::iso_week week,
+                                                      const std::string& pseudonym) {
+  std::vector<follow_up_item> out;
+  for (const auto& n : follow_ups_asked(workspace, week)) {
+    out.push_back({n.id, scoring::find_nudge(n.nudge_id), store_.follow_up_value(n.id, pseudonym)});
+  }
+  return out;
+}
+
 pulse_state chat_bot::open_pulse_for(const storage::member& m) {
   const auto now = clock_.now();
   const auto week = calendar_.week_of(now);
@@ -161,8 +181,10 @@ pulse_state chat_bot::open_pulse_for(const storage::member& m) {
   const auto& items = scoring::pulse_statements(week, static_cast<std::uint32_t>(m.id));
   state.delivery = store_.record_delivery(state.pulse.id, m.id, items, now);
   lookups_.remember(state.delivery);
-  state.answers = store_.answers_by(pseudonyms_.pseudonym(m.key), state.pulse.id);
+  const auto pseudonym = pseudonyms_.pseudonym(m.key);
+  state.answers = store_.answers_by(pseudonym, state.pulse.id);
   state.closed = now >= state.pulse.closes_at;
+  state.follow_ups = follow_up_items(m.key.workspace, week, pseudonym);
   return state;
 }
 
@@ -238,7 +260,11 @@ domain::message chat_bot::forget_prompt(locale lang) {
 }
 
 answer_decision chat_bot::decide(const domain::button_click& click, locale lang, const click_facts& facts) {
-  const auto refuse = [&](std::string_view en, std::string_view nl) { return answer_decision{std::nullopt, notice(tr(lang, en, nl))}; };
+  const auto refuse = [&](std::string_view en, std::string_view nl) {
+    answer_decision refused;
+    refused.refusal = notice(tr(lang, en, nl));
+    return refused;
+  };
   const auto button = parse_answer_button(click.value);
   if (!button) return refuse("That button is not one of ours; nothing was stored.", "Die knop is niet van ons; er is niets opgeslagen.");
   const auto& pulse = facts.pulse;
@@ -246,8 +272,11 @@ answer_decision chat_bot::decide(const domain::button_click& click, locale lang,
     return refuse("That pulse does not exist here; nothing was stored.", "Die pulse bestaat hier niet; er is niets opgeslagen.");
   }
   const auto& delivery = facts.delivery;
-  if (!facts.member || !delivery ||
-      std::find(delivery->items.begin(), delivery->items.end(), button->item) == delivery->items.end()) {
+  const bool asked = button->follow_up != 0
+                         ? facts.nudge && facts.nudge->id == button->follow_up && facts.nudge->workspace == click.who.workspace &&
+                               facts.nudge->follow_up_week == pulse->week
+                         : delivery && std::find(delivery->items.begin(), delivery->items.end(), button->item) != delivery->items.end();
+  if (!facts.member || !delivery || !asked) {
     return refuse("This pulse was not sent to you, so your click was not stored. Type /smrel pulse for your own.",
                   "Deze pulse is niet aan jou gestuurd, dus je klik is niet opgeslagen. Typ /smrel pulse voor je eigen pulse.");
   }
@@ -259,9 +288,15 @@ answer_decision chat_bot::decide(const domain::button_click& click, locale lang,
   if (facts.member->opted_out) {
     return refuse("You opted out; type /smrel optin to answer again.", "Je bent afgemeld; typ /smrel optin om weer te antwoorden.");
   }
-  return {storage::new_answer{click.who.workspace, pulse->id, pseudonyms_.pseudonym(click.who), pulse->week,
-                              button->item, button->value, now},
-          {}};
+  answer_decision accepted;
+  accepted.pulse_id = pulse->id;
+  if (button->follow_up != 0) {
+    accepted.follow_up = storage::follow_up_answer{button->follow_up, pseudonyms_.pseudonym(click.who), button->value, now};
+  } else {
+    accepted.answer = storage::new_answer{click.who.workspace, pulse->id, pseudonyms_.pseudonym(click.who), pulse->week,
+                                          button->item, button->value, now};
+  }
+  return accepted;
 }
 
 answer_decision chat_bot::on_answer_click(const domain::button_click& click) {
@@ -272,14 +307,19 @@ answer_decision chat_bot::on_answer_click(const domain::button_click& click) {
     facts.pulse = lookups_.pulse(button->pulse_id);
     facts.member = lookups_.member(click.who);
     if (facts.pulse && facts.member) facts.delivery = lookups_.delivery(facts.pulse->id, facts.member->id);
+    if (facts.pulse && button->follow_up != 0) {
+      for (auto& n : follow_ups_asked(facts.pulse->workspace, facts.pulse->week)) {
+        if (n.id == button->follow_up) facts.nudge = std::move(n);
+      }
+    }
   }
   return decide(click, lang, facts);
 }
 
 std::optional<answer_decision> chat_bot::on_answer_click_cached(const domain::button_click& click) {
   const auto button = parse_answer_button(click.value);
-  if (!button) return std::nullopt;
-  click_facts facts{lookups_.cached_pulse(button->pulse_id), lookups_.cached_member(click.who), std::nullopt};
+  if (!button || button->follow_up != 0) return std::nullopt;  // follow-ups are rare: checked against storage
+  click_facts facts{lookups_.cached_pulse(button->pulse_id), lookups_.cached_member(click.who), std::nullopt, std::nullopt};
   if (!facts.pulse || !facts.member) return std::nullopt;
   facts.delivery = lookups_.cached_delivery(facts.pulse->id, facts.member->id);
   if (!facts.delivery) return std::nullopt;
@@ -292,8 +332,9 @@ std::optional<std::pair<storage::member, pulse_state>> chat_bot::pulse_state_of(
   const auto pulse = lookups_.pulse(pulse_id);
   const auto delivery = m && pulse ? lookups_.delivery(pulse_id, m->id) : std::nullopt;
   if (!delivery) return std::nullopt;
-  return std::pair{*m, pulse_state{*pulse, *delivery, store_.answers_by(pseudonyms_.pseudonym(who), pulse_id),
-                                   clock_.now() >= pulse->closes_at}};
+  const auto pseudonym = pseudonyms_.pseudonym(who);
+  return std::pair{*m, pulse_state{*pulse, *delivery, store_.answers_by(pseudonym, pulse_id), clock_.now() >= pulse->closes_at,
+                                   follow_up_items(who.workspace, pulse->week, pseudonym)}};
 }
 
 std::optional<domain::message> chat_bot::pulse_message(const domain::member_key& who, std::int64_t pulse_id) {
@@ -321,10 +362,7 @@ std::optional<domain::message> chat_bot::pulse_dm(const domain::member_key& who,
   if (!found) return std::nullopt;
   const auto& [m, state] = *found;
   // Someone who answered already through /smrel pulse or the Home tab is not asked again.
-  const bool all_answered = std::all_of(state.delivery.items.begin(), state.delivery.items.end(), [&](std::uint8_t item) {
-    return std::any_of(state.answers.begin(), state.answers.end(), [&](const auto& a) { return a.item == item; });
-  });
-  if (m.opted_out || state.closed || all_answered) return std::nullopt;
+  if (m.opted_out || state.closed || all_answered(state)) return std::nullopt;
   auto view = pulse_view(state, m.locale);
   if (m.group == scoring::group::other) add_join_tip(view, m.locale);
   view.context({tr(m.locale, "You get this once a week. /smrel optout stops it; /smrel status shows where we stand.",
@@ -346,7 +384,7 @@ command_result chat_bot::weekly_digest(const domain::workspace_ref& workspace, s
   result.posts.push_back({workspace, std::string(channel), digest_view(*s, lang), "digest:" + workspace.id + ":" + std::string(channel) + ":" + week});
   result.issued = s->nudges;
   for (const auto& n : s->nudges) {
-    store_.record_nudge({0, workspace, std::string(n.what->id), s->report.as_of, n.why(locale::en), clock_.now(), s->report.as_of + 4});
+    store_.record_nudge({0, workspace, std::string(n.what->id), s->report.as_of, n.why(locale::en), clock_.now(), s->report.as_of + follow_up_delay_weeks});
   }
   return result;
 }

@@ -36,11 +36,15 @@ struct command_result {
   std::vector<scoring::chosen_nudge> issued;  // nudges a posted digest issued
 };
 
-/// What to do with a click on an answer button: commit `answer` (and later show the updated
-/// pulse), or, without an answer, tell the user `refusal`.
+/// What to do with a click on an answer button: commit `answer` or `follow_up` (and later show
+/// the updated pulse), or, with neither, tell the user `refusal`.
 struct answer_decision {
   std::optional<storage::new_answer> answer;
+  std::optional<storage::follow_up_answer> follow_up;
+  std::int64_t pulse_id = 0;  // the pulse answered, to show it again
   domain::message refusal;
+
+  bool accepted() const { return answer || follow_up; }
 };
 
 class chat_bot {
@@ -91,6 +95,7 @@ class chat_bot {
     std::optional<storage::pulse> pulse;
     std::optional<storage::member> member;
     std::optional<storage::delivery> delivery;
+    std::optional<storage::issued_nudge> nudge;  // for a follow-up
   };
   answer_decision decide(const domain::button_click& click, scoring::locale lang, const click_facts& facts);
   /// The status view for a locale, built once per summary.
@@ -99,6 +104,10 @@ class chat_bot {
   std::shared_ptr<const summary> current_summary(const domain::workspace_ref& workspace);
   /// This week's pulse and the member's delivery, opening either on demand.
   pulse_state open_pulse_for(const storage::member& m);
+  /// The follow-ups a workspace asks in a week's pulse (nudges issued follow_up_delay_weeks ago).
+  std::vector<storage::issued_nudge> follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week);
+  std::vector<follow_up_item> follow_up_items(const domain::workspace_ref& workspace, scoring::iso_week week,
+                                              const std::string& pseudonym);
   /// A member's pulse as it stands, if it was delivered to them.
   std::optional<std::pair<storage::member, pulse_state>> pulse_state_of(const domain::member_key& who, std::int64_t pulse_id);
 

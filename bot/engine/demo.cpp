@@ -161,7 +161,7 @@ demo_result seed_demo(storage::store& store, const domain::pseudonymizer& pseudo
       const auto s = summarize(store, options.workspace, survey, week);
       for (const auto& n : s.nudges) {
         store.record_nudge({0, options.workspace, std::string(n.what->id), week, n.why(scoring::locale::en),
-                            closes, week + 4});
+                            closes, week + follow_up_delay_weeks});
         ++result.nudges;
       }
     }

@@ -58,6 +58,24 @@ summary summarize(storage::store& store, const domain::workspace_ref& workspace,
   }
   out.nudges = choose_nudges(out.report, survey, recent);
 
+  // Follow-ups asked in the window; a nudge issued several times counts once, at its latest.
+  for (const auto& issued : store.nudges_since(workspace, as_of - (survey.window_weeks + follow_up_delay_weeks))) {
+    const auto* what = scoring::find_nudge(issued.nudge_id);
+    if (!what || !issued.follow_up_week || *issued.follow_up_week > as_of ||
+        *issued.follow_up_week <= as_of - survey.window_weeks) {
+      continue;
+    }
+    std::erase_if(out.follow_ups, [&](const follow_up_result& r) { return r.what == what; });
+    follow_up_result r{what, *issued.follow_up_week, 0, 0.0, false};
+    const auto values = store.follow_up_values(issued.id);
+    r.respondents = static_cast<int>(values.size());
+    for (const auto v : values) r.mean += v;
+    if (!values.empty()) r.mean /= static_cast<double>(values.size());
+    r.shown = r.respondents >= survey.min_group_size;
+    out.follow_ups.push_back(r);
+  }
+  std::sort(out.follow_ups.begin(), out.follow_ups.end(), [](const auto& a, const auto& b) { return a.asked > b.asked; });
+
   for (const auto& m : store.members(workspace)) out.people.members += m.opted_out ? 0 : 1;
   out.people.respondents = out.report.score.respondents;
   if (const auto pulse = store.find_pulse(workspace, as_of)) {

@@ -1,6 +1,7 @@
 #pragma once
 // Where a workspace stands: the scored report, the chosen nudges and participation, assembled
 // from the store. This is what `/smrel status`, the Home tab and the weekly digest show.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,24 @@ struct participation {
   int answered_this_week = 0;  // people who answered at least one statement of it
 };
 
+/// A nudge's follow-up statement is asked in the pulse this many weeks after the nudge was issued:
+/// long enough for a KPI or a meeting to have started.
+inline constexpr int follow_up_delay_weeks = 4;
+
+/// How people answered a nudge's follow-up statement in the later pulse that asked it.
+struct follow_up_result {
+  const scoring::nudge* what = nullptr;
+  scoring::iso_week asked;  // the week of the pulse that asked it
+  int respondents = 0;
+  double mean = 0;     // 1–5
+  bool shown = false;  // at least min_group_size respondents (the anonymity rule)
+};
+
 struct summary {
   scoring::report report;
   std::vector<scoring::chosen_nudge> nudges;
   participation people;
+  std::vector<follow_up_result> follow_ups;  // asked within the window, newest first
 };
 
 /// Options for scoring derived from settings, ending at `as_of`.

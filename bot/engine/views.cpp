@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 
 #include "bot/engine/render_text.hpp"
 #include "bot/engine/text.hpp"
@@ -104,6 +105,20 @@ domain::message status_view(const summary& s, locale lang) {
   return m;
 }
 
+// How earlier nudges landed: the follow-up statement's mean, under the same anonymity rule.
+std::string follow_up_text(const summary& s, locale lang) {
+  std::string out = tr(lang, "How earlier suggestions landed (1–5):", "Hoe eerdere suggesties uitpakten (1–5):");
+  for (const auto& f : s.follow_ups) {
+    out += "\n" + std::string(f.what->title.in(lang)) + ": “" + std::string(f.what->follow_up.in(lang)) + "” ";
+    if (f.shown) {
+      out += format_mean(f.mean) + " (" + std::to_string(f.respondents) + tr(lang, " people)", " mensen)");
+    } else {
+      out += tr(lang, "not enough answers yet to show", "nog te weinig antwoorden om te tonen");
+    }
+  }
+  return out;
+}
+
 domain::message digest_view(const summary& s, locale lang) {
   const auto title = tr(lang, "Weekly Sales × Marketing digest, ", "Wekelijks overzicht Sales × Marketing, ") + s.report.as_of.to_string();
   if (!s.report.score.shown) return suppressed_view(s, lang, title);
@@ -129,6 +144,7 @@ domain::message digest_view(const summary& s, locale lang) {
     m.divider().text(tr(lang, "What to do next", "Wat nu te doen"));
     for (const auto& n : s.nudges) add_nudge(m, n, lang, true);
   }
+  if (!s.follow_ups.empty()) m.divider().text(follow_up_text(s, lang));
   m.context({participation_text(s, lang), privacy_note(s, lang)});
   return m;
 }
@@ -187,29 +203,42 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
             "Hoe eens ben je het ermee? 1 = helemaal oneens … 5 = helemaal eens. Je antwoorden zijn anoniem."));
   int answered = 0;
   std::string fallback = title;
+  // `given` is the answer so far, 0 for none (not std::optional: GCC 12 warns falsely on it here).
+  const auto answer_row = [&](int given, const std::function<std::string(int)>& value_of, std::string block_id) {
+    if (given != 0) {
+      ++answered;
+      m.context({tr(lang, "Your answer: ", "Jouw antwoord: ") + std::to_string(given) + " · " +
+                 std::string(scoring::rating_label(given, lang)) +
+                 (state.closed ? "" : tr(lang, " (click another to change it)", " (klik een ander om te wijzigen)"))});
+    }
+    if (state.closed) return;
+    std::vector<domain::button> row;
+    for (int v = scoring::lowest_rating; v <= scoring::highest_rating; ++v) {
+      row.push_back({std::to_string(v), std::string(answer_action), value_of(v),
+                     given == v ? domain::button::style::primary : domain::button::style::plain});
+    }
+    m.buttons(std::move(row), std::move(block_id));
+  };
+  const auto pulse_prefix = "p" + std::to_string(state.pulse.id) + ".";
   for (const auto item : state.delivery.items) {
     const auto& s = scoring::statements()[item];
-    std::optional<int> given;
+    int given = 0;
     for (const auto& a : state.answers) {
       if (a.item == item) given = a.value;
     }
-    answered += given ? 1 : 0;
     m.text(std::string(s.text(lang)));
     fallback += "\n• " + std::string(s.text(lang));
-    if (given) {
-      m.context({tr(lang, "Your answer: ", "Jouw antwoord: ") + std::to_string(*given) + " · " +
-                 std::string(scoring::rating_label(*given, lang)) +
-                 (state.closed ? "" : tr(lang, " (click another to change it)", " (klik een ander om te wijzigen)"))});
-    }
-    if (state.closed) continue;
-    std::vector<domain::button> row;
-    for (int v = scoring::lowest_rating; v <= scoring::highest_rating; ++v) {
-      row.push_back({std::to_string(v), std::string(answer_action), answer_button_value(state.pulse.id, item, v),
-                     given == v ? domain::button::style::primary : domain::button::style::plain});
-    }
-    m.buttons(std::move(row), "p" + std::to_string(state.pulse.id) + "." + std::string(s.id));
+    answer_row(given, [&](int v) { return answer_button_value(state.pulse.id, item, v); }, pulse_prefix + std::string(s.id));
   }
-  const int total = static_cast<int>(state.delivery.items.size());
+  for (const auto& f : state.follow_ups) {
+    const auto text = tr(lang, "A few weeks ago we suggested: ", "Een paar weken geleden stelden we voor: ") +
+                      std::string(f.what->title.in(lang)) + "\n" + std::string(f.what->follow_up.in(lang));
+    m.text(text);
+    fallback += "\n• " + std::string(f.what->follow_up.in(lang));
+    answer_row(f.given.value_or(0), [&](int v) { return follow_up_button_value(state.pulse.id, f.nudge, v); },
+               pulse_prefix + "n" + std::to_string(f.nudge));
+  }
+  const int total = static_cast<int>(state.delivery.items.size() + state.follow_ups.size());
   std::string footer = std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) + tr(lang, " answered", " beantwoord");
   if (state.closed) {
     footer += tr(lang, " · this pulse is closed", " · deze pulse is gesloten");
@@ -221,26 +250,57 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
   return m;
 }
 
+bool all_answered(const pulse_state& state) {
+  const bool statements = std::all_of(state.delivery.items.begin(), state.delivery.items.end(), [&](std::uint8_t item) {
+    return std::any_of(state.answers.begin(), state.answers.end(), [&](const auto& a) { return a.item == item; });
+  });
+  return statements && std::all_of(state.follow_ups.begin(), state.follow_ups.end(), [](const auto& f) { return f.given.has_value(); });
+}
+
 std::string answer_button_value(std::int64_t pulse_id, std::uint8_t item, int value) {
   return "p" + std::to_string(pulse_id) + "." + std::string(scoring::statements()[item].id) + "." + std::to_string(value);
 }
 
+std::string follow_up_button_value(std::int64_t pulse_id, std::int64_t nudge, int value) {
+  return "p" + std::to_string(pulse_id) + ".n" + std::to_string(nudge) + "." + std::to_string(value);
+}
+
+namespace {
+
+std::optional<std::int64_t> parse_id(std::string_view digits) {
+  std::int64_t id = 0;
+  if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (id <= 0) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
 std::optional<answer_button> parse_answer_button(std::string_view value) {
-  // p<digits>.q<2 digits>.<1 digit>
-  if (value.size() < 8 || value.front() != 'p') return std::nullopt;
+  // p<digits>.q<2 digits>.<1 digit>  or  p<digits>.n<digits>.<1 digit>
   const auto first_dot = value.find('.');
-  if (first_dot == std::string_view::npos || first_dot < 2 || value.size() != first_dot + 6 || value[first_dot + 4] != '.') {
+  const auto last_dot = value.rfind('.');
+  if (value.size() < 7 || value.front() != 'p' || first_dot == std::string_view::npos || last_dot != value.size() - 2 ||
+      last_dot <= first_dot + 1) {
     return std::nullopt;
   }
-  answer_button out;
-  const auto id_text = value.substr(1, first_dot - 1);
-  if (id_text.find_first_not_of("0123456789") != std::string_view::npos || id_text.size() > 18) return std::nullopt;
-  std::from_chars(id_text.data(), id_text.data() + id_text.size(), out.pulse_id);
-  const auto item = scoring::statement_index(value.substr(first_dot + 1, 3));
+  const auto pulse_id = parse_id(value.substr(1, first_dot - 1));
   const char v = value.back();
-  if (!item || v < '1' || v > '5') return std::nullopt;
-  out.item = static_cast<std::uint8_t>(*item);
+  if (!pulse_id || v < '1' || v > '5') return std::nullopt;
+  answer_button out;
+  out.pulse_id = *pulse_id;
   out.value = static_cast<std::uint8_t>(v - '0');
+  const auto middle = value.substr(first_dot + 1, last_dot - first_dot - 1);
+  if (middle.front() == 'n') {
+    const auto nudge = parse_id(middle.substr(1));
+    if (!nudge) return std::nullopt;
+    out.follow_up = *nudge;
+    return out;
+  }
+  const auto item = middle.size() == 3 ? scoring::statement_index(middle) : std::nullopt;
+  if (!item) return std::nullopt;
+  out.item = static_cast<std::uint8_t>(*item);
   return out;
 }
 

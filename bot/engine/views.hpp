@@ -15,20 +15,34 @@ domain::message nudges_view(const summary& s, scoring::locale lang);
 domain::message help_view(scoring::locale lang, bool is_admin);
 domain::message notice(std::string text);
 
-/// One person's pulse: each statement with its five buttons and the answer given so far.
+/// A nudge's follow-up statement asked in this pulse, and this person's answer so far.
+struct follow_up_item {
+  std::int64_t nudge = 0;  // storage::issued_nudge::id
+  const scoring::nudge* what = nullptr;
+  std::optional<std::uint8_t> given;
+};
+
+/// One person's pulse: each statement with its five buttons and the answer given so far, then the
+/// follow-ups of nudges issued some weeks ago.
 struct pulse_state {
   storage::pulse pulse;
   storage::delivery delivery;
   std::vector<storage::answer_record> answers;  // this person's, for this pulse
   bool closed = false;
+  std::vector<follow_up_item> follow_ups;
 };
+/// Every statement and follow-up of the pulse has an answer.
+bool all_answered(const pulse_state& state);
 domain::message pulse_view(const pulse_state& state, scoring::locale lang);
 
-/// Encodes and decodes the value carried by an answer button: "p<pulse>.<qNN>.<value>".
+/// Encodes and decodes the value carried by an answer button: "p<pulse>.<qNN>.<value>" for a
+/// statement, "p<pulse>.n<nudge>.<value>" for a follow-up.
 std::string answer_button_value(std::int64_t pulse_id, std::uint8_t item, int value);
+std::string follow_up_button_value(std::int64_t pulse_id, std::int64_t nudge, int value);
 struct answer_button {
   std::int64_t pulse_id = 0;
   std::uint8_t item = 0;
+  std::int64_t follow_up = 0;  // the nudge id for a follow-up; 0 for a statement
   std::uint8_t value = 0;
 };
 std::optional<answer_button> parse_answer_button(std::string_view value);

@@ -45,6 +45,7 @@ void group_committer::commit_group(std::deque<pending>& group) {
   storage::write_batch combined;
   for (const auto& p : group) {
     combined.answers.insert(combined.answers.end(), p.batch.answers.begin(), p.batch.answers.end());
+    combined.follow_ups.insert(combined.follow_ups.end(), p.batch.follow_ups.begin(), p.batch.follow_ups.end());
     combined.outbox.insert(combined.outbox.end(), p.batch.outbox.begin(), p.batch.outbox.end());
   }
   try {

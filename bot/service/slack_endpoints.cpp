@@ -112,23 +112,23 @@ boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_reques
     // Usually everything the check needs is cached and it runs right here; otherwise off-thread.
     auto decision = bot_.on_answer_click_cached(click);
     if (!decision) decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
-    if (!decision->answer) {
+    if (!decision->accepted()) {
       log_event(log_level::info, "answer_refused", {{"reason", decision->refusal.fallback_text}});
       queue_response(batch, click.response_url, decision->refusal, false);
     } else {
       // The message update is queued in the same transaction as the answer, so a crash can never
       // leave a stored answer without its confirmation on the way, or the other way round.
-      batch.answers.push_back(*decision->answer);
+      if (decision->answer) batch.answers.push_back(std::move(*decision->answer));
+      if (decision->follow_up) batch.follow_ups.push_back(std::move(*decision->follow_up));
       if (response_allowed(click.response_url)) {
-        batch.outbox.push_back(slack_pulse_update_via_response_url(click.response_url, click.who,
-                                                                   decision->answer->pulse_id, clock_.now()));
+        batch.outbox.push_back(slack_pulse_update_via_response_url(click.response_url, click.who, decision->pulse_id, clock_.now()));
       }
     }
   } else {
     auto reply = co_await run_blocking(pool_, [&] { return bot_.on_click(click); });
     queue_response(batch, click.response_url, reply, true);
   }
-  const auto answers = batch.answers.size();
+  const auto answers = batch.answers.size() + batch.follow_ups.size();
   const bool queued = !batch.outbox.empty();
   co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
   if (queued) on_queued_();

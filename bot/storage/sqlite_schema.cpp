@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 4> all_migrations{
+constexpr std::array<std::string_view, 5> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -121,6 +121,17 @@ CREATE TABLE scheduled_runs (
 DELETE FROM nudges WHERE id NOT IN (SELECT MIN(id) FROM nudges GROUP BY platform, workspace, week, nudge_id);
 DROP INDEX nudges_by_week;
 CREATE UNIQUE INDEX nudges_once_a_week ON nudges (platform, workspace, week, nudge_id);
+)sql",
+    // 5: answers to nudges' follow-up statements, asked in a later pulse.
+    R"sql(
+CREATE TABLE follow_up_answers (
+  nudge       INTEGER NOT NULL REFERENCES nudges (id) ON DELETE CASCADE,
+  pseudonym   TEXT NOT NULL,
+  value       INTEGER NOT NULL CHECK (value BETWEEN 1 AND 5),
+  answered_at INTEGER NOT NULL,
+  PRIMARY KEY (nudge, pseudonym)
+) WITHOUT ROWID;
+CREATE INDEX follow_up_answers_by_pseudonym ON follow_up_answers (pseudonym);
 )sql",
 };
 

@@ -260,6 +260,7 @@ class sqlite_store final : public store {
     std::lock_guard lock(mutex_);
     transaction tx(db_);
     db_.prepare("DELETE FROM answers WHERE pseudonym = ?").bind(1, pseudonym).run();
+    db_.prepare("DELETE FROM follow_up_answers WHERE pseudonym = ?").bind(1, pseudonym).run();
     db_.prepare("DELETE FROM respondents WHERE pseudonym = ?").bind(1, pseudonym).run();
     // Deliveries go with the member (ON DELETE CASCADE).
     db_.prepare("DELETE FROM members WHERE platform = ? AND workspace = ? AND chat_user = ?")
@@ -387,10 +388,19 @@ class sqlite_store final : public store {
   }
 
   void commit(const write_batch& batch, time_point now) override {
-    if (batch.answers.empty() && batch.outbox.empty()) return;
+    if (batch.answers.empty() && batch.follow_ups.empty() && batch.outbox.empty()) return;
     std::lock_guard lock(mutex_);
     transaction tx(db_);
     for (const auto& a : batch.answers) insert_answer(a);
+    for (const auto& f : batch.follow_ups) {
+      db_.prepare("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (nudge, pseudonym) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at")
+          .bind(1, f.nudge)
+          .bind(2, f.pseudonym)
+          .bind(3, static_cast<std::int64_t>(f.value))
+          .bind(4, to_ms(f.answered_at))
+          .run();
+    }
     for (const auto& m : batch.outbox) insert_outbox(m, now);
     tx.commit();
   }
@@ -484,6 +494,23 @@ class sqlite_store final : public store {
       out.push_back(std::move(n));
     }
     return out;
+  }
+
+  std::vector<std::uint8_t> follow_up_values(std::int64_t nudge) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare("SELECT value FROM follow_up_answers WHERE nudge = ?");
+    s.bind(1, nudge);
+    std::vector<std::uint8_t> out;
+    while (s.step()) out.push_back(static_cast<std::uint8_t>(s.integer(0)));
+    return out;
+  }
+
+  std::optional<std::uint8_t> follow_up_value(std::int64_t nudge, std::string_view pseudonym) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare("SELECT value FROM follow_up_answers WHERE nudge = ? AND pseudonym = ?");
+    s.bind(1, nudge).bind(2, pseudonym);
+    if (!s.step()) return std::nullopt;
+    return static_cast<std::uint8_t>(s.integer(0));
   }
 
   std::int64_t enqueue(const outbox_message& m, time_point now) override {

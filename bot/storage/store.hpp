@@ -104,9 +104,19 @@ struct outbox_message {
   std::string last_error;
 };
 
+/// An answer to a nudge's follow-up statement, asked in a later pulse. Pseudonymous like answers;
+/// a later answer from the same respondent replaces the earlier one.
+struct follow_up_answer {
+  std::int64_t nudge = 0;  // issued_nudge::id
+  std::string pseudonym;
+  std::uint8_t value = 0;
+  time_point answered_at;
+};
+
 /// Writes that must land together: a person's answers and the message that confirms them.
 struct write_batch {
   std::vector<new_answer> answers;
+  std::vector<follow_up_answer> follow_ups;
   std::vector<outbox_message> outbox;
 };
 
@@ -132,7 +142,8 @@ class store {
   virtual void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) = 0;
   virtual void set_locale(const domain::member_key& key, scoring::locale locale) = 0;
   virtual void set_opted_out(const domain::member_key& key, bool opted_out) = 0;
-  /// Erases the member, their deliveries, their DM channel and every answer under their pseudonym.
+  /// Erases the member, their deliveries, their DM channel and every answer (follow-ups too) under
+  /// their pseudonym.
   virtual void forget(const domain::member_key& key, std::string_view pseudonym) = 0;
 
   // Pulses and deliveries; both are idempotent per (workspace, week) and (pulse, member).
@@ -164,7 +175,7 @@ class store {
   // Answers. A later answer to the same statement in the same pulse replaces the earlier one.
   /// Stores all answers in one transaction; durable on return (group commit builds on this).
   virtual void store_answers(std::span<const new_answer> answers) = 0;
-  /// Commits answers and outbox messages in one transaction; durable on return.
+  /// Commits answers, follow-up answers and outbox messages in one transaction; durable on return.
   virtual void commit(const write_batch& batch, time_point now) = 0;
   /// Answers with from ≤ week ≤ to, in week then arrival order.
   virtual std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
@@ -181,6 +192,10 @@ class store {
   // Nudges issued to a workspace; the same nudge in the same week is recorded once (its id returned).
   virtual std::int64_t record_nudge(const issued_nudge& nudge) = 0;
   virtual std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) = 0;
+  /// Every value given to a nudge's follow-up statement (one per respondent).
+  virtual std::vector<std::uint8_t> follow_up_values(std::int64_t nudge) = 0;
+  /// What this respondent answered to a nudge's follow-up, if anything.
+  virtual std::optional<std::uint8_t> follow_up_value(std::int64_t nudge, std::string_view pseudonym) = 0;
 
   // Outbox.
   /// Returns the id; a message whose dedupe_key is already queued is not added again.

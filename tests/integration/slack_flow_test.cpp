@@ -1,6 +1,7 @@
 // Every /smrel subcommand, the answer flow, events and the outbox, end to end against a fake Slack.
 #include <gtest/gtest.h>
 
+#include "bot/engine/views.hpp"
 #include "tests/support/slack_harness.hpp"
 
 namespace smrel {
@@ -172,6 +173,50 @@ TEST(slack_commands, status_nudges_and_digest_with_enough_answers) {
   reply_json(h.command("UADMIN", "digest here", "C0LEAD"));  // the same week's digest is posted once
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(h.fake().calls("/api/chat.postMessage").size(), 1U);
+}
+
+TEST(slack_commands, nudges_are_followed_up_in_the_pulse_four_weeks_later) {
+  slack_harness h;
+  for (int i = 0; i < 4; ++i) answer_pulse(h, "US" + std::to_string(i), "sales", 4);
+  for (int i = 0; i < 4; ++i) answer_pulse(h, "UM" + std::to_string(i), "marketing", 2);
+  reply_json(h.command("UADMIN", "digest here", "C0LEAD"));  // issues this week's nudges
+  const auto issued_week = scoring::iso_week::containing(h.clock().now());
+  const auto issued = h.store().nudges_since(team, issued_week);
+  ASSERT_FALSE(issued.empty());
+  EXPECT_EQ(issued.front().follow_up_week, issued_week + 4);
+
+  h.clock().advance(std::chrono::days{28});
+  std::int64_t pulse_id = 0;
+  for (const auto* user : {"US0", "US1", "UM0"}) {
+    int follow_up_buttons = 0;
+    for (const auto& [action, value] : testing::buttons_of(reply_json(h.command(user, "pulse")))) {
+      const auto parsed = engine::parse_answer_button(value);
+      ASSERT_TRUE(parsed) << value;
+      pulse_id = parsed->pulse_id;
+      if (parsed->follow_up == 0) continue;
+      ++follow_up_buttons;
+      if (parsed->value == 4) {
+        EXPECT_EQ(h.click(user, action, value).status, 200);
+      }
+    }
+    EXPECT_EQ(follow_up_buttons, 5 * static_cast<int>(issued.size())) << user;
+  }
+  for (const auto& n : issued) EXPECT_EQ(h.store().follow_up_values(n.id), (std::vector<std::uint8_t>{4, 4, 4})) << n.nudge_id;
+
+  // A follow-up this workspace never asked changes nothing.
+  EXPECT_EQ(h.click("US2", "answer", engine::follow_up_button_value(pulse_id, 999999, 1), "forged").status, 200);
+  ASSERT_TRUE(h.fake().wait_for("/actions/T1/forged", 1));
+  EXPECT_NE(h.fake().calls("/actions/T1/forged")[0].body.find("not stored"), std::string::npos);
+  for (const auto& n : issued) EXPECT_EQ(h.store().follow_up_values(n.id).size(), 3U);
+
+  const auto preview = reply_json(h.command("UADMIN", "digest preview")).dump();
+  EXPECT_NE(preview.find("How earlier suggestions landed"), std::string::npos) << preview;
+  EXPECT_NE(preview.find("4.0 (3 people)"), std::string::npos) << preview;
+
+  // Forgetting someone takes their follow-up answers too.
+  const auto forget = testing::buttons_of(reply_json(h.command("US0", "forget")));
+  ASSERT_EQ(h.click("US0", forget[0].first, forget[0].second, "erase").status, 200);
+  for (const auto& n : issued) EXPECT_EQ(h.store().follow_up_values(n.id).size(), 2U);
 }
 
 TEST(slack_commands, forget_erases_after_confirmation) {

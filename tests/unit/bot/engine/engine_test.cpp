@@ -8,6 +8,7 @@
 #include "bot/engine/render_text.hpp"
 #include "bot/engine/report_json.hpp"
 #include "bot/engine/summary.hpp"
+#include "bot/engine/views.hpp"
 #include "scoring/survey_csv.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -194,6 +195,31 @@ TEST(render_text, sparkline_marks_suppressed_weeks_and_scales) {
   trend[0].score = {true, 40.0, 0, 0, 5};
   trend[2].score = {true, 60.0, 0, 0, 5};
   EXPECT_EQ(sparkline(trend), "▁·█");
+}
+
+}  // namespace
+}  // namespace smrel::engine
+
+namespace smrel::engine {
+namespace {
+
+TEST(answer_buttons, round_trip_statements_and_follow_ups_and_refuse_anything_else) {
+  const auto statement = parse_answer_button(answer_button_value(12, 3, 5));
+  ASSERT_TRUE(statement);
+  EXPECT_EQ(statement->pulse_id, 12);
+  EXPECT_EQ(statement->item, 3);
+  EXPECT_EQ(statement->follow_up, 0);
+  EXPECT_EQ(statement->value, 5);
+  const auto follow_up = parse_answer_button(follow_up_button_value(12, 345, 2));
+  ASSERT_TRUE(follow_up);
+  EXPECT_EQ(follow_up->pulse_id, 12);
+  EXPECT_EQ(follow_up->follow_up, 345);
+  EXPECT_EQ(follow_up->value, 2);
+  for (const auto* forged : {"p12.n0.3", "p12.n.3", "p12.nx1.3", "p12.n34.6", "p12.n34.0", "p0.q01.3", "p.q01.3",
+                             "p12.q21.3", "p12.q1.3", "p12.q01.33", "x12.q01.3", "p12..3", "p12.q01.", "p-1.q01.3",
+                             "p12.n9999999999999999999.3", "p12.q01.3.4"}) {
+    EXPECT_FALSE(parse_answer_button(forged)) << forged;
+  }
 }
 
 }  // namespace

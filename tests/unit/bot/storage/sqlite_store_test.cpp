@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include "bot/storage/sqlite_schema.hpp"
@@ -170,6 +172,27 @@ TEST_F(sqlite_store_test, nudges_round_trip) {
   EXPECT_EQ(store_->nudges_since(acme, week48 - 5).size(), 2U);
 }
 
+TEST_F(sqlite_store_test, follow_up_answers_replace_per_respondent_commit_atomically_and_are_forgotten) {
+  const auto nudge = store_->record_nudge({0, acme, "lead_sla", week48, "why", t0, week48 + 4});
+  write_batch batch;
+  batch.follow_ups = {{nudge, "p-ann", 2, t0}, {nudge, "p-bob", 5, t0}, {nudge, "p-ann", 4, t0 + hours{1}}};
+  store_->commit(batch, t0);
+  auto values = store_->follow_up_values(nudge);
+  std::sort(values.begin(), values.end());
+  EXPECT_EQ(values, (std::vector<std::uint8_t>{4, 5}));
+  EXPECT_EQ(store_->follow_up_value(nudge, "p-ann"), 4);
+  EXPECT_FALSE(store_->follow_up_value(nudge, "p-cat"));
+
+  write_batch bad;  // a follow-up to no nudge fails the whole batch, outbox row included
+  bad.follow_ups = {{nudge + 100, "p-cat", 3, t0}};
+  bad.outbox.push_back({0, platform::slack, "chat.postMessage", "C1", "{}", "bad-batch", outbox_status::pending, 0, t0, ""});
+  EXPECT_THROW(store_->commit(bad, t0), store_error);
+  EXPECT_EQ(store_->outbox_depth(), 0U);
+
+  store_->forget({acme, "U1"}, "p-ann");
+  EXPECT_EQ(store_->follow_up_values(nudge), (std::vector<std::uint8_t>{5}));
+}
+
 TEST_F(sqlite_store_test, a_nudge_is_recorded_once_a_week) {
   const auto first = store_->record_nudge({0, acme, "lead_sla", week48, "why", t0, week48 + 4});
   const auto again = store_->record_nudge({0, acme, "lead_sla", week48, "why again", t0 + hours{1}, week48 + 4});
@@ -196,7 +219,7 @@ TEST(sqlite_migration, version_4_keeps_one_of_each_nudge_issued_twice_in_a_week)
   sqlite3_close(raw);
 
   const auto store = open_store("sqlite:" + dir.file("smrel.db"));
-  EXPECT_EQ(store->migrate(), 1);
+  EXPECT_EQ(store->migrate(), store->latest_schema_version() - 3);
   const auto kept = store->nudges_since(acme, week48);
   ASSERT_EQ(kept.size(), 1U);
   EXPECT_EQ(kept[0].why, "first");
