@@ -100,6 +100,7 @@ demo_result seed_demo(storage::store& store, const domain::pseudonymizer& pseudo
                       const config::survey_settings& survey, const demo_options& options) {
   using namespace std::chrono;
   generator random(options.seed);
+  generator follow_up_random(options.seed ^ 0x9e3779b97f4a7c15ULL);  // its own stream: the answers stay as they were
   demo_result result;
   const auto first_week = options.current_week - (options.weeks - 1);
   const auto joined = time_point_cast<system_clock::duration>(sys_days{first_week.monday()} - days{14});
@@ -154,6 +155,18 @@ demo_result seed_demo(storage::store& store, const domain::pseudonymizer& pseudo
     }
     store.store_answers(answers);
     result.answers += answers.size();
+
+    // Nudges issued four weeks ago are followed up in this week's pulse; most people think they helped somewhat.
+    storage::write_batch follow_ups;
+    for (const auto& n : store.nudges_since(options.workspace, week - (follow_up_delay_weeks + 4))) {
+      if (n.follow_up_week != week) continue;
+      for (const auto& p : people) {
+        if (follow_up_random.uniform() >= p.participation) continue;
+        const double view = 3.3 + follow_up_random.normal() * answer_noise;
+        follow_ups.follow_ups.push_back({n.id, p.pseudonym, static_cast<std::uint8_t>(std::clamp(std::lround(view), 1L, 5L)), opened + hours{4}});
+      }
+    }
+    store.commit(follow_ups, opened);
 
     // The weekly digest records the nudges it issued, as the bot does; follow-ups come 4 weeks later.
     const auto issued_this_week = store.nudges_since(options.workspace, week);

@@ -177,6 +177,23 @@ std::string render_status_text(const summary& s, locale lang) {
   return out;
 }
 
+// How earlier nudges landed: the follow-up statement's mean, under the same anonymity rule. The
+// newest few only: a digest is read in a minute.
+std::string follow_up_text(const summary& s, locale lang) {
+  constexpr std::size_t most_shown = 3;
+  std::string out = tr(lang, "How earlier suggestions landed (1–5):", "Hoe eerdere suggesties uitpakten (1–5):");
+  for (std::size_t i = 0; i < s.follow_ups.size() && i < most_shown; ++i) {
+    const auto& f = s.follow_ups[i];
+    out += "\n• " + std::string(f.what->title.in(lang)) + ": “" + std::string(f.what->follow_up.in(lang)) + "” ";
+    if (f.shown) {
+      out += format_mean(f.mean) + " (" + std::to_string(f.respondents) + tr(lang, " people)", " mensen)");
+    } else {
+      out += tr(lang, "not enough answers yet to show", "nog te weinig antwoorden om te tonen");
+    }
+  }
+  return out;
+}
+
 std::string render_digest_text(const summary& s, locale lang) {
   const auto& r = s.report;
   std::string out = std::string(tr(lang, "Weekly Sales × Marketing digest, week ", "Wekelijks overzicht Sales × Marketing, week ")) +
@@ -230,6 +247,7 @@ std::string render_digest_text(const summary& s, locale lang) {
     out += std::string(tr(lang, "\nWhat to do next:\n", "\nWat nu te doen:\n"));
     for (const auto& n : s.nudges) out += nudge_block(n, lang, true) + "\n";
   }
+  if (!s.follow_ups.empty()) out += "\n" + follow_up_text(s, lang) + "\n";
   out += std::string(tr(lang, "\nFigures about fewer than ", "\nCijfers over minder dan ")) + std::to_string(r.min_group_size) +
          tr(lang, " people are never shown. 95% intervals in brackets.\n",
             " mensen worden nooit getoond. 95%-intervallen tussen haakjes.\n");

@@ -13,6 +13,8 @@ namespace smrel::engine {
 std::string format_score(const scoring::estimate& e);
 /// "3.4": a mean on the 1–5 scale.
 std::string format_mean(double mean);
+/// How earlier nudges landed: each follow-up statement's mean, under the anonymity rule.
+std::string follow_up_text(const summary& s, scoring::locale lang);
 /// One character per week, ▁ to █ scaled to the shown range; "·" for a suppressed week.
 std::string sparkline(const std::vector<scoring::trend_point>& trend);
 /// "up 3.1 since last week", "steady", … ; empty when there is no comparison.

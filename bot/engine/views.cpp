@@ -105,20 +105,6 @@ domain::message status_view(const summary& s, locale lang) {
   return m;
 }
 
-// How earlier nudges landed: the follow-up statement's mean, under the same anonymity rule.
-std::string follow_up_text(const summary& s, locale lang) {
-  std::string out = tr(lang, "How earlier suggestions landed (1–5):", "Hoe eerdere suggesties uitpakten (1–5):");
-  for (const auto& f : s.follow_ups) {
-    out += "\n" + std::string(f.what->title.in(lang)) + ": “" + std::string(f.what->follow_up.in(lang)) + "” ";
-    if (f.shown) {
-      out += format_mean(f.mean) + " (" + std::to_string(f.respondents) + tr(lang, " people)", " mensen)");
-    } else {
-      out += tr(lang, "not enough answers yet to show", "nog te weinig antwoorden om te tonen");
-    }
-  }
-  return out;
-}
-
 domain::message digest_view(const summary& s, locale lang) {
   const auto title = tr(lang, "Weekly Sales × Marketing digest, ", "Wekelijks overzicht Sales × Marketing, ") + s.report.as_of.to_string();
   if (!s.report.score.shown) return suppressed_view(s, lang, title);
