@@ -155,6 +155,7 @@ domain::message chat_bot::status_reply(const domain::member_key& who, locale lan
 
 std::vector<storage::issued_nudge> chat_bot::follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week) {
   std::vector<storage::issued_nudge> out;
+  // Looks back further than the delay, with room to spare should the delay ever change.
   for (auto& n : store_.nudges_since(workspace, week - (follow_up_delay_weeks + 4))) {
     if (n.follow_up_week != week || !scoring::find_nudge(n.nudge_id)) continue;
     // The same nudge issued in two weeks would ask the same thing twice: once is enough.
