@@ -16,8 +16,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::array<std::string_view, 7> log_levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
-constexpr std::array<std::string_view, 7> weekdays{"monday", "tuesday", "wednesday", "thursday",
-                                                   "friday", "saturday", "sunday"};
 constexpr std::size_t min_pseudonym_key_length = 32;
 
 // Reads the keys of one JSON object into fields, and reports keys nobody asked for.
@@ -163,14 +161,6 @@ bool is_host_port(std::string_view text, bool port_optional, bool allow_zero_por
     return false;
   }
   return !host.empty() && host.find_first_of(" /?#@") == std::string_view::npos;
-}
-
-bool is_clock_time(std::string_view text) {
-  if (text.size() != 5 || text[2] != ':') return false;
-  for (const auto i : {0, 1, 3, 4}) {
-    if (text[static_cast<std::size_t>(i)] < '0' || text[static_cast<std::size_t>(i)] > '9') return false;
-  }
-  return std::stoi(std::string(text.substr(0, 2))) < 24 && std::stoi(std::string(text.substr(3, 2))) < 60;
 }
 
 bool is_time_zone(const std::string& name) {
@@ -332,10 +322,10 @@ void validate(const settings& s, std::vector<problem>& problems, std::vector<pro
   check_range(problems, "survey.max_nudges", v.max_nudges, 0, 5);
   check_range(problems, "survey.small_team_size", v.small_team_size, 0, 1000);
   for (const auto& [field, day] : {std::pair{"survey.pulse_day", &v.pulse_day}, std::pair{"survey.digest_day", &v.digest_day}}) {
-    if (!one_of(*day, weekdays)) problems.push_back({field, "must be a weekday in English, lower case (monday…sunday)"});
+    if (!parse_weekday(*day)) problems.push_back({field, "must be a weekday in English, lower case (monday…sunday)"});
   }
   for (const auto& [field, time] : {std::pair{"survey.pulse_time", &v.pulse_time}, std::pair{"survey.digest_time", &v.digest_time}}) {
-    if (!is_clock_time(*time)) problems.push_back({field, "must be HH:MM in 24-hour time, got \"" + *time + "\""});
+    if (!parse_clock_time(*time)) problems.push_back({field, "must be HH:MM in 24-hour time, got \"" + *time + "\""});
   }
   if (!is_time_zone(v.timezone)) {
     problems.push_back({"survey.timezone", "\"" + v.timezone + "\" is not an IANA time zone such as Europe/Amsterdam (tzdata installed?)"});
@@ -376,6 +366,25 @@ load_result load(const environment& env) {
   apply_environment(env, result.values, result.problems);
   validate(result.values, result.problems, result.warnings);
   return result;
+}
+
+std::optional<int> parse_weekday(std::string_view day) {
+  static constexpr std::array<std::string_view, 7> weekdays{"monday", "tuesday", "wednesday", "thursday",
+                                                            "friday", "saturday", "sunday"};
+  const auto found = std::find(weekdays.begin(), weekdays.end(), day);
+  if (found == weekdays.end()) return std::nullopt;
+  return static_cast<int>(found - weekdays.begin());
+}
+
+std::optional<std::chrono::minutes> parse_clock_time(std::string_view text) {
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  for (const auto i : {0U, 1U, 3U, 4U}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+  const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+  if (hours > 23 || minutes > 59) return std::nullopt;
+  return std::chrono::hours{hours} + std::chrono::minutes{minutes};
 }
 
 }  // namespace smrel::config

@@ -3,7 +3,9 @@
 // SMREL_CONFIG and then from the environment (the environment wins).
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace smrel::config {
@@ -35,6 +37,11 @@ struct survey_settings {
   int max_nudges = 2;
   int small_team_size = 12;
 };
+
+/// "monday" … "sunday" → days after Monday (0 … 6); nullopt for anything else.
+std::optional<int> parse_weekday(std::string_view day);
+/// "HH:MM" in 24-hour time → time after midnight; nullopt for anything else.
+std::optional<std::chrono::minutes> parse_clock_time(std::string_view text);
 
 struct slack_settings {
   std::string signing_secret;

@@ -2,8 +2,6 @@
 
 #include <date/tz.h>
 
-#include <algorithm>
-#include <array>
 #include <stdexcept>
 #include <string>
 
@@ -11,8 +9,6 @@ namespace smrel::engine {
 namespace {
 
 using std::chrono::duration_cast;
-
-constexpr std::array<std::string_view, 7> weekdays{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
 
 bool is_utc(std::string_view name) { return name == "UTC" || name == "Etc/UTC" || name == "Z"; }
 
@@ -28,17 +24,11 @@ const date::time_zone* find_zone(std::string_view name) {
 }  // namespace
 
 calendar::weekly_moment calendar::parse_moment(std::string_view field, std::string_view day, std::string_view time) {
-  weekly_moment m;
-  const auto found = std::find(weekdays.begin(), weekdays.end(), day);
-  if (found == weekdays.end()) throw std::invalid_argument("survey." + std::string(field) + "_day: not a weekday");
-  m.day_offset = static_cast<int>(found - weekdays.begin());
-  const auto digit = [&](std::size_t i) { return i < time.size() && time[i] >= '0' && time[i] <= '9' ? time[i] - '0' : -1; };
-  const int h1 = digit(0), h2 = digit(1), m1 = digit(3), m2 = digit(4);
-  if (time.size() != 5 || time[2] != ':' || h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0 || h1 * 10 + h2 > 23 || m1 * 10 + m2 > 59) {
-    throw std::invalid_argument("survey." + std::string(field) + "_time: not HH:MM");
-  }
-  m.time_of_day = std::chrono::hours{h1 * 10 + h2} + std::chrono::minutes{m1 * 10 + m2};
-  return m;
+  const auto day_offset = config::parse_weekday(day);
+  if (!day_offset) throw std::invalid_argument("survey." + std::string(field) + "_day: not a weekday");
+  const auto time_of_day = config::parse_clock_time(time);
+  if (!time_of_day) throw std::invalid_argument("survey." + std::string(field) + "_time: not HH:MM");
+  return {*day_offset, *time_of_day};
 }
 
 calendar::calendar(const config::survey_settings& survey)

@@ -181,18 +181,26 @@ std::vector<follow_up_item> chat_bot::follow_up_items(const domain::workspace_re
   return out;
 }
 
+storage::pulse chat_bot::this_weeks_pulse(const domain::workspace_ref& workspace) {
+  const auto week = calendar_.week_of(clock_.now());
+  return store_.open_pulse(workspace, week, calendar_.week_start(week), calendar_.pulse_closes(week));
+}
+
+storage::delivery chat_bot::deliver(const storage::pulse& pulse, const storage::member& m) {
+  const auto& items = scoring::pulse_statements(pulse.week, static_cast<std::uint32_t>(m.id));
+  auto delivery = store_.record_delivery(pulse.id, m.id, items, clock_.now());
+  lookups_.remember(delivery);
+  return delivery;
+}
+
 pulse_state chat_bot::open_pulse_for(const storage::member& m) {
-  const auto now = clock_.now();
-  const auto week = calendar_.week_of(now);
   pulse_state state;
-  state.pulse = store_.open_pulse(m.key.workspace, week, calendar_.week_start(week), calendar_.pulse_closes(week));
-  const auto& items = scoring::pulse_statements(week, static_cast<std::uint32_t>(m.id));
-  state.delivery = store_.record_delivery(state.pulse.id, m.id, items, now);
-  lookups_.remember(state.delivery);
+  state.pulse = this_weeks_pulse(m.key.workspace);
+  state.delivery = deliver(state.pulse, m);
   const auto pseudonym = pseudonyms_.pseudonym(m.key);
   state.answers = store_.answers_by(pseudonym, state.pulse.id);
-  state.closed = now >= state.pulse.closes_at;
-  state.follow_ups = follow_up_items(m.key.workspace, week, pseudonym);
+  state.closed = clock_.now() >= state.pulse.closes_at;
+  state.follow_ups = follow_up_items(m.key.workspace, state.pulse.week, pseudonym);
   return state;
 }
 
@@ -209,16 +217,11 @@ domain::message chat_bot::pulse_reply(const domain::member_key& who, locale lang
 }
 
 std::string chat_bot::schedule_sentence(locale lang) const {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 7> dutch_days{{{"monday", "maandag"},
-      {"tuesday", "dinsdag"}, {"wednesday", "woensdag"}, {"thursday", "donderdag"}, {"friday", "vrijdag"},
-      {"saturday", "zaterdag"}, {"sunday", "zondag"}}};
+  static constexpr std::array<std::string_view, 7> dutch_days{"maandag", "dinsdag", "woensdag", "donderdag",
+                                                             "vrijdag", "zaterdag", "zondag"};
   const auto& survey = settings_.survey;
   std::string day = survey.pulse_day;
-  if (lang == locale::nl) {
-    for (const auto& [en, nl] : dutch_days) {
-      if (en == day) day = nl;
-    }
-  }
+  if (const auto index = config::parse_weekday(day); index && lang == locale::nl) day = dutch_days[static_cast<std::size_t>(*index)];
   const auto when = day + " " + survey.pulse_time + " (" + survey.timezone + ")";
   return tr(lang, "Your pulse arrives as a direct message every ", "Je pulse komt elke ") + when +
          tr(lang, "; /smrel pulse answers it any time.", " als direct bericht; /smrel pulse beantwoordt hem wanneer je wilt.");
@@ -357,10 +360,13 @@ bool chat_bot::has_real_members(const domain::workspace_ref& workspace) {
 }
 
 std::vector<chat_bot::pulse_recipient> chat_bot::open_weekly_pulse(const domain::workspace_ref& workspace) {
+  // Deliveries only: what each person has answered is read when their DM is rendered.
+  const auto pulse = this_weeks_pulse(workspace);
   std::vector<pulse_recipient> out;
   for (const auto& m : store_.members(workspace)) {
     if (m.opted_out || is_demo_member(m.key)) continue;
-    out.push_back({m.key, open_pulse_for(m).pulse.id});
+    deliver(pulse, m);
+    out.push_back({m.key, pulse.id});
   }
   return out;
 }

@@ -102,6 +102,10 @@ class chat_bot {
   std::shared_ptr<const domain::message> status_message(const domain::workspace_ref& workspace, scoring::locale lang);
   bool is_admin(const domain::member_key& who) const;
   std::shared_ptr<const summary> current_summary(const domain::workspace_ref& workspace);
+  /// This week's pulse of the workspace, opened on first use.
+  storage::pulse this_weeks_pulse(const domain::workspace_ref& workspace);
+  /// The member's statements in the pulse, recorded on first use.
+  storage::delivery deliver(const storage::pulse& pulse, const storage::member& m);
   /// This week's pulse and the member's delivery, opening either on demand.
   pulse_state open_pulse_for(const storage::member& m);
   /// The follow-ups a workspace asks in a week's pulse (nudges issued follow_up_delay_weeks ago).
