@@ -154,21 +154,13 @@ domain::message chat_bot::status_reply(const domain::member_key& who, locale lan
 }
 
 std::vector<storage::issued_nudge> chat_bot::follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week) {
-  const auto key = cache_key(workspace) + ":" + week.to_string();
-  {
-    std::lock_guard lock(cache_mutex_);
-    if (const auto it = follow_ups_cache_.find(key); it != follow_ups_cache_.end()) return it->second;
-  }
   std::vector<storage::issued_nudge> out;
-  // Looks back further than the delay, with room to spare should the delay ever change.
-  for (auto& n : store_.nudges_since(workspace, week - (follow_up_delay_weeks + 4))) {
-    if (n.follow_up_week != week || !scoring::find_nudge(n.nudge_id)) continue;
+  for (auto& n : lookups_.follow_ups(workspace, week)) {
+    if (!scoring::find_nudge(n.nudge_id)) continue;
     // The same nudge issued in two weeks would ask the same thing twice: once is enough.
     if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.nudge_id == n.nudge_id; })) continue;
     out.push_back(std::move(n));
   }
-  std::lock_guard lock(cache_mutex_);
-  follow_ups_cache_.insert_or_assign(key, out);
   return out;
 }
 
@@ -400,8 +392,7 @@ command_result chat_bot::weekly_digest(const domain::workspace_ref& workspace, s
   for (const auto& n : s->nudges) {
     store_.record_nudge({0, workspace, std::string(n.what->id), s->report.as_of, n.why(locale::en), clock_.now(), s->report.as_of + follow_up_delay_weeks});
   }
-  std::lock_guard lock(cache_mutex_);
-  follow_ups_cache_.clear();  // the nudges just issued are asked about later
+  lookups_.forget_follow_ups();  // the nudges just issued are asked about later
   return result;
 }
 

@@ -140,9 +140,6 @@ class chat_bot {
   std::map<std::string, cached_summary> cache_;
   std::map<std::string, std::uint64_t> versions_;
   std::map<std::string, scoring::locale> known_locales_;  // by member, for the status hot path
-  // Follow-ups asked per workspace and week: read on every pulse render, changed only when a
-  // digest issues nudges (which clears this).
-  std::map<std::string, std::vector<storage::issued_nudge>> follow_ups_cache_;
   lookups lookups_;
 };
 

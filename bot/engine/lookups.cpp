@@ -1,24 +1,43 @@
 #include "bot/engine/lookups.hpp"
 
+#include "bot/engine/summary.hpp"
+
 namespace smrel::engine {
+namespace {
+
+// From memory only.
+template <class Map, class Key>
+std::optional<typename Map::mapped_type> find_in(std::mutex& mutex, const Map& map, const Key& key) {
+  std::lock_guard lock(mutex);
+  const auto it = map.find(key);
+  return it == map.end() ? std::nullopt : std::optional(it->second);
+}
+
+template <class Map, class Key, class Value>
+void put_in(std::mutex& mutex, Map& map, const Key& key, Value value, std::size_t max_entries) {
+  std::lock_guard lock(mutex);
+  if (map.size() >= max_entries) map.clear();  // bounded: start over rather than grow without limit
+  map.insert_or_assign(key, std::move(value));
+}
+
+// From memory, else from storage (remembered when found). Storage is read outside the lock.
+template <class Map, class Key, class Load>
+std::optional<typename Map::mapped_type> read_through(std::mutex& mutex, Map& map, const Key& key, std::size_t max_entries,
+                                                      Load load) {
+  if (auto hit = find_in(mutex, map, key)) return hit;
+  std::optional<typename Map::mapped_type> found = load();
+  if (found) put_in(mutex, map, key, *found, max_entries);
+  return found;
+}
+
+}  // namespace
 
 std::string lookups::key_of(const domain::member_key& key) {
   return std::string(domain::platform_id(key.workspace.on)) + '\x1f' + key.workspace.id + '\x1f' + key.user;
 }
 
 std::optional<storage::member> lookups::member(const domain::member_key& key) {
-  const auto k = key_of(key);
-  {
-    std::lock_guard lock(mutex_);
-    if (const auto it = members_.find(k); it != members_.end()) return it->second;
-  }
-  auto found = store_.find_member(key);
-  if (found) {
-    std::lock_guard lock(mutex_);
-    if (members_.size() >= max_entries) members_.clear();
-    members_.insert_or_assign(k, *found);
-  }
-  return found;
+  return read_through(mutex_, members_, key_of(key), max_entries, [&] { return store_.find_member(key); });
 }
 
 void lookups::forget_member(const domain::member_key& key) {
@@ -27,51 +46,41 @@ void lookups::forget_member(const domain::member_key& key) {
 }
 
 std::optional<storage::pulse> lookups::pulse(std::int64_t id) {
-  {
-    std::lock_guard lock(mutex_);
-    if (const auto it = pulses_.find(id); it != pulses_.end()) return it->second;
-  }
-  auto found = store_.find_pulse(id);
-  if (found) {
-    std::lock_guard lock(mutex_);
-    if (pulses_.size() >= max_entries) pulses_.clear();
-    pulses_.insert_or_assign(id, *found);
-  }
-  return found;
+  return read_through(mutex_, pulses_, id, max_entries, [&] { return store_.find_pulse(id); });
 }
 
 std::optional<storage::delivery> lookups::delivery(std::int64_t pulse_id, std::int64_t member_id) {
-  {
-    std::lock_guard lock(mutex_);
-    if (const auto it = deliveries_.find({pulse_id, member_id}); it != deliveries_.end()) return it->second;
-  }
-  auto found = store_.find_delivery(pulse_id, member_id);
-  if (found) remember(*found);
-  return found;
+  return read_through(mutex_, deliveries_, std::pair{pulse_id, member_id}, max_entries,
+                      [&] { return store_.find_delivery(pulse_id, member_id); });
 }
 
 void lookups::remember(const storage::delivery& d) {
+  put_in(mutex_, deliveries_, std::pair{d.pulse_id, d.member_id}, d, max_entries);
+}
+
+std::vector<storage::issued_nudge> lookups::follow_ups(const domain::workspace_ref& workspace, scoring::iso_week week) {
+  const auto key = std::string(domain::platform_id(workspace.on)) + '\x1f' + workspace.id + '\x1f' + week.to_string();
+  return *read_through(mutex_, follow_ups_, key, max_entries, [&] {
+    // Looks back further than the delay, with room to spare should the delay ever change.
+    auto issued = store_.nudges_since(workspace, week - (follow_up_delay_weeks + 4));
+    std::erase_if(issued, [&](const storage::issued_nudge& n) { return n.follow_up_week != week; });
+    return std::optional(std::move(issued));
+  });
+}
+
+void lookups::forget_follow_ups() {
   std::lock_guard lock(mutex_);
-  if (deliveries_.size() >= max_entries) deliveries_.clear();
-  deliveries_.insert_or_assign({d.pulse_id, d.member_id}, d);
+  follow_ups_.clear();
 }
 
 std::optional<storage::member> lookups::cached_member(const domain::member_key& key) {
-  std::lock_guard lock(mutex_);
-  const auto it = members_.find(key_of(key));
-  return it == members_.end() ? std::nullopt : std::optional(it->second);
+  return find_in(mutex_, members_, key_of(key));
 }
 
-std::optional<storage::pulse> lookups::cached_pulse(std::int64_t id) {
-  std::lock_guard lock(mutex_);
-  const auto it = pulses_.find(id);
-  return it == pulses_.end() ? std::nullopt : std::optional(it->second);
-}
+std::optional<storage::pulse> lookups::cached_pulse(std::int64_t id) { return find_in(mutex_, pulses_, id); }
 
 std::optional<storage::delivery> lookups::cached_delivery(std::int64_t pulse_id, std::int64_t member_id) {
-  std::lock_guard lock(mutex_);
-  const auto it = deliveries_.find({pulse_id, member_id});
-  return it == deliveries_.end() ? std::nullopt : std::optional(it->second);
+  return find_in(mutex_, deliveries_, std::pair{pulse_id, member_id});
 }
 
 }  // namespace smrel::engine

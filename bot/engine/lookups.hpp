@@ -1,10 +1,12 @@
 #pragma once
 // Read-through caches for what the hot paths (clicks, status) look up on every request: members
-// (dropped whenever the bot changes one), pulses and deliveries (never change once written).
+// (dropped whenever the bot changes one), pulses and deliveries (never change once written), and
+// the follow-ups a week's pulse asks (dropped whenever a digest issues nudges).
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bot/storage/store.hpp"
 
@@ -20,6 +22,10 @@ class lookups {
   std::optional<storage::pulse> pulse(std::int64_t id);
   std::optional<storage::delivery> delivery(std::int64_t pulse_id, std::int64_t member_id);
   void remember(const storage::delivery& d);
+  /// Nudges whose follow-up statement is asked in this week's pulse of the workspace.
+  std::vector<storage::issued_nudge> follow_ups(const domain::workspace_ref& workspace, scoring::iso_week week);
+  /// Call after nudges were issued.
+  void forget_follow_ups();
 
   // The same, from memory only: nullopt when it is not cached (the caller then goes to storage).
   std::optional<storage::member> cached_member(const domain::member_key& key);
@@ -36,6 +42,7 @@ class lookups {
   std::map<std::string, storage::member> members_;
   std::map<std::int64_t, storage::pulse> pulses_;
   std::map<std::pair<std::int64_t, std::int64_t>, storage::delivery> deliveries_;
+  std::map<std::string, std::vector<storage::issued_nudge>> follow_ups_;
 };
 
 }  // namespace smrel::engine

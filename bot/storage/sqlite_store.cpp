@@ -283,7 +283,8 @@ class sqlite_store final : public store {
   void remember_dm_channel(const domain::member_key& key, std::string_view channel) override {
     std::lock_guard lock(mutex_);
     db_.prepare("INSERT INTO dm_channels (platform, workspace, chat_user, channel) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET channel = excluded.channel")
+                "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET channel = excluded.channel "
+                "WHERE channel <> excluded.channel")  // the Messages tab reports it on every visit
         .bind(1, domain::platform_id(key.workspace.on))
         .bind(2, key.workspace.id)
         .bind(3, key.user)
