@@ -82,7 +82,12 @@ parsed<std::variant<domain::button_click, ignored_interaction>> parse_interactio
   const auto action_id = string_at(action, "/action_id"_json_pointer);
   click.action = action_id.substr(0, action_id.find('/'));
   click.value = string_at(action, "/value"_json_pointer);
-  if (click.action.empty() || click.value.size() > max_text_length) return parse_error{"block_actions with a bad action"};
+  // action_ts is Slack's own time of this one click ("1700000000.123456"): with the user it
+  // names the click, so a replay of the signed request is recognised.
+  click.click_id = string_at(action, "/action_ts"_json_pointer);
+  if (click.action.empty() || click.value.size() > max_text_length || click.click_id.size() > max_text_length) {
+    return parse_error{"block_actions with a bad action"};
+  }
   return std::variant<domain::button_click, ignored_interaction>{std::move(click)};
 }
 

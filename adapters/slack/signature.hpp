@@ -20,6 +20,12 @@ enum class signature_check {
 
 std::string_view describe(signature_check result);
 
+/// The checks that need no body: both headers present and well-formed, the timestamp within the
+/// window. `ok` here means only "worth reading the body for"; the server runs it before it reads
+/// one, so an unsigned client cannot make it buffer a megabyte.
+signature_check check_signature_headers(std::string_view timestamp_header, std::string_view signature_header,
+                                        std::chrono::system_clock::time_point now);
+
 /// `secret` is the signing secret, keyed once at start-up.
 signature_check verify_signature(const domain::hmac_sha256& secret, std::string_view timestamp_header,
                                  std::string_view signature_header, std::string_view body,

@@ -22,6 +22,7 @@ struct button_click {
   std::string channel;
   std::string message_id;    // the clicked message (Slack ts), to update it
   std::string response_url;  // where the platform lets us replace the clicked message
+  std::string click_id;      // the platform's id of this click (Slack action_ts); empty if none
 };
 
 /// The user opened the bot's home surface (Slack App Home): its Home tab, or its Messages tab

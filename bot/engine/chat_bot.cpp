@@ -53,8 +53,19 @@ locale chat_bot::locale_of(const domain::member_key& who, std::string_view platf
     lang = *l;
   }
   std::lock_guard lock(cache_mutex_);
+  if (known_locales_.size() >= max_cached_locales) known_locales_.clear();  // bounded: start over
   known_locales_.insert_or_assign(cache_key(who.workspace) + ":" + who.user, lang);
   return lang;
+}
+
+std::uint64_t chat_bot::version_of(const std::string& key) const {
+  const auto it = versions_.find(key);
+  return it == versions_.end() ? version_floor_ : it->second;
+}
+
+chat_bot::cache_sizes chat_bot::cached() const {
+  std::lock_guard lock(cache_mutex_);
+  return {cache_.size(), versions_.size(), known_locales_.size()};
 }
 
 std::shared_ptr<const domain::message> chat_bot::status_message(const domain::workspace_ref& workspace, locale lang) {
@@ -86,7 +97,7 @@ std::shared_ptr<const domain::message> chat_bot::cached_status(const domain::sla
   const auto lang = known_locales_.find(key + ":" + command.who.user);
   const auto cached = cache_.find(key);
   if (lang == known_locales_.end() || cached == cache_.end() || cached->second.week != week ||
-      cached->second.version != versions_[key]) {
+      cached->second.version != version_of(key)) {
     return nullptr;
   }
   return cached->second.status_views[static_cast<std::size_t>(lang->second)];
@@ -94,7 +105,11 @@ std::shared_ptr<const domain::message> chat_bot::cached_status(const domain::sla
 
 void chat_bot::invalidate(const domain::workspace_ref& workspace) {
   std::lock_guard lock(cache_mutex_);
-  ++versions_[cache_key(workspace)];
+  if (versions_.size() >= max_cached_versions) {
+    versions_.clear();
+    version_floor_ = ++last_version_;
+  }
+  versions_.insert_or_assign(cache_key(workspace), ++last_version_);
 }
 
 std::shared_ptr<const summary> chat_bot::current_summary(const domain::workspace_ref& workspace) {
@@ -103,15 +118,17 @@ std::shared_ptr<const summary> chat_bot::current_summary(const domain::workspace
   std::uint64_t version = 0;
   {
     std::lock_guard lock(cache_mutex_);
-    version = versions_[key];
+    version = version_of(key);
     const auto it = cache_.find(key);
     if (it != cache_.end() && it->second.week == week && it->second.version == version) return it->second.value;
   }
   // Built outside the lock: a concurrent duplicate build is cheaper than serialising all status calls.
   auto built = std::make_shared<const summary>(summarize(store_, workspace, settings_.survey, week));
   std::lock_guard lock(cache_mutex_);
-  auto& slot = cache_[key];
-  if (versions_[key] == version) slot = {week, version, built, {}};
+  if (version_of(key) == version) {
+    if (cache_.size() >= max_cached_summaries && !cache_.contains(key)) cache_.clear();  // bounded: start over
+    cache_.insert_or_assign(key, cached_summary{week, version, built, {}});
+  }
   return built;
 }
 

@@ -89,6 +89,18 @@ class chat_bot {
   /// Answers changed for this workspace: cached summaries are stale.
   void invalidate(const domain::workspace_ref& workspace);
 
+  /// How much the per-workspace and per-person caches hold; each stays under its bound however
+  /// many workspaces and people signed requests name.
+  struct cache_sizes {
+    std::size_t summaries = 0;
+    std::size_t versions = 0;
+    std::size_t locales = 0;
+  };
+  cache_sizes cached() const;
+  static constexpr std::size_t max_cached_summaries = 1'024;
+  static constexpr std::size_t max_cached_versions = 100'000;
+  static constexpr std::size_t max_cached_locales = 200'000;
+
  private:
   scoring::locale locale_of(const domain::member_key& who, std::string_view platform_locale = {});
   struct click_facts {
@@ -136,9 +148,16 @@ class chat_bot {
     std::shared_ptr<const summary> value;
     std::array<std::shared_ptr<const domain::message>, 2> status_views;  // by locale
   };
-  std::mutex cache_mutex_;
+  /// The workspace's summary version; call with cache_mutex_ held.
+  std::uint64_t version_of(const std::string& key) const;
+  mutable std::mutex cache_mutex_;
   std::map<std::string, cached_summary> cache_;
+  // Versions come from one counter, and a workspace without an entry is at `version_floor_`, the
+  // counter's value when the map was last cleared for size: a summary built from before the
+  // clear can then never pass for current, so the map may be cleared at any time.
   std::map<std::string, std::uint64_t> versions_;
+  std::uint64_t last_version_ = 0;
+  std::uint64_t version_floor_ = 0;
   std::map<std::string, scoring::locale> known_locales_;  // by member, for the status hot path
   lookups lookups_;
 };

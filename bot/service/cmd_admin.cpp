@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "bot/engine/export.hpp"
+#include "config/redact.hpp"
 #include "bot/service/commands.hpp"
 #include "bot/service/context.hpp"
 #include "bot/service/logging.hpp"
@@ -25,11 +26,11 @@ int run_check_config(std::ostream& out) {
   const auto secret = [](const std::string& value) { return value.empty() ? "not set" : "set"; };
   out << "configuration from " << loaded.source << " and the environment\n"
       << "  listen          " << s.http.listen << '\n'
-      << "  database        " << s.database << '\n'
+      << "  database        " << config::redact_url(s.database) << '\n'
       << "  log level       " << s.log_level << '\n'
       << "  pseudonym key   " << secret(s.pseudonym_key) << '\n'
       << "  slack secret    " << secret(s.slack.signing_secret) << ", bot token " << secret(s.slack.bot_token) << '\n'
-      << "  slack api       " << s.slack.api_base << '\n'
+      << "  slack api       " << config::redact_url(s.slack.api_base) << '\n'
       << "  teams app       " << (s.teams.app_id.empty() ? "not set" : s.teams.app_id) << ", password "
       << secret(s.teams.app_password) << '\n'
       << "  admins          " << s.admins.size() << '\n'

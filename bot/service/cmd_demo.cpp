@@ -3,6 +3,7 @@
 #include "bot/domain/pseudonymizer.hpp"
 #include "bot/engine/demo.hpp"
 #include "bot/engine/render_text.hpp"
+#include "config/redact.hpp"
 #include "bot/service/commands.hpp"
 #include "bot/service/context.hpp"
 #include "bot/service/logging.hpp"
@@ -33,7 +34,7 @@ int run_demo(const demo_args& args, std::ostream& out) {
 
   const auto summary = engine::summarize(*store, options.workspace, settings.survey, options.current_week);
   out << "smrel demo: " << seeded.members << " people, " << seeded.pulses << " weekly pulses, " << seeded.answers
-      << " answers stored in " << settings.database << " (workspace " << options.workspace.id << ").\n\n";
+      << " answers stored in " << config::redact_url(settings.database) << " (workspace " << options.workspace.id << ").\n\n";
   out << "── /smrel status ──────────────────────────────────────────────\n"
       << engine::render_status_text(summary, *lang) << '\n';
   out << "── Weekly digest (leadership channel) ─────────────────────────\n"

@@ -29,18 +29,30 @@ void metrics::observe_request(std::size_t route, int status, std::chrono::steady
   s.latency_micros.fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
 }
 
+
+namespace {
+
+void count(std::map<std::string, std::uint64_t, std::less<>>& counters, std::string_view label) {
+  auto it = counters.find(label);
+  if (it == counters.end()) it = counters.emplace(std::string(label), 0).first;
+  ++it->second;
+}
+
+}  // namespace
+
 void metrics::delivery(std::string_view outcome) {
   std::lock_guard lock(labelled_mutex_);
-  auto it = deliveries_.find(outcome);
-  if (it == deliveries_.end()) it = deliveries_.emplace(std::string(outcome), 0).first;
-  ++it->second;
+  count(deliveries_, outcome);
 }
 
 void metrics::refused(std::string_view reason) {
   std::lock_guard lock(labelled_mutex_);
-  auto it = refusals_.find(reason);
-  if (it == refusals_.end()) it = refusals_.emplace(std::string(reason), 0).first;
-  ++it->second;
+  count(refusals_, reason);
+}
+
+void metrics::background_failure(std::string_view loop) {
+  std::lock_guard lock(labelled_mutex_);
+  count(background_failures_, loop);
 }
 
 std::string metrics::render(std::size_t outbox_depth) const {
@@ -78,6 +90,11 @@ std::string metrics::render(std::size_t outbox_depth) const {
   for (const auto& [outcome, n] : deliveries_) out += "smrel_deliveries_total{outcome=\"" + outcome + "\"} " + std::to_string(n) + "\n";
   out += "# HELP smrel_http_refused_total Requests refused before routing.\n# TYPE smrel_http_refused_total counter\n";
   for (const auto& [reason, n] : refusals_) out += "smrel_http_refused_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP smrel_background_failures_total Failures a background loop caught and survived.\n"
+         "# TYPE smrel_background_failures_total counter\n";
+  for (const auto& [loop, n] : background_failures_) {
+    out += "smrel_background_failures_total{loop=\"" + loop + "\"} " + std::to_string(n) + "\n";
+  }
   return out;
 }
 

@@ -21,6 +21,8 @@ class metrics {
   void answers_stored(std::size_t count) { answers_stored_ += count; }
   void delivery(std::string_view outcome);  // "sent", "skipped", "retry", "rate_limited", "dead"
   void refused(std::string_view reason);    // requests refused before routing
+  /// A background loop (outbox, scheduler, pruning, an I/O thread) caught a failure and went on.
+  void background_failure(std::string_view loop);
 
   std::string render(std::size_t outbox_depth) const;
 
@@ -40,6 +42,7 @@ class metrics {
   mutable std::mutex labelled_mutex_;
   std::map<std::string, std::uint64_t, std::less<>> deliveries_;
   std::map<std::string, std::uint64_t, std::less<>> refusals_;
+  std::map<std::string, std::uint64_t, std::less<>> background_failures_;
 };
 
 }  // namespace smrel::service

@@ -31,6 +31,9 @@ slack::delivery_outcome give_up(std::string reason) {
   return {slack::delivery_verdict::permanent, {}, std::move(reason), {}, {}};
 }
 
+// The longest a sender waits after failures in a row: storage that recovers is used again soon.
+constexpr std::chrono::milliseconds max_failure_pause{30'000};
+
 // Built outside the coroutines: GCC 12 miscompiles initializer lists in coroutine bodies.
 std::vector<std::string> post_keys(const std::string& channel) {
   return {"method:" + std::string(slack_post_message), "channel:" + channel};
@@ -206,25 +209,68 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     co_await apply(m, answer.outcome, keys);
   }
 
+  // One message, claimed and seen through to an outcome. Throws when storage (or rendering) fails.
+  asio::awaitable<bool> send_next(std::optional<storage::outbox_message>& in_hand) {
+    const auto now = clock.now();
+    auto claimed = co_await run_blocking(pool, [&] { return store.claim_due(now, now + options.lease, 1); });
+    if (claimed.empty()) co_return false;
+    in_hand = std::move(claimed.front());
+    const auto& m = *in_hand;
+    if (m.attempts > options.max_attempts) {
+      // Every claim counts an attempt and an outcome gives it back or records it, so getting
+      // here means earlier claims ended without one: the process died or the send threw while
+      // this message was in hand. Sending it again would repeat that; it is dead-lettered.
+      const auto reason = "claimed " + std::to_string(m.attempts) + " times without an outcome (it may crash the sender)";
+      co_await run_blocking(pool, [&] { store.mark_dead(m.id, reason, now); });
+      record(m, "dead", reason);
+    } else if (m.method == slack_pulse_dm) {
+      co_await send_pulse_dm(m);
+    } else {
+      co_await send_plain(m);
+    }
+    co_return true;
+  }
+
+  // A failure in storage or in rendering must not end the sender: before this loop caught them,
+  // one SQLITE_BUSY stopped all delivery for good and a stop never completed. The message in
+  // hand is put back for a later attempt (or, if storage is down, its lease runs out), and the
+  // sender waits longer after each failure in a row so a broken disk is not hammered.
   asio::awaitable<void> sender() {
     const auto self = shared_from_this();
+    int failures_in_a_row = 0;
     while (!stopping) {
-      const auto now = clock.now();
-      auto claimed = co_await run_blocking(pool, [&] { return store.claim_due(now, now + options.lease, 1); });
-      if (claimed.empty()) {
-        co_await sleep(options.idle_poll);
+      std::optional<storage::outbox_message> in_hand;
+      std::string failure;
+      try {
+        if (!co_await send_next(in_hand)) co_await sleep(options.idle_poll);
+        failures_in_a_row = 0;
         continue;
+      } catch (const std::exception& e) {
+        failure = e.what();
+      } catch (...) {
+        failure = "unknown exception";
       }
-      const auto& m = claimed.front();
-      if (m.method == slack_pulse_dm) {
-        co_await send_pulse_dm(m);
-      } else {
-        co_await send_plain(m);
-      }
+      ++failures_in_a_row;
+      stats.background_failure("outbox");
+      log_event(log_level::error, "outbox_failed",
+                {{"error", failure}, {"id", in_hand ? static_cast<long long>(in_hand->id) : 0LL},
+                 {"in_a_row", static_cast<long long>(failures_in_a_row)}});
+      if (in_hand) co_await put_back(*in_hand, failure);
+      co_await sleep(std::min<std::chrono::milliseconds>(backoff(failures_in_a_row), max_failure_pause));
     }
     if (--running == 0 && on_stopped) {
       auto done = std::move(on_stopped);
       done();
+    }
+  }
+
+  // Best effort: storage may be what failed, and then the lease brings the message back.
+  asio::awaitable<void> put_back(const storage::outbox_message& m, const std::string& error) {
+    const auto at = clock.now() + backoff(m.attempts);
+    try {
+      co_await run_blocking(pool, [&] { store.reschedule(m.id, at, error); });
+    } catch (const std::exception& e) {
+      log_event(log_level::warn, "outbox_put_back_failed", {{"id", static_cast<long long>(m.id)}, {"error", e.what()}});
     }
   }
 
@@ -247,9 +293,11 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       case slack::delivery_verdict::rate_limited: {
         label = "rate_limited";
         const auto wait = outcome.retry_after.value_or(std::chrono::seconds{30});
-        // Slack limits per method (and workspace): the whole method waits, not just this message.
+        // Slack limits Web API calls per method (and workspace): the whole method waits. A
+        // response_url is limited on its own (five replies per URL), so only this message waits;
+        // pausing its host would hold up every other person's confirmation.
         for (const auto& key : keys) {
-          if (key.starts_with("method:") || key.starts_with("response_url:")) limiter.pause(key, std::chrono::steady_clock::now() + wait);
+          if (key.starts_with("method:")) limiter.pause(key, std::chrono::steady_clock::now() + wait);
         }
         co_await run_blocking(pool, [&] { store.release(m.id, now + wait); });
         break;
@@ -286,7 +334,10 @@ void outbox_worker::start() {
   asio::post(state_->strand, [s = state_] {
     for (int i = 0; i < s->options.senders; ++i) {
       ++s->running;
-      asio::co_spawn(s->strand, s->sender(), asio::detached);
+      asio::co_spawn(s->strand, s->sender(), [](std::exception_ptr e) {
+        // sender() catches what it can; this only reports what escaped it, e.g. bad_alloc.
+        if (e) log_event(log_level::error, "outbox_sender_ended", {{"error", "unexpected exception"}});
+      });
     }
   });
 }

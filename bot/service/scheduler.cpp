@@ -102,6 +102,8 @@ struct scheduler::state : std::enable_shared_from_this<state> {
         if (self->run_due() && self->on_queued) self->on_queued();
       } catch (const std::exception& e) {
         log_event(log_level::error, "schedule_failed", {{"error", e.what()}});  // tried again next tick
+      } catch (...) {
+        log_event(log_level::error, "schedule_failed", {{"error", "unknown exception"}});
       }
       asio::post(self->timer.get_executor(), [self] {
         if (!self->stopped) self->arm(self->tick);

@@ -20,6 +20,7 @@
 #include "bot/service/blocking.hpp"
 #include "bot/service/context.hpp"
 #include "bot/service/group_committer.hpp"
+#include "bot/service/log_throttle.hpp"
 #include "bot/service/logging.hpp"
 #include "bot/service/metrics.hpp"
 #include "bot/service/outbox_worker.hpp"
@@ -180,6 +181,7 @@ struct server_app::impl final : late_content {
   std::optional<net::http_server> server;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> prune_timer;
+  log_throttle refusal_logs{10.0, 20.0};  // lines per second per reason, and the burst
 
   void prune_events() {
     asio::post(pool, [this] {
@@ -187,7 +189,8 @@ struct server_app::impl final : late_content {
         if (const auto pruned = store->prune_events(clock.now() - event_memory); pruned > 0) {
           log_event(log_level::info, "events_pruned", {{"count", static_cast<long long>(pruned)}});
         }
-      } catch (const storage::store_error& e) {
+      } catch (const std::exception& e) {
+        stats.background_failure("prune");
         log_event(log_level::warn, "events_prune_failed", {{"error", e.what()}});
       }
     });
@@ -196,6 +199,24 @@ struct server_app::impl final : late_content {
       if (!ec) prune_events();
     });
   }
+  // A handler that throws would end io_context::run() and, uncaught, the process: one request
+  // did exactly that once. The thread logs it and runs on; the failed handler's connection or
+  // timer is lost, everything else carries on.
+  void run_io() {
+    for (;;) {
+      try {
+        io.run();
+        return;  // stopped: the work guard was released
+      } catch (const std::exception& e) {
+        stats.background_failure("io");
+        log_event(log_level::error, "handler_failed", {{"error", e.what()}});
+      } catch (...) {
+        stats.background_failure("io");
+        log_event(log_level::error, "handler_failed", {{"error", "unknown exception"}});
+      }
+    }
+  }
+
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
 };
@@ -215,8 +236,11 @@ unsigned short server_app::start() {
   i.server.emplace(
       i.io, limits_from(i.settings.http), [&i](http_request& r) { return i.dispatch(r); }, tls ? &*tls : nullptr,
       [&i](net::refusal why, const std::string& remote) {
-        i.stats.refused(refusal_name(why));
-        log_event(log_level::warn, "request_refused", {{"reason", refusal_name(why)}, {"remote", remote}});
+        i.stats.refused(refusal_name(why));  // every refusal is counted; only some are logged
+        if (const auto dropped = i.refusal_logs.admit(refusal_name(why), std::chrono::steady_clock::now())) {
+          log_event(log_level::warn, "request_refused", {{"reason", refusal_name(why)}, {"remote", remote},
+                                                         {"similar_lines_dropped", static_cast<long long>(*dropped)}});
+        }
       });
   const auto port = i.server->listen(i.settings.http.listen);
   // Single-process storage: claims left by a previous process that died are released at once.
@@ -227,7 +251,7 @@ unsigned short server_app::start() {
   if (i.options.schedule_tick) i.schedule.start();
   i.prune_timer.emplace(asio::make_strand(i.io));  // re-armed and cancelled on its strand only
   i.prune_events();
-  for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.io.run(); });
+  for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.run_io(); });
   log_event(log_level::info, "listening", {{"address", i.settings.http.listen}, {"port", static_cast<long long>(port)},
                                            {"tls", tls.has_value()}});
   return port;

@@ -18,17 +18,26 @@ namespace slack = adapters::slack;
 using net::http_request;
 using net::http_response;
 
+// A signed request is accepted up to five minutes either side of its timestamp, so a click must
+// be remembered for ten to recognise every replay of it.
+constexpr std::chrono::seconds click_memory{2 * slack::max_clock_skew};
+constexpr std::size_t max_remembered_clicks = 1'000'000;  // ten minutes at well over 1,000 clicks/s
+
+std::string click_key(const domain::button_click& click) {
+  return "click:" + click.who.workspace.id + "/" + click.who.user + "/" + click.click_id;
+}
+
 }  // namespace
 
 slack_endpoints::slack_endpoints(const config::settings& settings, engine::chat_bot& bot, storage::store& store,
                                  group_committer& committer, boost::asio::thread_pool& pool,
                                  const domain::clock& clock, metrics& stats, std::function<void()> on_queued)
     : settings_(settings), bot_(bot), store_(store), committer_(committer), pool_(pool), clock_(clock), stats_(stats),
-      on_queued_(std::move(on_queued)) {
+      on_queued_(std::move(on_queued)), clicks_(click_memory, max_remembered_clicks) {
   if (!settings.slack.signing_secret.empty()) signing_key_.emplace(settings.slack.signing_secret);
 }
 
-std::optional<http_response> slack_endpoints::refuse_unsigned(const http_request& request, std::string_view route) const {
+std::optional<http_response> slack_endpoints::refuse_unsigned(const http_request& request, std::string_view route) {
   auto result = slack::signature_check::missing_headers;
   if (signing_key_) {
     result = slack::verify_signature(*signing_key_, request.header("x-slack-request-timestamp"),
@@ -36,17 +45,24 @@ std::optional<http_response> slack_endpoints::refuse_unsigned(const http_request
   }
   if (result == slack::signature_check::ok) return std::nullopt;
   stats_.refused("bad_signature");
-  log_event(log_level::warn, "request_refused",
-            {{"route", route}, {"status", 401LL}, {"remote", request.remote},
-             {"reason", signing_key_ ? slack::describe(result) : std::string_view("signing secret not configured")}});
+  log_refusal(request, route, 401, "bad_signature",
+              signing_key_ ? slack::describe(result) : std::string_view("signing secret not configured"));
   return http_response::empty(401);
 }
 
-http_response slack_endpoints::bad_request(const http_request& request, std::string_view route, std::string_view reason) const {
+http_response slack_endpoints::bad_request(const http_request& request, std::string_view route, std::string_view reason) {
   stats_.refused("malformed");
-  log_event(log_level::warn, "request_refused",
-            {{"route", route}, {"status", 400LL}, {"remote", request.remote}, {"reason", reason}});
+  log_refusal(request, route, 400, "malformed", reason);
   return http_response::empty(400);
+}
+
+void slack_endpoints::log_refusal(const http_request& request, std::string_view route, int status, std::string_view kind,
+                                  std::string_view reason) {
+  const auto dropped = refusal_logs_.admit(kind, std::chrono::steady_clock::now());
+  if (!dropped) return;
+  log_event(log_level::warn, "request_refused",
+            {{"route", route}, {"status", static_cast<long long>(status)}, {"remote", request.remote}, {"reason", reason},
+             {"similar_lines_dropped", static_cast<long long>(*dropped)}});
 }
 
 bool slack_endpoints::response_allowed(std::string_view url) const {
@@ -76,6 +92,9 @@ boost::asio::awaitable<http_response> slack_endpoints::commands(http_request& re
   // here on the network thread, from JSON rendered once per summary and language.
   if (const auto view = bot_.cached_status(command)) {
     std::lock_guard lock(rendered_mutex_);
+    if (rendered_.size() >= engine::chat_bot::max_cached_summaries && !rendered_.contains(command.who.workspace.id)) {
+      rendered_.clear();  // bounded like the summaries it renders
+    }
     auto& slots = rendered_[command.who.workspace.id];
     for (const auto& slot : slots) {
       if (slot.view == view) co_return http_response::json(slot.json);
@@ -106,7 +125,22 @@ boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_reques
   auto& payload = std::get<0>(parsed);
   if (std::holds_alternative<slack::ignored_interaction>(payload)) co_return http_response::empty(200);
   const auto click = std::get<domain::button_click>(std::move(payload));
+  const auto replay_key = click.click_id.empty() ? std::string() : click_key(click);
+  if (!replay_key.empty() && !clicks_.first_sighting(replay_key, clock_.now())) {
+    // Acknowledged (the click was handled the first time) and otherwise ignored.
+    stats_.refused("replayed");
+    log_refusal(request, "/slack/interactivity", 200, "replayed", "a click seen before (replayed request)");
+    co_return http_response::empty(200);
+  }
+  try {
+    co_return co_await handle_click(click);
+  } catch (...) {
+    if (!replay_key.empty()) clicks_.forget(replay_key);  // nothing took effect: a retry is welcome
+    throw;
+  }
+}
 
+boost::asio::awaitable<http_response> slack_endpoints::handle_click(const domain::button_click& click) {
   storage::write_batch batch;
   if (click.action == engine::answer_action) {
     // Usually everything the check needs is cached and it runs right here; otherwise off-thread.

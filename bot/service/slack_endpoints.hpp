@@ -15,7 +15,9 @@
 #include "bot/engine/chat_bot.hpp"
 #include "bot/net/http_message.hpp"
 #include "bot/service/group_committer.hpp"
+#include "bot/service/log_throttle.hpp"
 #include "bot/service/metrics.hpp"
+#include "bot/service/replay_guard.hpp"
 #include "config/settings.hpp"
 
 namespace smrel::service {
@@ -32,8 +34,12 @@ class slack_endpoints {
 
  private:
   /// 401 (and a log line) unless the request carries a valid, fresh Slack signature.
-  std::optional<net::http_response> refuse_unsigned(const net::http_request& request, std::string_view route) const;
-  net::http_response bad_request(const net::http_request& request, std::string_view route, std::string_view reason) const;
+  std::optional<net::http_response> refuse_unsigned(const net::http_request& request, std::string_view route);
+  net::http_response bad_request(const net::http_request& request, std::string_view route, std::string_view reason);
+  boost::asio::awaitable<net::http_response> handle_click(const domain::button_click& click);
+  /// Counts a refusal and logs it within the refusal log budget.
+  void log_refusal(const net::http_request& request, std::string_view route, int status, std::string_view kind,
+                   std::string_view reason);
   /// Queues a response_url message if the URL is allowed; returns false (and logs) otherwise.
   bool queue_response(storage::write_batch& batch, std::string_view url, const domain::message& m, bool replace) const;
   bool response_allowed(std::string_view url) const;
@@ -54,6 +60,8 @@ class slack_endpoints {
   std::mutex rendered_mutex_;
   std::map<std::string, std::array<rendered_status, 2>> rendered_;  // per workspace, one per language
   std::optional<domain::hmac_sha256> signing_key_;
+  replay_guard clicks_;
+  log_throttle refusal_logs_{10.0, 20.0};
 };
 
 }  // namespace smrel::service

@@ -139,6 +139,12 @@ TEST(cli, check_config_names_bad_fields_and_redacts_secrets) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("error: http.listen"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("topsecretvalue"), std::string::npos);
+  r = run_command(smrel("check-config", "SMREL_DB=postgres://smrel:hunter2pw@db.internal/smrel?password=hunter3pw "
+                                         "SMREL_SLACK_API_BASE=https://u:apipw@slack.test/api"));
+  EXPECT_EQ(r.out.find("hunter2pw"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("hunter3pw"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("apipw"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("postgres://smrel:***@db.internal/smrel"), std::string::npos) << r.out;
   r = run_command(smrel("check-config"));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("ok"), std::string::npos);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -21,7 +22,8 @@ using json = nlohmann::json;
 
 class server_process {
  public:
-  server_process(const std::vector<std::string>& env) : child_(SMREL_BINARY, {"serve"}, env) {
+  explicit server_process(const std::vector<std::string>& env, const std::string& log_path = "/dev/null")
+      : child_(SMREL_BINARY, {"serve"}, env, log_path) {
     const auto line = child_.read_line();  // "smrel listening on 127.0.0.1:PORT"
     const auto colon = line.rfind(':');
     if (line.find("listening") == std::string::npos || colon == std::string::npos) throw std::runtime_error("no port: " + line);
@@ -149,6 +151,43 @@ TEST(crash, kill_9_during_a_click_burst_loses_no_acknowledged_answer) {
   EXPECT_EQ(delivered.size(), queued);
   for (const auto& id : acked_responses) EXPECT_EQ(per_message["/actions/T1/" + id], 1) << id;
   EXPECT_EQ(second.kill(SIGTERM), 0);  // graceful: exit status 0
+}
+
+// A flood of refused requests (a slow-client run once wrote 11,584 flushed lines) is counted in
+// full in /metrics, while the log keeps to its budget and says how much it left out.
+TEST(crash, refusals_are_all_counted_but_their_log_lines_are_rate_limited) {
+  testing::temp_dir dir;
+  const std::vector<std::string> env{"SMREL_DB=sqlite:" + dir.file("smrel.db"),
+                                     "SMREL_PSEUDONYM_KEY=" + std::string(40, 'k'),
+                                     "SMREL_LISTEN=127.0.0.1:0",
+                                     std::string("SMREL_SLACK_SIGNING_SECRET=") + testing::test_secret,
+                                     "SMREL_LOG_LEVEL=warn",
+                                     "SMREL_CONFIG="};
+  const auto log = dir.file("smrel.log");
+  server_process server(env, log);
+  constexpr int forged = 400;
+  for (int i = 0; i < forged; ++i) {
+    const auto r = testing::http_call(server.port(), "POST", "/slack/commands", "team_id=T1&command=%2Fsmrel",
+                                      {{"X-Slack-Request-Timestamp", "1"}, {"X-Slack-Signature", "v0=" + std::string(64, '0')}});
+    ASSERT_EQ(r.status, 401);
+  }
+  const auto metrics = testing::http_call(server.port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("smrel_http_refused_total{reason=\"bad_signature\"} " + std::to_string(forged)), std::string::npos)
+      << metrics;
+  server.kill(SIGTERM);
+  std::ifstream in(log);
+  int refusal_lines = 0;
+  bool says_what_it_dropped = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\"request_refused\"") == std::string::npos) continue;
+    ++refusal_lines;
+    if (line.find("\"similar_lines_dropped\":0") == std::string::npos) says_what_it_dropped = true;
+  }
+  EXPECT_GT(refusal_lines, 0);
+  EXPECT_LT(refusal_lines, forged / 4);
+  if (refusal_lines > 20) {
+    EXPECT_TRUE(says_what_it_dropped);  // more than the burst: the rest say so
+  }
 }
 
 }  // namespace

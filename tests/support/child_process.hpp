@@ -17,14 +17,16 @@ namespace smrel::testing {
 
 class child_process {
  public:
-  child_process(const std::string& program, const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  /// Standard error goes to `stderr_path` (by default nowhere).
+  child_process(const std::string& program, const std::vector<std::string>& args, const std::vector<std::string>& env,
+                const std::string& stderr_path = "/dev/null") {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     std::vector<std::string> all_env;
     for (char** e = environ; *e; ++e) all_env.emplace_back(*e);
     all_env.insert(all_env.end(), env.begin(), env.end());

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -84,6 +85,15 @@ class fake_slack {
       std::size_t n = 0;
       for (const auto& [path, status] : answered_) n += path.starts_with(prefix) && status < 300;
       return n >= count;
+    });
+  }
+
+  /// Waits until `count` calls to paths starting with `prefix` arrived, whatever their answer.
+  bool wait_for_calls(const std::string& prefix, std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] {
+      return static_cast<std::size_t>(std::count_if(answered_.begin(), answered_.end(),
+                                                    [&](const auto& a) { return a.first.starts_with(prefix); })) >= count;
     });
   }
 

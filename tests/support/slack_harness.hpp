@@ -94,8 +94,10 @@ class slack_harness {
     return signed_post("/slack/commands", body, "application/x-www-form-urlencoded");
   }
 
+  /// `action_ts` names the click; by default every call is a new click.
   test_response click(const std::string& user, const std::string& action_id, const std::string& value,
-                      const std::string& response_id = "1") {
+                      const std::string& response_id = "1", std::string action_ts = {}) {
+    if (action_ts.empty()) action_ts = "1700000000." + std::to_string(100000 + next_click_++);
     const nlohmann::json payload{
         {"type", "block_actions"},
         {"team", {{"id", test_team}, {"domain", "test"}}},
@@ -103,7 +105,8 @@ class slack_harness {
         {"container", {{"type", "message"}, {"message_ts", "1700000000.000100"}, {"channel_id", "D0DM"}}},
         {"channel", {{"id", "D0DM"}}},
         {"response_url", fake_.response_url(response_id)},
-        {"actions", {{{"action_id", action_id}, {"block_id", "b"}, {"value", value}, {"type", "button"}}}}};
+        {"actions",
+         {{{"action_id", action_id}, {"block_id", "b"}, {"value", value}, {"type", "button"}, {"action_ts", action_ts}}}}};
     return signed_post("/slack/interactivity", "payload=" + adapters::slack::form_encode(payload.dump()),
                        "application/x-www-form-urlencoded");
   }
@@ -127,6 +130,7 @@ class slack_harness {
   std::unique_ptr<service::server_app> app_;
   std::unique_ptr<storage::store> store_;
   unsigned short port_ = 0;
+  std::atomic<int> next_click_{0};
 };
 
 /// Button values in a Block Kit reply, in order, as {action_id, value}.

@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "bot/engine/chat_bot.hpp"
 #include "bot/engine/demo.hpp"
 #include "bot/engine/export.hpp"
 #include "bot/engine/render_text.hpp"
@@ -220,6 +221,40 @@ TEST(answer_buttons, round_trip_statements_and_follow_ups_and_refuse_anything_el
                              "p12.n9999999999999999999.3", "p12.q01.3.4"}) {
     EXPECT_FALSE(parse_answer_button(forged)) << forged;
   }
+}
+
+}  // namespace
+}  // namespace smrel::engine
+
+namespace smrel::engine {
+namespace {
+
+// Signed requests name any workspace and user they like; 80,000 team ids once cost 287 MiB.
+TEST_F(engine_test, per_workspace_and_per_person_caches_stay_bounded_and_never_serve_stale_figures) {
+  domain::manual_clock clock{t0};
+  config::settings settings;
+  settings.survey.min_group_size = 3;
+  chat_bot bot(*store_, pseudonyms_, clock, settings);
+  const auto status_in = [&](const std::string& team, const std::string& user) {
+    return bot.on_command({{{platform::slack, team}, user}, "status", "C1", ""});
+  };
+  for (int i = 0; i < 1'500; ++i) status_in("T" + std::to_string(i), "U1");
+  for (int i = 0; i < 120'000; ++i) bot.invalidate({platform::slack, "TV" + std::to_string(i)});
+  auto sizes = bot.cached();
+  EXPECT_LE(sizes.summaries, chat_bot::max_cached_summaries);
+  EXPECT_LE(sizes.versions, chat_bot::max_cached_versions);
+  EXPECT_GT(sizes.summaries, 0U);
+
+  // A summary cached before the version map was cleared must not pass for current afterwards.
+  add_people(scoring::group::sales, 3, 5, 4);
+  const domain::slash_command acme_status{{acme, "sales0"}, "status", "C1", ""};
+  bot.on_command(acme_status);  // cached, with the three answers
+  add_people(scoring::group::marketing, 3, 5, 2);
+  bot.invalidate(acme);
+  for (int i = 0; i < 120'000; ++i) bot.invalidate({platform::slack, "TW" + std::to_string(i)});  // clears versions_
+  EXPECT_EQ(bot.cached_status(acme_status), nullptr);  // stale: rebuilt on the next request
+  const auto fresh = bot.on_command(acme_status);
+  EXPECT_NE(fresh.reply.fallback_text.find("6"), std::string::npos) << fresh.reply.fallback_text;
 }
 
 }  // namespace

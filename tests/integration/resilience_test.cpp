@@ -1,0 +1,128 @@
+// Faults that must neither stop smrel nor make it lie: storage errors in the background loops,
+// replayed clicks, a rate limit on one person's response_url.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <thread>
+
+#include "bot/service/outbound.hpp"
+#include "tests/support/slack_harness.hpp"
+
+namespace smrel {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using testing::slack_harness;
+
+const domain::workspace_ref team{domain::platform::slack, "T0TEST"};
+
+// Another process holding the database's write lock, as `sqlite3 smrel.db` with BEGIN IMMEDIATE.
+class foreign_write_lock {
+ public:
+  explicit foreign_write_lock(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  ~foreign_write_lock() { release(); }
+  void release() {
+    if (!db_) return;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::string db_path(slack_harness& h) { return h.settings().database.substr(std::string("sqlite:").size()); }
+
+std::vector<std::pair<std::string, std::string>> pulse_buttons(slack_harness& h, const std::string& user) {
+  const auto reply = h.command(user, "pulse");
+  EXPECT_EQ(reply.status, 200);
+  return testing::buttons_of(json::parse(reply.body));
+}
+
+int stored_value(slack_harness& h) {
+  const auto week = scoring::iso_week::containing(h.clock().now());
+  const auto stored = h.store().answers(team, week, week);
+  return stored.size() == 1 ? stored[0].value : -1;
+}
+
+TEST(resilience, a_replayed_click_changes_nothing) {
+  slack_harness h;
+  const auto buttons = pulse_buttons(h, "U1");
+  ASSERT_EQ(buttons.size(), 20U);
+  ASSERT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "first", "1700000000.000001").status, 200);
+  ASSERT_EQ(h.click("U1", buttons[1].first, buttons[1].second, "second", "1700000000.000002").status, 200);
+  ASSERT_EQ(stored_value(h), 2);
+  // The first click again, byte for byte as captured (its signature is still fresh).
+  EXPECT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "first", "1700000000.000001").status, 200);
+  EXPECT_EQ(stored_value(h), 2);
+  // A click the person really makes again is a new click, with its own action_ts.
+  EXPECT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "third", "1700000000.000003").status, 200);
+  EXPECT_EQ(stored_value(h), 4);
+  ASSERT_TRUE(h.fake().wait_for("/actions/T1/third", 1));
+  EXPECT_EQ(h.fake().calls("/actions/T1/first").size(), 1U);  // the replay queued no second message
+}
+
+TEST(resilience, a_rate_limited_response_url_holds_up_only_itself) {
+  slack_harness h;
+  h.fake().script("/actions/T1/limited", {{429, "", "600"}});
+  const auto mine = pulse_buttons(h, "U1");
+  ASSERT_EQ(h.click("U1", mine[0].first, mine[0].second, "limited").status, 200);
+  // Once Slack has said 429 for that one URL, another person's confirmation must still flow.
+  ASSERT_TRUE(h.fake().wait_for_calls("/actions/T1/limited", 1));
+  const auto theirs = pulse_buttons(h, "U2");
+  ASSERT_EQ(h.click("U2", theirs[0].first, theirs[0].second, "other").status, 200);
+  EXPECT_TRUE(h.fake().wait_for("/actions/T1/other", 1, 5s));
+}
+
+TEST(resilience, a_storage_error_in_the_outbox_does_not_stop_delivery_or_shutdown) {
+  slack_harness h;
+  // The first delivery fails with a 500, so the message is due again about a second later...
+  h.fake().script("/actions/T1/slow", {{500, "", ""}});
+  const auto buttons = pulse_buttons(h, "U1");
+  ASSERT_EQ(h.click("U1", buttons[0].first, buttons[0].second, "slow").status, 200);
+  ASSERT_TRUE(h.fake().wait_for_calls("/actions/T1/slow", 1));
+  {
+    // ...when every sender finds it due and fails to claim it: the database is write-locked for
+    // longer than any busy timeout. Senders used to end silently on that error, for good.
+    foreign_write_lock lock(db_path(h));
+    std::this_thread::sleep_for(7s);
+  }
+  EXPECT_TRUE(h.fake().wait_for("/actions/T1/slow", 1, 40s));
+  // And a new confirmation still flows.
+  ASSERT_EQ(h.click("U1", buttons[5].first, buttons[5].second, "after").status, 200);
+  EXPECT_TRUE(h.fake().wait_for("/actions/T1/after", 1, 20s));
+  h.stop();  // completes: hangs (and times out) if a sender never finished
+}
+
+TEST(resilience, a_message_that_keeps_crashing_the_sender_is_dead_lettered_not_retried_forever) {
+  slack_harness h;
+  h.stop();
+  // A message that took the process down with it (say, an answer that crashed the client) on
+  // every attempt: each claim counted an attempt, and no outcome was ever recorded.
+  storage::outbox_message poison;
+  poison.method = std::string(service::slack_response_url);
+  poison.target = h.fake().response_url("poison");
+  poison.payload = R"({"text":"hi"})";
+  auto at = h.clock().now();
+  const auto id = h.store().enqueue(poison, at);
+  for (int crash = 0; crash < 9; ++crash) {
+    ASSERT_EQ(h.store().claim_due(at, at + 1min, 1).size(), 1U);
+    at += 2min;  // the lease ran out: the next start claims it again
+  }
+  h.start();
+  for (int i = 0; i < 500 && h.store().find_outbox(id)->status != storage::outbox_status::dead; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto row = h.store().find_outbox(id);
+  EXPECT_EQ(row->status, storage::outbox_status::dead);
+  EXPECT_NE(row->last_error.find("without an outcome"), std::string::npos) << row->last_error;
+  EXPECT_TRUE(h.fake().calls("/actions/T1/poison").empty());
+}
+
+}  // namespace
+}  // namespace smrel
