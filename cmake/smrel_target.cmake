@@ -18,6 +18,14 @@ function(smrel_target_options target)
                                             -fno-sanitize-recover=undefined)
     target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
+  if(SMREL_BUILD_FUZZ)
+    # Coverage for libFuzzer without its main(); the fuzz targets link the fuzzer itself
+    # (smrel_fuzz_target in tests/fuzz). -O1 with assert() and libstdc++'s bounds checks left on:
+    # scripts/fuzz.sh configures a Debug build.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+                                             -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+                                             -O1 -D_GLIBCXX_ASSERTIONS)
+  endif()
 endfunction()
 
 # One static library per source folder, include paths from the repository root.
