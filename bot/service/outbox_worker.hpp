@@ -23,7 +23,9 @@
 namespace smrel::service {
 
 struct outbox_options {
-  int senders = 4;  // messages in flight at once
+  // Messages in flight at once. A hung platform call holds its sender for the client timeout
+  // (10 s), so with only a few senders a handful of hangs halved delivery (soak benchmark).
+  int senders = 16;
   int max_attempts = 8;
   std::chrono::milliseconds idle_poll{250};
   std::chrono::seconds lease{60};
