@@ -611,6 +611,10 @@ class sqlite_store final : public store {
     return read_outbox(s);
   }
 
+  readiness check_ready() override { return {true, ""}; }
+  std::vector<std::string> recent_events(std::string_view, time_point) override { return {}; }
+  std::size_t prune_outbox(time_point, time_point) override { return 0; }
+
   std::size_t outbox_depth() override {
     std::lock_guard lock(outbox_mutex_);
     auto s = outbox_db_.prepare("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')");
@@ -703,7 +707,7 @@ class sqlite_store final : public store {
 
 }  // namespace
 
-std::unique_ptr<store> open_sqlite_store(const std::string& path) { return std::make_unique<sqlite_store>(path); }
+std::unique_ptr<store> open_sqlite_store(const std::string& path, const sqlite_options&) { return std::make_unique<sqlite_store>(path); }
 
 std::unique_ptr<store> open_store(std::string_view url) {
   constexpr std::string_view sqlite_prefix = "sqlite:";
