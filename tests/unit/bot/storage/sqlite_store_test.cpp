@@ -233,6 +233,40 @@ TEST(sqlite_migration, version_4_keeps_one_of_each_nudge_issued_twice_in_a_week)
   EXPECT_EQ(kept[0].why, "first");
 }
 
+TEST(sqlite_migration, version_6_keeps_lasting_dedupe_keys_and_lets_per_row_ones_be_pruned) {
+  // An outbox as version 5 left it: every row had a key, random ones for per-click updates.
+  testing::temp_dir dir;
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("smrel.db").c_str(), &raw), SQLITE_OK);
+  const auto exec = [&](std::string_view sql) { ASSERT_EQ(sqlite3_exec(raw, std::string(sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; };
+  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  for (int v = 1; v <= 5; ++v) {
+    exec(sqlite::migrations()[static_cast<std::size_t>(v - 1)]);
+    exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+  }
+  for (const auto* key : {"pulse:1:1", "response:ab12", "digest:T0ACME:C1:2026-W48", "dm.pulse:7:U1"}) {
+    exec(std::string("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, "
+                     "created_at, updated_at) VALUES ('slack', 'm', 't', '{}', '") + key + "', 'sent', 0, 0, 0)");
+  }
+  exec("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, created_at, "
+       "updated_at) VALUES ('slack', 'm', 't', '{}', 'home:Ev1', 'pending', 0, 0, 0)");
+  sqlite3_close(raw);
+
+  const auto store = open_store("sqlite:" + dir.file("smrel.db"));
+  EXPECT_EQ(store->outbox_depth(), 1U);
+  EXPECT_EQ(store->migrate(), store->latest_schema_version() - 5);
+  EXPECT_EQ(store->outbox_depth(), 1U);
+  EXPECT_EQ(store->prune_outbox(t0, t0), 2U);  // the random per-row keys guarded nothing
+  outbox_message digest;
+  digest.method = "chat.postMessage";
+  digest.dedupe_key = "digest:T0ACME:C1:2026-W48";
+  EXPECT_EQ(store->enqueue(digest, t0), 3);  // still sent once
+  digest.dedupe_key = "dm.pulse:7:U1";
+  EXPECT_EQ(store->enqueue(digest, t0), 4);
+  EXPECT_EQ(store->outbox_depth(), 1U);
+  EXPECT_TRUE(store->check_ready().ready);
+}
+
 TEST_F(sqlite_store_test, dm_channels_are_remembered_per_person_across_restarts) {
   const member_key ann{acme, "U1"};
   const member_key ann_elsewhere{{platform::slack, "T0OTHER"}, "U1"};
