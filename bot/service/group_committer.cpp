@@ -47,18 +47,37 @@ void group_committer::commit_group(std::deque<pending>& group) {
     combined.answers.insert(combined.answers.end(), p.batch.answers.begin(), p.batch.answers.end());
     combined.follow_ups.insert(combined.follow_ups.end(), p.batch.follow_ups.begin(), p.batch.follow_ups.end());
     combined.outbox.insert(combined.outbox.end(), p.batch.outbox.begin(), p.batch.outbox.end());
+    combined.seen_events.insert(combined.seen_events.end(), p.batch.seen_events.begin(), p.batch.seen_events.end());
   }
   try {
     store_.commit(combined, clock_.now());
     for (auto& p : group) p.done(nullptr);
     return;
+  } catch (const storage::store_error& e) {
+    // The database itself refused (locked by another process, full, failing, removed): every
+    // batch would fail the same way, and retrying each alone would multiply the wait past the
+    // platform's deadline. Fail them all now with the same error.
+    if (e.about_the_database()) {
+      const auto error = std::current_exception();
+      for (auto& p : group) p.done(error);
+      return;
+    }
   } catch (...) {
-    // One bad batch must not fail its neighbours: retry each alone, so only it sees the error.
   }
+  // One bad batch must not fail its neighbours: retry each alone, so only it sees the error. If
+  // the database itself starts refusing meanwhile, the rest fail at once as above.
+  std::exception_ptr database_error;
   for (auto& p : group) {
+    if (database_error) {
+      p.done(database_error);
+      continue;
+    }
     try {
       store_.commit(p.batch, clock_.now());
       p.done(nullptr);
+    } catch (const storage::store_error& e) {
+      if (e.about_the_database()) database_error = std::current_exception();
+      p.done(std::current_exception());
     } catch (...) {
       p.done(std::current_exception());
     }

@@ -2,6 +2,9 @@
 // Group commit: concurrent writers hand their batches to one committing thread, which writes
 // everything queued so far in a single transaction (one fsync) and then completes every waiter.
 // Durability is per batch, throughput is per transaction: a burst of clicks shares the fsync.
+// When the database itself refuses the group (locked by another process, full, failing, removed)
+// every batch gets that error at once; only a failure that can be one batch's own (bad data) is
+// retried batch by batch, so a bad batch does not fail its neighbours.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/dispatch.hpp>

@@ -7,13 +7,35 @@
 namespace smrel::storage::sqlite {
 namespace {
 
-constexpr int busy_timeout_ms = 5000;
-
-[[noreturn]] void fail(sqlite3* db, std::string_view what) {
-  throw store_error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+[[noreturn]] void fail(sqlite3* db, int result_code, std::string_view what) {
+  throw store_error(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"), failure_of(result_code));
 }
 
 }  // namespace
+
+store_failure failure_of(int result_code) {
+  switch (result_code & 0xff) {  // the primary code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return store_failure::busy;
+    case SQLITE_FULL:
+      return store_failure::full;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_PROTOCOL:
+      return store_failure::io;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+    case SQLITE_RANGE:
+      return store_failure::constraint;
+    default:
+      return store_failure::other;
+  }
+}
 
 statement::~statement() {
   sqlite3_reset(stmt_);
@@ -21,19 +43,20 @@ statement::~statement() {
 }
 
 statement& statement::bind(int index, std::int64_t value) {
-  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) fail(db_, "bind");
+  if (const int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) fail(db_, rc, "bind");
   return *this;
 }
 
 statement& statement::bind(int index, std::string_view value) {
-  if (sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK) {
-    fail(db_, "bind");
+  if (const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      rc != SQLITE_OK) {
+    fail(db_, rc, "bind");
   }
   return *this;
 }
 
 statement& statement::bind_null(int index) {
-  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail(db_, "bind");
+  if (const int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) fail(db_, rc, "bind");
   return *this;
 }
 
@@ -41,7 +64,7 @@ bool statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  fail(db_, "step");
+  fail(db_, rc, "step");
 }
 
 void statement::run() {
@@ -59,22 +82,23 @@ std::string statement::text(int column) const {
 
 bool statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
-connection::connection(const std::string& path, bool durable) {
-  // One connection, serialised by the store's mutex: SQLite's own mutex would be redundant.
+connection::connection(const std::string& path, const connection_options& options) {
+  // Each connection is serialised by its own mutex in the store: SQLite's would be redundant.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  if (const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw store_error("cannot open SQLite database \"" + path + "\": " + message);
+    throw store_error("cannot open SQLite database \"" + path + "\": " + message, failure_of(rc));
   }
-  sqlite3_busy_timeout(db_, busy_timeout_ms);
+  sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db_, 1);
   // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable (fsync
   // of the WAL) before it returns, which is what "stored before acknowledged" needs.
   exec("PRAGMA journal_mode=WAL");
-  exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  exec(options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
+  if (options.query_only) exec("PRAGMA query_only=ON");
 }
 
 connection::~connection() {
@@ -84,18 +108,20 @@ connection::~connection() {
 
 void connection::exec(std::string_view sql) {
   char* error = nullptr;
-  if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error); rc != SQLITE_OK) {
     const std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw store_error("SQLite: " + message);
+    throw store_error("SQLite: " + message, failure_of(rc));
   }
 }
 
 statement connection::prepare(const char* sql) {
   auto& cached = cache_[sql];
-  if (!cached && sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &cached, nullptr) != SQLITE_OK) {
-    cache_.erase(sql);
-    fail(db_, "prepare");
+  if (!cached) {
+    if (const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &cached, nullptr); rc != SQLITE_OK) {
+      cache_.erase(sql);
+      fail(db_, rc, "prepare");
+    }
   }
   return statement(db_, cached);
 }

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "bot/storage/store.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -39,11 +41,22 @@ class statement {
   sqlite3_stmt* stmt_;
 };
 
+/// The store_failure a SQLite result code stands for.
+store_failure failure_of(int result_code);
+
+struct connection_options {
+  /// Every commit is fsynced before it returns (synchronous=FULL). Otherwise commits survive a
+  /// crash of the process but not of the machine (synchronous=NORMAL in WAL mode).
+  bool durable = true;
+  /// How long a write waits for another connection's write lock before failing as busy.
+  int busy_timeout_ms = 5000;
+  /// Refuses writes: a connection that only reads.
+  bool query_only = false;
+};
+
 class connection {
  public:
-  /// `durable`: every commit is fsynced before it returns (synchronous=FULL). Otherwise commits
-  /// survive a crash of the process but not of the machine (synchronous=NORMAL in WAL mode).
-  connection(const std::string& path, bool durable);
+  connection(const std::string& path, const connection_options& options);
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;

@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 5> all_migrations{
+constexpr std::array<std::string_view, 6> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -132,6 +132,44 @@ CREATE TABLE follow_up_answers (
   PRIMARY KEY (nudge, pseudonym)
 ) WITHOUT ROWID;
 CREATE INDEX follow_up_answers_by_pseudonym ON follow_up_answers (pseudonym);
+)sql",
+    // 6: the outbox stops growing without bound. dedupe_key becomes optional (NULL: no
+    // deduplication, and the row may be pruned once finished); coalesce_key lets one pending row
+    // stand for many identical late-rendered updates. Keys of earlier versions that were random
+    // per row ("pulse:<time>:<seq>", "response:<hex>") could never match again, so they are
+    // dropped and their rows become prunable. health_probe takes readiness checks' real writes.
+    R"sql(
+CREATE TABLE outbox_v6 (
+  id              INTEGER PRIMARY KEY,
+  platform        TEXT NOT NULL,
+  method          TEXT NOT NULL,
+  target          TEXT NOT NULL,
+  payload         TEXT NOT NULL,
+  dedupe_key      TEXT UNIQUE,
+  coalesce_key    TEXT,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO outbox_v6 (id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at,
+                       created_at, updated_at, last_error)
+SELECT id, platform, method, target, payload,
+       CASE WHEN dedupe_key LIKE 'pulse:%' OR dedupe_key LIKE 'response:%' OR dedupe_key = '' THEN NULL
+            ELSE dedupe_key END,
+       status, attempts, next_attempt_at, created_at, updated_at, last_error
+FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v6 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_pending_by_coalesce_key ON outbox (coalesce_key) WHERE status = 'pending';
+CREATE INDEX outbox_prunable ON outbox (status, updated_at) WHERE dedupe_key IS NULL;
+CREATE TABLE health_probe (
+  id     INTEGER PRIMARY KEY CHECK (id = 1),
+  probes INTEGER NOT NULL
+);
 )sql",
 };
 

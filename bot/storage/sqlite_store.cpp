@@ -1,6 +1,17 @@
 #include "bot/storage/sqlite_store.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
 #include <mutex>
+#include <utility>
 
 #include "bot/storage/sqlite_connection.hpp"
 #include "bot/storage/sqlite_schema.hpp"
@@ -132,10 +143,93 @@ outbox_message read_outbox(const statement& row) {
   return m;
 }
 
+// Answer commits must fail well inside Slack's 3 s acknowledgement deadline when another process
+// holds the write lock, rather than wait it out: the click is then answered with an error instead
+// of timing out, and nothing is acknowledged that was not stored.
+constexpr int write_busy_timeout_ms = 1500;
+// Readers rarely wait (WAL), only while another connection recovers or restarts the WAL.
+constexpr int read_busy_timeout_ms = 1500;
+// Outbox bookkeeping runs in the background with no deadline; waiting longer saves a resend.
+constexpr int outbox_busy_timeout_ms = 5000;
+// A readiness check answers quickly: a lock held longer than this means commits would stall.
+constexpr int probe_busy_timeout_ms = 200;
+// Owner-only: the database holds chat user ids and response_urls.
+constexpr mode_t owner_only = 0600;
+
+// Which file the path named when the store opened it, to notice it being removed or replaced
+// (SQLite keeps writing to the open, unlinked inode and every commit would be lost).
+struct file_identity {
+  dev_t device = 0;
+  ino_t inode = 0;
+};
+
+// Creates the database file owner-only before SQLite does (SQLite gives -wal and -shm the
+// database file's mode), and tightens an existing one (and its -wal/-shm) that is more open.
+file_identity prepare_database_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, owner_only);
+  if (fd < 0) {
+    throw store_error("cannot open SQLite database \"" + path + "\": " + std::strerror(errno), store_failure::io);
+  }
+  struct stat st {};
+  const bool known = ::fstat(fd, &st) == 0;
+  if (known && (st.st_mode & 077) != 0) ::fchmod(fd, st.st_mode & 0700);
+  ::close(fd);
+  if (!known) throw store_error("cannot stat SQLite database \"" + path + "\"", store_failure::io);
+  for (const auto* suffix : {"-wal", "-shm"}) {
+    struct stat side {};
+    const std::string side_path = path + suffix;
+    if (::stat(side_path.c_str(), &side) == 0 && (side.st_mode & 077) != 0) ::chmod(side_path.c_str(), side.st_mode & 0700);
+  }
+  return {st.st_dev, st.st_ino};
+}
+
+// The outbox depth of one database file, shared by every store open on it in this process (the
+// service and the admin CLI or a test harness, say): a change made through one is seen by all.
+struct shared_depth {
+  std::atomic<std::int64_t> rows{0};
+  std::atomic<std::uint64_t> reads{0};
+};
+
+std::shared_ptr<shared_depth> depth_of(const file_identity& file) {
+  static std::mutex mutex;
+  static std::map<std::pair<dev_t, ino_t>, std::weak_ptr<shared_depth>> open_files;
+  std::lock_guard lock(mutex);
+  std::erase_if(open_files, [](const auto& entry) { return entry.second.expired(); });
+  auto& slot = open_files[{file.device, file.inode}];
+  auto depth = slot.lock();
+  if (!depth) {
+    depth = std::make_shared<shared_depth>();
+    slot = depth;
+  }
+  return depth;
+}
+
+// Another process may change the outbox too (a second server while one restarts, a test): every
+// this-many reads the depth is counted again, so its cost per metrics scrape stays a fraction of
+// a COUNT and any drift is bounded.
+constexpr std::uint64_t depth_recount_every = 32;
+
+void bind_or_null(statement& s, int index, std::string_view text) {
+  if (text.empty()) {
+    s.bind_null(index);
+  } else {
+    s.bind(index, text);
+  }
+}
+
 class sqlite_store final : public store {
  public:
-  explicit sqlite_store(const std::string& path) : db_(path, true), outbox_db_(path, false) {
+  sqlite_store(const std::string& path, const sqlite_options& options)
+      : path_(path),
+        options_(options),
+        identity_(prepare_database_file(path)),
+        db_(path, {.durable = true, .busy_timeout_ms = write_busy_timeout_ms}),
+        read_db_(path, {.durable = true, .busy_timeout_ms = read_busy_timeout_ms, .query_only = true}),
+        outbox_db_(path, {.durable = false, .busy_timeout_ms = outbox_busy_timeout_ms}),
+        probe_db_(path, {.durable = true, .busy_timeout_ms = probe_busy_timeout_ms}),
+        outbox_depth_(depth_of(identity_)) {
     db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+    count_outbox_depth();
   }
 
   int migrate() override {
@@ -151,6 +245,7 @@ class sqlite_store final : public store {
       tx.commit();
       ++applied;
     }
+    count_outbox_depth();
     return applied;
   }
 
@@ -162,12 +257,31 @@ class sqlite_store final : public store {
   int latest_schema_version() const override { return static_cast<int>(sqlite::migrations().size()); }
 
   bool ping() override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(read_mutex_);
     try {
-      auto s = db_.prepare("SELECT 1");
+      auto s = read_db_.prepare("SELECT 1");
       return s.step();
     } catch (const store_error&) {
       return false;
+    }
+  }
+
+  readiness check_ready() override {
+    try {
+      ensure_same_file();
+      ensure_free_space();
+      // A real write, as an answer commit would make: take the write lock (waiting briefly), write
+      // a page and fsync the WAL. On its own connection and mutex, so it never queues behind a
+      // commit's busy wait; a commit waits for it at most one fsync, inside its own busy wait.
+      std::lock_guard lock(probe_mutex_);
+      transaction tx(probe_db_);
+      probe_db_.prepare("INSERT INTO health_probe (id, probes) VALUES (1, 1) "
+                        "ON CONFLICT (id) DO UPDATE SET probes = probes + 1")
+          .run();
+      tx.commit();
+      return {true, ""};
+    } catch (const std::exception& e) {
+      return {false, e.what()};
     }
   }
 
@@ -181,25 +295,25 @@ class sqlite_store final : public store {
         .bind(4, scoring::locale_id(locale))
         .bind(5, to_ms(now))
         .run();
-    return *find_member_locked(key);
+    return *find_member_locked(db_, key);
   }
 
   std::optional<member> find_member(const domain::member_key& key) override {
-    std::lock_guard lock(mutex_);
-    return find_member_locked(key);
+    std::lock_guard lock(read_mutex_);
+    return find_member_locked(read_db_, key);
   }
 
   std::optional<member> find_member(std::int64_t id) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT id, platform, workspace, chat_user, grp, locale, opted_out, joined_at FROM members WHERE id = ?");
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT id, platform, workspace, chat_user, grp, locale, opted_out, joined_at FROM members WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_member(s);
   }
 
   std::vector<member> members(const domain::workspace_ref& workspace) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT id, platform, workspace, chat_user, grp, locale, opted_out, joined_at FROM members "
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT id, platform, workspace, chat_user, grp, locale, opted_out, joined_at FROM members "
                          "WHERE platform = ? AND workspace = ? ORDER BY id");
     s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id);
     std::vector<member> out;
@@ -208,8 +322,8 @@ class sqlite_store final : public store {
   }
 
   std::vector<domain::workspace_ref> workspaces() override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT platform, workspace FROM members UNION SELECT platform, workspace FROM respondents "
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT platform, workspace FROM members UNION SELECT platform, workspace FROM respondents "
                          "ORDER BY 1, 2");
     std::vector<domain::workspace_ref> out;
     while (s.step()) out.push_back({parse_platform(s.text(0)), s.text(1)});
@@ -273,8 +387,8 @@ class sqlite_store final : public store {
   }
 
   std::optional<std::string> find_dm_channel(const domain::member_key& key) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT channel FROM dm_channels WHERE platform = ? AND workspace = ? AND chat_user = ?");
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT channel FROM dm_channels WHERE platform = ? AND workspace = ? AND chat_user = ?");
     s.bind(1, domain::platform_id(key.workspace.on)).bind(2, key.workspace.id).bind(3, key.user);
     if (!s.step()) return std::nullopt;
     return s.text(0);
@@ -298,8 +412,8 @@ class sqlite_store final : public store {
   }
 
   bool run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT 1 FROM scheduled_runs WHERE platform = ? AND workspace = ? AND kind = ? AND week = ?");
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT 1 FROM scheduled_runs WHERE platform = ? AND workspace = ? AND kind = ? AND week = ?");
     s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id).bind(3, kind).bind(4, week.to_string());
     return s.step();
   }
@@ -328,20 +442,20 @@ class sqlite_store final : public store {
         .bind(4, to_ms(opened_at))
         .bind(5, to_ms(closes_at))
         .run();
-    return *find_pulse_locked(workspace, week);
+    return *find_pulse_locked(db_, workspace, week);
   }
 
   std::optional<pulse> find_pulse(std::int64_t id) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT id, platform, workspace, week, opened_at, closes_at FROM pulses WHERE id = ?");
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT id, platform, workspace, week, opened_at, closes_at FROM pulses WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_pulse(s);
   }
 
   std::optional<pulse> find_pulse(const domain::workspace_ref& workspace, scoring::iso_week week) override {
-    std::lock_guard lock(mutex_);
-    return find_pulse_locked(workspace, week);
+    std::lock_guard lock(read_mutex_);
+    return find_pulse_locked(read_db_, workspace, week);
   }
 
   delivery record_delivery(std::int64_t pulse_id, std::int64_t member_id, const scoring::pulse_block& items,
@@ -354,7 +468,7 @@ class sqlite_store final : public store {
         .bind(3, encode_items(items))
         .bind(4, to_ms(at))
         .run();
-    return *find_delivery_locked(pulse_id, member_id);
+    return *find_delivery_locked(db_, pulse_id, member_id);
   }
 
   void set_delivery_message(std::int64_t delivery_id, std::string_view channel, std::string_view message_id) override {
@@ -367,13 +481,13 @@ class sqlite_store final : public store {
   }
 
   std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) override {
-    std::lock_guard lock(mutex_);
-    return find_delivery_locked(pulse_id, member_id);
+    std::lock_guard lock(read_mutex_);
+    return find_delivery_locked(read_db_, pulse_id, member_id);
   }
 
   response_count pulse_response(std::int64_t pulse_id) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1), "
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1), "
                          "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = ?1)");
     s.bind(1, pulse_id);
     s.step();
@@ -385,11 +499,12 @@ class sqlite_store final : public store {
     std::lock_guard lock(mutex_);
     transaction tx(db_);
     for (const auto& a : answers) insert_answer(a);
+    ensure_same_file();  // last, so the window before COMMIT is as small as it can be
     tx.commit();
   }
 
   void commit(const write_batch& batch, time_point now) override {
-    if (batch.answers.empty() && batch.follow_ups.empty() && batch.outbox.empty()) return;
+    if (batch.answers.empty() && batch.follow_ups.empty() && batch.outbox.empty() && batch.seen_events.empty()) return;
     std::lock_guard lock(mutex_);
     transaction tx(db_);
     for (const auto& a : batch.answers) insert_answer(a);
@@ -402,15 +517,24 @@ class sqlite_store final : public store {
           .bind(4, to_ms(f.answered_at))
           .run();
     }
-    for (const auto& m : batch.outbox) insert_outbox(m, now);
+    std::int64_t queued = 0;
+    for (const auto& m : batch.outbox) queued += insert_outbox(m, now) ? 1 : 0;
+    for (const auto& key : batch.seen_events) {
+      db_.prepare("INSERT INTO processed_events (event_id, received_at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING")
+          .bind(1, key)
+          .bind(2, to_ms(now))
+          .run();
+    }
+    ensure_same_file();  // last, so the window before COMMIT is as small as it can be
     tx.commit();
+    outbox_depth_->rows += queued;  // only once the rows exist
   }
 
   std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
                                      scoring::iso_week to) override {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(read_mutex_);
     // Respondents without a group row (never joined) count as "other".
-    auto s = db_.prepare(
+    auto s = read_db_.prepare(
         "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at "
         "FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
         "WHERE a.platform = ? AND a.workspace = ? AND a.week BETWEEN ? AND ? "
@@ -422,8 +546,8 @@ class sqlite_store final : public store {
   }
 
   std::vector<answer_record> answers_by(std::string_view pseudonym, std::int64_t pulse_id) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare(
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare(
         "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at "
         "FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
         "WHERE a.pseudonym = ? AND a.pulse_id = ? ORDER BY a.item");
@@ -434,8 +558,8 @@ class sqlite_store final : public store {
   }
 
   std::size_t answer_count() override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT COUNT(*) FROM answers");
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT COUNT(*) FROM answers");
     s.step();
     return static_cast<std::size_t>(s.integer(0));
   }
@@ -453,6 +577,18 @@ class sqlite_store final : public store {
     std::lock_guard lock(mutex_);
     db_.prepare("DELETE FROM processed_events WHERE received_at < ?").bind(1, to_ms(cutoff)).run();
     return static_cast<std::size_t>(db_.changes());
+  }
+
+  std::vector<std::string> recent_events(std::string_view prefix, time_point since) override {
+    std::lock_guard lock(read_mutex_);
+    // instr() rather than LIKE: the prefix is literal, '%' and '_' included.
+    auto s = read_db_.prepare("SELECT event_id FROM processed_events WHERE received_at >= ? AND instr(event_id, ?) = 1 "
+                              "ORDER BY received_at, event_id");
+    s.bind(1, to_ms(since));
+    s.bind(2, prefix.empty() ? std::string_view("") : prefix);  // an empty view may have no data: NULL to SQLite
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
   }
 
   std::int64_t record_nudge(const issued_nudge& n) override {
@@ -478,8 +614,8 @@ class sqlite_store final : public store {
   }
 
   std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT id, platform, workspace, nudge_id, week, why, issued_at, follow_up_week FROM nudges "
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT id, platform, workspace, nudge_id, week, why, issued_at, follow_up_week FROM nudges "
                          "WHERE platform = ? AND workspace = ? AND week >= ? ORDER BY week, id");
     s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id).bind(3, from.to_string());
     std::vector<issued_nudge> out;
@@ -498,8 +634,8 @@ class sqlite_store final : public store {
   }
 
   std::vector<std::uint8_t> follow_up_values(std::int64_t nudge) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT value FROM follow_up_answers WHERE nudge = ?");
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT value FROM follow_up_answers WHERE nudge = ?");
     s.bind(1, nudge);
     std::vector<std::uint8_t> out;
     while (s.step()) out.push_back(static_cast<std::uint8_t>(s.integer(0)));
@@ -507,8 +643,8 @@ class sqlite_store final : public store {
   }
 
   std::optional<std::uint8_t> follow_up_value(std::int64_t nudge, std::string_view pseudonym) override {
-    std::lock_guard lock(mutex_);
-    auto s = db_.prepare("SELECT value FROM follow_up_answers WHERE nudge = ? AND pseudonym = ?");
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT value FROM follow_up_answers WHERE nudge = ? AND pseudonym = ?");
     s.bind(1, nudge).bind(2, pseudonym);
     if (!s.step()) return std::nullopt;
     return static_cast<std::uint8_t>(s.integer(0));
@@ -516,11 +652,18 @@ class sqlite_store final : public store {
 
   std::int64_t enqueue(const outbox_message& m, time_point now) override {
     std::lock_guard lock(mutex_);
-    insert_outbox(m, now);
-    auto s = db_.prepare("SELECT id FROM outbox WHERE dedupe_key = ?");
-    s.bind(1, m.dedupe_key);
-    s.step();
-    return s.integer(0);
+    if (insert_outbox(m, now)) {
+      ++outbox_depth_->rows;
+      return db_.last_insert_id();
+    }
+    if (!m.dedupe_key.empty()) {
+      auto s = db_.prepare("SELECT id FROM outbox WHERE dedupe_key = ?");
+      s.bind(1, m.dedupe_key);
+      if (s.step()) return s.integer(0);
+    }
+    auto s = db_.prepare("SELECT id FROM outbox WHERE coalesce_key = ? AND status = 'pending' ORDER BY id LIMIT 1");
+    s.bind(1, m.coalesce_key);
+    return s.step() ? s.integer(0) : 0;
   }
 
   std::vector<outbox_message> claim_due(time_point now, time_point lease_until, std::size_t limit) override {
@@ -558,8 +701,20 @@ class sqlite_store final : public store {
     return out;
   }
 
+  // Each status change runs as two statements keyed on whether the row was active (pending or
+  // sending) before, so the in-memory depth moves only when a row really enters or leaves it.
+  // The second statement runs only in the rare case that the first matched nothing.
   void mark_sent(std::int64_t id, time_point at) override {
     std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("UPDATE outbox SET status = 'sent', updated_at = ?, last_error = '' "
+                       "WHERE id = ? AND status IN ('pending', 'sending')")
+        .bind(1, to_ms(at))
+        .bind(2, id)
+        .run();
+    if (outbox_db_.changes() > 0) {
+      --outbox_depth_->rows;
+      return;
+    }
     outbox_db_.prepare("UPDATE outbox SET status = 'sent', updated_at = ?, last_error = '' WHERE id = ?")
         .bind(1, to_ms(at))
         .bind(2, id)
@@ -568,16 +723,35 @@ class sqlite_store final : public store {
 
   void reschedule(std::int64_t id, time_point next_attempt_at, std::string_view error) override {
     std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? "
+                       "WHERE id = ? AND status IN ('pending', 'sending')")
+        .bind(1, to_ms(next_attempt_at))
+        .bind(2, error)
+        .bind(3, to_ms(next_attempt_at))
+        .bind(4, id)
+        .run();
+    if (outbox_db_.changes() > 0) return;
     outbox_db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
         .bind(1, to_ms(next_attempt_at))
         .bind(2, error)
         .bind(3, to_ms(next_attempt_at))
         .bind(4, id)
         .run();
+    outbox_depth_->rows += outbox_db_.changes();  // a sent or dead row made active again
   }
 
   void mark_dead(std::int64_t id, std::string_view error, time_point at) override {
     std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? "
+                       "WHERE id = ? AND status IN ('pending', 'sending')")
+        .bind(1, error)
+        .bind(2, to_ms(at))
+        .bind(3, id)
+        .run();
+    if (outbox_db_.changes() > 0) {
+      --outbox_depth_->rows;
+      return;
+    }
     outbox_db_.prepare("UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?")
         .bind(1, error)
         .bind(2, to_ms(at))
@@ -596,6 +770,7 @@ class sqlite_store final : public store {
 
   std::size_t release_all_claims(time_point now) override {
     std::lock_guard lock(outbox_mutex_);
+    // attempts stays as claim_due counted it: a message that kills its sender is not retried forever.
     outbox_db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = MIN(next_attempt_at, ?) WHERE status = 'sending'")
         .bind(1, to_ms(now))
         .run();
@@ -612,16 +787,35 @@ class sqlite_store final : public store {
   }
 
   std::size_t outbox_depth() override {
+    if (++outbox_depth_->reads % depth_recount_every == 0) {
+      try {
+        count_outbox_depth();
+      } catch (const store_error&) {
+        // Keep the kept count; the next recount may succeed.
+      }
+    }
+    return static_cast<std::size_t>(std::max<std::int64_t>(outbox_depth_->rows.load(), 0));
+  }
+
+  std::size_t prune_outbox(time_point sent_before, time_point dead_before) override {
     std::lock_guard lock(outbox_mutex_);
-    auto s = outbox_db_.prepare("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')");
-    s.step();
-    return static_cast<std::size_t>(s.integer(0));
+    // Finished rows only, so the depth does not change. Rows with a dedupe key stay: the key is the
+    // only record that the message went out, and it must keep a second one from being queued.
+    outbox_db_.prepare("DELETE FROM outbox WHERE dedupe_key IS NULL AND status = 'sent' AND updated_at < ?")
+        .bind(1, to_ms(sent_before))
+        .run();
+    auto deleted = static_cast<std::size_t>(outbox_db_.changes());
+    outbox_db_.prepare("DELETE FROM outbox WHERE dedupe_key IS NULL AND status = 'dead' AND updated_at < ?")
+        .bind(1, to_ms(dead_before))
+        .run();
+    deleted += static_cast<std::size_t>(outbox_db_.changes());
+    return deleted;
   }
 
  private:
   void insert_answer(const new_answer& a) {
     if (a.item >= scoring::statement_count || a.value < scoring::lowest_rating || a.value > scoring::highest_rating) {
-      throw store_error("answer out of range");
+      throw store_error("answer out of range", store_failure::constraint);
     }
     db_.prepare("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -638,20 +832,51 @@ class sqlite_store final : public store {
         .run();
   }
 
-  // A message whose dedupe_key is already queued is left as it is.
-  void insert_outbox(const outbox_message& m, time_point now) {
-    db_.prepare("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, attempts, "
-                "next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
-                "ON CONFLICT (dedupe_key) DO NOTHING")
-        .bind(1, domain::platform_id(m.on))
-        .bind(2, m.method)
-        .bind(3, m.target)
-        .bind(4, m.payload)
-        .bind(5, m.dedupe_key)
-        .bind(6, to_ms(m.next_attempt_at))
-        .bind(7, to_ms(now))
-        .bind(8, to_ms(now))
-        .run();
+  // A message whose dedupe_key is already queued, or whose coalesce_key has a pending row, is
+  // left out; returns whether a row was added. One statement per message, as before.
+  bool insert_outbox(const outbox_message& m, time_point now) {
+    auto s = db_.prepare(
+        "INSERT INTO outbox (platform, method, target, payload, dedupe_key, coalesce_key, status, attempts, "
+        "next_attempt_at, created_at, updated_at) "
+        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8, ?8 "
+        "WHERE ?6 IS NULL OR NOT EXISTS (SELECT 1 FROM outbox WHERE coalesce_key = ?6 AND status = 'pending') "
+        "ON CONFLICT (dedupe_key) DO NOTHING");
+    s.bind(1, domain::platform_id(m.on)).bind(2, m.method).bind(3, m.target).bind(4, m.payload);
+    bind_or_null(s, 5, m.dedupe_key);
+    bind_or_null(s, 6, m.coalesce_key);
+    s.bind(7, to_ms(m.next_attempt_at)).bind(8, to_ms(now));
+    s.run();
+    return db_.changes() > 0;
+  }
+
+  // One stat() per commit: cheap next to the fsync, and it stops acknowledging writes that went
+  // into a file nobody will ever open again.
+  void ensure_same_file() const {
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0 || st.st_dev != identity_.device || st.st_ino != identity_.inode) {
+      throw store_error("database file was removed or replaced", store_failure::gone);
+    }
+  }
+
+  void ensure_free_space() const {
+    auto dir = std::filesystem::path(path_).parent_path();
+    if (dir.empty()) dir = ".";
+    struct statvfs fs {};
+    if (::statvfs(dir.c_str(), &fs) != 0) throw store_error("cannot check free disk space", store_failure::io);
+    const auto free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (free_bytes < options_.min_free_bytes) {
+      throw store_error("low disk space: " + std::to_string(free_bytes >> 20) + " MiB free", store_failure::full);
+    }
+  }
+
+  // Once at open and after migrations; from then on the depth is kept as rows change.
+  void count_outbox_depth() {
+    std::lock_guard lock(read_mutex_);
+    auto exists = read_db_.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'");
+    if (!exists.step()) return;
+    auto s = read_db_.prepare("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')");
+    s.step();
+    outbox_depth_->rows = s.integer(0);
   }
 
   int current_version() {
@@ -660,8 +885,8 @@ class sqlite_store final : public store {
     return static_cast<int>(s.integer(0));
   }
 
-  std::optional<member> find_member_locked(const domain::member_key& key) {
-    auto s = db_.prepare("SELECT id, platform, workspace, chat_user, grp, locale, opted_out, joined_at FROM members "
+  std::optional<member> find_member_locked(connection& db, const domain::member_key& key) {
+    auto s = db.prepare("SELECT id, platform, workspace, chat_user, grp, locale, opted_out, joined_at FROM members "
                          "WHERE platform = ? AND workspace = ? AND chat_user = ?");
     s.bind(1, domain::platform_id(key.workspace.on)).bind(2, key.workspace.id).bind(3, key.user);
     if (!s.step()) return std::nullopt;
@@ -676,34 +901,49 @@ class sqlite_store final : public store {
         .run();
   }
 
-  std::optional<pulse> find_pulse_locked(const domain::workspace_ref& workspace, scoring::iso_week week) {
-    auto s = db_.prepare("SELECT id, platform, workspace, week, opened_at, closes_at FROM pulses "
+  std::optional<pulse> find_pulse_locked(connection& db, const domain::workspace_ref& workspace, scoring::iso_week week) {
+    auto s = db.prepare("SELECT id, platform, workspace, week, opened_at, closes_at FROM pulses "
                          "WHERE platform = ? AND workspace = ? AND week = ?");
     s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id).bind(3, week.to_string());
     if (!s.step()) return std::nullopt;
     return read_pulse(s);
   }
 
-  std::optional<delivery> find_delivery_locked(std::int64_t pulse_id, std::int64_t member_id) {
-    auto s = db_.prepare("SELECT id, pulse_id, member_id, items, delivered_at, channel, message_id FROM deliveries "
+  std::optional<delivery> find_delivery_locked(connection& db, std::int64_t pulse_id, std::int64_t member_id) {
+    auto s = db.prepare("SELECT id, pulse_id, member_id, items, delivered_at, channel, message_id FROM deliveries "
                          "WHERE pulse_id = ? AND member_id = ?");
     s.bind(1, pulse_id).bind(2, member_id);
     if (!s.step()) return std::nullopt;
     return read_delivery(s);
   }
 
+  const std::string path_;
+  const sqlite_options options_;
+  const file_identity identity_;  // of the file opened, set before SQLite opens it
   std::mutex mutex_;
   connection db_;  // durable commits: answers, members, pulses, outbox rows as they are queued
+  // Reads on their own connection: in WAL mode they see every committed write and never wait for
+  // the writer, so a commit busy-waiting on a foreign lock holds up no reader.
+  std::mutex read_mutex_;
+  connection read_db_;
   // Outbox bookkeeping (claims, sent, retries) on its own connection without fsync: it no longer
   // waits behind answer commits, and a machine crash can at worst make a message go out again,
   // which at-least-once delivery allows.
   std::mutex outbox_mutex_;
   connection outbox_db_;
+  // Readiness probes: their short busy wait and real write never hold up the other connections.
+  std::mutex probe_mutex_;
+  connection probe_db_;
+  // Pending plus sending rows, counted at open and then kept as rows change, so a metrics scrape
+  // costs no query (but see depth_recount_every).
+  std::shared_ptr<shared_depth> outbox_depth_;
 };
 
 }  // namespace
 
-std::unique_ptr<store> open_sqlite_store(const std::string& path) { return std::make_unique<sqlite_store>(path); }
+std::unique_ptr<store> open_sqlite_store(const std::string& path, const sqlite_options& options) {
+  return std::make_unique<sqlite_store>(path, options);
+}
 
 std::unique_ptr<store> open_store(std::string_view url) {
   constexpr std::string_view sqlite_prefix = "sqlite:";

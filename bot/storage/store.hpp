@@ -22,10 +22,40 @@ namespace smrel::storage {
 
 using domain::time_point;
 
+/// What kind of failure a store_error is, so callers decide without parsing messages.
+enum class store_failure : std::uint8_t {
+  busy,        // another writer holds the lock past our bounded wait
+  full,        // no space left for the write
+  io,          // the disk or file failed (I/O error, read-only, cannot open)
+  gone,        // the database file was removed or replaced under us
+  constraint,  // the data written broke a rule (range, foreign key, uniqueness)
+  other,
+};
+
 /// Storage failed (I/O, corruption, constraint). The message never contains secrets.
 class store_error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit store_error(const std::string& what, store_failure kind = store_failure::other)
+      : std::runtime_error(what), kind_(kind) {}
+  explicit store_error(const char* what, store_failure kind = store_failure::other)
+      : std::runtime_error(what), kind_(kind) {}
+
+  store_failure kind() const noexcept { return kind_; }
+  /// The database's state failed the write, not the data in it: any other write now fails the
+  /// same way, so retrying parts of it is pointless (and costs another wait).
+  bool about_the_database() const noexcept {
+    return kind_ == store_failure::busy || kind_ == store_failure::full || kind_ == store_failure::io ||
+           kind_ == store_failure::gone;
+  }
+
+ private:
+  store_failure kind_;
+};
+
+/// Whether a write could be committed now, and if not, why (safe to show to operators).
+struct readiness {
+  bool ready = false;
+  std::string reason;
 };
 
 struct member {
@@ -97,11 +127,17 @@ struct outbox_message {
   std::string method;      // e.g. "chat.postMessage", "response_url"
   std::string target;      // channel or URL; also the rate-limit bucket key
   std::string payload;     // request body, opaque to storage
-  std::string dedupe_key;  // the same key is enqueued once
+  /// The same key is enqueued once, for as long as its row is kept. Empty: no deduplication, and
+  /// the row may be pruned once sent (see prune_outbox); rows with a key are never pruned, so the
+  /// key keeps guarding against a second send.
+  std::string dedupe_key;
   outbox_status status = outbox_status::pending;
   int attempts = 0;
   time_point next_attempt_at;
   std::string last_error;
+  /// Non-empty: not enqueued while a pending (not yet claimed) row with the same key exists, e.g.
+  /// an update rendered when it is sent, where one queued row already shows the latest state.
+  std::string coalesce_key;
 };
 
 /// An answer to a nudge's follow-up statement, asked in a later pulse. Pseudonymous like answers;
@@ -118,6 +154,8 @@ struct write_batch {
   std::vector<new_answer> answers;
   std::vector<follow_up_answer> follow_ups;
   std::vector<outbox_message> outbox;
+  /// Inbound event / idempotency keys handled by this batch, recorded with it (see recent_events).
+  std::vector<std::string> seen_events;
 };
 
 class store {
@@ -128,8 +166,12 @@ class store {
   virtual int migrate() = 0;
   virtual int schema_version() = 0;
   virtual int latest_schema_version() const = 0;
-  /// Cheap round trip, for readiness checks.
+  /// Cheap round trip that reads; says nothing about whether a write would succeed.
   virtual bool ping() = 0;
+  /// Whether a write can be committed now: the database is still the file opened, a write lock
+  /// can be had within a short wait, a real write commits, and there is disk space left for it.
+  /// Takes at most a few hundred milliseconds; never throws.
+  virtual readiness check_ready() = 0;
 
   // Members. `upsert_member` creates the member or returns the existing one unchanged.
   virtual member upsert_member(const domain::member_key& key, scoring::locale locale, time_point now) = 0;
@@ -174,8 +216,11 @@ class store {
 
   // Answers. A later answer to the same statement in the same pulse replaces the earlier one.
   /// Stores all answers in one transaction; durable on return (group commit builds on this).
+  /// Throws store_error, with a kind, when it cannot; waits for a foreign write lock only briefly.
   virtual void store_answers(std::span<const new_answer> answers) = 0;
-  /// Commits answers, follow-up answers and outbox messages in one transaction; durable on return.
+  /// Commits answers, follow-up answers, outbox messages and seen event keys in one transaction;
+  /// durable on return. Throws store_error (kind busy within ~1.5 s under a foreign write lock,
+  /// gone when the database file was removed or replaced) and then nothing was stored.
   virtual void commit(const write_batch& batch, time_point now) = 0;
   /// Answers with from ≤ week ≤ to, in week then arrival order.
   virtual std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
@@ -188,6 +233,9 @@ class store {
   virtual bool record_event(std::string_view event_id, time_point received_at) = 0;
   /// Forgets event ids received before `cutoff`; returns how many.
   virtual std::size_t prune_events(time_point cutoff) = 0;
+  /// Event ids (recorded by record_event or write_batch::seen_events) starting with `prefix` and
+  /// received at or after `since`, oldest first: to reload a replay guard at start-up.
+  virtual std::vector<std::string> recent_events(std::string_view prefix, time_point since) = 0;
 
   // Nudges issued to a workspace; the same nudge in the same week is recorded once (its id returned).
   virtual std::int64_t record_nudge(const issued_nudge& nudge) = 0;
@@ -198,7 +246,8 @@ class store {
   virtual std::optional<std::uint8_t> follow_up_value(std::int64_t nudge, std::string_view pseudonym) = 0;
 
   // Outbox.
-  /// Returns the id; a message whose dedupe_key is already queued is not added again.
+  /// Returns the id; a message whose dedupe_key is already queued is not added again (the existing
+  /// row's id is returned), nor one whose coalesce_key has a pending row (that row's id).
   virtual std::int64_t enqueue(const outbox_message& message, time_point now) = 0;
   /// Marks up to `limit` due messages as sending until `lease_until`, and returns them. A message
   /// whose lease ran out (the sender died) is due again.
@@ -209,11 +258,16 @@ class store {
   /// Puts a claimed message back without counting the attempt (e.g. our own rate limit).
   virtual void release(std::int64_t id, time_point next_attempt_at) = 0;
   /// Makes every claimed message due now. Only for single-process backends at start-up, when no
-  /// sender can still hold a claim; returns how many were released.
+  /// sender can still hold a claim; returns how many were released. The attempt counted at claim
+  /// is kept: a message that crashes its sender every time still reaches the attempt limit.
   virtual std::size_t release_all_claims(time_point now) = 0;
   virtual std::optional<outbox_message> find_outbox(std::int64_t id) = 0;
-  /// Messages not yet sent or dead.
+  /// Messages not yet sent or dead. Kept in memory: cheap enough for every metrics scrape.
   virtual std::size_t outbox_depth() = 0;
+  /// Deletes sent messages last updated before `sent_before` and dead ones before `dead_before`,
+  /// only those without a dedupe_key (a key must keep guarding against a second send); returns
+  /// how many were deleted.
+  virtual std::size_t prune_outbox(time_point sent_before, time_point dead_before) = 0;
 };
 
 /// Opens the store named by a URL: `sqlite:PATH` (PostgreSQL support is its own backend).

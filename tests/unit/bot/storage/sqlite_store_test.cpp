@@ -2,7 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -185,7 +193,7 @@ TEST_F(sqlite_store_test, follow_up_answers_replace_per_respondent_commit_atomic
 
   write_batch bad;  // a follow-up to no nudge fails the whole batch, outbox row included
   bad.follow_ups = {{nudge + 100, "p-cat", 3, t0}};
-  bad.outbox.push_back({0, platform::slack, "chat.postMessage", "C1", "{}", "bad-batch", outbox_status::pending, 0, t0, ""});
+  bad.outbox.push_back({0, platform::slack, "chat.postMessage", "C1", "{}", "bad-batch", outbox_status::pending, 0, t0, "", ""});
   EXPECT_THROW(store_->commit(bad, t0), store_error);
   EXPECT_EQ(store_->outbox_depth(), 0U);
 
@@ -223,6 +231,40 @@ TEST(sqlite_migration, version_4_keeps_one_of_each_nudge_issued_twice_in_a_week)
   const auto kept = store->nudges_since(acme, week48);
   ASSERT_EQ(kept.size(), 1U);
   EXPECT_EQ(kept[0].why, "first");
+}
+
+TEST(sqlite_migration, version_6_keeps_lasting_dedupe_keys_and_lets_per_row_ones_be_pruned) {
+  // An outbox as version 5 left it: every row had a key, random ones for per-click updates.
+  testing::temp_dir dir;
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("smrel.db").c_str(), &raw), SQLITE_OK);
+  const auto exec = [&](std::string_view sql) { ASSERT_EQ(sqlite3_exec(raw, std::string(sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; };
+  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  for (int v = 1; v <= 5; ++v) {
+    exec(sqlite::migrations()[static_cast<std::size_t>(v - 1)]);
+    exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+  }
+  for (const auto* key : {"pulse:1:1", "response:ab12", "digest:T0ACME:C1:2026-W48", "dm.pulse:7:U1"}) {
+    exec(std::string("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, "
+                     "created_at, updated_at) VALUES ('slack', 'm', 't', '{}', '") + key + "', 'sent', 0, 0, 0)");
+  }
+  exec("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, created_at, "
+       "updated_at) VALUES ('slack', 'm', 't', '{}', 'home:Ev1', 'pending', 0, 0, 0)");
+  sqlite3_close(raw);
+
+  const auto store = open_store("sqlite:" + dir.file("smrel.db"));
+  EXPECT_EQ(store->outbox_depth(), 1U);
+  EXPECT_EQ(store->migrate(), store->latest_schema_version() - 5);
+  EXPECT_EQ(store->outbox_depth(), 1U);
+  EXPECT_EQ(store->prune_outbox(t0, t0), 2U);  // the random per-row keys guarded nothing
+  outbox_message digest;
+  digest.method = "chat.postMessage";
+  digest.dedupe_key = "digest:T0ACME:C1:2026-W48";
+  EXPECT_EQ(store->enqueue(digest, t0), 3);  // still sent once
+  digest.dedupe_key = "dm.pulse:7:U1";
+  EXPECT_EQ(store->enqueue(digest, t0), 4);
+  EXPECT_EQ(store->outbox_depth(), 1U);
+  EXPECT_TRUE(store->check_ready().ready);
 }
 
 TEST_F(sqlite_store_test, dm_channels_are_remembered_per_person_across_restarts) {
@@ -297,6 +339,374 @@ TEST_F(sqlite_store_test, events_are_recorded_once_across_restarts_and_pruned) {
   EXPECT_TRUE(store_->record_event("Ev2", t0 + hours{2}));
   EXPECT_EQ(store_->prune_events(t0 + hours{1}), 1U);
   EXPECT_TRUE(store_->record_event("Ev1", t0 + hours{3}));
+}
+
+// Another process using the same database file: its own connection, outside the store.
+class foreign_connection {
+ public:
+  explicit foreign_connection(const std::string& path) { EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK); }
+  ~foreign_connection() { sqlite3_close(db_); }
+  foreign_connection(const foreign_connection&) = delete;
+  foreign_connection& operator=(const foreign_connection&) = delete;
+  void exec(const std::string& sql) { ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; }
+  std::int64_t count(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    const auto n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+using stopwatch = std::chrono::steady_clock;
+milliseconds since(stopwatch::time_point start) { return duration_cast<milliseconds>(stopwatch::now() - start); }
+
+write_batch one_answer(std::int64_t pulse_id, const std::string& pseudonym, time_point at) {
+  write_batch batch;
+  batch.answers.push_back({acme, pulse_id, pseudonym, week48, 0, 3, at});
+  return batch;
+}
+
+outbox_message pulse_update(const std::string& url, time_point at) {
+  outbox_message m;
+  m.method = "response_url.pulse";
+  m.target = url;
+  m.payload = R"({"pulse":1})";
+  m.coalesce_key = "response_url.pulse:" + url;
+  m.next_attempt_at = at;
+  return m;
+}
+
+std::int64_t active_rows(const std::string& path) {
+  foreign_connection raw(path);
+  return raw.count("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')");
+}
+
+// A. Readiness.
+TEST_F(sqlite_store_test, ready_when_a_write_can_be_committed) {
+  const auto r = store_->check_ready();
+  EXPECT_TRUE(r.ready) << r.reason;
+}
+
+TEST_F(sqlite_store_test, not_ready_quickly_while_another_process_holds_the_write_lock) {
+  foreign_connection other(dir_.file("smrel.db"));
+  other.exec("BEGIN IMMEDIATE");
+  const auto start = stopwatch::now();
+  const auto locked = store_->check_ready();
+  EXPECT_LT(since(start), milliseconds{1000});
+  EXPECT_FALSE(locked.ready);
+  EXPECT_FALSE(locked.reason.empty());
+  other.exec("ROLLBACK");
+  const auto released = store_->check_ready();
+  EXPECT_TRUE(released.ready) << released.reason;
+}
+
+TEST(sqlite_readiness, not_ready_when_the_disk_is_almost_full) {
+  testing::temp_dir dir;
+  sqlite_options options;
+  options.min_free_bytes = std::numeric_limits<std::uint64_t>::max();  // no disk has that much free
+  const auto store = open_sqlite_store(dir.file("smrel.db"), options);
+  store->migrate();
+  const auto r = store->check_ready();
+  EXPECT_FALSE(r.ready);
+  EXPECT_NE(r.reason.find("disk"), std::string::npos) << r.reason;
+}
+
+// B. The database file removed or replaced under a running store.
+void remove_database(const std::string& path) {
+  for (const auto* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+}
+
+void expect_gone(const std::function<void()>& write) {
+  try {
+    write();
+    ADD_FAILURE() << "the write succeeded into a removed database";
+  } catch (const store_error& e) {
+    EXPECT_EQ(e.kind(), store_failure::gone) << e.what();
+  }
+}
+
+TEST_F(sqlite_store_test, commits_fail_and_not_ready_when_the_database_file_was_removed) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  store_->commit(one_answer(pulse.id, "p1", t0), t0);
+  remove_database(dir_.file("smrel.db"));
+  expect_gone([&] { store_->commit(one_answer(pulse.id, "p2", t0), t0); });
+  expect_gone([&] { store_->store_answers(one_answer(pulse.id, "p3", t0).answers); });
+  const auto r = store_->check_ready();
+  EXPECT_FALSE(r.ready);
+  EXPECT_NE(r.reason.find("removed or replaced"), std::string::npos) << r.reason;
+}
+
+TEST_F(sqlite_store_test, commits_fail_when_the_database_file_was_replaced) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  {
+    const auto impostor = open_store("sqlite:" + dir_.file("other.db"));
+    impostor->migrate();
+  }
+  std::filesystem::rename(dir_.file("other.db"), dir_.file("smrel.db"));
+  expect_gone([&] { store_->commit(one_answer(pulse.id, "p2", t0), t0); });
+  EXPECT_FALSE(store_->check_ready().ready);
+}
+
+// C. A foreign write lock: fail fast, and reads go on.
+TEST_F(sqlite_store_test, a_commit_under_a_foreign_write_lock_fails_fast_as_busy) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  foreign_connection other(dir_.file("smrel.db"));
+  other.exec("BEGIN IMMEDIATE");
+  const auto start = stopwatch::now();
+  try {
+    store_->commit(one_answer(pulse.id, "p1", t0), t0);
+    ADD_FAILURE() << "committed under a foreign write lock";
+  } catch (const store_error& e) {
+    EXPECT_EQ(e.kind(), store_failure::busy) << e.what();
+    EXPECT_TRUE(e.about_the_database());
+  }
+  EXPECT_LT(since(start), milliseconds{2500});
+  other.exec("ROLLBACK");
+  store_->commit(one_answer(pulse.id, "p1", t0), t0);
+  EXPECT_EQ(store_->answer_count(), 1U);
+}
+
+TEST_F(sqlite_store_test, reads_do_not_wait_behind_a_commit_waiting_for_a_foreign_lock) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  store_->upsert_member({acme, "U1"}, scoring::locale::en, t0);
+  store_->commit(one_answer(pulse.id, "p0", t0), t0);
+  foreign_connection other(dir_.file("smrel.db"));
+  other.exec("BEGIN IMMEDIATE");
+  std::atomic<bool> started{false};
+  std::thread writer([&] {
+    started = true;
+    try {
+      store_->commit(one_answer(pulse.id, "p1", t0), t0);
+    } catch (const store_error&) {
+    }
+  });
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(milliseconds{100});  // the writer is inside its busy wait by now
+  const auto start = stopwatch::now();
+  EXPECT_EQ(store_->answers(acme, week48, week48).size(), 1U);
+  EXPECT_TRUE(store_->find_member({acme, "U1"}));
+  EXPECT_TRUE(store_->find_pulse(pulse.id));
+  EXPECT_LT(since(start), milliseconds{200});
+  writer.join();
+}
+
+TEST_F(sqlite_store_test, a_bad_answer_is_a_constraint_failure_not_the_databases) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  auto batch = one_answer(pulse.id, "p1", t0);
+  batch.answers[0].value = 9;
+  try {
+    store_->commit(batch, t0);
+    ADD_FAILURE();
+  } catch (const store_error& e) {
+    EXPECT_EQ(e.kind(), store_failure::constraint);
+    EXPECT_FALSE(e.about_the_database());
+  }
+  try {
+    store_->commit(one_answer(pulse.id + 100, "p1", t0), t0);  // no such pulse
+    ADD_FAILURE();
+  } catch (const store_error& e) {
+    EXPECT_EQ(e.kind(), store_failure::constraint) << e.what();
+  }
+}
+
+// D. Outbox growth and its depth.
+TEST_F(sqlite_store_test, pending_pulse_updates_to_one_url_coalesce_into_one_row) {
+  std::int64_t first = 0;
+  for (int i = 0; i < 100; ++i) {
+    const auto id = store_->enqueue(pulse_update("https://hooks.slack.com/a/1", t0 + milliseconds{i}), t0);
+    if (i == 0) first = id;
+    EXPECT_EQ(id, first);
+  }
+  write_batch batch;  // in one group commit as well
+  for (int i = 0; i < 100; ++i) batch.outbox.push_back(pulse_update("https://hooks.slack.com/a/1", t0));
+  batch.outbox.push_back(pulse_update("https://hooks.slack.com/a/2", t0));
+  store_->commit(batch, t0);
+  EXPECT_EQ(active_rows(dir_.file("smrel.db")), 2);
+  EXPECT_EQ(store_->outbox_depth(), 2U);
+
+  // Once claimed it may already be rendered: the next update needs its own row.
+  ASSERT_EQ(store_->claim_due(t0 + seconds{1}, t0 + seconds{31}, 10).size(), 2U);
+  const auto next = store_->enqueue(pulse_update("https://hooks.slack.com/a/1", t0), t0);
+  EXPECT_NE(next, first);
+  EXPECT_EQ(store_->enqueue(pulse_update("https://hooks.slack.com/a/1", t0), t0), next);
+  EXPECT_EQ(store_->outbox_depth(), 3U);
+  EXPECT_EQ(active_rows(dir_.file("smrel.db")), 3);
+
+  // Without a coalesce key (today's default) every message is its own row.
+  auto plain = pulse_update("https://hooks.slack.com/a/1", t0);
+  plain.coalesce_key.clear();
+  EXPECT_NE(store_->enqueue(plain, t0), store_->enqueue(plain, t0));
+}
+
+TEST_F(sqlite_store_test, prune_outbox_deletes_only_old_finished_rows_without_a_dedupe_key) {
+  outbox_message m;
+  m.method = "chat.postMessage";
+  m.target = "C1";
+  m.payload = "{}";
+  m.next_attempt_at = t0;
+  const auto old_sent = store_->enqueue(m, t0);
+  const auto old_dead = store_->enqueue(m, t0);
+  const auto new_sent = store_->enqueue(m, t0);
+  const auto pending = store_->enqueue(m, t0);
+  m.dedupe_key = "digest:T0ACME:C1:2026-W48";
+  const auto keyed = store_->enqueue(m, t0);
+  store_->mark_sent(old_sent, t0);
+  store_->mark_sent(keyed, t0);
+  store_->mark_dead(old_dead, "gone", t0);
+  store_->mark_sent(new_sent, t0 + days{2});
+  EXPECT_EQ(store_->outbox_depth(), 1U);
+
+  EXPECT_EQ(store_->prune_outbox(t0 + days{1}, t0 - hours{1}), 1U);  // the dead row is not old enough
+  EXPECT_FALSE(store_->find_outbox(old_sent));
+  EXPECT_TRUE(store_->find_outbox(old_dead));
+  EXPECT_EQ(store_->prune_outbox(t0 + days{1}, t0 + hours{1}), 1U);
+  EXPECT_FALSE(store_->find_outbox(old_dead));
+  EXPECT_TRUE(store_->find_outbox(new_sent));
+  EXPECT_TRUE(store_->find_outbox(pending));
+  EXPECT_TRUE(store_->find_outbox(keyed));               // its key still guards against a second digest
+  EXPECT_EQ(store_->enqueue(m, t0 + days{3}), keyed);
+  EXPECT_EQ(store_->outbox_depth(), 1U);
+  EXPECT_EQ(active_rows(dir_.file("smrel.db")), 1);
+}
+
+TEST_F(sqlite_store_test, outbox_depth_stays_exact_across_every_transition_and_a_reopen) {
+  const auto path = dir_.file("smrel.db");
+  const auto expect_exact = [&](const char* step) {
+    EXPECT_EQ(static_cast<std::int64_t>(store_->outbox_depth()), active_rows(path)) << step;
+  };
+  outbox_message m;
+  m.method = "chat.postMessage";
+  m.target = "C1";
+  m.payload = "{}";
+  m.next_attempt_at = t0;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 6; ++i) {
+    m.dedupe_key = "k" + std::to_string(i);
+    ids.push_back(store_->enqueue(m, t0));
+  }
+  store_->enqueue(m, t0);  // a duplicate adds nothing
+  expect_exact("enqueue");
+  write_batch batch;
+  m.dedupe_key = "k0";  // already queued
+  batch.outbox.push_back(m);
+  m.dedupe_key = "k6";
+  batch.outbox.push_back(m);
+  store_->commit(batch, t0);
+  expect_exact("commit");
+  batch.answers.push_back({acme, 999, "p", week48, 0, 3, t0});  // no such pulse: rolls back
+  m.dedupe_key = "k7";
+  batch.outbox.push_back(m);
+  EXPECT_THROW(store_->commit(batch, t0), store_error);
+  expect_exact("rolled back commit");
+  ASSERT_EQ(store_->claim_due(t0, t0 + seconds{30}, 4).size(), 4U);
+  expect_exact("claim");
+  store_->mark_sent(ids[0], t0);
+  store_->mark_sent(ids[0], t0);  // twice
+  expect_exact("sent");
+  store_->mark_dead(ids[1], "x", t0);
+  store_->mark_dead(ids[1], "x", t0);
+  store_->mark_sent(ids[1], t0);  // sent after dead: still not active
+  expect_exact("dead");
+  store_->reschedule(ids[2], t0 + minutes{1}, "503");
+  store_->release(ids[3], t0);
+  expect_exact("reschedule and release");
+  store_->release_all_claims(t0);
+  expect_exact("release all");
+  store_->reschedule(ids[1], t0 + minutes{1}, "retried by hand");  // a dead row made pending again
+  expect_exact("reschedule dead");
+  store_->prune_outbox(t0 + days{1}, t0 + days{1});
+  expect_exact("prune");
+  const auto before = store_->outbox_depth();
+  reopen();
+  EXPECT_EQ(store_->outbox_depth(), before);
+  expect_exact("reopen");
+}
+
+TEST_F(sqlite_store_test, outbox_depth_is_kept_in_memory_not_counted_per_call) {
+  outbox_message m;
+  m.method = "chat.postMessage";
+  m.target = "C1";
+  m.payload = "{}";
+  m.dedupe_key = "k";
+  store_->enqueue(m, t0);
+  foreign_connection other(dir_.file("smrel.db"));  // a row behind the store's back is not counted
+  other.exec("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, created_at, "
+             "updated_at) VALUES ('slack', 'x', 'C', '{}', 'foreign', 'pending', 0, 0, 0)");
+  EXPECT_EQ(store_->outbox_depth(), 1U);
+}
+
+// E. Files readable by the owner only.
+TEST(sqlite_files, database_wal_and_shm_are_created_owner_only) {
+  testing::temp_dir dir;
+  const auto old_mask = ::umask(022);
+  {
+    const auto store = open_store("sqlite:" + dir.file("smrel.db"));
+    store->migrate();
+    store->commit(write_batch{{}, {}, {pulse_update("https://hooks.slack.com/a/1", t0)}, {}}, t0);
+    for (const auto* suffix : {"", "-wal", "-shm"}) {
+      struct stat st {};
+      ASSERT_EQ(::stat((dir.file("smrel.db") + suffix).c_str(), &st), 0) << suffix;
+      EXPECT_EQ(st.st_mode & 077, 0U) << suffix << " is mode " << std::oct << (st.st_mode & 0777);
+    }
+  }
+  ::umask(old_mask);
+}
+
+TEST(sqlite_files, an_existing_world_readable_database_is_made_owner_only) {
+  testing::temp_dir dir;
+  open_store("sqlite:" + dir.file("smrel.db"))->migrate();
+  ASSERT_EQ(::chmod(dir.file("smrel.db").c_str(), 0644), 0);
+  const auto store = open_store("sqlite:" + dir.file("smrel.db"));
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("smrel.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+}
+
+// F. A message that crashes its sender keeps the attempts it used.
+TEST_F(sqlite_store_test, release_all_claims_keeps_the_attempt_counted_at_claim) {
+  outbox_message m;
+  m.method = "chat.postMessage";
+  m.target = "C1";
+  m.payload = "{}";
+  m.dedupe_key = "k";
+  m.next_attempt_at = t0;
+  const auto id = store_->enqueue(m, t0);
+  ASSERT_EQ(store_->claim_due(t0, t0 + seconds{30}, 10).size(), 1U);
+  reopen();  // the process crashed while sending
+  EXPECT_EQ(store_->release_all_claims(t0 + seconds{1}), 1U);
+  EXPECT_EQ(store_->find_outbox(id)->attempts, 1);
+  EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::pending);
+  const auto again = store_->claim_due(t0 + seconds{1}, t0 + seconds{31}, 10);
+  ASSERT_EQ(again.size(), 1U);
+  EXPECT_EQ(again[0].attempts, 2);
+}
+
+// G. Replay guard: keys seen by a batch are stored with it.
+TEST_F(sqlite_store_test, seen_events_commit_with_the_batch_and_reload_by_prefix_and_time) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  auto batch = one_answer(pulse.id, "p1", t0);
+  batch.seen_events = {"click:a", "click:b"};
+  store_->commit(batch, t0);
+  batch.seen_events = {"click:b", "click:c"};  // a repeat is harmless
+  store_->commit(batch, t0 + minutes{3});
+  EXPECT_TRUE(store_->record_event("Ev1", t0 + minutes{4}));
+  EXPECT_FALSE(store_->record_event("click:a", t0 + minutes{4}));
+
+  auto bad = one_answer(pulse.id + 100, "p1", t0);  // fails: its keys are not kept either
+  bad.seen_events = {"click:lost"};
+  EXPECT_THROW(store_->commit(bad, t0 + minutes{4}), store_error);
+
+  reopen();
+  EXPECT_EQ(store_->recent_events("click:", t0), (std::vector<std::string>{"click:a", "click:b", "click:c"}));
+  EXPECT_EQ(store_->recent_events("click:", t0 + minutes{1}), (std::vector<std::string>{"click:c"}));
+  EXPECT_EQ(store_->recent_events("", t0 + minutes{1}), (std::vector<std::string>{"click:c", "Ev1"}));
+  EXPECT_TRUE(store_->recent_events("click:", t0 + minutes{5}).empty());
+  EXPECT_TRUE(store_->recent_events("click%", t0).empty());  // the prefix is literal
 }
 
 TEST(open_store, refuses_unknown_urls_with_a_clear_message) {
