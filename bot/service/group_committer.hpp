@@ -56,6 +56,7 @@ class group_committer {
   void enqueue(storage::write_batch batch, completion done);
   void run();
   void commit_group(std::deque<pending>& group);
+  void fail_queued_during_the_wait(const std::exception_ptr& error);
 
   storage::store& store_;
   const domain::clock& clock_;

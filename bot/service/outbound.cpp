@@ -4,15 +4,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 
 #include "adapters/slack/blocks.hpp"
-#include "bot/domain/hmac.hpp"
 
 namespace smrel::service {
 namespace {
-
-constexpr std::size_t random_key_bytes = 16;
 
 std::string pulse_ref_json(const domain::member_key& who, std::int64_t pulse_id) {
   return nlohmann::json{{"workspace", who.workspace.id}, {"user", who.user}, {"pulse", pulse_id}}.dump();
@@ -55,21 +51,25 @@ storage::outbox_message slack_reply_via_response_url(std::string_view response_u
   } else {
     out.payload = adapters::slack::command_reply_json(m);  // a new ephemeral message
   }
-  out.dedupe_key = "response:" + domain::random_hex(random_key_bytes);
+  // No dedupe key: each reply is its own, and a sent one may then be pruned.
   out.next_attempt_at = now;
   return out;
 }
 
 storage::outbox_message slack_pulse_update_via_response_url(std::string_view response_url, const domain::member_key& who,
-                                                            std::int64_t pulse_id, domain::time_point now) {
+                                                            std::int64_t pulse_id, std::string_view message_id,
+                                                            domain::time_point now) {
   storage::outbox_message out;
   out.on = who.workspace.on;
   out.method = std::string(slack_pulse_update);
   out.target = std::string(response_url);
   out.payload = pulse_ref_json(who, pulse_id);
-  // Unique per update, and increasing, so the dedupe index grows at its end instead of at random.
-  static std::atomic<std::uint64_t> sequence{0};
-  out.dedupe_key = "pulse:" + std::to_string(now.time_since_epoch().count()) + ":" + std::to_string(++sequence);
+  // The body is rendered when it is sent, so one queued update of a message already shows every
+  // click made before it goes: quick clicks on the same message share one row. Slack gives each
+  // click its own response_url, all good for the same message, so the message names the row;
+  // without a message id, the URL does.
+  out.coalesce_key = std::string(slack_pulse_update) + ":" + who.workspace.id + ":" + who.user + ":" +
+                     std::to_string(pulse_id) + ":" + (message_id.empty() ? std::string(response_url) : std::string(message_id));
   out.next_attempt_at = now;
   return out;
 }

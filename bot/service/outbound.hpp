@@ -35,8 +35,10 @@ struct pulse_ref {
 };
 std::optional<pulse_ref> parse_pulse_ref(std::string_view payload);
 
+/// Pending updates of the same message coalesce into one row (`message_id`: the clicked message).
 storage::outbox_message slack_pulse_update_via_response_url(std::string_view response_url, const domain::member_key& who,
-                                                            std::int64_t pulse_id, domain::time_point now);
+                                                            std::int64_t pulse_id, std::string_view message_id,
+                                                            domain::time_point now);
 /// Queued once per person and pulse, however often the weekly run is repeated.
 storage::outbox_message slack_pulse_by_dm(const domain::member_key& who, std::int64_t pulse_id, domain::time_point now);
 

@@ -40,7 +40,12 @@ constexpr std::size_t blocking_threads = 4;
 // Slack retries an event for about six minutes (or up to two hours with delayed events), so a
 // day of event ids is plenty to recognise every retry; older ids are pruned every hour.
 constexpr auto event_memory = std::chrono::hours{24};
-constexpr auto event_prune_interval = std::chrono::hours{1};
+constexpr auto prune_interval = std::chrono::hours{1};
+// Sent messages without a dedupe key (click confirmations, replies) are kept a day for
+// inspection, dead ones a week so an operator can see why; then they go (once, every row of
+// every click stayed forever: 148 MB after five minutes of load).
+constexpr auto sent_message_memory = std::chrono::hours{24};
+constexpr auto dead_message_memory = std::chrono::hours{24 * 7};
 
 // Route table: index = metrics label. The last entry collects everything unknown.
 enum route_id : std::size_t { slack_commands, slack_interactivity, slack_events, healthz, readyz, metrics_route, unknown };
@@ -136,8 +141,17 @@ struct server_app::impl final : late_content {
           case slack_events: response = co_await slack.events(request); break;
           case healthz: response = http_response::text("ok\n"); break;
           case readyz: {
-            const bool ready = co_await run_blocking(pool, [this] { return store->ping(); });
-            response = ready ? http_response::text("ready\n") : http_response::text("storage unreachable\n", 503);
+            // Ready means an answer could be committed now: a real write, not a read.
+            const auto ready = co_await run_blocking(pool, [this] { return store->check_ready(); });
+            if (ready.ready) {
+              response = http_response::text("ready\n");
+            } else {
+              response = http_response::text("not ready: " + ready.reason + "\n", 503);
+              if (const auto dropped = refusal_logs.admit("not_ready", std::chrono::steady_clock::now())) {
+                log_event(log_level::warn, "not_ready", {{"reason", ready.reason},
+                                                         {"similar_lines_dropped", static_cast<long long>(*dropped)}});
+              }
+            }
             break;
           }
           case metrics_route: {
@@ -149,6 +163,11 @@ struct server_app::impl final : late_content {
           case unknown: break;
         }
       }
+    } catch (const storage::store_error& e) {
+      // The database cannot take a write now (locked, full, removed): nothing was stored, and
+      // saying so with 503 tells Slack and proxies it is the service, not the request.
+      log_event(log_level::error, "request_failed", {{"route", route_names[id]}, {"error", e.what()}});
+      response = http_response::empty(e.about_the_database() ? 503 : 500);
     } catch (const std::exception& e) {
       // The one place internal failures become a status: 500, with nothing internal in the body.
       log_event(log_level::error, "request_failed", {{"route", route_names[id]}, {"error", e.what()}});
@@ -183,20 +202,25 @@ struct server_app::impl final : late_content {
   std::optional<asio::steady_timer> prune_timer;
   log_throttle refusal_logs{10.0, 20.0};  // lines per second per reason, and the burst
 
-  void prune_events() {
+  // Hourly: event ids past the retry window, and finished outbox rows past their retention.
+  void prune() {
     asio::post(pool, [this] {
       try {
-        if (const auto pruned = store->prune_events(clock.now() - event_memory); pruned > 0) {
-          log_event(log_level::info, "events_pruned", {{"count", static_cast<long long>(pruned)}});
+        const auto now = clock.now();
+        const auto events = store->prune_events(now - event_memory);
+        const auto messages = store->prune_outbox(now - sent_message_memory, now - dead_message_memory);
+        if (events + messages > 0) {
+          log_event(log_level::info, "pruned", {{"events", static_cast<long long>(events)},
+                                                {"messages", static_cast<long long>(messages)}});
         }
       } catch (const std::exception& e) {
         stats.background_failure("prune");
-        log_event(log_level::warn, "events_prune_failed", {{"error", e.what()}});
+        log_event(log_level::warn, "prune_failed", {{"error", e.what()}});
       }
     });
-    prune_timer->expires_after(event_prune_interval);
+    prune_timer->expires_after(prune_interval);
     prune_timer->async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) prune_events();
+      if (!ec) prune();
     });
   }
   // A handler that throws would end io_context::run() and, uncaught, the process: one request
@@ -247,10 +271,11 @@ unsigned short server_app::start() {
   if (const auto released = i.store->release_all_claims(i.clock.now()); released > 0) {
     log_event(log_level::warn, "outbox_claims_released", {{"count", static_cast<long long>(released)}});
   }
+  i.slack.remember_recent_clicks();
   i.outbox.start();
   if (i.options.schedule_tick) i.schedule.start();
   i.prune_timer.emplace(asio::make_strand(i.io));  // re-armed and cancelled on its strand only
-  i.prune_events();
+  i.prune();
   for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.run_io(); });
   log_event(log_level::info, "listening", {{"address", i.settings.http.listen}, {"port", static_cast<long long>(port)},
                                            {"tls", tls.has_value()}});

@@ -23,8 +23,10 @@ using net::http_response;
 constexpr std::chrono::seconds click_memory{2 * slack::max_clock_skew};
 constexpr std::size_t max_remembered_clicks = 1'000'000;  // ten minutes at well over 1,000 clicks/s
 
+constexpr std::string_view click_key_prefix = "click:";
+
 std::string click_key(const domain::button_click& click) {
-  return "click:" + click.who.workspace.id + "/" + click.who.user + "/" + click.click_id;
+  return std::string(click_key_prefix) + click.who.workspace.id + "/" + click.who.user + "/" + click.click_id;
 }
 
 }  // namespace
@@ -35,6 +37,12 @@ slack_endpoints::slack_endpoints(const config::settings& settings, engine::chat_
     : settings_(settings), bot_(bot), store_(store), committer_(committer), pool_(pool), clock_(clock), stats_(stats),
       on_queued_(std::move(on_queued)), clicks_(click_memory, max_remembered_clicks) {
   if (!settings.slack.signing_secret.empty()) signing_key_.emplace(settings.slack.signing_secret);
+}
+
+void slack_endpoints::remember_recent_clicks() {
+  const auto now = clock_.now();
+  // Seen-at is not stored with the key; "now" keeps each for a full window, which errs safe.
+  for (const auto& key : store_.recent_events(click_key_prefix, now - click_memory)) clicks_.remember(key, now);
 }
 
 std::optional<http_response> slack_endpoints::refuse_unsigned(const http_request& request, std::string_view route) {
@@ -133,15 +141,18 @@ boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_reques
     co_return http_response::empty(200);
   }
   try {
-    co_return co_await handle_click(click);
+    co_return co_await handle_click(click, replay_key);
   } catch (...) {
     if (!replay_key.empty()) clicks_.forget(replay_key);  // nothing took effect: a retry is welcome
     throw;
   }
 }
 
-boost::asio::awaitable<http_response> slack_endpoints::handle_click(const domain::button_click& click) {
+boost::asio::awaitable<http_response> slack_endpoints::handle_click(const domain::button_click& click,
+                                                                    const std::string& replay_key) {
   storage::write_batch batch;
+  // Stored with what the click changes, so a replay after a restart is recognised too.
+  if (!replay_key.empty()) batch.seen_events.push_back(replay_key);
   if (click.action == engine::answer_action) {
     // Usually everything the check needs is cached and it runs right here; otherwise off-thread.
     auto decision = bot_.on_answer_click_cached(click);
@@ -155,7 +166,8 @@ boost::asio::awaitable<http_response> slack_endpoints::handle_click(const domain
       if (decision->answer) batch.answers.push_back(std::move(*decision->answer));
       if (decision->follow_up) batch.follow_ups.push_back(std::move(*decision->follow_up));
       if (response_allowed(click.response_url)) {
-        batch.outbox.push_back(slack_pulse_update_via_response_url(click.response_url, click.who, decision->pulse_id, clock_.now()));
+        batch.outbox.push_back(
+            slack_pulse_update_via_response_url(click.response_url, click.who, decision->pulse_id, click.message_id, clock_.now()));
       }
     }
   } else {
@@ -191,8 +203,8 @@ boost::asio::awaitable<http_response> slack_endpoints::events(http_request& requ
     if (const auto* opened = std::get_if<domain::home_opened>(&callback.event)) {
       if (!opened->dm_channel.empty()) store_.remember_dm_channel(opened->who, opened->dm_channel);
       if (opened->home_tab) {
-        store_.enqueue(slack_home(opened->who.user, bot_.home_view(opened->who), "home:" + callback.event_id, clock_.now()),
-                       clock_.now());
+        // No dedupe key: the event id was recorded above, so a retry never gets here.
+        store_.enqueue(slack_home(opened->who.user, bot_.home_view(opened->who), {}, clock_.now()), clock_.now());
       }
     }
     return true;

@@ -32,11 +32,14 @@ class slack_endpoints {
   boost::asio::awaitable<net::http_response> interactivity(net::http_request& request);
   boost::asio::awaitable<net::http_response> events(net::http_request& request);
 
+  /// Loads the clicks seen shortly before a restart, so their replays are recognised. Blocking.
+  void remember_recent_clicks();
+
  private:
   /// 401 (and a log line) unless the request carries a valid, fresh Slack signature.
   std::optional<net::http_response> refuse_unsigned(const net::http_request& request, std::string_view route);
   net::http_response bad_request(const net::http_request& request, std::string_view route, std::string_view reason);
-  boost::asio::awaitable<net::http_response> handle_click(const domain::button_click& click);
+  boost::asio::awaitable<net::http_response> handle_click(const domain::button_click& click, const std::string& replay_key);
   /// Counts a refusal and logs it within the refusal log budget.
   void log_refusal(const net::http_request& request, std::string_view route, int status, std::string_view kind,
                    std::string_view reason);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "bot/service/outbound.hpp"
@@ -22,6 +23,7 @@ class foreign_write_lock {
  public:
   explicit foreign_write_lock(const std::string& path) {
     EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    sqlite3_busy_timeout(db_, 5000);  // the server may be mid-commit
     EXPECT_EQ(sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
   }
   ~foreign_write_lock() { release(); }
@@ -122,6 +124,62 @@ TEST(resilience, a_message_that_keeps_crashing_the_sender_is_dead_lettered_not_r
   EXPECT_EQ(row->status, storage::outbox_status::dead);
   EXPECT_NE(row->last_error.find("without an outcome"), std::string::npos) << row->last_error;
   EXPECT_TRUE(h.fake().calls("/actions/T1/poison").empty());
+}
+
+TEST(resilience, a_replayed_click_is_recognised_across_a_restart) {
+  slack_harness h;
+  const auto buttons = pulse_buttons(h, "U1");
+  ASSERT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "first", "1700000000.000001").status, 200);
+  ASSERT_EQ(h.click("U1", buttons[1].first, buttons[1].second, "second", "1700000000.000002").status, 200);
+  h.restart();
+  EXPECT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "first", "1700000000.000001").status, 200);
+  EXPECT_EQ(stored_value(h), 2);
+}
+
+TEST(resilience, readiness_means_an_answer_can_be_committed_now) {
+  slack_harness h;
+  EXPECT_EQ(testing::http_call(h.port(), "GET", "/readyz").status, 200);
+  {
+    foreign_write_lock lock(db_path(h));  // reads still work; writes cannot
+    const auto started = std::chrono::steady_clock::now();
+    const auto r = testing::http_call(h.port(), "GET", "/readyz");
+    EXPECT_EQ(r.status, 503);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  }
+  EXPECT_EQ(testing::http_call(h.port(), "GET", "/readyz").status, 200);
+}
+
+TEST(resilience, a_click_under_a_foreign_write_lock_fails_well_inside_slacks_three_seconds) {
+  slack_harness h;
+  const auto buttons = pulse_buttons(h, "U1");
+  foreign_write_lock lock(db_path(h));
+  std::vector<std::thread> clickers;
+  std::vector<int> statuses(4);
+  std::vector<std::chrono::steady_clock::duration> took(4);
+  for (int i = 0; i < 4; ++i) {
+    clickers.emplace_back([&, i] {
+      const auto started = std::chrono::steady_clock::now();
+      statuses[i] = h.click("U" + std::to_string(i), buttons[0].first, buttons[0].second, "locked" + std::to_string(i)).status;
+      took[i] = std::chrono::steady_clock::now() - started;
+    });
+  }
+  for (auto& t : clickers) t.join();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(statuses[i], 503) << i;  // not acknowledged: nothing was stored
+    EXPECT_LT(took[i], 2500ms) << i;   // it took up to 31.7 s once
+  }
+  lock.release();
+  EXPECT_EQ(h.click("U1", buttons[0].first, buttons[0].second, "unlocked").status, 200);
+}
+
+TEST(resilience, a_database_deleted_under_the_server_is_refused_not_acknowledged) {
+  slack_harness h;
+  const auto buttons = pulse_buttons(h, "U1");
+  ASSERT_EQ(h.click("U1", buttons[0].first, buttons[0].second, "before").status, 200);
+  const auto path = db_path(h);
+  for (const auto* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  EXPECT_EQ(h.click("U1", buttons[1].first, buttons[1].second, "after").status, 503);  // was 200, and lost
+  EXPECT_EQ(testing::http_call(h.port(), "GET", "/readyz").status, 503);
 }
 
 }  // namespace
