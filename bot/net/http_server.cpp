@@ -275,12 +275,12 @@ class session final : public tracked_connection, public std::enable_shared_from_
     // A new connection must send its first request head promptly; see wait_for_next_request.
     lowest().expires_after(limits.read_timeout);
     for (bool first = true;; first = false) {
+      between_requests_ = true;
       if (server_->draining) co_return false;
       if (!first) {
         if (buffer_.size() == 0 && !co_await wait_for_next_request()) co_return false;
         lowest().expires_after(limits.read_timeout);  // for the whole head, not per byte
       }
-      between_requests_ = true;
       http_request request;
       request.headers.reserve(16);
       request_parser parser(request, head_text_, parse);
