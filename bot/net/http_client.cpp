@@ -119,7 +119,8 @@ struct http_client::impl {
     stream->expires_after(options.connect_timeout);
     auto [connect_ec, endpoint] = co_await stream->async_connect(endpoints, use_tuple);
     if (connect_ec) co_return std::pair{connect_ec, connection{}};
-    stream->socket().set_option(tcp::no_delay(true));
+    boost::system::error_code ignored;  // a peer that resets at once must not throw here
+    stream->socket().set_option(tcp::no_delay(true), ignored);
     if (!o.tls) co_return std::pair{boost::system::error_code{}, connection{std::move(stream)}};
 
     auto secure = std::make_unique<tls_stream>(std::move(*stream), tls);

@@ -40,8 +40,11 @@ class one_shot_server {
     });
   }
   ~one_shot_server() {
+    // A blocking accept() is not woken by close(): a connection of our own ends it.
     boost::system::error_code ignored;
-    acceptor_.close(ignored);
+    tcp::socket poke(io_);
+    poke.connect(acceptor_.local_endpoint(), ignored);
+    poke.close(ignored);
     thread_.join();
   }
   unsigned short port() const { return acceptor_.local_endpoint().port(); }
