@@ -320,6 +320,11 @@ TEST(http_server, listen_raises_the_soft_descriptor_limit_and_fits_the_cap_under
 }
 
 TEST(http_server, out_of_descriptors_the_accept_loop_pauses_instead_of_spinning) {
+#ifdef __SANITIZE_ADDRESS__
+  // The sanitizer runtimes open descriptors of their own (UBSan's vptr check makes a pipe) and
+  // report false errors when none is left.
+  GTEST_SKIP() << "needs a process with no spare descriptors";
+#endif
   const int code = in_child([] {
     const rlimit low{128, 128};
     if (::setrlimit(RLIMIT_NOFILE, &low) != 0) return 2;
