@@ -1,5 +1,7 @@
 #include "bot/net/http_client.hpp"
 
+#include "bot/net/response_parser.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -9,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <exception>
 #include <map>
 #include <mutex>
 #include <variant>
@@ -23,14 +26,27 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// A platform's answer head is a few hundred bytes; this is generous and still bounded.
+constexpr std::size_t max_response_header_bytes = 64 * 1024;
+// The read buffer holds only what the parser has not consumed yet (a header, a chunk-size line,
+// the trailers), never the body, so it needs the header limit plus one read's worth.
+constexpr std::size_t max_read_buffer_bytes = max_response_header_bytes + 64 * 1024;
 
 struct origin {
   bool tls = false;
   std::string host;
   std::string port;
   std::string target;  // path and query
+  std::string host_field;  // the Host header: RFC 9110 §7.2 wants the port unless it is the default
   std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
 };
+
+std::string host_field(const std::string& host, const std::string& port, bool tls) {
+  const bool v6 = host.find(':') != std::string::npos;
+  std::string field = v6 ? "[" + host + "]" : host;
+  if (port != (tls ? "443" : "80")) field += ":" + port;
+  return field;
+}
 
 std::optional<origin> parse_origin(std::string_view url) {
   const auto parsed = boost::urls::parse_absolute_uri(url);
@@ -47,6 +63,7 @@ std::optional<origin> parse_origin(std::string_view url) {
   o.port = parsed->has_port() ? std::string(parsed->port()) : (o.tls ? "443" : "80");
   o.target = std::string(parsed->encoded_resource());
   if (o.target.empty() || o.target.front() != '/') o.target = "/" + o.target;
+  o.host_field = host_field(o.host, o.port, o.tls);
   return o;
 }
 
@@ -102,7 +119,8 @@ struct http_client::impl {
     stream->expires_after(options.connect_timeout);
     auto [connect_ec, endpoint] = co_await stream->async_connect(endpoints, use_tuple);
     if (connect_ec) co_return std::pair{connect_ec, connection{}};
-    stream->socket().set_option(tcp::no_delay(true));
+    boost::system::error_code ignored;  // a peer that resets at once must not throw here
+    stream->socket().set_option(tcp::no_delay(true), ignored);
     if (!o.tls) co_return std::pair{boost::system::error_code{}, connection{std::move(stream)}};
 
     auto secure = std::make_unique<tls_stream>(std::move(*stream), tls);
@@ -121,35 +139,33 @@ struct http_client::impl {
   asio::awaitable<std::pair<boost::system::error_code, client_response>> exchange(connection& c, const origin& o,
                                                                                  const client_request& request) {
     http::request<http::string_body> req{http::string_to_verb(request.method), o.target, 11};
-    req.set(http::field::host, o.host);
+    req.set(http::field::host, o.host_field);
     req.set(http::field::user_agent, "smrel/0.1");
     for (const auto& [name, value] : request.headers) req.set(name, value);
     req.body() = request.body;
     req.keep_alive(true);
     req.prepare_payload();
     lowest(c).expires_after(options.request_timeout);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(options.max_response_bytes);
+    beast::flat_buffer buffer(max_read_buffer_bytes);
+    client_response response;
+    response_parser parser(response, max_response_header_bytes, options.max_response_bytes);
+    if (req.method() == http::verb::head) parser.skip(true);
     const auto result = co_await std::visit(
         [&](auto& stream) -> asio::awaitable<boost::system::error_code> {
           auto [write_ec, written] = co_await http::async_write(*stream, req, use_tuple);
           if (write_ec) co_return write_ec;
-          auto [read_ec, read] = co_await http::async_read(*stream, buffer, parser, use_tuple);
-          co_return read_ec;
+          // Nothing on this path should throw any more; if something still does, the caller
+          // gets an error, not an exception out of io_context::run().
+          try {
+            auto [read_ec, read] = co_await http::async_read(*stream, buffer, parser, use_tuple);
+            co_return read_ec;
+          } catch (const std::exception&) {
+            co_return boost::system::error_code(http::error::bad_value);
+          }
         },
         c);
-    client_response response;
-    if (result) co_return std::pair{result, response};
-    auto& message = parser.get();
-    response.status = static_cast<int>(message.result_int());
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      response.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    response.body = std::move(message.body());
-    if (!message.keep_alive()) response.headers.emplace_back("x-smrel-close", "1");
+    if (result) co_return std::pair{result, client_response{}};
+    if (!parser.keep_alive()) response.headers.emplace_back("x-smrel-close", "1");
     co_return std::pair{boost::system::error_code{}, std::move(response)};
   }
 };

@@ -2,7 +2,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,12 +12,16 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
-#include <mutex>
+#include <exception>
 #include <optional>
 #include <stdexcept>
-#include <unordered_map>
+
+#include "bot/net/connection_table.hpp"
+#include "bot/net/fd_limit.hpp"
+#include "bot/net/request_parser.hpp"
 
 namespace smrel::net {
 
@@ -27,18 +30,63 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
+using boost::system::error_code;
 
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto drain_poll_interval = std::chrono::milliseconds{20};
 constexpr std::string_view server_name = "smrel";
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+// Beast reads at most this much at a time. The read buffer only ever holds bytes the parser has
+// not consumed (a header, a chunk-size line, trailers, pipelined requests), never a body, so the
+// header limit plus one read bounds it.
+constexpr std::size_t read_size = 64 * 1024;
+// After a refusal, what the client is still sending is read and dropped for a moment, so that
+// closing does not reset the connection and destroy the answer before the client reads it.
+constexpr auto linger_timeout = std::chrono::milliseconds{1'000};
+constexpr std::size_t linger_max_bytes = 1024 * 1024;
+// When accept() runs out of descriptors or memory, waiting is the only thing that helps.
+constexpr auto accept_pause_min = std::chrono::milliseconds{50};
+constexpr auto accept_pause_max = std::chrono::milliseconds{1'000};
 
 // Errors that mean "the peer went away or we are shutting down", not a fault worth a log line.
-bool is_expected_close(const boost::system::error_code& ec) {
+bool is_expected_close(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::operation_aborted || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == beast::error::timeout ||
          ec == asio::ssl::error::stream_truncated || ec == asio::error::bad_descriptor;
+}
+
+bool is_out_of_resources(const error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+}
+
+// How a failed read is answered: a status (0: none, just close) and what to count it as.
+struct read_refusal {
+  int status = 0;
+  std::optional<refusal> why;
+};
+
+read_refusal classify(const error_code& ec, parse_problem problem, bool header_done, bool started) {
+  switch (problem) {
+    case parse_problem::header_too_large: return {431, refusal::header_too_large};
+    case parse_problem::body_too_large: return {413, refusal::body_too_large};
+    case parse_problem::bad_framing: return {400, refusal::bad_framing};
+    case parse_problem::none: break;
+  }
+  if (ec == http::error::header_limit) return {431, refusal::header_too_large};
+  if (ec == http::error::body_limit) return {413, refusal::body_too_large};
+  if (ec == http::error::buffer_overflow) {
+    return header_done ? read_refusal{413, refusal::body_too_large} : read_refusal{431, refusal::header_too_large};
+  }
+  if (ec == beast::error::timeout) return {0, started ? std::optional{refusal::timeout} : std::nullopt};
+  if (is_expected_close(ec) || ec == http::error::partial_message) return {};
+  if (ec == http::error::bad_content_length || ec == http::error::multiple_content_length ||
+      ec == http::error::bad_transfer_encoding) {
+    return {400, refusal::bad_framing};
+  }
+  return {400, refusal::malformed};
 }
 
 std::optional<std::pair<std::string, unsigned short>> split_host_port(const std::string& text) {
@@ -62,63 +110,6 @@ std::optional<std::pair<std::string, unsigned short>> split_host_port(const std:
   if (value > 65535) return std::nullopt;
   return std::pair{host, static_cast<unsigned short>(value)};
 }
-
-class session_base {
- public:
-  virtual ~session_base() = default;
-  virtual void close_if_idle() = 0;
-  virtual void close_now() = 0;
-};
-
-}  // namespace
-
-struct http_server::impl : std::enable_shared_from_this<impl> {
-  impl(asio::io_context& context, server_limits l, request_handler h, refusal_observer r)
-      : io(context), limits(l), handler(std::move(h)), on_refusal(std::move(r)), acceptor(asio::make_strand(context)) {}
-
-  asio::io_context& io;
-  server_limits limits;
-  request_handler handler;
-  refusal_observer on_refusal;
-  std::optional<asio::ssl::context> tls;
-  tcp::acceptor acceptor;
-  std::atomic<std::size_t> connections{0};
-  std::atomic<bool> draining{false};
-  std::mutex sessions_mutex;
-  std::unordered_map<std::uint64_t, std::weak_ptr<session_base>> sessions;
-  std::uint64_t next_session_id = 0;
-
-  void refused(refusal why, const std::string& remote) const {
-    if (on_refusal) on_refusal(why, remote);
-  }
-
-  std::uint64_t add_session(const std::shared_ptr<session_base>& s) {
-    std::lock_guard lock(sessions_mutex);
-    const auto id = next_session_id++;
-    sessions.emplace(id, s);
-    return id;
-  }
-  void remove_session(std::uint64_t id) {
-    std::lock_guard lock(sessions_mutex);
-    sessions.erase(id);
-  }
-  template <class F>
-  void for_each_session(F&& f) {
-    std::vector<std::shared_ptr<session_base>> live;
-    {
-      std::lock_guard lock(sessions_mutex);
-      for (auto& [id, weak] : sessions) {
-        if (auto s = weak.lock()) live.push_back(std::move(s));
-      }
-    }
-    for (auto& s : live) f(*s);
-  }
-
-  awaitable<void> accept_loop();
-  awaitable<void> refuse_connection(tcp::socket socket);
-};
-
-namespace {
 
 // The response head, written by hand: a status line and a handful of fields are all smrel ever
 // sends, and on the hot path Beast's general-purpose serializer cost more than the system call.
@@ -159,15 +150,77 @@ awaitable<boost::system::error_code> write_response(Stream& stream, const http_r
   co_return ec;
 }
 
+// Nothing may escape a connection's or the acceptor's coroutine into io_context::run(): that
+// would end the process. Each coroutine catches what it can; this is the last line.
+void swallow(const std::exception_ptr&) {}
+
+}  // namespace
+
+struct http_server::impl : std::enable_shared_from_this<impl> {
+  impl(asio::io_context& context, server_limits l, request_handler h, refusal_observer r, request_screen s)
+      : io(context),
+        limits(l),
+        handler(std::move(h)),
+        on_refusal(std::move(r)),
+        screen(std::move(s)),
+        acceptor(asio::make_strand(context)),
+        cap(l.max_connections) {}
+
+  asio::io_context& io;
+  const server_limits limits;
+  const request_handler handler;
+  const refusal_observer on_refusal;
+  const request_screen screen;
+  std::optional<asio::ssl::context> tls;
+  tcp::acceptor acceptor;
+  std::atomic<std::size_t> cap;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> accept_failures{0};
+  std::atomic<bool> draining{false};
+  connection_table table;
+
+  void refused(refusal why, const std::string& remote) const {
+    if (on_refusal) on_refusal(why, remote);
+  }
+
+  std::size_t read_buffer_limit() const { return limits.max_header_bytes + read_size; }
+
+  // Idle keep-alive connections are cheap to reopen but scarce under pressure.
+  std::chrono::milliseconds idle_timeout() const {
+    if (connections.load(std::memory_order_relaxed) * 4 > cap.load(std::memory_order_relaxed) * 3) {
+      return std::min(limits.idle_timeout, limits.pressure_idle_timeout);
+    }
+    return limits.idle_timeout;
+  }
+
+  // Closes the connection idle the longest to make room; false when none is idle.
+  bool evict_one() {
+    const auto victim = table.claim_longest_idle();
+    if (!victim) return false;
+    refused(refusal::evicted_idle, victim->remote());
+    victim->close_now();
+    return true;
+  }
+
+  awaitable<void> accept_loop();
+  void admit(tcp::socket socket, std::string remote);
+  awaitable<void> refuse_connection(tcp::socket socket);
+};
+
+namespace {
+
 template <class Stream>
-class session final : public session_base, public std::enable_shared_from_this<session<Stream>> {
+class session final : public tracked_connection, public std::enable_shared_from_this<session<Stream>> {
  public:
   session(std::shared_ptr<http_server::impl> server, Stream stream, std::string remote)
-      : server_(std::move(server)), stream_(std::move(stream)), remote_(std::move(remote)) {}
+      : tracked_connection(std::move(remote)),
+        server_(std::move(server)),
+        stream_(std::move(stream)),
+        buffer_(server_->read_buffer_limit()) {}
 
   void close_if_idle() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->idle_) self->close_socket();
+      if (self->between_requests_) self->close_socket();
     });
   }
   void close_now() override {
@@ -176,115 +229,165 @@ class session final : public session_base, public std::enable_shared_from_this<s
 
   awaitable<void> run() {
     const auto self = this->shared_from_this();
-    const auto id = server_->add_session(self);
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      beast::get_lowest_layer(stream_).expires_after(server_->limits.read_timeout);
-      auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
-      if (ec) {
-        server_->refused(refusal::malformed, remote_);
-        finish(id);
-        co_return;
-      }
+    const auto id = server_->table.add(self);
+    try {
+      co_await serve();
+    } catch (...) {
+      // Nothing on the request path is meant to throw; if something does, only this connection ends.
     }
-    co_await serve_requests();
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-      boost::system::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    } else {
-      beast::get_lowest_layer(stream_).expires_after(server_->limits.write_timeout);
-      co_await stream_.async_shutdown(use_tuple);
-    }
-    finish(id);
-  }
-
- private:
-  void finish(std::uint64_t id) {
     close_socket();
-    server_->remove_session(id);
+    server_->table.remove(id);
     --server_->connections;
   }
 
+ private:
+  auto& lowest() { return beast::get_lowest_layer(stream_); }
+
   void close_socket() {
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().close(ignored);
+    error_code ignored;
+    lowest().socket().close(ignored);
   }
 
-  awaitable<void> serve_requests() {
+  awaitable<void> serve() {
+    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+      lowest().expires_after(server_->limits.read_timeout);
+      auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
+      if (ec) {
+        server_->refused(refusal::malformed, remote());
+        co_return;
+      }
+    }
+    const bool refused = co_await serve_requests();
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (refused) co_await linger();
+    } else {
+      lowest().expires_after(server_->limits.write_timeout);
+      co_await stream_.async_shutdown(use_tuple);
+    }
+  }
+
+  // Returns true when it ended by refusing a request (the client may still be sending).
+  awaitable<bool> serve_requests() {
     const auto& limits = server_->limits;
-    bool first = true;
-    for (;;) {
-      idle_ = true;
-      if (server_->draining) co_return;
-      http::request_parser<http::string_body> parser;  // fresh per request: limits reset
-      parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      parser.body_limit(limits.max_body_bytes);
-      // A new connection must start its request promptly; a kept-alive one may sit idle longer.
-      beast::get_lowest_layer(stream_).expires_after(first ? limits.read_timeout : limits.idle_timeout);
-      first = false;
-      auto [header_ec, header_bytes] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
-      if (header_ec) {
-        co_await refuse_read(header_ec, header_bytes > 0 || buffer_.size() > 0);
-        co_return;
+    const parse_limits parse{limits.max_header_bytes, limits.max_body_bytes};
+    // A new connection must send its first request head promptly; see wait_for_next_request.
+    lowest().expires_after(limits.read_timeout);
+    for (bool first = true;; first = false) {
+      between_requests_ = true;
+      if (server_->draining) co_return false;
+      if (!first) {
+        if (buffer_.size() == 0 && !co_await wait_for_next_request()) co_return false;
+        lowest().expires_after(limits.read_timeout);  // for the whole head, not per byte
       }
-      idle_ = false;
-      beast::get_lowest_layer(stream_).expires_after(limits.read_timeout);
-      auto [body_ec, body_bytes] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
-      if (body_ec) {
-        co_await refuse_read(body_ec, true);
-        co_return;
-      }
-
-      auto& message = parser.get();
       http_request request;
-      request.method = message.method_string();
-      request.target = message.target();
       request.headers.reserve(16);
-      for (const auto& field : message) request.headers.emplace_back(field.name_string(), field.value());
-      request.body = std::move(message.body());
-      request.remote = remote_;
-      request.received_at = std::chrono::steady_clock::now();
+      request_parser parser(request, head_text_, parse);
+      const bool started = !first || buffer_.size() > 0;
+      auto ec = co_await read(parser, true);
+      if (ec || parser.problem() != parse_problem::none) {
+        co_return co_await refuse(classify(ec, parser.problem(), false, started || parser.got_some()));
+      }
+      between_requests_ = false;
+      if (server_->screen) {
+        std::optional<int> status;
+        try {
+          status = server_->screen(request);
+        } catch (...) {
+          status = 500;
+        }
+        if (status) {
+          server_->refused(refusal::screened, remote());
+          co_return co_await answer_and_close(*status);
+        }
+      }
+      if (!parser.is_done()) {
+        // The declared length (if any) is already known to fit, or the head read failed with 413.
+        if (parser.expects_continue() && parser.version() >= 11) {
+          lowest().expires_after(limits.write_timeout);
+          auto [write_ec, written] = co_await asio::async_write(stream_, asio::buffer(continue_line), use_tuple);
+          if (write_ec) co_return false;
+        }
+        lowest().expires_after(limits.read_timeout);
+        ec = co_await read(parser, false);
+        if (ec || parser.problem() != parse_problem::none) {
+          co_return co_await refuse(classify(ec, parser.problem(), true, true));
+        }
+      }
 
+      request.remote = remote();
+      request.received_at = std::chrono::steady_clock::now();
       http_response response;
       try {
         response = co_await server_->handler(request);
       } catch (...) {
         response = http_response::empty(500);
       }
-      const bool keep_alive = message.keep_alive() && !server_->draining;
-      beast::get_lowest_layer(stream_).expires_after(limits.write_timeout);
-      const auto write_ec = co_await write_response(stream_, response, message.version(), keep_alive);
-      if (write_ec || !keep_alive) co_return;
+      const bool keep_alive = parser.keep_alive() && !server_->draining;
+      lowest().expires_after(limits.write_timeout);
+      const auto write_ec = co_await write_response(stream_, response, parser.version(), keep_alive);
+      if (write_ec || !keep_alive) co_return false;
+    }
+  }
+
+  // Between requests: the connection is idle (and may be evicted) until a byte of the next
+  // request arrives; from then on the head has read_timeout, not idle_timeout.
+  awaitable<bool> wait_for_next_request() {
+    mark_idle(std::chrono::steady_clock::now());
+    lowest().expires_after(server_->idle_timeout());
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, read_size)), use_tuple);
+    if (!ec) buffer_.commit(n);
+    if (!mark_busy()) co_return false;  // evicted: close_now is on its way
+    co_return !ec;
+  }
+
+  // A parse that throws anyway (it should not) reads as malformed input, not a dead process.
+  awaitable<error_code> read(request_parser& parser, bool head_only) {
+    try {
+      if (head_only) {
+        auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+        co_return ec;
+      }
+      auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+      co_return ec;
+    } catch (const std::exception&) {
+      co_return error_code(http::error::bad_value);
     }
   }
 
   // Answers what can still be answered (too large, malformed) and closes.
-  awaitable<void> refuse_read(const boost::system::error_code& ec, bool started) {
-    int status = 0;
-    if (ec == http::error::header_limit) {
-      status = 431;
-      server_->refused(refusal::header_too_large, remote_);
-    } else if (ec == http::error::body_limit) {
-      status = 413;
-      server_->refused(refusal::body_too_large, remote_);
-    } else if (ec == beast::error::timeout) {
-      if (started) server_->refused(refusal::timeout, remote_);
-      co_return;  // a slow client gets no more of our time
-    } else if (is_expected_close(ec) || ec == http::error::partial_message) {
-      co_return;
-    } else {
-      status = 400;
-      server_->refused(refusal::malformed, remote_);
+  awaitable<bool> refuse(read_refusal r) {
+    if (r.why) server_->refused(*r.why, remote());
+    if (r.status == 0) co_return false;  // a slow or vanished client gets no more of our time
+    co_return co_await answer_and_close(r.status);
+  }
+
+  awaitable<bool> answer_and_close(int status) {
+    lowest().expires_after(server_->limits.write_timeout);
+    const auto answer = http_response::empty(status);
+    co_await write_response(stream_, answer, 11, false);
+    co_return true;
+  }
+
+  // Reads and drops what a refused client is still sending, briefly and up to a bound.
+  awaitable<void> linger() {
+    lowest().expires_after(linger_timeout);
+    buffer_.clear();
+    for (std::size_t dropped = 0; dropped < linger_max_bytes;) {
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, read_size)), use_tuple);
+      if (ec) co_return;
+      dropped += n;
     }
-    beast::get_lowest_layer(stream_).expires_after(server_->limits.write_timeout);
-    const auto refusal = http_response::empty(status);
-    co_await write_response(stream_, refusal, 11, false);
   }
 
   std::shared_ptr<http_server::impl> server_;
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::string remote_;
-  bool idle_ = true;  // touched only on the session's strand
+  std::string head_text_;  // the current request's method, target and fields; capacity reused
+  // Until a request's head is complete, shutdown may close the connection: nothing is lost.
+  // Touched only on the connection's executor.
+  bool between_requests_ = true;
 };
 
 }  // namespace
@@ -294,47 +397,72 @@ awaitable<void> http_server::impl::refuse_connection(tcp::socket socket) {
   stream.expires_after(limits.write_timeout);
   const auto busy = http_response::empty(503);
   co_await write_response(stream, busy, 11, false);
-  boost::system::error_code ignored;
+  error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void http_server::impl::admit(tcp::socket socket, std::string remote) {
+  ++connections;
+  try {
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto executor = socket.get_executor();
+    if (tls) {
+      using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+      auto s = std::make_shared<session<tls_stream>>(shared_from_this(),
+                                                     tls_stream(beast::tcp_stream(std::move(socket)), *tls),
+                                                     std::move(remote));
+      asio::co_spawn(executor, s->run(), swallow);
+    } else {
+      auto s = std::make_shared<session<beast::tcp_stream>>(shared_from_this(), beast::tcp_stream(std::move(socket)),
+                                                            std::move(remote));
+      asio::co_spawn(executor, s->run(), swallow);
+    }
+  } catch (const std::exception&) {
+    --connections;  // e.g. out of memory: the socket closes, the server goes on
+  }
 }
 
 awaitable<void> http_server::impl::accept_loop() {
   const auto self = shared_from_this();
+  asio::steady_timer pause_timer(acceptor.get_executor());
+  auto pause = accept_pause_min;
   for (;;) {
     const asio::any_io_executor connection_executor =
         limits.single_threaded ? asio::any_io_executor(io.get_executor()) : asio::any_io_executor(asio::make_strand(io));
     auto [ec, socket] = co_await acceptor.async_accept(connection_executor, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      continue;  // e.g. EMFILE: keep serving the connections we have
-    }
-    boost::system::error_code endpoint_ec;
-    const auto peer = socket.remote_endpoint(endpoint_ec);
-    std::string remote = endpoint_ec ? "unknown" : peer.address().to_string();
-    if (draining) continue;
-    if (connections.load() >= limits.max_connections) {
-      refused(refusal::too_many_connections, remote);
-      auto executor = socket.get_executor();
-      asio::co_spawn(executor, refuse_connection(std::move(socket)), asio::detached);
+      ++accept_failures;
+      if (is_out_of_resources(ec)) {
+        // Retrying at once would fail the same way and spin; an idle connection's descriptor
+        // is the one thing we can free.
+        refused(refusal::out_of_descriptors, "");
+        evict_one();
+        pause_timer.expires_after(pause);
+        co_await pause_timer.async_wait(use_tuple);
+        pause = std::min(pause * 2, accept_pause_max);
+      }
       continue;
     }
-    ++connections;
-    socket.set_option(tcp::no_delay(true), endpoint_ec);
-    auto executor = socket.get_executor();
-    if (tls) {
-      auto s = std::make_shared<session<beast::ssl_stream<beast::tcp_stream>>>(
-          self, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), std::move(remote));
-      asio::co_spawn(executor, s->run(), asio::detached);
-    } else {
-      auto s = std::make_shared<session<beast::tcp_stream>>(self, beast::tcp_stream(std::move(socket)), std::move(remote));
-      asio::co_spawn(executor, s->run(), asio::detached);
+    pause = accept_pause_min;
+    if (draining) continue;
+    error_code endpoint_ec;
+    const auto peer = socket.remote_endpoint(endpoint_ec);
+    std::string remote = endpoint_ec ? "unknown" : peer.address().to_string();
+    if (connections.load() >= cap.load() && !evict_one()) {
+      refused(refusal::too_many_connections, remote);
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, refuse_connection(std::move(socket)), swallow);
+      continue;
     }
+    admit(std::move(socket), std::move(remote));
   }
 }
 
 http_server::http_server(asio::io_context& io, server_limits limits, request_handler handler, const tls_files* tls,
-                         refusal_observer on_refusal)
-    : impl_(std::make_shared<impl>(io, limits, std::move(handler), std::move(on_refusal))) {
+                         refusal_observer on_refusal, request_screen screen)
+    : impl_(std::make_shared<impl>(io, limits, std::move(handler), std::move(on_refusal), std::move(screen))) {
   if (tls) {
     impl_->tls.emplace(asio::ssl::context::tls_server);
     auto& ctx = *impl_->tls;
@@ -372,7 +500,8 @@ unsigned short http_server::listen(const std::string& host_port) {
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("cannot listen on " + host_port + ": " + ec.message());
   const auto port = acceptor.local_endpoint().port();
-  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
+  impl_->cap = clamp_connections(impl_->limits.max_connections, raise_fd_limit(), impl_->limits.reserved_fds);
+  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), swallow);
   return port;
 }
 
@@ -382,7 +511,7 @@ void http_server::shutdown(std::function<void()> on_drained) {
     self->draining = true;
     boost::system::error_code ignored;
     self->acceptor.close(ignored);
-    self->for_each_session([](session_base& s) { s.close_if_idle(); });
+    for (const auto& c : self->table.snapshot()) c->close_if_idle();
     auto timer = std::make_shared<asio::steady_timer>(self->acceptor.get_executor());
     const auto deadline = std::chrono::steady_clock::now() + self->limits.drain_timeout;
     auto poll = std::make_shared<std::function<void()>>();
@@ -396,9 +525,9 @@ void http_server::shutdown(std::function<void()> on_drained) {
         return;
       }
       if (std::chrono::steady_clock::now() >= deadline) {
-        self->for_each_session([](session_base& s) { s.close_now(); });
+        for (const auto& c : self->table.snapshot()) c->close_now();
       } else {
-        self->for_each_session([](session_base& s) { s.close_if_idle(); });
+        for (const auto& c : self->table.snapshot()) c->close_if_idle();
       }
       timer->expires_after(drain_poll_interval);
       timer->async_wait([poll](const boost::system::error_code&) {
@@ -410,5 +539,9 @@ void http_server::shutdown(std::function<void()> on_drained) {
 }
 
 std::size_t http_server::open_connections() const { return impl_->connections.load(); }
+
+std::size_t http_server::connection_cap() const { return impl_->cap.load(); }
+
+std::size_t http_server::accept_failures() const { return impl_->accept_failures.load(); }
 
 }  // namespace smrel::net

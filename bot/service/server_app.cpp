@@ -71,6 +71,10 @@ std::string_view refusal_name(net::refusal r) {
     case net::refusal::malformed: return "malformed";
     case net::refusal::timeout: return "timeout";
     case net::refusal::too_many_connections: return "too_many_connections";
+    case net::refusal::bad_framing: return "bad_framing";
+    case net::refusal::screened: return "screened";
+    case net::refusal::evicted_idle: return "evicted_idle";
+    case net::refusal::out_of_descriptors: return "out_of_descriptors";
   }
   return "unknown";
 }
