@@ -26,6 +26,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// In a failed exchange's response: the connection closed before any byte of an answer arrived.
+constexpr int unanswered_status = -1;
 // A platform's answer head is a few hundred bytes; this is generous and still bounded.
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
 // The read buffer holds only what the parser has not consumed yet (a header, a chunk-size line,
@@ -164,7 +166,16 @@ struct http_client::impl {
           }
         },
         c);
-    if (result) co_return std::pair{result, client_response{}};
+    if (result) {
+      // Closed before a single byte of an answer came back: the mark of a kept-alive connection
+      // the server had already dropped, which is the only failure safe to send again.
+      const bool closed_unanswered = !parser.got_some() && buffer.size() == 0 &&
+                                     (result == http::error::end_of_stream || result == asio::error::eof ||
+                                      result == asio::error::connection_reset || result == asio::error::broken_pipe);
+      client_response failed;
+      failed.status = closed_unanswered ? unanswered_status : 0;
+      co_return std::pair{result, std::move(failed)};
+    }
     if (!parser.keep_alive()) response.headers.emplace_back("x-smrel-close", "1");
     co_return std::pair{boost::system::error_code{}, std::move(response)};
   }
@@ -181,13 +192,16 @@ asio::awaitable<std::pair<boost::system::error_code, client_response>> http_clie
   if (!o) co_return std::pair{boost::system::error_code(asio::error::invalid_argument), client_response{}};
   const auto key = o->key();
 
-  // A reused connection may have been closed by the server while idle; then try once afresh.
+  // A reused connection may have been closed by the server while idle; then, and only then, the
+  // request is sent once more on a fresh one. After a timeout or a partial answer the server may
+  // have acted on it, and sending it again could post the same message twice.
   if (auto reused = self->take_idle(key)) {
     auto [ec, response] = co_await self->exchange(*reused, *o, request);
     if (!ec) {
       if (response.header("x-smrel-close").empty()) self->give_back(key, std::move(*reused));
       co_return std::pair{ec, std::move(response)};
     }
+    if (response.status != unanswered_status) co_return std::pair{ec, client_response{}};
   }
   auto [connect_ec, fresh] = co_await self->connect(*o);
   if (connect_ec) co_return std::pair{connect_ec, client_response{}};

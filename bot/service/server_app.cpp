@@ -124,6 +124,19 @@ struct server_app::impl final : late_content {
     bot.pulse_dm_sent(ref.who, ref.pulse_id, channel, ts);
   }
 
+  // Before the body is read: a Slack request that can never pass the signature check is
+  // answered without reading (up to a megabyte of) body first. Everything else goes on to
+  // dispatch, which answers unknown routes as usual.
+  std::optional<int> screen(const http_request& head) {
+    const auto path = head.path();
+    for (const auto& r : routes) {
+      if (r.path != path || r.method != head.method) continue;
+      if (r.id == slack_commands || r.id == slack_interactivity || r.id == slack_events) return slack.screen_unsigned(head, r.path);
+      return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
   asio::awaitable<http_response> dispatch(http_request& request) {
     const auto path = request.path();
     const route_entry* match = nullptr;
@@ -265,12 +278,19 @@ unsigned short server_app::start() {
       i.io, limits_from(i.settings.http), [&i](http_request& r) { return i.dispatch(r); }, tls ? &*tls : nullptr,
       [&i](net::refusal why, const std::string& remote) {
         i.stats.refused(refusal_name(why));  // every refusal is counted; only some are logged
+        if (why == net::refusal::screened) return;  // the screen logged its own reason
         if (const auto dropped = i.refusal_logs.admit(refusal_name(why), std::chrono::steady_clock::now())) {
           log_event(log_level::warn, "request_refused", {{"reason", refusal_name(why)}, {"remote", remote},
                                                          {"similar_lines_dropped", static_cast<long long>(*dropped)}});
         }
-      });
+      },
+      [&i](const http_request& head) { return i.screen(head); });
   const auto port = i.server->listen(i.settings.http.listen);
+  if (const auto cap = i.server->connection_cap(); cap < i.settings.http.max_connections) {
+    log_event(log_level::warn, "connection_cap_lowered",
+              {{"configured", static_cast<long long>(i.settings.http.max_connections)},
+               {"cap", static_cast<long long>(cap)}, {"reason", "file descriptor limit (RLIMIT_NOFILE)"}});
+  }
   // Single-process storage: claims left by a previous process that died are released at once.
   if (const auto released = i.store->release_all_claims(i.clock.now()); released > 0) {
     log_event(log_level::warn, "outbox_claims_released", {{"count", static_cast<long long>(released)}});

@@ -45,6 +45,19 @@ void slack_endpoints::remember_recent_clicks() {
   for (const auto& key : store_.recent_events(click_key_prefix, now - click_memory)) clicks_.remember(key, now);
 }
 
+std::optional<int> slack_endpoints::screen_unsigned(const http_request& head, std::string_view route) {
+  auto result = slack::signature_check::missing_headers;
+  if (signing_key_) {
+    result = slack::check_signature_headers(head.header("x-slack-request-timestamp"), head.header("x-slack-signature"),
+                                            clock_.now());
+  }
+  if (result == slack::signature_check::ok) return std::nullopt;
+  stats_.refused("bad_signature");
+  log_refusal(head, route, 401, "bad_signature",
+              signing_key_ ? slack::describe(result) : std::string_view("signing secret not configured"));
+  return 401;
+}
+
 std::optional<http_response> slack_endpoints::refuse_unsigned(const http_request& request, std::string_view route) {
   auto result = slack::signature_check::missing_headers;
   if (signing_key_) {

@@ -32,6 +32,11 @@ class slack_endpoints {
   boost::asio::awaitable<net::http_response> interactivity(net::http_request& request);
   boost::asio::awaitable<net::http_response> events(net::http_request& request);
 
+  /// Run on the request head, before the body is read: a request that can never pass the
+  /// signature check (headers missing or malformed, timestamp outside the window, no secret
+  /// configured) gets 401 without smrel reading a megabyte of body for it.
+  std::optional<int> screen_unsigned(const net::http_request& head, std::string_view route);
+
   /// Loads the clicks seen shortly before a restart, so their replays are recognised. Blocking.
   void remember_recent_clicks();
 

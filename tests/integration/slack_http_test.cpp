@@ -90,6 +90,20 @@ TEST(slack_http, malformed_oversized_and_truncated_bodies) {
   EXPECT_EQ(http_call(h.port(), "GET", "/healthz").status, 200);  // still serving
 }
 
+TEST(slack_http, an_unsigned_request_is_refused_before_its_body_is_read) {
+  slack_harness h;
+  // A body promised (up to the limit), none sent, no signature: the answer comes at once, not
+  // after the body (1,000 such connections once held 518 MiB while smrel read what it refused).
+  for (const auto* headers : {"", "X-Slack-Request-Timestamp: 1\r\nX-Slack-Signature: v0=00\r\n"}) {
+    const auto reply = raw_exchange(h.port(), std::string("POST /slack/commands HTTP/1.1\r\nHost: x\r\n") + headers +
+                                                  "Content-Length: 60000\r\n\r\n",
+                                    false);
+    EXPECT_TRUE(reply.starts_with("HTTP/1.1 401")) << reply;
+  }
+  // A correctly signed request still goes through.
+  EXPECT_EQ(h.command("U1", "help").status, 200);
+}
+
 TEST(slack_http, a_slow_client_is_cut_off_without_holding_up_others) {
   slack_harness h;
   boost::asio::io_context io;

@@ -8,6 +8,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -124,6 +125,95 @@ TEST(http_client, the_host_header_brackets_an_ipv6_literal) {
   ASSERT_FALSE(ec) << ec.message();
   const auto head = fake->head();
   EXPECT_NE(head.find("\r\nHost: [::1]:" + port + "\r\n"), std::string::npos) << head;
+}
+
+// Serves requests one after another on whatever connections arrive: the n-th request (counted
+// over all connections) gets answers[n]; "close" closes the connection without answering.
+class scripted_server {
+ public:
+  explicit scripted_server(std::vector<std::string> answers) : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this, answers = std::move(answers)] {
+      for (;;) {
+        boost::system::error_code ec;
+        tcp::socket socket(io_);
+        acceptor_.accept(socket, ec);
+        if (ec || stopping_ || requests_ >= answers.size()) return;
+        ++connections_;
+        testing::set_read_timeout(socket, testing::raw_read_timeout);
+        std::string pending;
+        while (requests_ < answers.size()) {
+          const auto end = asio::read_until(socket, asio::dynamic_buffer(pending), "x=1", ec);  // each body is "x=1"
+          if (ec) break;
+          pending.erase(0, end);
+          const auto& answer = answers[requests_++];
+          if (answer == "close") break;
+          asio::write(socket, asio::buffer(answer), ec);
+          if (answer.find("Connection: close") != std::string::npos || answer.find("Content-Length") == std::string::npos) break;
+        }
+        socket.close(ec);
+      }
+    });
+  }
+  ~scripted_server() {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    tcp::socket poke(io_);
+    poke.connect(acceptor_.local_endpoint(), ignored);
+    poke.close(ignored);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hook"; }
+  std::size_t requests() const { return requests_; }
+  std::size_t connections() const { return connections_; }
+
+ private:
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::atomic<std::size_t> requests_{0};
+  std::atomic<std::size_t> connections_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+std::vector<std::pair<boost::system::error_code, client_response>> send_twice(const std::string& url) {
+  asio::io_context io;
+  http_client client(io);
+  std::vector<std::pair<boost::system::error_code, client_response>> results;
+  // Built outside the coroutine: GCC 12 miscompiles braced initialisers in coroutine bodies.
+  const client_request request{"POST", url, {}, "x=1"};
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        results.push_back(co_await client.send(request));
+        results.push_back(co_await client.send(request));
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  io.run();
+  return results;
+}
+
+const std::string kept_alive = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+TEST(http_client, a_kept_alive_connection_the_server_dropped_is_retried_once_on_a_fresh_one) {
+  scripted_server fake({kept_alive, "close", kept_alive});
+  const auto results = send_twice(fake.url());
+  ASSERT_EQ(results.size(), 2U);
+  EXPECT_FALSE(results[1].first) << results[1].first.message();
+  EXPECT_EQ(results[1].second.status, 200);
+  EXPECT_EQ(fake.requests(), 3U);
+  EXPECT_EQ(fake.connections(), 2U);
+}
+
+TEST(http_client, a_request_answered_in_part_is_never_sent_again) {
+  // The server started answering, so it may have acted (posted the message): a second send
+  // could post it twice. The failure goes back to the outbox, which decides what happens next.
+  scripted_server fake({kept_alive, "HTTP/1.1 200 OK\r\nContent-Le", kept_alive});
+  const auto results = send_twice(fake.url());
+  ASSERT_EQ(results.size(), 2U);
+  EXPECT_TRUE(results[1].first);
+  EXPECT_EQ(fake.requests(), 2U);
 }
 
 }  // namespace
