@@ -168,7 +168,9 @@ struct http_client::impl {
         c);
     if (result) {
       // Closed before a single byte of an answer came back: the mark of a kept-alive connection
-      // the server had already dropped, which is the only failure safe to send again.
+      // the server had already dropped, the one failure worth sending again. (A server that took
+      // the request and then reset without answering would get it twice: at-least-once, as the
+      // outbox is anyway after a crash.)
       const bool closed_unanswered = !parser.got_some() && buffer.size() == 0 &&
                                      (result == http::error::end_of_stream || result == asio::error::eof ||
                                       result == asio::error::connection_reset || result == asio::error::broken_pipe);

@@ -412,11 +412,13 @@ void http_server::impl::admit(tcp::socket socket, std::string remote) {
       auto s = std::make_shared<session<tls_stream>>(shared_from_this(),
                                                      tls_stream(beast::tcp_stream(std::move(socket)), *tls),
                                                      std::move(remote));
-      asio::co_spawn(executor, s->run(), swallow);
+      // The lambda holds the session until its coroutine ends: run() takes its own reference
+      // only once it starts, which need not be before `s` goes out of scope.
+      asio::co_spawn(executor, [s] { return s->run(); }, swallow);
     } else {
       auto s = std::make_shared<session<beast::tcp_stream>>(shared_from_this(), beast::tcp_stream(std::move(socket)),
                                                             std::move(remote));
-      asio::co_spawn(executor, s->run(), swallow);
+      asio::co_spawn(executor, [s] { return s->run(); }, swallow);
     }
   } catch (const std::exception&) {
     --connections;  // e.g. out of memory: the socket closes, the server goes on

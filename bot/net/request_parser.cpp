@@ -19,6 +19,7 @@ constexpr std::size_t chunk_framing_slack = 16 * 1024;
 // ": " and CRLF around each field; SP, SP, "HTTP/1.1" and CRLF around the request line.
 constexpr std::size_t field_overhead = 4;
 constexpr std::size_t request_line_overhead = 12;
+constexpr std::uint64_t body_reserve_bytes = 64 * 1024;
 
 std::size_t hex_digits(std::uint64_t n) {
   std::size_t digits = 1;
@@ -99,8 +100,9 @@ void request_parser::on_header_impl(error_code& ec) {
 }
 
 void request_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length, error_code&) {
-  // Beast has already held a declared length to the body limit.
-  if (content_length) out_.body.reserve(static_cast<std::size_t>(*content_length));
+  // Beast has already held a declared length to the body limit. Only a little is reserved up
+  // front: a declared megabyte that never comes must not cost a megabyte per connection.
+  if (content_length) out_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*content_length, body_reserve_bytes)));
 }
 
 std::size_t request_parser::on_body_impl(string_view body, error_code& ec) {

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include <utility>
 #include <vector>
 
 #include "adapters/slack/web_api.hpp"
@@ -334,9 +335,12 @@ void outbox_worker::start() {
   asio::post(state_->strand, [s = state_] {
     for (int i = 0; i < s->options.senders; ++i) {
       ++s->running;
-      asio::co_spawn(s->strand, s->sender(), [](std::exception_ptr e) {
-        // sender() catches what it can; this only reports what escaped it, e.g. bad_alloc.
-        if (e) log_event(log_level::error, "outbox_sender_ended", {{"error", "unexpected exception"}});
+      asio::co_spawn(s->strand, s->sender(), [s](std::exception_ptr e) {
+        // sender() catches what it can; what escaped it (bad_alloc, say) ended this sender, which
+        // must still count as stopped so a shutdown completes.
+        if (!e) return;
+        log_event(log_level::error, "outbox_sender_ended", {{"error", "unexpected exception"}});
+        if (--s->running == 0 && s->on_stopped) std::exchange(s->on_stopped, nullptr)();
       });
     }
   });

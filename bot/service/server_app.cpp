@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -36,16 +37,20 @@ namespace asio = boost::asio;
 using net::http_request;
 using net::http_response;
 
-constexpr std::size_t blocking_threads = 4;
+// Storage calls wait for a foreign write lock for up to 1.5 s; with 16 outbox senders and
+// clicks sharing the pool, a few more threads keep one stalled kind of work from starving the rest.
+constexpr std::size_t blocking_threads = 8;
 // Slack retries an event for about six minutes (or up to two hours with delayed events), so a
 // day of event ids is plenty to recognise every retry; older ids are pruned every hour.
 constexpr auto event_memory = std::chrono::hours{24};
-constexpr auto prune_interval = std::chrono::hours{1};
+// Often enough that the click keys (ten minutes' worth is all that matters) stay a small table.
+constexpr auto prune_interval = std::chrono::minutes{10};
 // Sent messages without a dedupe key (click confirmations, replies) are kept a day for
 // inspection, dead ones a week so an operator can see why; then they go (once, every row of
 // every click stayed forever: 148 MB after five minutes of load).
 constexpr auto sent_message_memory = std::chrono::hours{24};
 constexpr auto dead_message_memory = std::chrono::hours{24 * 7};
+constexpr auto readiness_memory = std::chrono::seconds{1};
 
 // Route table: index = metrics label. The last entry collects everything unknown.
 enum route_id : std::size_t { slack_commands, slack_interactivity, slack_events, healthz, readyz, metrics_route, unknown };
@@ -129,12 +134,54 @@ struct server_app::impl final : late_content {
   // dispatch, which answers unknown routes as usual.
   std::optional<int> screen(const http_request& head) {
     const auto path = head.path();
+    bool path_known = false;
     for (const auto& r : routes) {
-      if (r.path != path || r.method != head.method) continue;
+      if (r.path != path) continue;
+      path_known = true;
+      if (r.method != head.method) continue;
       if (r.id == slack_commands || r.id == slack_interactivity || r.id == slack_events) return slack.screen_unsigned(head, r.path);
-      return std::nullopt;
+      return refuse_body(head, 413);  // the GET routes take no body
     }
-    return std::nullopt;
+    // Unknown routes are answered by dispatch as usual, unless they come with a body to read.
+    return refuse_body(head, path_known ? 405 : 404);
+  }
+
+  std::optional<int> refuse_body(const http_request& head, int status) {
+    const auto length = head.header("content-length");
+    const bool has_body = (!length.empty() && length != "0") || !head.header("transfer-encoding").empty();
+    if (!has_body) return std::nullopt;
+    stats.refused("unexpected_body");
+    return status;
+  }
+
+  // Ready means an answer could be committed now: a real write, not a read. The probe writes
+  // and syncs, so it runs at most once a second whatever the callers (an unauthenticated flood
+  // of /readyz must not stall commits); the rest get the last result. The reason goes to the
+  // log, not to whoever asked.
+  asio::awaitable<bool> readiness() {
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(readiness_mutex);
+      if (now - last_probe < readiness_memory || probing) co_return last_ready;
+      probing = true;
+    }
+    storage::readiness result;
+    try {
+      result = co_await run_blocking(pool, [this] { return store->check_ready(); });
+    } catch (const std::exception& e) {
+      result = {false, e.what()};
+    }
+    if (!result.ready) {
+      if (const auto dropped = refusal_logs.admit("not_ready", std::chrono::steady_clock::now())) {
+        log_event(log_level::warn, "not_ready",
+                  {{"reason", result.reason}, {"similar_lines_dropped", static_cast<long long>(*dropped)}});
+      }
+    }
+    std::lock_guard lock(readiness_mutex);
+    probing = false;
+    last_ready = result.ready;
+    last_probe = std::chrono::steady_clock::now();
+    co_return last_ready;
   }
 
   asio::awaitable<http_response> dispatch(http_request& request) {
@@ -158,17 +205,8 @@ struct server_app::impl final : late_content {
           case slack_events: response = co_await slack.events(request); break;
           case healthz: response = http_response::text("ok\n"); break;
           case readyz: {
-            // Ready means an answer could be committed now: a real write, not a read.
-            const auto ready = co_await run_blocking(pool, [this] { return store->check_ready(); });
-            if (ready.ready) {
-              response = http_response::text("ready\n");
-            } else {
-              response = http_response::text("not ready: " + ready.reason + "\n", 503);
-              if (const auto dropped = refusal_logs.admit("not_ready", std::chrono::steady_clock::now())) {
-                log_event(log_level::warn, "not_ready", {{"reason", ready.reason},
-                                                         {"similar_lines_dropped", static_cast<long long>(*dropped)}});
-              }
-            }
+            const bool ready = co_await readiness();
+            response = ready ? http_response::text("ready\n") : http_response::text("not ready\n", 503);
             break;
           }
           case metrics_route: {
@@ -218,13 +256,18 @@ struct server_app::impl final : late_content {
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> prune_timer;
   log_throttle refusal_logs{10.0, 20.0};  // lines per second per reason, and the burst
+  std::mutex readiness_mutex;
+  bool probing = false;
+  bool last_ready = true;
+  std::chrono::steady_clock::time_point last_probe{};  // never: the first call probes
 
-  // Hourly: event ids past the retry window, and finished outbox rows past their retention.
+  // Every ten minutes: event ids past the retry window, click keys past the replay window, and
+  // finished outbox rows past their retention.
   void prune() {
     asio::post(pool, [this] {
       try {
         const auto now = clock.now();
-        const auto events = store->prune_events(now - event_memory);
+        const auto events = store->prune_events("", now - event_memory) + slack.prune_clicks();
         const auto messages = store->prune_outbox(now - sent_message_memory, now - dead_message_memory);
         if (events + messages > 0) {
           log_event(log_level::info, "pruned", {{"events", static_cast<long long>(events)},
@@ -277,8 +320,8 @@ unsigned short server_app::start() {
   i.server.emplace(
       i.io, limits_from(i.settings.http), [&i](http_request& r) { return i.dispatch(r); }, tls ? &*tls : nullptr,
       [&i](net::refusal why, const std::string& remote) {
+        if (why == net::refusal::screened) return;  // the screen counted and logged its own reason
         i.stats.refused(refusal_name(why));  // every refusal is counted; only some are logged
-        if (why == net::refusal::screened) return;  // the screen logged its own reason
         if (const auto dropped = i.refusal_logs.admit(refusal_name(why), std::chrono::steady_clock::now())) {
           log_event(log_level::warn, "request_refused", {{"reason", refusal_name(why)}, {"remote", remote},
                                                          {"similar_lines_dropped", static_cast<long long>(*dropped)}});

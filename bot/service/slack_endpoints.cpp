@@ -45,6 +45,10 @@ void slack_endpoints::remember_recent_clicks() {
   for (const auto& key : store_.recent_events(click_key_prefix, now - click_memory)) clicks_.remember(key, now);
 }
 
+std::size_t slack_endpoints::prune_clicks() {
+  return store_.prune_events(click_key_prefix, clock_.now() - click_memory);
+}
+
 std::optional<int> slack_endpoints::screen_unsigned(const http_request& head, std::string_view route) {
   auto result = slack::signature_check::missing_headers;
   if (signing_key_) {

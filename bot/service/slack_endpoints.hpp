@@ -39,6 +39,8 @@ class slack_endpoints {
 
   /// Loads the clicks seen shortly before a restart, so their replays are recognised. Blocking.
   void remember_recent_clicks();
+  /// Forgets stored click keys too old to matter; returns how many. Blocking.
+  std::size_t prune_clicks();
 
  private:
   /// 401 (and a log line) unless the request carries a valid, fresh Slack signature.

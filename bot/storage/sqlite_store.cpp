@@ -149,8 +149,9 @@ outbox_message read_outbox(const statement& row) {
 constexpr int write_busy_timeout_ms = 1500;
 // Readers rarely wait (WAL), only while another connection recovers or restarts the WAL.
 constexpr int read_busy_timeout_ms = 1500;
-// Outbox bookkeeping runs in the background with no deadline; waiting longer saves a resend.
-constexpr int outbox_busy_timeout_ms = 5000;
+// Outbox bookkeeping runs in the background; a sender that fails backs off and tries again, so a
+// long wait here would only tie up a pool thread that clicks need.
+constexpr int outbox_busy_timeout_ms = 1000;
 // A readiness check answers quickly: a lock held longer than this means commits would stall.
 constexpr int probe_busy_timeout_ms = 200;
 // Owner-only: the database holds chat user ids and response_urls.
@@ -208,6 +209,8 @@ std::shared_ptr<shared_depth> depth_of(const file_identity& file) {
 // this-many reads the depth is counted again, so its cost per metrics scrape stays a fraction of
 // a COUNT and any drift is bounded.
 constexpr std::uint64_t depth_recount_every = 32;
+// Rows deleted per pruning transaction: a few milliseconds of write lock each.
+constexpr std::size_t prune_batch_rows = 2'000;
 
 void bind_or_null(statement& s, int index, std::string_view text) {
   if (text.empty()) {
@@ -573,10 +576,23 @@ class sqlite_store final : public store {
     return db_.changes() == 1;
   }
 
-  std::size_t prune_events(time_point cutoff) override {
-    std::lock_guard lock(mutex_);
-    db_.prepare("DELETE FROM processed_events WHERE received_at < ?").bind(1, to_ms(cutoff)).run();
-    return static_cast<std::size_t>(db_.changes());
+  std::size_t prune_events(std::string_view prefix, time_point cutoff) override {
+    // Clicks record a key each, so an hour's worth can be millions of rows: deleting them in one
+    // statement held the commit mutex and the write lock long enough to fail clicks as busy.
+    // Small batches, each its own transaction, let commits in between.
+    std::size_t deleted = 0;
+    for (;;) {
+      std::lock_guard lock(mutex_);
+      db_.prepare("DELETE FROM processed_events WHERE event_id IN (SELECT event_id FROM processed_events "
+                  "WHERE received_at < ? AND instr(event_id, ?) = 1 LIMIT ?)")
+          .bind(1, to_ms(cutoff))
+          .bind(2, prefix.data() ? prefix : std::string_view(""))  // a null view would bind NULL
+          .bind(3, static_cast<std::int64_t>(prune_batch_rows))
+          .run();
+      const auto n = static_cast<std::size_t>(db_.changes());
+      deleted += n;
+      if (n < prune_batch_rows) return deleted;
+    }
   }
 
   std::vector<std::string> recent_events(std::string_view prefix, time_point since) override {
@@ -668,6 +684,9 @@ class sqlite_store final : public store {
 
   std::vector<outbox_message> claim_due(time_point now, time_point lease_until, std::size_t limit) override {
     std::lock_guard lock(outbox_mutex_);
+    // Idle senders poll often: look without the write lock first, so polling an empty outbox
+    // never waits behind (or holds up) a writer, and another process's lock costs it nothing.
+    if (!any_due(now)) return {};
     transaction tx(outbox_db_);
     std::vector<outbox_message> out;
     {
@@ -699,6 +718,13 @@ class sqlite_store final : public store {
     }
     tx.commit();
     return out;
+  }
+
+  bool any_due(time_point now) {
+    auto s = outbox_db_.prepare("SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1) "
+                                "OR EXISTS (SELECT 1 FROM outbox WHERE status = 'sending' AND next_attempt_at <= ?1)");
+    s.bind(1, to_ms(now));
+    return s.step() && s.integer(0) != 0;
   }
 
   // Each status change runs as two statements keyed on whether the row was active (pending or
@@ -798,17 +824,25 @@ class sqlite_store final : public store {
   }
 
   std::size_t prune_outbox(time_point sent_before, time_point dead_before) override {
-    std::lock_guard lock(outbox_mutex_);
     // Finished rows only, so the depth does not change. Rows with a dedupe key stay: the key is the
     // only record that the message went out, and it must keep a second one from being queued.
-    outbox_db_.prepare("DELETE FROM outbox WHERE dedupe_key IS NULL AND status = 'sent' AND updated_at < ?")
-        .bind(1, to_ms(sent_before))
-        .run();
-    auto deleted = static_cast<std::size_t>(outbox_db_.changes());
-    outbox_db_.prepare("DELETE FROM outbox WHERE dedupe_key IS NULL AND status = 'dead' AND updated_at < ?")
-        .bind(1, to_ms(dead_before))
-        .run();
-    deleted += static_cast<std::size_t>(outbox_db_.changes());
+    // In small batches, like prune_events: the first prune of a large old outbox must not hold
+    // the write lock for seconds.
+    std::size_t deleted = 0;
+    for (const auto& [status, before] : {std::pair{"sent", sent_before}, std::pair{"dead", dead_before}}) {
+      for (;;) {
+        std::lock_guard lock(outbox_mutex_);
+        outbox_db_.prepare("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE dedupe_key IS NULL AND status = ? "
+                           "AND updated_at < ? LIMIT ?)")
+            .bind(1, std::string_view(status))
+            .bind(2, to_ms(before))
+            .bind(3, static_cast<std::int64_t>(prune_batch_rows))
+            .run();
+        const auto n = static_cast<std::size_t>(outbox_db_.changes());
+        deleted += n;
+        if (n < prune_batch_rows) break;
+      }
+    }
     return deleted;
   }
 

@@ -231,8 +231,9 @@ class store {
   // Inbound platform events, remembered so retries are handled once (across restarts too).
   /// Records the event id; false when it was already recorded (a retry or duplicate).
   virtual bool record_event(std::string_view event_id, time_point received_at) = 0;
-  /// Forgets event ids received before `cutoff`; returns how many.
-  virtual std::size_t prune_events(time_point cutoff) = 0;
+  /// Forgets event ids starting with `prefix` (empty: any) received before `cutoff`; returns how
+  /// many. Deletes in small batches, so writers never wait long behind it.
+  virtual std::size_t prune_events(std::string_view prefix, time_point cutoff) = 0;
   /// Event ids (recorded by record_event or write_batch::seen_events) starting with `prefix` and
   /// received at or after `since`, oldest first: to reload a replay guard at start-up.
   virtual std::vector<std::string> recent_events(std::string_view prefix, time_point since) = 0;

@@ -100,6 +100,11 @@ TEST(slack_http, an_unsigned_request_is_refused_before_its_body_is_read) {
                                     false);
     EXPECT_TRUE(reply.starts_with("HTTP/1.1 401")) << reply;
   }
+  // Nor is a body read for a route that takes none, or for no route at all.
+  const auto unknown = raw_exchange(h.port(), "POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n", false);
+  EXPECT_TRUE(unknown.starts_with("HTTP/1.1 404")) << unknown;
+  const auto health = raw_exchange(h.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n", false);
+  EXPECT_TRUE(health.starts_with("HTTP/1.1 413")) << health;
   // A correctly signed request still goes through.
   EXPECT_EQ(h.command("U1", "help").status, 200);
 }

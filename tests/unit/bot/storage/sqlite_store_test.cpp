@@ -337,8 +337,19 @@ TEST_F(sqlite_store_test, events_are_recorded_once_across_restarts_and_pruned) {
   reopen();
   EXPECT_FALSE(store_->record_event("Ev1", t0 + minutes{5}));
   EXPECT_TRUE(store_->record_event("Ev2", t0 + hours{2}));
-  EXPECT_EQ(store_->prune_events(t0 + hours{1}), 1U);
+  EXPECT_EQ(store_->prune_events("", t0 + hours{1}), 1U);
   EXPECT_TRUE(store_->record_event("Ev1", t0 + hours{3}));
+}
+
+TEST_F(sqlite_store_test, events_are_pruned_by_prefix_in_batches) {
+  storage::write_batch clicks;
+  for (int i = 0; i < 5'000; ++i) clicks.seen_events.push_back("click:T1/U1/" + std::to_string(i));
+  store_->commit(clicks, t0);
+  EXPECT_TRUE(store_->record_event("Ev1", t0));
+  // Click keys live ten minutes, event ids a day: pruning the one leaves the other.
+  EXPECT_EQ(store_->prune_events("click:", t0 + minutes{10}), 5'000U);
+  EXPECT_TRUE(store_->recent_events("click:", t0 - hours{1}).empty());
+  EXPECT_FALSE(store_->record_event("Ev1", t0 + minutes{11}));
 }
 
 // Another process using the same database file: its own connection, outside the store.
