@@ -239,10 +239,17 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   asio::awaitable<void> sender() {
     const auto self = shared_from_this();
     int failures_in_a_row = 0;
+    std::optional<storage::outbox_message> unreturned;  // failed, and putting it back failed too
     while (!stopping) {
       std::optional<storage::outbox_message> in_hand;
       std::string failure;
       try {
+        // A message this sender could not put back is put back first: otherwise it would wait
+        // out its whole lease once storage works again.
+        if (unreturned) {
+          co_await run_blocking(pool, [&] { store.reschedule(unreturned->id, clock.now(), "put back after a storage failure"); });
+          unreturned.reset();
+        }
         if (!co_await send_next(in_hand)) co_await sleep(options.idle_poll);
         failures_in_a_row = 0;
         continue;
@@ -256,7 +263,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       log_event(log_level::error, "outbox_failed",
                 {{"error", failure}, {"id", in_hand ? static_cast<long long>(in_hand->id) : 0LL},
                  {"in_a_row", static_cast<long long>(failures_in_a_row)}});
-      if (in_hand) co_await put_back(*in_hand, failure);
+      if (in_hand && !co_await put_back(*in_hand, failure)) unreturned = std::move(in_hand);
       co_await sleep(std::min<std::chrono::milliseconds>(backoff(failures_in_a_row), max_failure_pause));
     }
     if (--running == 0 && on_stopped) {
@@ -265,14 +272,19 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     }
   }
 
-  // Best effort: storage may be what failed, and then the lease brings the message back.
-  asio::awaitable<void> put_back(const storage::outbox_message& m, const std::string& error) {
+  // Storage may be what failed: then false, and the sender tries again before its next claim
+  // (and should it stop first, the lease brings the message back).
+  asio::awaitable<bool> put_back(const storage::outbox_message& m, const std::string& error) {
     const auto at = clock.now() + backoff(m.attempts);
+    std::string failure;
     try {
       co_await run_blocking(pool, [&] { store.reschedule(m.id, at, error); });
+      co_return true;
     } catch (const std::exception& e) {
-      log_event(log_level::warn, "outbox_put_back_failed", {{"id", static_cast<long long>(m.id)}, {"error", e.what()}});
+      failure = e.what();
     }
+    log_event(log_level::warn, "outbox_put_back_failed", {{"id", static_cast<long long>(m.id)}, {"error", failure}});
+    co_return false;
   }
 
   void record(const storage::outbox_message& m, std::string_view label, std::string_view reason) {
