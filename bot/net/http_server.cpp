@@ -193,6 +193,16 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     return limits.idle_timeout;
   }
 
+  // A request head, which a real client sends in one packet. Under pressure trickling heads get
+  // no longer than idle connections do, or a few hundred slow clients a second keep every slot
+  // (at the cap only idle connections can be evicted, not ones mid-head).
+  std::chrono::milliseconds head_timeout() const {
+    if (connections.load(std::memory_order_relaxed) * 4 > cap.load(std::memory_order_relaxed) * 3) {
+      return std::min(limits.read_timeout, limits.pressure_idle_timeout);
+    }
+    return limits.read_timeout;
+  }
+
   // Closes the connection idle the longest to make room; false when none is idle.
   bool evict_one() {
     const auto victim = table.claim_longest_idle();
@@ -273,13 +283,13 @@ class session final : public tracked_connection, public std::enable_shared_from_
     const auto& limits = server_->limits;
     const parse_limits parse{limits.max_header_bytes, limits.max_body_bytes};
     // A new connection must send its first request head promptly; see wait_for_next_request.
-    lowest().expires_after(limits.read_timeout);
+    lowest().expires_after(server_->head_timeout());
     for (bool first = true;; first = false) {
       between_requests_ = true;
       if (server_->draining) co_return false;
       if (!first) {
         if (buffer_.size() == 0 && !co_await wait_for_next_request()) co_return false;
-        lowest().expires_after(limits.read_timeout);  // for the whole head, not per byte
+        lowest().expires_after(server_->head_timeout());  // for the whole head, not per byte
       }
       http_request request;
       request.headers.reserve(16);

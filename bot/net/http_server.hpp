@@ -23,7 +23,8 @@ struct server_limits {
   std::chrono::milliseconds read_timeout{10'000};   // for one request, once its first byte arrived
   std::chrono::milliseconds write_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};   // between keep-alive requests
-  /// Replaces idle_timeout while more than three quarters of the connection cap are in use.
+  /// Replaces idle_timeout, and read_timeout for request heads, while more than three quarters of
+  /// the connection cap are in use.
   std::chrono::milliseconds pressure_idle_timeout{2'000};
   std::chrono::milliseconds drain_timeout{10'000};  // how long shutdown waits for in-flight requests
   /// Descriptors kept free below RLIMIT_NOFILE for the database, outbound calls and logs; the

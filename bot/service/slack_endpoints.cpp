@@ -152,7 +152,9 @@ boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_reques
   const auto click = std::get<domain::button_click>(std::move(payload));
   const auto replay_key = click.click_id.empty() ? std::string() : click_key(click);
   if (!replay_key.empty() && !clicks_.first_sighting(replay_key, clock_.now())) {
-    // Acknowledged (the click was handled the first time) and otherwise ignored.
+    // Acknowledged and otherwise ignored: the click was handled the first time (or is being
+    // handled; should that commit fail, the copy is not tried again, but Slack never sends a
+    // click twice by itself, so only a replay loses out).
     stats_.refused("replayed");
     log_refusal(request, "/slack/interactivity", 200, "replayed", "a click seen before (replayed request)");
     co_return http_response::empty(200);

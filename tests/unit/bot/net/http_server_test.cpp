@@ -274,6 +274,27 @@ TEST(http_server, a_slow_first_head_is_cut_at_read_timeout_not_per_byte) {
   EXPECT_LT(took, 2s);
 }
 
+TEST(http_server, under_pressure_a_new_connection_trickling_its_head_gets_the_short_timeout) {
+  server_limits limits = small_cap();
+  limits.read_timeout = 30s;
+  limits.pressure_idle_timeout = 200ms;
+  limits.drain_timeout = 500ms;  // the others are mid-head: shutdown closes them after this
+  running_server s(limits);
+  const auto slow_head = "GET /ok HTTP/1.1\r\nHost: a\r\nX-Slow: " + std::string(400, 's') + "\r\n\r\n";
+  std::vector<std::unique_ptr<raw_client>> clients;
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<raw_client>(s.port()));
+    writers.push_back(trickle(*clients.back(), slow_head, 50ms));
+  }
+  // The fourth arrived with three quarters of the slots taken: it has 200 ms for its head, not 30 s.
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(clients.back()->closed_by_server());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_TRUE(s.shut_down(5s));  // ends the others' trickles too
+  for (auto& w : writers) w.join();
+}
+
 TEST(http_server, shutdown_closes_idle_keep_alive_connections_at_once) {
   running_server s;
   raw_client c(s.port());
