@@ -129,9 +129,9 @@ struct server_app::impl final : late_content {
     bot.pulse_dm_sent(ref.who, ref.pulse_id, channel, ts);
   }
 
-  // Before the body is read: a Slack request that can never pass the signature check is
-  // answered without reading (up to a megabyte of) body first. Everything else goes on to
-  // dispatch, which answers unknown routes as usual.
+  // Before the body is read: a Slack request that can never pass the signature check, and a
+  // body sent where none is taken (GET routes, unknown routes), are answered without reading (up
+  // to a megabyte of) body first. Everything else goes on to dispatch.
   std::optional<int> screen(const http_request& head) {
     const auto path = head.path();
     bool path_known = false;
