@@ -84,6 +84,22 @@ std::string_view refusal_name(net::refusal r) {
   return "unknown";
 }
 
+struct route_lookup {
+  const route_entry* match = nullptr;  // path and method
+  bool path_known = false;             // the path alone: 405 rather than 404
+};
+
+route_lookup find_route(const http_request& request) {
+  const auto path = request.path();
+  route_lookup found;
+  for (const auto& r : routes) {
+    if (r.path != path) continue;
+    found.path_known = true;
+    if (r.method == request.method) found.match = &r;
+  }
+  return found;
+}
+
 net::server_limits limits_from(const config::http_settings& http) {
   net::server_limits limits;
   limits.max_body_bytes = http.max_body_bytes;
@@ -133,17 +149,12 @@ struct server_app::impl final : late_content {
   // body sent where none is taken (GET routes, unknown routes), are answered without reading (up
   // to a megabyte of) body first. Everything else goes on to dispatch.
   std::optional<int> screen(const http_request& head) {
-    const auto path = head.path();
-    bool path_known = false;
-    for (const auto& r : routes) {
-      if (r.path != path) continue;
-      path_known = true;
-      if (r.method != head.method) continue;
-      if (r.id == slack_commands || r.id == slack_interactivity || r.id == slack_events) return slack.screen_unsigned(head, r.path);
-      return refuse_body(head, 413);  // the GET routes take no body
+    const auto [match, path_known] = find_route(head);
+    if (!match) return refuse_body(head, path_known ? 405 : 404);  // without a body: dispatch answers
+    if (match->id == slack_commands || match->id == slack_interactivity || match->id == slack_events) {
+      return slack.screen_unsigned(head, match->path);
     }
-    // Unknown routes are answered by dispatch as usual, unless they come with a body to read.
-    return refuse_body(head, path_known ? 405 : 404);
+    return refuse_body(head, 413);  // the GET routes take no body
   }
 
   std::optional<int> refuse_body(const http_request& head, int status) {
@@ -185,14 +196,7 @@ struct server_app::impl final : late_content {
   }
 
   asio::awaitable<http_response> dispatch(http_request& request) {
-    const auto path = request.path();
-    const route_entry* match = nullptr;
-    bool path_known = false;
-    for (const auto& r : routes) {
-      if (r.path != path) continue;
-      path_known = true;
-      if (r.method == request.method) match = &r;
-    }
+    const auto [match, path_known] = find_route(request);
     const auto id = match ? match->id : unknown;
     http_response response;
     try {

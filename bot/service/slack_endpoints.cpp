@@ -55,11 +55,7 @@ std::optional<int> slack_endpoints::screen_unsigned(const http_request& head, st
     result = slack::check_signature_headers(head.header("x-slack-request-timestamp"), head.header("x-slack-signature"),
                                             clock_.now());
   }
-  if (result == slack::signature_check::ok) return std::nullopt;
-  stats_.refused("bad_signature");
-  log_refusal(head, route, 401, "bad_signature",
-              signing_key_ ? slack::describe(result) : std::string_view("signing secret not configured"));
-  return 401;
+  return refused_signature(head, route, result) ? std::optional(401) : std::nullopt;
 }
 
 std::optional<http_response> slack_endpoints::refuse_unsigned(const http_request& request, std::string_view route) {
@@ -68,11 +64,15 @@ std::optional<http_response> slack_endpoints::refuse_unsigned(const http_request
     result = slack::verify_signature(*signing_key_, request.header("x-slack-request-timestamp"),
                                      request.header("x-slack-signature"), request.body, clock_.now());
   }
-  if (result == slack::signature_check::ok) return std::nullopt;
+  return refused_signature(request, route, result) ? std::optional(http_response::empty(401)) : std::nullopt;
+}
+
+bool slack_endpoints::refused_signature(const http_request& request, std::string_view route, slack::signature_check result) {
+  if (result == slack::signature_check::ok) return false;
   stats_.refused("bad_signature");
   log_refusal(request, route, 401, "bad_signature",
               signing_key_ ? slack::describe(result) : std::string_view("signing secret not configured"));
-  return http_response::empty(401);
+  return true;
 }
 
 http_response slack_endpoints::bad_request(const http_request& request, std::string_view route, std::string_view reason) {

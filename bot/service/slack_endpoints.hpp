@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 
+#include "adapters/slack/signature.hpp"
 #include "bot/domain/clock.hpp"
 #include "bot/domain/hmac.hpp"
 #include "bot/engine/chat_bot.hpp"
@@ -45,6 +46,8 @@ class slack_endpoints {
  private:
   /// 401 (and a log line) unless the request carries a valid, fresh Slack signature.
   std::optional<net::http_response> refuse_unsigned(const net::http_request& request, std::string_view route);
+  /// Counts and logs a failed signature check; false when it passed.
+  bool refused_signature(const net::http_request& request, std::string_view route, adapters::slack::signature_check result);
   net::http_response bad_request(const net::http_request& request, std::string_view route, std::string_view reason);
   boost::asio::awaitable<net::http_response> handle_click(const domain::button_click& click, const std::string& replay_key);
   /// Counts a refusal and logs it within the refusal log budget.
