@@ -107,13 +107,10 @@ struct person_change {
     return (before && static_cast<std::size_t>(before->in) == g) || (after && static_cast<std::size_t>(after->in) == g);
   }
   bool moved() const { return before && after && before->in != after->in; }
-  std::uint64_t dimension(const person_token* p, std::size_t d) const { return p ? p->dimensions[d] : 0; }
-  // Changed on dimension d: different answers, or the same answers counted in another group.
-  bool changed_on(std::size_t d) const {
-    const auto b = dimension(before, d);
-    const auto a = dimension(after, d);
-    return a != b || (moved() && a != 0);
-  }
+  static std::uint64_t on(const person_token* p, std::size_t d) { return p ? p->dimensions[d] : 0; }
+  // Joined, left or answered differently on dimension d, or moved team while in it.
+  bool changed_on(std::size_t d) const { return on(before, d) != on(after, d) || (moved() && (on(before, d) || on(after, d))); }
+  // Anything about their part in the company's figures.
   bool changed() const { return !before || !after || !(*before == *after); }
 };
 
@@ -129,7 +126,7 @@ std::vector<person_change> differences(std::span<const person_token> now, std::s
   return out;
 }
 
-// Changed people not covered by the groups shown in both releases: what the company figure's
+// Membership changes not covered by the groups shown in both releases: what the company figure's
 // change minus those groups' changes is about.
 int uncovered(const std::vector<person_change>& changes, const std::array<bool, group_count>& covered,
               std::optional<std::size_t> on_dimension) {
@@ -291,6 +288,16 @@ report build_published_report(const survey& data, const scoring_options& options
   withhold_combinations(r);
   round_for_publication(r);
   return r;
+}
+
+std::string dimension_answers(const contribution& c, std::size_t d) {
+  std::string out;
+  for (std::size_t k = 0; k < statement_count; ++k) {
+    if (c.values[k] == 0 || static_cast<std::size_t>(statements()[k].dim) != d) continue;
+    if (!out.empty()) out += ',';
+    out += std::string(statements()[k].id) + '=' + static_cast<char>('0' + c.values[k]);
+  }
+  return out;
 }
 
 release_shape shape_of(const report& r, std::vector<person_token> people) {

@@ -11,24 +11,27 @@
 //     Dimension means are shown all or none, so one cannot be worked out from the score and the
 //     other six; a group's dimension means likewise. The company score is never withheld for
 //     this: it is the sum of everybody.
-//   - changes (against earlier releases): a figure is withheld when the people whose answers
-//     differ from an earlier published release of it (new, gone, moved, or answering anew)
-//     number 1 … min_group_size − 1, and group figures are withheld when the changes not covered
-//     by groups shown in both releases would be that few.
+//   - changes over time (against earlier releases): a figure is withheld when the people whose
+//     part in it differs from an earlier published release of it — they joined, left (erased,
+//     or their answers aged out of the window), moved team, or answered differently — number
+//     1 … min_group_size − 1, and group figures are withheld when the changes not covered by
+//     groups shown in both releases would be that few. The difference of two releases is then
+//     always about min_group_size people or more (or nobody).
 //   - rounding: published figures are rounded to what chat shows.
 // Which figure is withheld, and why, is kept in estimate::why for the renderers.
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "scoring/report.hpp"
 
 namespace smrel::scoring {
 
-/// One person in a release, as opaque tokens: who (stable across releases), their group, and per
-/// dimension a token of their latest answers (0 when they answered nothing on it). Tokens are
-/// keyed hashes made by the caller, so a stored release holds no answers.
+/// One person behind a release, as opaque tokens: who (stable across releases), their group, and
+/// per dimension a token of their latest answers on it (0 when they answered nothing on it).
+/// Tokens are keyed hashes made by the caller, so a stored release holds no answers.
 struct person_token {
   std::uint64_t person = 0;
   group in = group::other;
@@ -36,6 +39,10 @@ struct person_token {
 
   bool operator==(const person_token&) const = default;
 };
+
+/// One person's answers on dimension `d` as text ("q03=4,q11=2"; empty when none): what the
+/// caller's keyed dimension token is made of.
+std::string dimension_answers(const contribution& c, std::size_t d);
 
 /// What an earlier release published, and whose answers were behind it.
 struct release_shape {

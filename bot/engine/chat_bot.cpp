@@ -39,7 +39,8 @@ void add_join_tip(domain::message& view, locale lang) {
 
 chat_bot::chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock,
                    config::settings settings)
-    : store_(store), pseudonyms_(pseudonyms), clock_(clock), settings_(std::move(settings)), calendar_(settings_.survey), lookups_(store) {}
+    : store_(store), pseudonyms_(pseudonyms), clock_(clock), settings_(std::move(settings)), calendar_(settings_.survey),
+      ledger_(store, pseudonyms, calendar_, settings_.survey), lookups_(store) {}
 
 bool chat_bot::is_admin(const domain::member_key& who) const {
   return std::find(settings_.admins.begin(), settings_.admins.end(), who.user) != settings_.admins.end();
@@ -91,13 +92,15 @@ std::shared_ptr<const domain::message> chat_bot::cached_status(const domain::sla
                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
     return nullptr;
   }
-  const auto week = calendar_.week_of(clock_.now());
+  const auto now = clock_.now();
+  const auto week = calendar_.week_of(now);
+  const auto closed = ledger_.last_closed_week(now);
   const auto key = cache_key(command.who.workspace);
   std::lock_guard lock(cache_mutex_);
   const auto lang = known_locales_.find(key + ":" + command.who.user);
   const auto cached = cache_.find(key);
   if (lang == known_locales_.end() || cached == cache_.end() || cached->second.week != week ||
-      cached->second.version != version_of(key)) {
+      cached->second.closed != closed || cached->second.version != version_of(key)) {
     return nullptr;
   }
   return cached->second.status_views[static_cast<std::size_t>(lang->second)];
@@ -113,21 +116,25 @@ void chat_bot::invalidate(const domain::workspace_ref& workspace) {
 }
 
 std::shared_ptr<const summary> chat_bot::current_summary(const domain::workspace_ref& workspace) {
-  const auto week = calendar_.week_of(clock_.now());
+  const auto now = clock_.now();
+  const auto week = calendar_.week_of(now);
+  const auto closed = ledger_.last_closed_week(now);
   const auto key = cache_key(workspace);
   std::uint64_t version = 0;
   {
     std::lock_guard lock(cache_mutex_);
     version = version_of(key);
     const auto it = cache_.find(key);
-    if (it != cache_.end() && it->second.week == week && it->second.version == version) return it->second.value;
+    if (it != cache_.end() && it->second.week == week && it->second.closed == closed && it->second.version == version) {
+      return it->second.value;
+    }
   }
   // Built outside the lock: a concurrent duplicate build is cheaper than serialising all status calls.
-  auto built = std::make_shared<const summary>(summarize(store_, workspace, settings_.survey, week));
+  auto built = std::make_shared<const summary>(summarize(store_, ledger_, workspace, settings_.survey, now));
   std::lock_guard lock(cache_mutex_);
   if (version_of(key) == version) {
     if (cache_.size() >= max_cached_summaries && !cache_.contains(key)) cache_.clear();  // bounded: start over
-    cache_.insert_or_assign(key, cached_summary{week, version, built, {}});
+    cache_.insert_or_assign(key, cached_summary{week, closed, version, built, {}});
   }
   return built;
 }
@@ -403,11 +410,14 @@ void chat_bot::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_i
 command_result chat_bot::weekly_digest(const domain::workspace_ref& workspace, std::string_view channel, locale lang) {
   const auto s = current_summary(workspace);
   command_result result;
-  const auto week = s->report.as_of.to_string();
-  result.posts.push_back({workspace, std::string(channel), digest_view(*s, lang), "digest:" + workspace.id + ":" + std::string(channel) + ":" + week});
+  // Nudges are issued in the week the digest goes out (the figures are of the last closed week).
+  const auto now = clock_.now();
+  const auto this_week = calendar_.week_of(now);
+  result.posts.push_back({workspace, std::string(channel), digest_view(*s, lang),
+                          "digest:" + workspace.id + ":" + std::string(channel) + ":" + this_week.to_string()});
   result.issued = s->nudges;
   for (const auto& n : s->nudges) {
-    store_.record_nudge({0, workspace, std::string(n.what->id), s->report.as_of, n.why(locale::en), clock_.now(), s->report.as_of + follow_up_delay_weeks});
+    store_.record_nudge({0, workspace, std::string(n.what->id), this_week, n.why(locale::en), now, this_week + follow_up_delay_weeks});
   }
   lookups_.forget_follow_ups();  // the nudges just issued are asked about later
   return result;

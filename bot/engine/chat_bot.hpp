@@ -15,6 +15,7 @@
 #include "bot/domain/pseudonymizer.hpp"
 #include "bot/engine/calendar.hpp"
 #include "bot/engine/lookups.hpp"
+#include "bot/engine/releases.hpp"
 #include "bot/engine/summary.hpp"
 #include "bot/engine/views.hpp"
 #include "bot/storage/store.hpp"
@@ -140,10 +141,12 @@ class chat_bot {
   const domain::clock& clock_;
   const config::settings settings_;
   const calendar calendar_;
+  release_ledger ledger_;
 
   // Summaries per workspace for the current week, rebuilt after invalidate() or a new week.
   struct cached_summary {
     scoring::iso_week week;
+    scoring::iso_week closed;  // the last released week it shows
     std::uint64_t version = 0;
     std::shared_ptr<const summary> value;
     std::array<std::shared_ptr<const domain::message>, 2> status_views;  // by locale

@@ -171,7 +171,7 @@ demo_result seed_demo(storage::store& store, const domain::pseudonymizer& pseudo
     // The weekly digest records the nudges it issued, as the bot does; follow-ups come 4 weeks later.
     const auto issued_this_week = store.nudges_since(options.workspace, week);
     if (std::none_of(issued_this_week.begin(), issued_this_week.end(), [&](const auto& n) { return n.week == week; })) {
-      const auto s = summarize(store, options.workspace, survey, week);
+      const auto s = summarize_answers(store, options.workspace, survey, week);
       for (const auto& n : s.nudges) {
         store.record_nudge({0, options.workspace, std::string(n.what->id), week, n.why(scoring::locale::en),
                             closes, week + follow_up_delay_weeks});

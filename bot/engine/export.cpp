@@ -11,20 +11,32 @@ namespace {
 const scoring::iso_week earliest_week = *scoring::iso_week::parse("0001-W01");
 const scoring::iso_week latest_week = *scoring::iso_week::parse("9999-W52");
 
-std::string number(double value) {
+// As published: scores in whole points, means in tenths.
+std::string number(double value, bool is_score) {
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4f", value);
+  std::snprintf(buffer, sizeof buffer, is_score ? "%.0f" : "%.1f", value);
   return buffer;
+}
+
+std::string_view withheld_id(scoring::withheld why) {
+  switch (why) {
+    case scoring::withheld::no: return "";
+    case scoring::withheld::too_few: return "too_few_people";
+    case scoring::withheld::combination: return "would_reveal_a_smaller_group";
+    case scoring::withheld::too_few_changed: return "too_few_people_changed";
+  }
+  return "";
 }
 
 void write_row(std::ostream& out, scoring::iso_week week, std::string_view scope, std::string_view figure,
                const scoring::estimate& e, bool is_score) {
   out << week.to_string() << ',' << scope << ',' << figure << ',';
   if (e.shown) {
-    out << e.respondents << ',' << number(e.value) << ',' << number(e.ci_low) << ',' << number(e.ci_high) << ','
-        << (is_score ? scoring::stage_name(scoring::stage_of(e.value)) : std::string_view{}) << ",false\n";
+    out << e.respondents << ',' << number(e.value, is_score) << ',' << number(e.ci_low, is_score) << ','
+        << number(e.ci_high, is_score) << ',' << (is_score ? scoring::stage_name(scoring::stage_of(e.value)) : std::string_view{})
+        << ",false,\n";
   } else {
-    out << ",,,,,true\n";
+    out << ",,,,,true," << withheld_id(e.why) << "\n";
   }
 }
 
@@ -41,23 +53,21 @@ std::size_t export_answers_csv(storage::store& store, const domain::workspace_re
   return rows;
 }
 
-std::size_t export_weekly_csv(storage::store& store, const domain::workspace_ref& workspace,
-                              const config::survey_settings& survey, scoring::iso_week last_week, std::ostream& out) {
-  out << "week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed\n";
-  const auto records = store.answers(workspace, earliest_week, last_week);
-  if (records.empty()) return 0;
-  const auto data = to_survey(records);
+std::size_t export_weekly_csv(storage::store& store, release_ledger& ledger, const domain::workspace_ref& workspace,
+                              domain::time_point now, std::ostream& out) {
+  out << "week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed,withheld\n";
+  ledger.catch_up(workspace, now);
+  const auto first = store.first_answer_week(workspace);
+  if (!first) return 0;
   std::size_t rows = 0;
-  for (auto week = records.front().week; week <= last_week; week = week + 1) {
-    auto options = scoring_options_from(survey, week);
-    options.trend_weeks = 1;
-    const auto r = scoring::build_report(data, options);
-    write_row(out, week, "all", "score", r.score, true);
-    for (const auto g : scoring::all_groups) write_row(out, week, scoring::group_id(g), "score", r.group_score(g), true);
+  for (const auto& release : ledger.published(workspace, *first, ledger.last_closed_week(now))) {
+    const auto& r = release.report;
+    write_row(out, r.as_of, "all", "score", r.score, true);
+    for (const auto g : scoring::all_groups) write_row(out, r.as_of, scoring::group_id(g), "score", r.group_score(g), true);
     for (const auto& d : r.dimensions) {
-      write_row(out, week, "all", scoring::dimension_id(d.dim), d.mean, false);
-      write_row(out, week, "sales", scoring::dimension_id(d.dim), d.sales, false);
-      write_row(out, week, "marketing", scoring::dimension_id(d.dim), d.marketing, false);
+      write_row(out, r.as_of, "all", scoring::dimension_id(d.dim), d.mean, false);
+      write_row(out, r.as_of, "sales", scoring::dimension_id(d.dim), d.sales, false);
+      write_row(out, r.as_of, "marketing", scoring::dimension_id(d.dim), d.marketing, false);
     }
     rows += 5 + 3 * scoring::dimension_count;
   }

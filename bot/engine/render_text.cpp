@@ -32,6 +32,10 @@ std::string group_label(scoring::group g, locale lang) {
 // "Stage Defined · score 52 (47–57) · ▃▄▄▅▅▆ up 3.1 since last week"
 std::string headline(const summary& s, locale lang) {
   const auto& r = s.report;
+  if (!s.released) return not_released_text(lang);
+  if (!r.score.shown && r.score.why == scoring::withheld::too_few_changed) {
+    return tr(lang, "No figures: ", "Geen cijfers: ") + withheld_label(r.score.why, lang) + ".";
+  }
   if (!r.score.shown) {
     const int missing = std::max(1, r.min_group_size - r.score.respondents);
     return tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ") +
@@ -64,6 +68,7 @@ std::string participation_line(const summary& s, locale lang) {
   if (s.people.members > 0) line += tr(lang, " of ", " van ") + std::to_string(s.people.members);
   line += tr(lang, " answered in the last ", " antwoordden in de laatste ") + std::to_string(s.report.window_weeks) +
           tr(lang, " weeks", " weken");
+  if (s.newer) line += " · " + newer_week_note(*s.newer, lang);
   return line;
 }
 
@@ -73,6 +78,7 @@ std::string groups_line(const summary& s, locale lang) {
     const auto& e = s.report.group_score(g);
     if (!line.empty()) line += " · ";
     line += group_label(g, lang) + " " + (e.shown ? format_score(e) : "(" + withheld_label(e.why, lang) + ")");
+    if (const auto& week = s.carried.groups[static_cast<std::size_t>(g)]) line += as_of_note(*week, lang);
   }
   return line;
 }
@@ -110,6 +116,25 @@ std::string stage_label(const scoring::report& r, locale lang) {
              tr(lang, " and ", " en ") + std::string(scoring::stage_name(reading.highest, lang)) + ")";
   }
   return label;
+}
+
+std::string not_released_text(locale lang) {
+  return tr(lang, "No results yet: a week's figures are published once its pulse has closed, so no single answer can be read "
+                  "from them. Answer this week's pulse with /smrel pulse.",
+            "Nog geen resultaten: de cijfers van een week verschijnen pas als de pulse gesloten is, zodat geen enkel antwoord "
+            "eruit af te lezen is. Beantwoord de pulse van deze week met /smrel pulse.");
+}
+
+std::string as_of_note(scoring::iso_week week, locale lang) {
+  return tr(lang, " (as of ", " (stand ") + week.to_string() + ")";
+}
+
+std::string newer_week_note(const held_back& newer, locale lang) {
+  return tr(lang, "week ", "week ") + newer.week.to_string() + ": " +
+         (newer.why == scoring::withheld::too_few_changed
+              ? tr(lang, "no new figures, too few new answers since the last ones",
+                   "geen nieuwe cijfers, te weinig nieuwe antwoorden sinds de vorige")
+              : tr(lang, "too few answers to show", "te weinig antwoorden om te tonen"));
 }
 
 std::string withheld_label(scoring::withheld why, locale lang) {
@@ -207,7 +232,7 @@ std::string render_status_text(const summary& s, locale lang) {
   out += participation_line(s, lang) + "\n";
   if (!r.score.shown) return out;
   out += groups_line(s, lang) + "\n";
-  out += gap_line(r, lang) + "\n";
+  out += gap_line(r, lang) + (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()) + "\n";
   if (!s.nudges.empty()) {
     out += std::string(tr(lang, "Next step:\n", "Volgende stap:\n")) + nudge_block(s.nudges.front(), lang, false) + "\n";
   }
@@ -251,7 +276,8 @@ std::string render_digest_text(const summary& s, locale lang) {
     out += "\n";
   }
 
-  out += std::string(tr(lang, "\nDimensions (1–5), weakest first:\n", "\nOnderwerpen (1–5), zwakste eerst:\n"));
+  out += std::string(tr(lang, "\nDimensions (1–5), weakest first", "\nOnderwerpen (1–5), zwakste eerst")) +
+         (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()) + ":\n";
   std::vector<const scoring::dimension_result*> dims;
   for (const auto& d : r.dimensions) {
     if (d.mean.shown) dims.push_back(&d);

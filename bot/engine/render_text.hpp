@@ -29,6 +29,12 @@ std::string gap_line(const scoring::report& r, scoring::locale lang);
 /// The stage label people see: "Defined", with "(on the border between Defined and Aligned)"
 /// when the interval spans a stage edge.
 std::string stage_label(const scoring::report& r, scoring::locale lang);
+/// Before any week was published: results come when a pulse closes.
+std::string not_released_text(scoring::locale lang);
+/// " (as of 2026-W45)": for a figure shown as last published.
+std::string as_of_note(scoring::iso_week week, scoring::locale lang);
+/// "week 2026-W47: no new figures, too few new answers since the last ones".
+std::string newer_week_note(const held_back& newer, scoring::locale lang);
 /// Why a figure is not shown, for people: "too few to show", "held back: …".
 std::string withheld_label(scoring::withheld why, scoring::locale lang);
 

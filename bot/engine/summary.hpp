@@ -1,10 +1,14 @@
 #pragma once
-// Where a workspace stands: the scored report, the chosen nudges and participation, assembled
-// from the store. This is what `/smrel status`, the Home tab and the weekly digest show.
+// Where a workspace stands: the latest published week (see releases.hpp) with its trend, the
+// chosen nudges and live participation. This is what `/smrel status`, the Home tab and the
+// weekly digest show.
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bot/engine/releases.hpp"
 #include "bot/storage/store.hpp"
 #include "config/settings.hpp"
 #include "scoring/nudges.hpp"
@@ -23,13 +27,21 @@ struct participation {
 /// long enough for a KPI or a meeting to have started.
 inline constexpr int follow_up_delay_weeks = 4;
 
-/// How people answered a nudge's follow-up statement in the later pulse that asked it.
-struct follow_up_result {
-  const scoring::nudge* what = nullptr;
-  scoring::iso_week asked;  // the week of the pulse that asked it
-  int respondents = 0;
-  double mean = 0;     // 1–5
-  bool shown = false;  // at least min_group_size respondents (the anonymity rule)
+/// A newer week than the one shown, whose figures were held back (or not published yet).
+struct held_back {
+  scoring::iso_week week;
+  scoring::withheld why = scoring::withheld::too_few;
+};
+
+/// Figures of the shown week that were held back because too few people changed since they were
+/// last published: the summary shows them as last published, from the week named here.
+struct carried_figures {
+  std::array<std::optional<scoring::iso_week>, scoring::group_count> groups;
+  std::optional<scoring::iso_week> dimensions;  // the whole dimension table, with both sides
+
+  bool any() const {
+    return dimensions || std::any_of(groups.begin(), groups.end(), [](const auto& w) { return w.has_value(); });
+  }
 };
 
 struct summary {
@@ -37,20 +49,31 @@ struct summary {
   std::vector<scoring::chosen_nudge> nudges;
   participation people;
   std::vector<follow_up_result> follow_ups;  // asked within the window, newest first
+  std::optional<held_back> newer;  // the latest release, when its score was held back
+  carried_figures carried;
+  bool released = false;  // some week was released (published) already
 };
 
 /// Options for scoring derived from settings, ending at `as_of`.
 scoring::scoring_options scoring_options_from(const config::survey_settings& survey, scoring::iso_week as_of);
 
-/// Stored answers as a survey, with pseudonyms mapped to dense respondent indices.
-scoring::survey to_survey(const std::vector<storage::answer_record>& records);
+/// Stored answers as a survey, with pseudonyms mapped to dense respondent indices (and, when
+/// asked, the pseudonym of each index).
+scoring::survey to_survey(const std::vector<storage::answer_record>& records, std::vector<std::string>* names = nullptr);
 
 /// Reads the answers the report needs (window plus trend) and maps pseudonyms to dense indices.
 scoring::survey load_survey(storage::store& store, const domain::workspace_ref& workspace,
                             const scoring::scoring_options& options);
 
-summary summarize(storage::store& store, const domain::workspace_ref& workspace,
-                  const config::survey_settings& survey, scoring::iso_week as_of);
+/// What the bot shows at `now`: releases closed weeks first, then assembles the latest
+/// published week, its trend from the releases before it, and this week's participation.
+summary summarize(storage::store& store, release_ledger& ledger, const domain::workspace_ref& workspace,
+                  const config::survey_settings& survey, domain::time_point now);
+
+/// The answers as of `as_of` as `smrel score` would publish them (combinations withheld,
+/// rounded), without release control: for seeding the demo's history, never for people.
+summary summarize_answers(storage::store& store, const domain::workspace_ref& workspace,
+                          const config::survey_settings& survey, scoring::iso_week as_of);
 
 /// Nudge choice with the workspace's recent nudges taken into account.
 std::vector<scoring::chosen_nudge> choose_nudges(const scoring::report& report, const config::survey_settings& survey,

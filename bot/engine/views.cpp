@@ -40,6 +40,7 @@ std::string participation_text(const summary& s, locale lang) {
   if (!line.empty()) line += " · ";
   line += std::to_string(s.people.respondents) + tr(lang, " people answered in the last ", " mensen antwoordden in de laatste ") +
           std::to_string(s.report.window_weeks) + tr(lang, " weeks", " weken");
+  if (s.newer) line += " · " + newer_week_note(*s.newer, lang);
   return line;
 }
 
@@ -48,7 +49,8 @@ std::vector<std::string> group_fields(const summary& s, locale lang) {
   for (const auto g : {scoring::group::sales, scoring::group::marketing, scoring::group::leadership}) {
     const auto& e = s.report.group_score(g);
     std::string name = g == scoring::group::sales ? "Sales" : g == scoring::group::marketing ? "Marketing" : tr(lang, "Leadership", "Leiding");
-    fields.push_back(name + "\n" + (e.shown ? format_score(e) : withheld_label(e.why, lang)));
+    fields.push_back(name + "\n" + (e.shown ? format_score(e) : withheld_label(e.why, lang)) +
+                     (s.carried.groups[static_cast<std::size_t>(g)] ? as_of_note(*s.carried.groups[static_cast<std::size_t>(g)], lang) : std::string()));
   }
   return fields;
 }
@@ -62,10 +64,14 @@ std::string privacy_note(const summary& s, locale lang) {
 domain::message suppressed_view(const summary& s, locale lang, std::string title) {
   domain::message m;
   const int missing = std::max(1, s.report.min_group_size - s.report.score.respondents);
-  const auto text = tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ") +
-                    std::to_string(missing) + tr(lang, " more needed. Answer this week's pulse with /smrel pulse.",
-                                                 " meer nodig. Beantwoord de pulse van deze week met /smrel pulse.");
-  m.fallback_text = title + ": " + text;
+  const auto text =
+      !s.released ? not_released_text(lang)
+      : s.report.score.why == scoring::withheld::too_few_changed
+          ? withheld_label(s.report.score.why, lang)
+          : tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ") +
+                std::to_string(missing) + tr(lang, " more needed. Answer this week's pulse with /smrel pulse.",
+                                             " meer nodig. Beantwoord de pulse van deze week met /smrel pulse.");
+  m.fallback_text = title + ": " + text + " " + participation_text(s, lang);
   m.header(std::move(title)).text(text).context({participation_text(s, lang), privacy_note(s, lang)});
   return m;
 }
@@ -94,7 +100,7 @@ domain::message status_view(const summary& s, locale lang) {
   domain::message m;
   m.fallback_text = render_status_text(s, lang);
   m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
-  m.text(gap_line(s.report, lang));
+  m.text(gap_line(s.report, lang) + (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()));
   if (!s.nudges.empty()) {
     m.divider();
     add_nudge(m, s.nudges.front(), lang, false);
@@ -115,7 +121,8 @@ domain::message digest_view(const summary& s, locale lang) {
     if (d.mean.shown) dims.push_back(&d);
   }
   std::sort(dims.begin(), dims.end(), [](const auto* a, const auto* b) { return a->mean.value < b->mean.value; });
-  std::string table = tr(lang, "Dimensions, weakest first (1–5):", "Onderwerpen, zwakste eerst (1–5):");
+  std::string table = tr(lang, "Dimensions, weakest first (1–5)", "Onderwerpen, zwakste eerst (1–5)") +
+                      (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()) + ":";
   for (const auto* d : dims) {
     table += "\n" + std::string(scoring::dimension_name(d->dim, lang)) + "  " + format_mean(d->mean.value);
     if (d->sales.shown && d->marketing.shown) {

@@ -50,7 +50,10 @@ int run_export(const export_args& args, std::ostream& out) {
   if (args.answers) {
     engine::export_answers_csv(*store, workspace, out);
   } else {
-    engine::export_weekly_csv(*store, workspace, settings.survey, current_week(settings, domain::system_clock{}), out);
+    const domain::pseudonymizer pseudonyms(resolve_pseudonym_key(settings));
+    const engine::calendar company_calendar(settings.survey);
+    engine::release_ledger ledger(*store, pseudonyms, company_calendar, settings.survey);
+    engine::export_weekly_csv(*store, ledger, workspace, domain::system_clock{}.now(), out);
   }
   return exit_ok;
 }

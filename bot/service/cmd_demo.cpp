@@ -32,7 +32,10 @@ int run_demo(const demo_args& args, std::ostream& out) {
             {{"workspace", options.workspace.id}, {"members", static_cast<long long>(seeded.members)},
              {"pulses", static_cast<long long>(seeded.pulses)}, {"answers", static_cast<long long>(seeded.answers)}});
 
-  const auto summary = engine::summarize(*store, options.workspace, settings.survey, options.current_week);
+  // Shown as the bot would at this moment: the last week whose pulse has closed.
+  const engine::calendar company_calendar(settings.survey);
+  engine::release_ledger ledger(*store, pseudonyms, company_calendar, settings.survey);
+  const auto summary = engine::summarize(*store, ledger, options.workspace, settings.survey, clock.now());
   out << "smrel demo: " << seeded.members << " people, " << seeded.pulses << " weekly pulses, " << seeded.answers
       << " answers stored in " << config::redact_url(settings.database) << " (workspace " << options.workspace.id << ").\n\n";
   out << "── /smrel status ──────────────────────────────────────────────\n"

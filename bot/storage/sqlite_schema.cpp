@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 6> all_migrations{
+constexpr std::array<std::string_view, 7> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -170,6 +170,20 @@ CREATE TABLE health_probe (
   id     INTEGER PRIMARY KEY CHECK (id = 1),
   probes INTEGER NOT NULL
 );
+)sql",
+    // 7: weekly releases, frozen when the week's pulse closes (statistical disclosure control):
+    // the figures as published, and keyed tokens of who was behind them so a later release can
+    // tell how many people changed. `forget` erases answers, never a release.
+    R"sql(
+CREATE TABLE releases (
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  week        TEXT NOT NULL,
+  released_at INTEGER NOT NULL,
+  figures     TEXT NOT NULL,
+  people      TEXT,
+  PRIMARY KEY (platform, workspace, week)
+) WITHOUT ROWID;
 )sql",
 };
 

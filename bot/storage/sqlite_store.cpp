@@ -607,6 +607,56 @@ class sqlite_store final : public store {
     return out;
   }
 
+  bool save_release(const release_record& r) override {
+    std::lock_guard lock(mutex_);
+    auto s = db_.prepare("INSERT INTO releases (platform, workspace, week, released_at, figures, people) "
+                         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, workspace, week) DO NOTHING");
+    s.bind(1, domain::platform_id(r.workspace.on))
+        .bind(2, r.workspace.id)
+        .bind(3, r.week.to_string())
+        .bind(4, to_ms(r.released_at))
+        .bind(5, r.figures)
+        .bind(6, r.people);
+    s.run();
+    return db_.changes() > 0;
+  }
+
+  std::vector<release_record> releases(const domain::workspace_ref& workspace, scoring::iso_week from,
+                                       scoring::iso_week to) override {
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT week, released_at, figures, COALESCE(people, '') FROM releases "
+                              "WHERE platform = ? AND workspace = ? AND week BETWEEN ? AND ? ORDER BY week");
+    s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id).bind(3, from.to_string()).bind(4, to.to_string());
+    std::vector<release_record> out;
+    while (s.step()) out.push_back({workspace, parse_week(s.text(0)), from_ms(s.integer(1)), s.text(2), s.text(3)});
+    return out;
+  }
+
+  std::optional<scoring::iso_week> latest_release(const domain::workspace_ref& workspace) override {
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT MAX(week) FROM releases WHERE platform = ? AND workspace = ?");
+    s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id);
+    if (!s.step() || s.is_null(0)) return std::nullopt;
+    return parse_week(s.text(0));
+  }
+
+  std::optional<scoring::iso_week> first_answer_week(const domain::workspace_ref& workspace) override {
+    std::lock_guard lock(read_mutex_);
+    auto s = read_db_.prepare("SELECT MIN(week) FROM answers WHERE platform = ? AND workspace = ?");
+    s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id);
+    if (!s.step() || s.is_null(0)) return std::nullopt;
+    return parse_week(s.text(0));
+  }
+
+  void prune_release_people(const domain::workspace_ref& workspace, scoring::iso_week before) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare("UPDATE releases SET people = NULL WHERE platform = ? AND workspace = ? AND week < ? AND people IS NOT NULL")
+        .bind(1, domain::platform_id(workspace.on))
+        .bind(2, workspace.id)
+        .bind(3, before.to_string())
+        .run();
+  }
+
   std::int64_t record_nudge(const issued_nudge& n) override {
     std::lock_guard lock(mutex_);
     auto s = db_.prepare("INSERT INTO nudges (platform, workspace, nudge_id, week, why, issued_at, follow_up_week) "

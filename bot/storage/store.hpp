@@ -118,6 +118,16 @@ struct issued_nudge {
   std::optional<scoring::iso_week> follow_up_week;  // when to ask its follow-up statement
 };
 
+/// A week's published figures, frozen when its pulse closed (see engine/releases.hpp). Both
+/// texts are the engine's; storage keeps them as they are.
+struct release_record {
+  domain::workspace_ref workspace;
+  scoring::iso_week week;
+  time_point released_at;
+  std::string figures;
+  std::string people;  // empty once pruned
+};
+
 enum class outbox_status : std::uint8_t { pending, sending, sent, dead };
 
 /// An outbound platform call, stored before it is attempted so nothing is lost on a crash.
@@ -239,6 +249,17 @@ class store {
   virtual std::vector<std::string> recent_events(std::string_view prefix, time_point since) = 0;
 
   // Nudges issued to a workspace; the same nudge in the same week is recorded once (its id returned).
+  // Releases. The first release of a week wins: saving it again changes nothing and returns false.
+  virtual bool save_release(const release_record& release) = 0;
+  /// Releases of weeks from `from` to `to`, oldest first.
+  virtual std::vector<release_record> releases(const domain::workspace_ref& workspace, scoring::iso_week from,
+                                               scoring::iso_week to) = 0;
+  virtual std::optional<scoring::iso_week> latest_release(const domain::workspace_ref& workspace) = 0;
+  /// The week of the workspace's earliest stored answer.
+  virtual std::optional<scoring::iso_week> first_answer_week(const domain::workspace_ref& workspace) = 0;
+  /// Drops the people tokens of releases before `week` (no later release compares with them).
+  virtual void prune_release_people(const domain::workspace_ref& workspace, scoring::iso_week before) = 0;
+
   virtual std::int64_t record_nudge(const issued_nudge& nudge) = 0;
   virtual std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) = 0;
   /// Every value given to a nudge's follow-up statement (one per respondent).

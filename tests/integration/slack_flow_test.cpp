@@ -31,12 +31,21 @@ TEST(slack_commands, help_and_unknown_input_show_the_commands) {
   EXPECT_NE(reply_json(h.command("UADMIN", "help"))["text"].get<std::string>().find("/smrel digest"), std::string::npos);
 }
 
+void answer_pulse(slack_harness& h, const std::string& user, const std::string& team_name, int value);
+
 TEST(slack_commands, status_is_suppressed_until_enough_people_answered) {
   slack_harness h;
-  const auto reply = reply_json(h.command("U1", "status"));
-  EXPECT_NE(reply["text"].get<std::string>().find("Not enough answers yet"), std::string::npos) << reply.dump();
+  auto reply = reply_json(h.command("U1", "status"));
+  EXPECT_NE(reply["text"].get<std::string>().find("No results yet"), std::string::npos) << reply.dump();
   ASSERT_TRUE(reply["blocks"].is_array());
   EXPECT_EQ(reply["blocks"][0]["type"], "header");
+
+  answer_pulse(h, "US0", "sales", 4);
+  answer_pulse(h, "US1", "sales", 4);
+  h.clock().advance(std::chrono::days{8});
+  reply = reply_json(h.command("U1", "status"));
+  EXPECT_NE(reply["text"].get<std::string>().find("Not enough answers yet to show a score: 1 more needed"), std::string::npos)
+      << reply.dump();
 }
 
 TEST(slack_commands, join_language_optout_optin) {
@@ -149,6 +158,13 @@ TEST(slack_commands, status_nudges_and_digest_with_enough_answers) {
   // Enough people a side that a two-point gap is clear across seven dimensions.
   for (int i = 0; i < 10; ++i) answer_pulse(h, "US" + std::to_string(i), "sales", 4);
   for (int i = 0; i < 10; ++i) answer_pulse(h, "UM" + std::to_string(i), "marketing", 2);
+  // Nothing of an open pulse is published: each click would otherwise be readable in the score.
+  const auto open = reply_json(h.command("U1", "status"))["text"].get<std::string>();
+  EXPECT_EQ(open.find("Sales 80"), std::string::npos) << open;
+  EXPECT_NE(open.find("No results yet"), std::string::npos) << open;
+  EXPECT_NE(open.find("20 of 20"), std::string::npos) << open;
+
+  h.clock().advance(std::chrono::days{8});  // the pulse has closed: its week is released
   const auto status = reply_json(h.command("U1", "status"));
   const auto text = status["text"].get<std::string>();
   EXPECT_NE(text.find("Stage: "), std::string::npos) << text;
@@ -180,6 +196,7 @@ TEST(slack_commands, nudges_are_followed_up_in_the_pulse_four_weeks_later) {
   slack_harness h;
   for (int i = 0; i < 4; ++i) answer_pulse(h, "US" + std::to_string(i), "sales", 4);
   for (int i = 0; i < 4; ++i) answer_pulse(h, "UM" + std::to_string(i), "marketing", 2);
+  h.clock().advance(std::chrono::days{8});  // the week is released
   reply_json(h.command("UADMIN", "digest here", "C0LEAD"));  // issues this week's nudges
   const auto issued_week = scoring::iso_week::containing(h.clock().now());
   const auto issued = h.store().nudges_since(team, issued_week);
@@ -210,6 +227,9 @@ TEST(slack_commands, nudges_are_followed_up_in_the_pulse_four_weeks_later) {
   EXPECT_NE(h.fake().calls("/actions/T1/forged")[0].body.find("not stored"), std::string::npos);
   for (const auto& n : issued) EXPECT_EQ(h.store().follow_up_values(n.id).size(), 3U);
 
+  // Follow-up results are published once, when the pulse that asked them has closed.
+  EXPECT_EQ(reply_json(h.command("UADMIN", "digest preview")).dump().find("4.0 (3 people)"), std::string::npos);
+  h.clock().advance(std::chrono::days{7});
   const auto preview = reply_json(h.command("UADMIN", "digest preview")).dump();
   EXPECT_NE(preview.find("How earlier suggestions landed"), std::string::npos) << preview;
   EXPECT_NE(preview.find("4.0 (3 people)"), std::string::npos) << preview;

@@ -134,12 +134,12 @@ TEST(disclosure, figures_are_rounded_to_what_chat_shows) {
   }
 }
 
-// Tokens for a release: each person's tokens are their answers' base, so "changed" is a new base.
-std::vector<person_token> tokens(const std::vector<person>& people, std::uint64_t first_id = 1) {
+// The people behind a release: person p is token p + 1; their answer tokens are their base.
+std::vector<person_token> tokens(const std::vector<person>& people) {
   std::vector<person_token> out;
   for (std::size_t p = 0; p < people.size(); ++p) {
-    person_token t{first_id + p, people[p].in, {}};
-    t.dimensions.fill(static_cast<std::uint64_t>(people[p].base) * 1000 + 7);
+    person_token t{p + 1, people[p].in, {}};
+    t.dimensions.fill(static_cast<std::uint64_t>(people[p].base) + 100);
     out.push_back(t);
   }
   return out;
@@ -177,23 +177,59 @@ TEST(disclosure, one_person_forgotten_is_not_a_new_release) {
   EXPECT_EQ(r.score.why, withheld::too_few_changed);
 }
 
-TEST(disclosure, enough_people_changing_is_a_release_but_a_side_with_one_change_is_held_back) {
+TEST(disclosure, enough_people_joining_is_a_release_but_a_side_with_one_newcomer_is_held_back) {
   const auto before = people_of(6, 6, 0, 0);
   const auto earlier = shape_of(build_published_report(company(before), options()), tokens(before));
   auto after = before;
-  auto after_tokens = tokens(before);
-  for (std::size_t p = 6; p < 12; ++p) after_tokens[p].dimensions[0] += 1;  // all six in Marketing answer anew
-  after_tokens[0].dimensions[3] += 1;                                       // and one salesperson
+  for (int i = 0; i < 6; ++i) after.push_back({group::marketing, 3});  // six join Marketing
+  after.push_back({group::sales, 3});                                  // and one joins Sales
   auto r = build_report(company(after), options());
   withhold_combinations(r);
   const std::array shapes{earlier};
-  withhold_small_changes(r, after_tokens, shapes);
-  ASSERT_TRUE(r.score.shown);  // seven people changed
+  withhold_small_changes(r, tokens(after), shapes);
+  ASSERT_TRUE(r.score.shown);  // seven people joined
   EXPECT_FALSE(r.group_score(group::sales).shown);
   EXPECT_EQ(r.group_score(group::sales).why, withheld::too_few_changed);
   // Marketing's change is six people, but the company's change minus Marketing's would be the
   // one salesperson: Marketing is held back as well.
   EXPECT_FALSE(r.group_score(group::marketing).shown);
+}
+
+TEST(disclosure, three_people_answering_differently_is_not_a_new_release) {
+  const auto before = people_of(6, 6, 0, 0);
+  const auto earlier = shape_of(build_published_report(company(before), options()), tokens(before));
+  auto after = before;
+  for (std::size_t p = 0; p < 3; ++p) after[p].base = 3;  // three salespeople changed their minds
+  auto r = build_report(company(after), options());
+  withhold_combinations(r);
+  const std::array shapes{earlier};
+  withhold_small_changes(r, tokens(after), shapes);
+  EXPECT_FALSE(r.score.shown);
+  EXPECT_EQ(r.score.why, withheld::too_few_changed);
+
+  for (auto& p : after) p.base = 3;  // everybody did: a new week like any other
+  auto again = build_report(company(after), options());
+  withhold_combinations(again);
+  withhold_small_changes(again, tokens(after), shapes);
+  EXPECT_TRUE(again.score.shown);
+  EXPECT_TRUE(again.group_score(group::sales).shown);
+  EXPECT_TRUE(again.dimensions[4].sales.shown);
+}
+
+TEST(disclosure, one_person_starting_on_a_dimension_holds_back_that_dimension) {
+  const auto people = people_of(6, 6, 0, 0);
+  auto before_tokens = tokens(people);
+  before_tokens[0].dimensions[0] = 0;  // one salesperson had not answered on conflict & trust yet
+  for (std::size_t p = 6; p < 12; ++p) before_tokens[p].dimensions[3] = 1;  // Marketing answered anew on KPIs
+  const auto earlier = shape_of(build_published_report(company(people), options()), before_tokens);
+  auto r = build_report(company(people), options());
+  withhold_combinations(r);
+  const std::array shapes{earlier};
+  withhold_small_changes(r, tokens(people), shapes);
+  EXPECT_TRUE(r.score.shown);  // seven people changed
+  EXPECT_FALSE(r.dimensions[0].mean.shown);  // one on conflict & trust; dimension means: all or none
+  EXPECT_EQ(r.dimensions[0].mean.why, withheld::too_few_changed);
+  EXPECT_FALSE(r.dimensions[3].mean.shown);
 }
 
 TEST(disclosure, nobody_changing_republishes_the_same_figures) {

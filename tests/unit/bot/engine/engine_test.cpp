@@ -24,12 +24,15 @@ using domain::workspace_ref;
 const workspace_ref acme{platform::slack, "T0ACME"};
 const scoring::iso_week week48 = *scoring::iso_week::parse("2026-W48");
 const time_point t0 = sys_days{2026y / November / 23} + hours{10};
+// Week 48's pulse (Monday 10:00, open seven days) has closed: its figures are published.
+const domain::time_point after48 = t0 + days{8};
 
 class engine_test : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = storage::open_store("sqlite:" + dir_.file("smrel.db"));
     store_->migrate();
+    ledger_.emplace(*store_, pseudonyms_, calendar_, survey_);
   }
 
   // `count` people in `g`, each answering statement `item` with `value` in week 48.
@@ -47,23 +50,33 @@ class engine_test : public ::testing::Test {
     store_->store_answers(answers);
   }
 
+  summary published_at(domain::time_point now) { return summarize(*store_, *ledger_, acme, survey_, now); }
+
   testing::temp_dir dir_;
   std::unique_ptr<storage::store> store_;
   domain::pseudonymizer pseudonyms_{"test-key-0123456789abcdef0123456789"};
   config::survey_settings survey_;
+  calendar calendar_{survey_};
+  std::optional<release_ledger> ledger_;
 };
 
 TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
   add_people(scoring::group::sales, 6, 5, 4);      // q06, feedback loops
   add_people(scoring::group::marketing, 6, 5, 2);
   store_->upsert_member({acme, "lurker"}, scoring::locale::en, t0);
-  const auto s = summarize(*store_, acme, survey_, week48);
+  // While the pulse is open nothing of it is published; participation is live.
+  const auto open = published_at(t0 + hours{1});
+  EXPECT_FALSE(open.report.score.shown);
+  EXPECT_EQ(open.people.asked_this_week, 12);
+  EXPECT_EQ(open.people.answered_this_week, 12);
+  EXPECT_NE(render_status_text(open, scoring::locale::en).find("This week 12 of 12 answered (100%)"), std::string::npos);
+
+  const auto s = published_at(after48);
   ASSERT_TRUE(s.report.score.shown);
+  EXPECT_EQ(s.report.as_of, week48);
   EXPECT_DOUBLE_EQ(s.report.score.value, 60.0);
   EXPECT_EQ(s.people.members, 13);
   EXPECT_EQ(s.people.respondents, 12);
-  EXPECT_EQ(s.people.asked_this_week, 12);
-  EXPECT_EQ(s.people.answered_this_week, 12);
   EXPECT_EQ(s.report.largest_gap(), scoring::dimension::feedback_loops);
   ASSERT_FALSE(s.nudges.empty());
   EXPECT_EQ(s.nudges[0].trigger, scoring::nudge_trigger::perception_gap);
@@ -71,7 +84,6 @@ TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
   const auto text = render_status_text(s, scoring::locale::en);
   EXPECT_NE(text.find("Stage: Aligned"), std::string::npos) << text;
   EXPECT_NE(text.find("Largest gap: Feedback loops: Sales 4.0 (n=6), Marketing 2.0 (n=6), gap 2.0 ("), std::string::npos) << text;
-  EXPECT_NE(text.find("This week 12 of 12 answered (100%)"), std::string::npos) << text;
   const auto dutch = render_status_text(s, scoring::locale::nl);
   EXPECT_NE(dutch.find("Fase: Afgestemd"), std::string::npos) << dutch;
   const auto digest = render_digest_text(s, scoring::locale::en);
@@ -81,7 +93,7 @@ TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
 
 TEST_F(engine_test, too_few_people_shows_no_figures_anywhere) {
   add_people(scoring::group::sales, 4, 0, 5);
-  const auto s = summarize(*store_, acme, survey_, week48);
+  const auto s = published_at(after48);
   EXPECT_FALSE(s.report.score.shown);
   EXPECT_TRUE(s.nudges.empty());
   const auto text = render_status_text(s, scoring::locale::en);
@@ -101,7 +113,7 @@ TEST_F(engine_test, too_few_people_shows_no_figures_anywhere) {
 TEST_F(engine_test, json_report_has_the_contract_fields) {
   add_people(scoring::group::sales, 5, 0, 3);
   add_people(scoring::group::marketing, 5, 0, 5);
-  const auto s = summarize(*store_, acme, survey_, week48);
+  const auto s = published_at(after48);
   const auto doc = nlohmann::json::parse(report_to_json(s.report, s.nudges));
   for (const auto* key : {"score", "stage", "ci_low", "ci_high", "respondents", "groups", "dimensions", "trend", "nudges"}) {
     EXPECT_TRUE(doc.contains(key)) << key;
@@ -142,12 +154,15 @@ TEST_F(engine_test, demo_company_is_believable_and_idempotent) {
   EXPECT_GT(seeded.nudges, 0);
   EXPECT_EQ(store_->members(acme).size(), 40U);
 
-  const auto s = summarize(*store_, acme, survey_, week48);
+  // On Monday of week 48, after week 47's pulse closed: week 47 is shown, week 48's pulse is open.
+  const auto monday = t0 + hours{1};
+  const auto s = published_at(monday);
   ASSERT_TRUE(s.report.score.shown);
+  EXPECT_EQ(s.report.as_of, week48 - 1);
   EXPECT_TRUE(s.report.group_score(scoring::group::sales).shown);
   EXPECT_TRUE(s.report.group_score(scoring::group::marketing).shown);
   EXPECT_TRUE(s.report.largest_gap());
-  EXPECT_EQ(s.report.trend.size(), 12U);
+  EXPECT_EQ(s.report.trend.size(), 11U);  // weeks 37–47
   EXPECT_FALSE(s.nudges.empty());
   EXPECT_GT(s.people.answered_this_week, 20);
   EXPECT_LT(s.people.answered_this_week, 40);
@@ -156,7 +171,7 @@ TEST_F(engine_test, demo_company_is_believable_and_idempotent) {
   const auto again = seed_demo(*store_, pseudonyms_, survey_, options);
   EXPECT_EQ(store_->answer_count(), answers);
   EXPECT_EQ(again.nudges, 0);  // this week's digest was already recorded
-  EXPECT_DOUBLE_EQ(summarize(*store_, acme, survey_, week48).report.score.value, s.report.score.value);
+  EXPECT_DOUBLE_EQ(published_at(monday).report.score.value, s.report.score.value);
 }
 
 TEST_F(engine_test, exported_answers_rescore_to_the_same_report) {
@@ -171,14 +186,17 @@ TEST_F(engine_test, exported_answers_rescore_to_the_same_report) {
 
   const auto parsed = scoring::parse_survey_csv(csv.str());
   ASSERT_TRUE(parsed.ok());
-  auto score_options = scoring_options_from(survey_, week48);
-  const auto rescored = scoring::build_report(parsed.data, score_options);
-  const auto s = summarize(*store_, acme, survey_, week48);
-  EXPECT_NEAR(rescored.score.value, s.report.score.value, 1e-9);
-  EXPECT_NEAR(rescored.score.ci_low, s.report.score.ci_low, 1e-9);
+  // Nothing was forgotten or moved and every week had enough new answers, so scoring the exported
+  // answers as of the shown week gives the published figures.
+  auto score_options = scoring_options_from(survey_, week48 - 1);
+  const auto rescored = scoring::build_published_report(parsed.data, score_options);
+  const auto s = published_at(t0 + hours{1});
+  EXPECT_DOUBLE_EQ(rescored.score.value, s.report.score.value);
+  EXPECT_DOUBLE_EQ(rescored.score.ci_low, s.report.score.ci_low);
   EXPECT_EQ(rescored.score.respondents, s.report.score.respondents);
   for (const auto g : scoring::all_groups) {
-    EXPECT_NEAR(rescored.group_score(g).value, s.report.group_score(g).value, 1e-9);
+    EXPECT_EQ(rescored.group_score(g).shown, s.report.group_score(g).shown);
+    EXPECT_DOUBLE_EQ(rescored.group_score(g).value, s.report.group_score(g).value);
   }
 }
 
@@ -186,12 +204,13 @@ TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
   add_people(scoring::group::sales, 5, 0, 3);
   add_people(scoring::group::marketing, 2, 0, 5);
   std::ostringstream csv;
-  export_weekly_csv(*store_, acme, survey_, week48, csv);
+  export_weekly_csv(*store_, *ledger_, acme, after48, csv);
   const auto text = csv.str();
-  EXPECT_EQ(text.rfind("week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed\n", 0), 0U);
+  EXPECT_EQ(text.rfind("week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed,withheld\n", 0), 0U);
   EXPECT_NE(text.find("2026-W48,all,score,7,"), std::string::npos) << text;
-  EXPECT_NE(text.find("2026-W48,sales,score,5,60.0000,"), std::string::npos) << text;
-  EXPECT_NE(text.find("2026-W48,marketing,score,,,,,,true"), std::string::npos) << text;
+  EXPECT_NE(text.find("2026-W48,marketing,score,,,,,,true,too_few_people\n"), std::string::npos) << text;
+  // Seven people minus Sales' five would be Marketing's two: Sales is withheld too.
+  EXPECT_NE(text.find("2026-W48,sales,score,,,,,,true,would_reveal_a_smaller_group\n"), std::string::npos) << text;
 }
 
 TEST(render_text, sparkline_marks_suppressed_weeks_and_scales) {
