@@ -207,13 +207,16 @@ class selector {
            double other, int respondents) {
     // Advice to hold back is always worth saying; only pushes count against the maximum.
     if (n && (n->kind == hold || pushes() < context_.max_nudges)) {
-      chosen_.push_back({n, trigger, d, figure, other, respondents});
+      chosen_.push_back({n, trigger, d, figure, other, respondents, reading_.on_border(), reading_.lowest, reading_.highest});
     }
   }
 
   std::vector<chosen_nudge> run() {
-    const auto current = report_.current_stage();
-    if (!current || context_.max_nudges == 0) return {};
+    if (!report_.score.shown || context_.max_nudges == 0) return {};
+    // When the interval spans a stage edge, stage moves come from the lower side: consolidating
+    // it is sound advice whichever side the company is really on; the next stage's is not.
+    reading_ = read_stage(report_.score);
+    const std::optional<stage> current = reading_.lowest;
     const double score = report_.score.value;
     const int respondents = report_.score.respondents;
 
@@ -241,7 +244,7 @@ class selector {
         add(n, nudge_trigger::weakest_dimension, weakest, figures.mean.value, 0.0, figures.mean.respondents);
       }
     }
-    if (*current == stage::aligned) {
+    if (reading_.lowest == stage::aligned && reading_.highest == stage::aligned) {
       add(find_nudge(aligned_nudge_id), nudge_trigger::aligned_is_enough, std::nullopt, score, 0.0, respondents);
     }
     while (pushes() < context_.max_nudges) {
@@ -255,6 +258,7 @@ class selector {
  private:
   const report& report_;
   nudge_context context_;
+  stage_reading reading_;
   std::vector<chosen_nudge> chosen_;
 };
 
@@ -294,6 +298,14 @@ std::string chosen_nudge::why(locale lang) const {
                 : "You are Aligned (score " + format_score(figure) + ", n=" + n + ").";
     case nudge_trigger::stage_move:
       break;
+  }
+  if (on_border) {
+    return nl ? "Jullie score (" + format_score(figure) + ", n=" + n + ") ligt op de grens tussen " +
+                    std::string(stage_name(lower, lang)) + " en " + std::string(stage_name(upper, lang)) +
+                    "; deze stap klopt aan beide kanten."
+              : "Your score (" + format_score(figure) + ", n=" + n + ") is on the border between " +
+                    std::string(stage_name(lower, lang)) + " and " + std::string(stage_name(upper, lang)) +
+                    "; this step holds on either side.";
   }
   const auto current = stage_of(figure);
   const auto next = next_stage(current);

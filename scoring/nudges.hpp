@@ -51,6 +51,10 @@ struct chosen_nudge {
   double figure = 0.0;           // stage score, dimension mean, or Sales mean for a gap
   double other_figure = 0.0;     // Marketing mean for a gap
   int respondents = 0;
+  /// The score's interval spans a stage edge: the advice was chosen to hold on either side.
+  bool on_border = false;
+  stage lower = stage::undefined;  // the stages the interval spans, lowest …
+  stage upper = stage::undefined;  // … and highest
 
   std::string why(locale lang) const;
 };

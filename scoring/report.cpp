@@ -43,19 +43,44 @@ std::array<std::uint8_t, statement_count> statement_dimensions() {
   return dims;
 }
 
+// The interval's standard error never falls below what people differing by min_person_sd (on the
+// 1–5 scale) would give: `scale` is 20 for scores, 1 for means.
 estimate make_estimate(double value, double variance_sum, int respondents, int min_group_size,
-                       double low_bound, double high_bound) {
+                       double low_bound, double high_bound, double scale) {
   estimate e;
   if (respondents < min_group_size || respondents < 2) return e;
   const double n = respondents;
-  const double standard_error = std::sqrt(variance_sum * n / (n - 1.0));
+  const double floor = scale * min_person_sd / std::sqrt(n);
+  const double standard_error = std::max(std::sqrt(variance_sum * n / (n - 1.0)), floor);
   const double margin = t_critical_95(respondents - 1) * standard_error;
   e.shown = true;
+  e.why = withheld::no;
   e.value = value;
   e.ci_low = std::max(low_bound, value - margin);
   e.ci_high = std::min(high_bound, value + margin);
   e.respondents = respondents;
+  e.standard_error = standard_error;
   return e;
+}
+
+// Sales against Marketing on one dimension: Welch's test on the two cluster-robust standard
+// errors, with a Bonferroni-adjusted critical value so that across the seven dimensions at most
+// gap_family_error of reports show a gap that is not there.
+void judge_gap(dimension_result& d) {
+  if (!d.sales.shown || !d.marketing.shown) return;
+  const double gap = d.sales.value - d.marketing.value;
+  const double var_s = d.sales.standard_error * d.sales.standard_error;
+  const double var_m = d.marketing.standard_error * d.marketing.standard_error;
+  const double standard_error = std::sqrt(var_s + var_m);
+  const double df = (var_s + var_m) * (var_s + var_m) /
+                    (var_s * var_s / (d.sales.respondents - 1) + var_m * var_m / (d.marketing.respondents - 1));
+  const double critical = student_t_quantile(1.0 - gap_family_error / (2.0 * dimension_count), df);
+  d.gap = gap;
+  d.gap_ci_low = gap - critical * standard_error;
+  d.gap_ci_high = gap + critical * standard_error;
+  const bool clear = d.gap_ci_low > 0.0 || d.gap_ci_high < 0.0;
+  d.perception_gap = clear && std::abs(gap) + 1e-9 >= perception_gap_threshold;
+  d.verdict = d.perception_gap ? gap_verdict::gap : gap_verdict::no_clear_gap;
 }
 
 // Answers bucketed by week (a counting sort that keeps arrival order within a week), flattened
@@ -233,12 +258,16 @@ class window_scorer {
     for (const group grp : all_groups) {
       const auto s = scope_of(grp);
       out.groups[s - 1] = make_estimate(scores_[s], group_variance[s], group_respondents[s],
-                                        min_group_size_, lowest_score, highest_score);
+                                        min_group_size_, lowest_score, highest_score, score_scale);
+      out.cells.groups[s - 1] = group_respondents[s];
+      for (std::size_t d = 0; d < dimension_count; ++d) out.cells.by_group_dimension[s - 1][d] = dim_respondents[s][d];
     }
+    out.cells.all = static_cast<int>(respondents_.size());
+    for (std::size_t d = 0; d < dimension_count; ++d) out.cells.all_by_dimension[d] = dim_respondents[everyone][d];
     const auto dim_estimate = [&](std::size_t s, std::size_t d) {
       if (!dim_statements[s][d]) return estimate{};
       return make_estimate(dim_sum[s][d] / dim_statements[s][d], dim_variance[s][d],
-                           dim_respondents[s][d], min_group_size_, lowest_rating, highest_rating);
+                           dim_respondents[s][d], min_group_size_, lowest_rating, highest_rating, 1.0);
     };
     for (std::size_t d = 0; d < dimension_count; ++d) {
       auto& result = out.dimensions[d];
@@ -246,11 +275,20 @@ class window_scorer {
       result.mean = dim_estimate(everyone, d);
       result.sales = dim_estimate(scope_of(group::sales), d);
       result.marketing = dim_estimate(scope_of(group::marketing), d);
-      if (result.sales.shown && result.marketing.shown) {
-        result.gap = result.sales.value - result.marketing.value;
-        result.perception_gap = std::abs(*result.gap) + 1e-9 >= perception_gap_threshold;
-      }
+      judge_gap(result);
     }
+  }
+
+  // Each respondent's latest answers in the window, for release control.
+  void contributions(std::vector<contribution>& out) const {
+    out.clear();
+    out.reserve(respondents_.size());
+    std::vector<std::size_t> slot(data_.respondent_groups.size(), 0);
+    for (const auto r : respondents_) {
+      slot[r] = out.size();
+      out.push_back({r, data_.respondent_groups[r], {}});
+    }
+    for (const auto c : touched_) out[slot[c / items]].values[c % items] = cell_value_[c];
   }
 
  private:
@@ -303,11 +341,14 @@ paired_change pair_with_previous(const window_scorer& current,
   return out;
 }
 
+// A report calls two changes (since last week, since the first week of the trend); each is tested
+// at half the family error rate, and neither is called below min_meaningful_change.
 trend_change classify_change(double delta, const paired_change& pair) {
   if (pair.respondents < 2) return trend_change::none;
   const double n = pair.respondents;
   const double standard_error = std::sqrt(pair.variance_sum * n / (n - 1.0));
-  const double threshold = t_critical_95(pair.respondents - 1) * standard_error;
+  const double critical = student_t_quantile(1.0 - change_family_error / 4.0, n - 1.0);
+  const double threshold = std::max(critical * standard_error, min_meaningful_change - 1e-9);
   if (delta > threshold) return trend_change::up;
   if (delta < -threshold) return trend_change::down;
   return trend_change::steady;
@@ -330,6 +371,19 @@ void validate(const survey& data, const scoring_options& options) {
 }
 
 }  // namespace
+
+stage_reading read_stage(const estimate& score) {
+  return {stage_of(score.value), stage_of(score.ci_low), stage_of(score.ci_high)};
+}
+
+stage stable_stage(std::optional<stage> previous, const estimate& score) {
+  if (!previous) return stage_of(score.value);
+  const double from = band_from(*previous);
+  const auto next = next_stage(*previous);
+  const double below = next ? band_from(*next) : highest_score + 1.0;
+  const bool moved = score.ci_low >= below || score.ci_high < from;
+  return moved ? stage_of(score.value) : *previous;
+}
 
 std::optional<stage> report::current_stage() const {
   if (!score.shown) return std::nullopt;
@@ -384,6 +438,7 @@ report build_report(const survey& data, const scoring_options& options) {
   std::vector<std::uint8_t> seen(data.respondent_groups.size(), 0);
   bool previous_shown = false;
   double previous_score = 0.0;
+  std::optional<stage> label;
   out.trend.reserve(static_cast<std::size_t>(options.as_of - first) + 1);
   for (iso_week week = first; week <= options.as_of; week = week + 1) {
     scorer.collect(week, options.window_weeks);
@@ -391,7 +446,7 @@ report build_report(const survey& data, const scoring_options& options) {
     trend_point point;
     point.week = week;
     point.score = make_estimate(overall.score, overall.variance_sum, overall.respondents,
-                                options.min_group_size, lowest_score, highest_score);
+                                options.min_group_size, lowest_score, highest_score, score_scale);
     if (point.score.shown && previous_shown) {
       point.delta = point.score.value - previous_score;
       point.change = classify_change(point.delta, pair_with_previous(scorer, previous, seen));
@@ -401,13 +456,16 @@ report build_report(const survey& data, const scoring_options& options) {
     previous_score = point.score.value;
     previous.clear();
     for (const auto r : scorer.respondents()) previous.emplace_back(r, scorer.influence(r));
+    if (point.score.shown) label = stable_stage(label, point.score);
     if (point.score.shown && !first_point) {
       first_point = point;
       first_shown = previous;
     }
     if (week == options.as_of) {
       out.score = point.score;
+      if (point.score.shown) out.shown_stage = label;
       scorer.details(out);
+      if (options.keep_contributions) scorer.contributions(out.contributions);
       if (first_point && point.score.shown && first_point->week < week) {
         out.overall_change.week = first_point->week;
         out.overall_change.score = first_point->score;

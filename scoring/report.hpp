@@ -1,7 +1,9 @@
 #pragma once
 // Scores a set of pulse answers into the figures smrel shows: overall and per-group score with a
 // 95% confidence interval, stage, dimension means with the Sales–Marketing perception gap, and
-// the weekly trend. Every figure about fewer than `min_group_size` people is suppressed.
+// the weekly trend. Every figure about fewer than `min_group_size` people is suppressed here;
+// scoring/disclosure.hpp then withholds figures that could be combined into a smaller group and
+// rounds what is published.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -18,8 +20,20 @@ inline constexpr int max_window_weeks = 104;
 inline constexpr int default_min_group_size = 5;
 /// No setting may show figures about fewer people than this.
 inline constexpr int anonymity_floor = 3;
-/// Sales and Marketing means this far apart (on the 1–5 scale) are a perception gap.
+/// Sales and Marketing means this far apart (on the 1–5 scale), and clearly apart given the noise,
+/// are a perception gap.
 inline constexpr double perception_gap_threshold = 0.5;
+/// Family-wise error rate of the gap test across the seven dimensions (Bonferroni: each dimension
+/// is tested at this divided by seven).
+inline constexpr double gap_family_error = 0.05;
+/// A score change smaller than this (points on 20–100) is never called up or down, however clear.
+inline constexpr double min_meaningful_change = 2.0;
+/// Error rate shared by the two changes a report calls (since last week, since the first week).
+inline constexpr double change_family_error = 0.05;
+/// The interval never pretends people agree more than this: the per-person standard deviation
+/// behind a standard error is at least this much of the 1–5 scale, so five identical answers do
+/// not give a zero-width interval.
+inline constexpr double min_person_sd = 0.5;
 
 /// One rating. Respondents are dense indices chosen by the caller (see `survey`).
 struct answer {
@@ -41,16 +55,35 @@ struct scoring_options {
   int min_group_size = default_min_group_size;
   /// Trend points to compute, ending at `as_of`; 0 = every week since the first answer.
   int trend_weeks = 0;
+  /// Fill report::contributions (the bot's release control needs them; the CLI does not).
+  bool keep_contributions = false;
 };
 
-/// A figure with its 95% interval. When `shown` is false the figure is suppressed (too few
-/// respondents, or none) and value and interval are zero so no renderer can leak them.
+/// Why a figure is not shown.
+enum class withheld : std::uint8_t {
+  no,               // shown
+  too_few,          // about fewer than min_group_size people (or nobody)
+  combination,      // shown with the figures around it, it would let a smaller group be worked out
+  too_few_changed,  // fewer than min_group_size people changed since it was last published
+};
+
+/// A figure with its 95% interval. When `shown` is false the figure is suppressed (`why` says
+/// why) and value and interval are zero so no renderer can leak them.
 struct estimate {
   bool shown = false;
   double value = 0.0;
   double ci_low = 0.0;
   double ci_high = 0.0;
   int respondents = 0;  // for suppressed group and dimension figures this is zero as well
+  withheld why = withheld::too_few;
+  double standard_error = 0.0;  // behind the interval; for tests of differences, never shown
+};
+
+/// Whether Sales and Marketing see a dimension differently.
+enum class gap_verdict : std::uint8_t {
+  too_few_to_tell,  // one side is not shown
+  no_clear_gap,     // both shown; any difference is within the noise or under the threshold
+  gap,              // at least perception_gap_threshold apart and clear of the noise
 };
 
 struct dimension_result {
@@ -59,7 +92,11 @@ struct dimension_result {
   estimate sales;
   estimate marketing;
   std::optional<double> gap;  // sales − marketing, when both sides are shown
-  bool perception_gap = false;
+  /// Simultaneous interval for the gap (Bonferroni over the seven dimensions), when `gap` is set.
+  double gap_ci_low = 0.0;
+  double gap_ci_high = 0.0;
+  gap_verdict verdict = gap_verdict::too_few_to_tell;
+  bool perception_gap = false;  // verdict == gap
 };
 
 enum class trend_change : std::uint8_t { none, steady, up, down };
@@ -69,6 +106,37 @@ struct trend_point {
   estimate score;  // the overall score as of `week` with the same rolling window
   trend_change change = trend_change::none;  // against the previous week, beyond the noise?
   double delta = 0.0;                        // score change against the previous week
+};
+
+/// Where a score sits among the stages, given its interval.
+struct stage_reading {
+  stage at = stage::undefined;       // band of the point estimate
+  stage lowest = stage::undefined;   // band of the interval's low end
+  stage highest = stage::undefined;  // band of the interval's high end
+  /// The interval spans a band edge: the data cannot tell which side the company is on.
+  bool on_border() const { return lowest != highest; }
+};
+stage_reading read_stage(const estimate& score);
+
+/// The stage label people see, kept until the evidence moves: it changes from `previous` only
+/// when the whole interval lies outside `previous`'s band, and then becomes the point estimate's
+/// band. Without a previous label it is the point estimate's band.
+stage stable_stage(std::optional<stage> previous, const estimate& score);
+
+/// Head counts behind a report's figures, for disclosure control only: never rendered (a group's
+/// count is shown only with its figure).
+struct cell_counts {
+  int all = 0;
+  std::array<int, group_count> groups{};
+  std::array<int, dimension_count> all_by_dimension{};
+  std::array<std::array<int, dimension_count>, group_count> by_group_dimension{};
+};
+
+/// One respondent's latest answers in the window (0 = not answered), for release control.
+struct contribution {
+  std::uint32_t respondent = 0;
+  group in = group::other;
+  std::array<std::uint8_t, statement_count> values{};
 };
 
 struct report {
@@ -84,7 +152,13 @@ struct report {
   /// The change from the first shown trend point to `as_of`, judged against the noise like the
   /// weekly changes (none when either end is suppressed or they are the same week).
   trend_point overall_change;
+  /// The stage label to show people (hysteresis over the trend, see stable_stage); none when
+  /// the score is not shown.
+  std::optional<stage> shown_stage;
+  cell_counts cells;
+  std::vector<contribution> contributions;  // only with scoring_options::keep_contributions
 
+  /// Band of the point estimate (the `stage` of the written contract).
   std::optional<stage> current_stage() const;
   const estimate& group_score(group g) const { return groups[static_cast<std::size_t>(g)]; }
   const dimension_result& dimension_figures(dimension d) const {
@@ -92,7 +166,7 @@ struct report {
   }
   /// Shown dimension with the lowest mean.
   std::optional<dimension> weakest_dimension() const;
-  /// Dimension with the largest perception gap, if any reaches the threshold.
+  /// Dimension with the largest perception gap (verdict gap), if any.
   std::optional<dimension> largest_gap() const;
 };
 

@@ -30,6 +30,16 @@ std::string_view stage_name(stage s, locale lang) {
   return (lang == locale::nl ? names_nl : names_en)[static_cast<std::size_t>(s)];
 }
 
+double band_from(stage s) {
+  switch (s) {
+    case stage::undefined: return lowest_score;
+    case stage::defined: return defined_from;
+    case stage::aligned: return aligned_from;
+    case stage::integrated: return integrated_from;
+  }
+  return lowest_score;
+}
+
 std::optional<stage> next_stage(stage s) {
   if (s == stage::integrated) return std::nullopt;
   return static_cast<stage>(static_cast<int>(s) + 1);

@@ -21,5 +21,7 @@ stage stage_of(double score);
 std::string_view stage_name(stage s);  // "Undefined", … as the article spells them
 std::string_view stage_name(stage s, locale lang);
 std::optional<stage> next_stage(stage s);
+/// The lowest score of a stage's band (20, 40, 60, 80).
+double band_from(stage s);
 
 }  // namespace smrel::scoring

@@ -40,7 +40,7 @@ std::string headline(const summary& s, locale lang) {
            tr(lang, " (no figure is shown about fewer than ", " (geen cijfer over minder dan ") +
            std::to_string(r.min_group_size) + tr(lang, " people).", " mensen).");
   }
-  std::string line = std::string(tr(lang, "Stage: ", "Fase: ")) + std::string(scoring::stage_name(*r.current_stage(), lang)) +
+  std::string line = std::string(tr(lang, "Stage: ", "Fase: ")) + stage_label(r, lang) +
                      tr(lang, " · score ", " · score ") + format_score(r.score) + tr(lang, " of 100", " van 100");
   if (!r.trend.empty()) {
     line += " · " + sparkline(r.trend);
@@ -72,7 +72,7 @@ std::string groups_line(const summary& s, locale lang) {
   for (const auto g : {scoring::group::sales, scoring::group::marketing, scoring::group::leadership}) {
     const auto& e = s.report.group_score(g);
     if (!line.empty()) line += " · ";
-    line += group_label(g, lang) + " " + (e.shown ? format_score(e) : std::string(tr(lang, "(too few to show)", "(te weinig om te tonen)")));
+    line += group_label(g, lang) + " " + (e.shown ? format_score(e) : "(" + withheld_label(e.why, lang) + ")");
   }
   return line;
 }
@@ -80,8 +80,50 @@ std::string groups_line(const summary& s, locale lang) {
 }  // namespace
 
 std::string describe_gap(const scoring::dimension_result& d, locale lang) {
-  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value) + ", Marketing " +
-         format_mean(d.marketing.value) + tr(lang, " (gap ", " (verschil ") + format_mean(std::abs(*d.gap)) + ")";
+  const double low = std::min(std::abs(d.gap_ci_low), std::abs(d.gap_ci_high));
+  const double high = std::max(std::abs(d.gap_ci_low), std::abs(d.gap_ci_high));
+  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value) + " (n=" +
+         std::to_string(d.sales.respondents) + "), Marketing " + format_mean(d.marketing.value) + " (n=" +
+         std::to_string(d.marketing.respondents) + tr(lang, "), gap ", "), verschil ") + format_mean(std::abs(*d.gap)) + " (" +
+         format_mean(low) + "–" + format_mean(high) + ")";
+}
+
+std::string gap_line(const scoring::report& r, locale lang) {
+  if (const auto gap = r.largest_gap()) {
+    return tr(lang, "Largest gap: ", "Grootste verschil: ") + describe_gap(r.dimension_figures(*gap), lang);
+  }
+  const bool told = std::any_of(r.dimensions.begin(), r.dimensions.end(),
+                                [](const auto& d) { return d.verdict != scoring::gap_verdict::too_few_to_tell; });
+  if (!told) {
+    return tr(lang, "Too few people on one side to tell whether Sales and Marketing see it differently.",
+              "Te weinig mensen aan één kant om te zien of Sales en Marketing het anders zien.");
+  }
+  return tr(lang, "No clear perception gap between Sales and Marketing (a gap counts from 0.5 and beyond the noise).",
+            "Geen duidelijk verschil in beleving tussen Sales en Marketing (een verschil telt vanaf 0,5 en boven de ruis).");
+}
+
+std::string stage_label(const scoring::report& r, locale lang) {
+  const auto reading = scoring::read_stage(r.score);
+  std::string label(scoring::stage_name(r.shown_stage.value_or(reading.at), lang));
+  if (reading.on_border()) {
+    label += tr(lang, " (on the border between ", " (op de grens tussen ") + std::string(scoring::stage_name(reading.lowest, lang)) +
+             tr(lang, " and ", " en ") + std::string(scoring::stage_name(reading.highest, lang)) + ")";
+  }
+  return label;
+}
+
+std::string withheld_label(scoring::withheld why, locale lang) {
+  switch (why) {
+    case scoring::withheld::combination:
+      return tr(lang, "held back: it would reveal a smaller group", "achtergehouden: het zou een kleinere groep onthullen");
+    case scoring::withheld::too_few_changed:
+      return tr(lang, "held back: too few new answers since it was last shown",
+                "achtergehouden: te weinig nieuwe antwoorden sinds het laatst getoond werd");
+    case scoring::withheld::no:
+    case scoring::withheld::too_few:
+      break;
+  }
+  return tr(lang, "too few to show", "te weinig om te tonen");
 }
 
 namespace {
@@ -136,9 +178,9 @@ std::string sparkline(const std::vector<scoring::trend_point>& trend) {
 std::string describe_change(const scoring::trend_point& point, locale lang) {
   switch (point.change) {
     case scoring::trend_change::up:
-      return std::string(tr(lang, "up ", "gestegen met ")) + printf_string("%.1f", point.delta) + tr(lang, " since last week", " sinds vorige week");
+      return std::string(tr(lang, "up ", "gestegen met ")) + printf_string("%.0f", point.delta) + tr(lang, " since last week", " sinds vorige week");
     case scoring::trend_change::down:
-      return std::string(tr(lang, "down ", "gedaald met ")) + printf_string("%.1f", -point.delta) + tr(lang, " since last week", " sinds vorige week");
+      return std::string(tr(lang, "down ", "gedaald met ")) + printf_string("%.0f", -point.delta) + tr(lang, " since last week", " sinds vorige week");
     case scoring::trend_change::steady:
       return std::string(tr(lang, "steady this week", "stabiel deze week"));
     case scoring::trend_change::none:
@@ -150,8 +192,8 @@ std::string describe_change(const scoring::trend_point& point, locale lang) {
 std::string describe_change_since(const scoring::trend_point& change, locale lang) {
   const auto since = tr(lang, " since ", " sinds ") + change.week.to_string();
   switch (change.change) {
-    case scoring::trend_change::up: return tr(lang, "up ", "gestegen met ") + printf_string("%.1f", change.delta) + since;
-    case scoring::trend_change::down: return tr(lang, "down ", "gedaald met ") + printf_string("%.1f", -change.delta) + since;
+    case scoring::trend_change::up: return tr(lang, "up ", "gestegen met ") + printf_string("%.0f", change.delta) + since;
+    case scoring::trend_change::down: return tr(lang, "down ", "gedaald met ") + printf_string("%.0f", -change.delta) + since;
     case scoring::trend_change::steady: return tr(lang, "no clear change", "geen duidelijke verandering") + since;
     case scoring::trend_change::none: break;
   }
@@ -165,12 +207,7 @@ std::string render_status_text(const summary& s, locale lang) {
   out += participation_line(s, lang) + "\n";
   if (!r.score.shown) return out;
   out += groups_line(s, lang) + "\n";
-  if (const auto gap = r.largest_gap()) {
-    out += std::string(tr(lang, "Largest gap: ", "Grootste verschil: ")) + describe_gap(r.dimension_figures(*gap), lang) + "\n";
-  } else {
-    out += std::string(tr(lang, "No perception gap of 0.5 or more between Sales and Marketing.",
-                          "Geen verschil in beleving van 0,5 of meer tussen Sales en Marketing.")) + "\n";
-  }
+  out += gap_line(r, lang) + "\n";
   if (!s.nudges.empty()) {
     out += std::string(tr(lang, "Next step:\n", "Volgende stap:\n")) + nudge_block(s.nudges.front(), lang, false) + "\n";
   }
@@ -203,15 +240,14 @@ std::string render_digest_text(const summary& s, locale lang) {
   if (!r.score.shown) return out;
   out += groups_line(s, lang) + "\n\n";
 
+  // The weeks are listed without up/down labels: one label per week would add up to a false
+  // alarm in one digest out of four; only the headline's changes are tested and called.
   out += std::string(tr(lang, "Trend (score per week, rolling ", "Trend (score per week, voortschrijdend ")) +
          std::to_string(r.window_weeks) + tr(lang, " weeks):\n", " weken):\n");
   const std::size_t shown_weeks = std::min<std::size_t>(r.trend.size(), 6);
   for (std::size_t i = r.trend.size() - shown_weeks; i < r.trend.size(); ++i) {
     const auto& p = r.trend[i];
-    out += "  " + p.week.to_string() + "  " +
-           (p.score.shown ? printf_string("%.1f", p.score.value) : std::string(tr(lang, "(too few)", "(te weinig)")));
-    const auto change = describe_change(p, lang);
-    if (!change.empty() && p.change != scoring::trend_change::steady) out += "  " + change;
+    out += "  " + p.week.to_string() + "  " + (p.score.shown ? format_score(p.score) : "(" + withheld_label(p.score.why, lang) + ")");
     out += "\n";
   }
 
@@ -232,6 +268,12 @@ std::string render_digest_text(const summary& s, locale lang) {
     }
     out += "\n";
   }
+  if (dims.empty()) {
+    out += "  (" + withheld_label(r.dimensions.front().mean.why, lang) + ")\n";
+  } else if (!r.dimensions.front().sales.shown || !r.dimensions.front().marketing.shown) {
+    const auto& side = r.dimensions.front().sales.shown ? r.dimensions.front().marketing : r.dimensions.front().sales;
+    out += std::string(tr(lang, "  Per team: ", "  Per team: ")) + withheld_label(side.why, lang) + "\n";
+  }
 
   std::vector<const scoring::dimension_result*> gaps;
   for (const auto& d : r.dimensions) {
@@ -241,6 +283,8 @@ std::string render_digest_text(const summary& s, locale lang) {
   if (!gaps.empty()) {
     out += std::string(tr(lang, "\nWhere Sales and Marketing see it differently:\n", "\nWaar Sales en Marketing het anders zien:\n"));
     for (const auto* d : gaps) out += "  " + describe_gap(*d, lang) + "\n";
+  } else {
+    out += "\n" + gap_line(r, lang) + "\n";
   }
 
   if (!s.nudges.empty()) {

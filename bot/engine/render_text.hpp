@@ -22,8 +22,15 @@ std::string describe_change(const scoring::trend_point& point, scoring::locale l
 /// "up 6.2 since 2026-W37", "no clear change since 2026-W37"; for report::overall_change.
 std::string describe_change_since(const scoring::trend_point& change, scoring::locale lang);
 
-/// "Feedback loops: Sales 3.7, Marketing 2.2 (gap 1.5)" for a dimension with a shown gap.
+/// "Feedback loops: Sales 3.7 (n=8), Marketing 2.2 (n=7), gap 1.5 (0.6–2.4)" for a shown gap.
 std::string describe_gap(const scoring::dimension_result& d, scoring::locale lang);
+/// The status line about gaps: the largest clear one, none clear, or too few to tell.
+std::string gap_line(const scoring::report& r, scoring::locale lang);
+/// The stage label people see: "Defined", with "(on the border between Defined and Aligned)"
+/// when the interval spans a stage edge.
+std::string stage_label(const scoring::report& r, scoring::locale lang);
+/// Why a figure is not shown, for people: "too few to show", "held back: …".
+std::string withheld_label(scoring::withheld why, scoring::locale lang);
 
 std::string render_status_text(const summary& s, scoring::locale lang);
 std::string render_digest_text(const summary& s, scoring::locale lang);

@@ -1,5 +1,7 @@
 #include "bot/engine/report_json.hpp"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 namespace smrel::engine {
@@ -17,17 +19,52 @@ std::string_view change_id(scoring::trend_change c) {
   return {};
 }
 
-// A score-scale figure: value, stage, interval and respondents, or a suppression marker.
+std::string_view withheld_id(scoring::withheld why) {
+  switch (why) {
+    case scoring::withheld::no: break;
+    case scoring::withheld::too_few: return "too_few_people";
+    case scoring::withheld::combination: return "would_reveal_a_smaller_group";
+    case scoring::withheld::too_few_changed: return "too_few_people_changed";
+  }
+  return {};
+}
+
+std::string_view verdict_id(scoring::gap_verdict v) {
+  switch (v) {
+    case scoring::gap_verdict::gap: return "gap";
+    case scoring::gap_verdict::no_clear_gap: return "no_clear_gap";
+    case scoring::gap_verdict::too_few_to_tell: break;
+  }
+  return "too_few_to_tell";
+}
+
+// Scores are published in whole points (see scoring/disclosure.hpp), so they print as integers.
+json points(double value) { return json(std::lround(value)); }
+
+// A score-scale figure: value, stage, interval and respondents, or why it is withheld.
 json score_object(const scoring::estimate& e) {
-  if (!e.shown) return json{{"suppressed", true}};
-  return json{{"score", e.value},
+  if (!e.shown) return json{{"suppressed", true}, {"withheld", withheld_id(e.why)}};
+  return json{{"score", points(e.value)},
               {"stage", scoring::stage_name(scoring::stage_of(e.value))},
-              {"ci_low", e.ci_low},
-              {"ci_high", e.ci_high},
+              {"ci_low", points(e.ci_low)},
+              {"ci_high", points(e.ci_high)},
               {"respondents", e.respondents}};
 }
 
 json mean_or_null(const scoring::estimate& e) { return e.shown ? json(e.value) : json(nullptr); }
+
+// One side's dimension mean with its interval and n, prefixed "sales_" or "marketing_".
+void add_side(json& item, std::string_view side, const scoring::estimate& e) {
+  const std::string prefix(side);
+  item[prefix + "_mean"] = mean_or_null(e);
+  if (e.shown) {
+    item[prefix + "_ci_low"] = e.ci_low;
+    item[prefix + "_ci_high"] = e.ci_high;
+    item[prefix + "_respondents"] = e.respondents;
+  } else {
+    item[prefix + "_withheld"] = withheld_id(e.why);
+  }
+}
 
 }  // namespace
 
@@ -38,14 +75,22 @@ std::string report_to_json(const scoring::report& r, const std::vector<scoring::
   doc["window_weeks"] = r.window_weeks;
   doc["min_group_size"] = r.min_group_size;
   if (r.score.shown) {
-    doc["score"] = r.score.value;
+    const auto reading = scoring::read_stage(r.score);
+    doc["score"] = points(r.score.value);
     doc["suppressed"] = false;
     doc["stage"] = scoring::stage_name(*r.current_stage());
-    doc["ci_low"] = r.score.ci_low;
-    doc["ci_high"] = r.score.ci_high;
+    doc["ci_low"] = points(r.score.ci_low);
+    doc["ci_high"] = points(r.score.ci_high);
+    // The interval may span a stage edge: then the data cannot tell the side, and the label
+    // people see stays where it was until the evidence moves.
+    doc["stage_on_border"] = reading.on_border();
+    doc["stage_between"] = reading.on_border() ? json::array({scoring::stage_name(reading.lowest), scoring::stage_name(reading.highest)})
+                                               : json(nullptr);
+    doc["stage_shown"] = r.shown_stage ? json(scoring::stage_name(*r.shown_stage)) : json(nullptr);
   } else {
     doc["score"] = nullptr;
     doc["suppressed"] = true;
+    doc["withheld"] = withheld_id(r.score.why);
     doc["stage"] = nullptr;
     doc["ci_low"] = nullptr;
     doc["ci_high"] = nullptr;
@@ -67,10 +112,14 @@ std::string report_to_json(const scoring::report& r, const std::vector<scoring::
       item["respondents"] = d.mean.respondents;
     } else {
       item["suppressed"] = true;
+      item["withheld"] = withheld_id(d.mean.why);
     }
-    item["sales_mean"] = mean_or_null(d.sales);
-    item["marketing_mean"] = mean_or_null(d.marketing);
+    add_side(item, "sales", d.sales);
+    add_side(item, "marketing", d.marketing);
     item["gap"] = d.gap ? json(*d.gap) : json(nullptr);
+    item["gap_ci_low"] = d.gap ? json(d.gap_ci_low) : json(nullptr);
+    item["gap_ci_high"] = d.gap ? json(d.gap_ci_high) : json(nullptr);
+    item["gap_verdict"] = verdict_id(d.verdict);
     item["perception_gap"] = d.perception_gap;
     dimensions.push_back(std::move(item));
   }
@@ -80,19 +129,20 @@ std::string report_to_json(const scoring::report& r, const std::vector<scoring::
   for (const auto& p : r.trend) {
     json point{{"week", p.week.to_string()}};
     if (p.score.shown) {
-      point["score"] = p.score.value;
+      point["score"] = points(p.score.value);
       point["stage"] = scoring::stage_name(scoring::stage_of(p.score.value));
-      point["ci_low"] = p.score.ci_low;
-      point["ci_high"] = p.score.ci_high;
+      point["ci_low"] = points(p.score.ci_low);
+      point["ci_high"] = points(p.score.ci_high);
     } else {
       point["score"] = nullptr;
       point["stage"] = nullptr;
       point["suppressed"] = true;
+      point["withheld"] = withheld_id(p.score.why);
     }
     point["respondents"] = p.score.respondents;
     if (p.change != scoring::trend_change::none) {
       point["change"] = change_id(p.change);
-      point["delta"] = p.delta;
+      point["delta"] = points(p.delta);
     } else {
       point["change"] = nullptr;
     }

@@ -17,7 +17,7 @@ using scoring::locale;
 
 std::string stage_line(const summary& s, locale lang) {
   const auto& r = s.report;
-  std::string line = tr(lang, "Stage: ", "Fase: ") + std::string(scoring::stage_name(*r.current_stage(), lang)) + " · " +
+  std::string line = tr(lang, "Stage: ", "Fase: ") + stage_label(r, lang) + " · " +
                      tr(lang, "score ", "score ") + format_score(r.score) + tr(lang, " of 100", " van 100");
   return line;
 }
@@ -48,7 +48,7 @@ std::vector<std::string> group_fields(const summary& s, locale lang) {
   for (const auto g : {scoring::group::sales, scoring::group::marketing, scoring::group::leadership}) {
     const auto& e = s.report.group_score(g);
     std::string name = g == scoring::group::sales ? "Sales" : g == scoring::group::marketing ? "Marketing" : tr(lang, "Leadership", "Leiding");
-    fields.push_back(name + "\n" + (e.shown ? format_score(e) : tr(lang, "too few to show", "te weinig om te tonen")));
+    fields.push_back(name + "\n" + (e.shown ? format_score(e) : withheld_label(e.why, lang)));
   }
   return fields;
 }
@@ -94,9 +94,7 @@ domain::message status_view(const summary& s, locale lang) {
   domain::message m;
   m.fallback_text = render_status_text(s, lang);
   m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
-  if (const auto gap = s.report.largest_gap()) {
-    m.text(tr(lang, "Largest gap — ", "Grootste verschil — ") + describe_gap(s.report.dimension_figures(*gap), lang));
-  }
+  m.text(gap_line(s.report, lang));
   if (!s.nudges.empty()) {
     m.divider();
     add_nudge(m, s.nudges.front(), lang, false);

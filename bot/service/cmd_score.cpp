@@ -7,6 +7,7 @@
 #include "bot/engine/summary.hpp"
 #include "bot/service/commands.hpp"
 #include "bot/service/context.hpp"
+#include "scoring/disclosure.hpp"
 #include "scoring/survey_csv.hpp"
 
 namespace smrel::service {
@@ -65,7 +66,7 @@ int run_score(const score_args& args, std::istream& in, std::ostream& out, std::
   }
 
   options.as_of = as_of.value_or(parsed.last_week().value_or(current_week(settings, domain::system_clock{})));
-  const auto report = scoring::build_report(parsed.data, options);
+  const auto report = scoring::build_published_report(parsed.data, options);
   const auto nudges = engine::choose_nudges(report, settings.survey);
   if (args.json) {
     out << engine::report_to_json(report, nudges, *lang) << '\n';

@@ -146,8 +146,9 @@ TEST(slack_answers, response_urls_outside_the_allow_list_are_never_called) {
 
 TEST(slack_commands, status_nudges_and_digest_with_enough_answers) {
   slack_harness h;
-  for (int i = 0; i < 4; ++i) answer_pulse(h, "US" + std::to_string(i), "sales", 4);
-  for (int i = 0; i < 4; ++i) answer_pulse(h, "UM" + std::to_string(i), "marketing", 2);
+  // Enough people a side that a two-point gap is clear across seven dimensions.
+  for (int i = 0; i < 10; ++i) answer_pulse(h, "US" + std::to_string(i), "sales", 4);
+  for (int i = 0; i < 10; ++i) answer_pulse(h, "UM" + std::to_string(i), "marketing", 2);
   const auto status = reply_json(h.command("U1", "status"));
   const auto text = status["text"].get<std::string>();
   EXPECT_NE(text.find("Stage: "), std::string::npos) << text;

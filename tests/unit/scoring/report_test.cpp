@@ -130,7 +130,7 @@ TEST(report, suppresses_below_the_minimum_group_size_and_shows_at_it) {
 
 TEST(report, groups_dimensions_and_perception_gaps) {
   survey_builder b;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 12; ++i) {
     const auto s = "s" + std::to_string(i);
     const auto m = "m" + std::to_string(i);
     b.add(s, group::sales, week10, 4, 4).add(s, group::sales, week10, 5, 4);        // feedback loops
@@ -144,10 +144,17 @@ TEST(report, groups_dimensions_and_perception_gaps) {
   ASSERT_TRUE(feedback.gap);
   EXPECT_DOUBLE_EQ(*feedback.gap, 1.5);
   EXPECT_TRUE(feedback.perception_gap);
+  EXPECT_EQ(feedback.verdict, gap_verdict::gap);
+  EXPECT_GT(feedback.gap_ci_low, 0.0);
+  EXPECT_LT(feedback.gap_ci_low, 1.5);
+  EXPECT_GT(feedback.gap_ci_high, 1.5);
+  EXPECT_EQ(feedback.sales.respondents, 12);
   EXPECT_DOUBLE_EQ(feedback.mean.value, 3.25);
   const auto& communication = r.dimension_figures(dimension::communication);
   EXPECT_DOUBLE_EQ(*communication.gap, 0.0);
   EXPECT_FALSE(communication.perception_gap);
+  EXPECT_EQ(communication.verdict, gap_verdict::no_clear_gap);
+  EXPECT_EQ(r.dimension_figures(dimension::structure_roles).verdict, gap_verdict::too_few_to_tell);
   EXPECT_EQ(r.largest_gap(), dimension::feedback_loops);
   EXPECT_EQ(r.weakest_dimension(), dimension::communication);  // 3.0 < 3.25
   EXPECT_FALSE(r.dimension_figures(dimension::structure_roles).mean.shown);
@@ -155,14 +162,43 @@ TEST(report, groups_dimensions_and_perception_gaps) {
   EXPECT_FALSE(r.group_score(group::leadership).shown);
 }
 
-TEST(report, gap_of_exactly_half_a_point_counts) {
+// Sales rates feedback loops (4, 3) and Marketing (3, 3): half a point apart, everyone alike.
+survey half_point_apart(int per_side) {
   survey_builder b;
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < per_side; ++i) {
     b.add("s" + std::to_string(i), group::sales, week10, 4, 4).add("s" + std::to_string(i), group::sales, week10, 5, 3);
     b.add("m" + std::to_string(i), group::marketing, week10, 4, 3).add("m" + std::to_string(i), group::marketing, week10, 5, 3);
   }
-  const auto r = build_report(b.get(), as_of(week10));
+  return b.get();
+}
+
+TEST(report, gap_of_exactly_half_a_point_counts_when_it_is_clear) {
+  const auto r = build_report(half_point_apart(40), as_of(week10));
   EXPECT_TRUE(r.dimension_figures(dimension::feedback_loops).perception_gap);
+}
+
+TEST(report, half_a_point_between_five_and_five_is_within_the_noise) {
+  // The standard error never assumes people agree more than min_person_sd, so five identical
+  // answers a side cannot prove a half-point gap across seven dimensions.
+  const auto r = build_report(half_point_apart(5), as_of(week10, 5));
+  const auto& feedback = r.dimension_figures(dimension::feedback_loops);
+  ASSERT_TRUE(feedback.gap);
+  EXPECT_DOUBLE_EQ(*feedback.gap, 0.5);
+  EXPECT_FALSE(feedback.perception_gap);
+  EXPECT_EQ(feedback.verdict, gap_verdict::no_clear_gap);
+  EXPECT_LT(feedback.gap_ci_low, 0.0);
+}
+
+TEST(report, identical_answers_never_give_a_zero_width_interval) {
+  survey_builder b;
+  for (int p = 0; p < 5; ++p) {
+    for (int k = 0; k < 20; ++k) b.add("p" + std::to_string(p), group::sales, week10, k, 5);
+  }
+  const auto r = build_report(b.get(), as_of(week10, 5));
+  EXPECT_DOUBLE_EQ(r.score.value, 100.0);
+  EXPECT_DOUBLE_EQ(r.score.ci_high, 100.0);
+  EXPECT_LT(r.score.ci_low, 90.0);  // 100 − t(4) · 20 · 0.5 / √5 ≈ 87.6
+  EXPECT_LT(r.dimensions[0].mean.ci_low, 5.0);
 }
 
 TEST(report, trend_has_a_point_per_week_and_calls_only_real_changes) {
