@@ -63,8 +63,8 @@ estimate make_estimate(double value, double variance_sum, int respondents, int m
   return e;
 }
 
-// Sales against Marketing on one dimension: Welch's test on the two cluster-robust standard
-// errors, with a Bonferroni-adjusted critical value so that across the seven dimensions at most
+// Sales against Marketing on one dimension: a two-sample t test on the two cluster-robust standard
+// errors (unequal variances), with a Bonferroni-adjusted critical value so that across the seven dimensions at most
 // gap_family_error of reports show a gap that is not there.
 void judge_gap(dimension_result& d) {
   if (!d.sales.shown || !d.marketing.shown) return;
@@ -72,8 +72,10 @@ void judge_gap(dimension_result& d) {
   const double var_s = d.sales.standard_error * d.sales.standard_error;
   const double var_m = d.marketing.standard_error * d.marketing.standard_error;
   const double standard_error = std::sqrt(var_s + var_m);
-  const double df = (var_s + var_m) * (var_s + var_m) /
-                    (var_s * var_s / (d.sales.respondents - 1) + var_m * var_m / (d.marketing.respondents - 1));
+  // The conservative choice of degrees of freedom (the smaller side's n − 1, never more than
+  // Welch–Satterthwaite's): cluster-robust standard errors from a handful of people run small,
+  // and Welch's df would then call too many gaps at 8 + 8.
+  const double df = std::min(d.sales.respondents, d.marketing.respondents) - 1.0;
   const double critical = student_t_quantile(1.0 - gap_family_error / (2.0 * dimension_count), df);
   d.gap = gap;
   d.gap_ci_low = gap - critical * standard_error;
@@ -463,7 +465,7 @@ report build_report(const survey& data, const scoring_options& options) {
     }
     if (week == options.as_of) {
       out.score = point.score;
-      if (point.score.shown) out.shown_stage = label;
+      if (point.score.shown) out.shown_stage = options.previous_stage ? stable_stage(options.previous_stage, point.score) : label;
       scorer.details(out);
       if (options.keep_contributions) scorer.contributions(out.contributions);
       if (first_point && point.score.shown && first_point->week < week) {

@@ -24,7 +24,7 @@ inline constexpr int anonymity_floor = 3;
 /// are a perception gap.
 inline constexpr double perception_gap_threshold = 0.5;
 /// Family-wise error rate of the gap test across the seven dimensions (Bonferroni: each dimension
-/// is tested at this divided by seven).
+/// is tested at this divided by seven, with the smaller side's degrees of freedom).
 inline constexpr double gap_family_error = 0.05;
 /// A score change smaller than this (points on 20–100) is never called up or down, however clear.
 inline constexpr double min_meaningful_change = 2.0;
@@ -33,7 +33,7 @@ inline constexpr double change_family_error = 0.05;
 /// The interval never pretends people agree more than this: the per-person standard deviation
 /// behind a standard error is at least this much of the 1–5 scale, so five identical answers do
 /// not give a zero-width interval.
-inline constexpr double min_person_sd = 0.5;
+inline constexpr double min_person_sd = 0.35;
 
 /// One rating. Respondents are dense indices chosen by the caller (see `survey`).
 struct answer {
@@ -57,6 +57,9 @@ struct scoring_options {
   int trend_weeks = 0;
   /// Fill report::contributions (the bot's release control needs them; the CLI does not).
   bool keep_contributions = false;
+  /// The stage label people were shown last week. With it, report::shown_stage carries it
+  /// forward (stable_stage); without it the label is found by walking the trend.
+  std::optional<stage> previous_stage;
 };
 
 /// Why a figure is not shown.
