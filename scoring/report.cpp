@@ -21,6 +21,10 @@ namespace smrel::scoring {
 // Student's t with n − 1 degrees of freedom, because the groups we show can be as small as 3–5
 // people, where the normal quantile would be far too narrow.
 //
+// Where the members per group are known (the bot), company statement means are post-stratified:
+// m_k = Σ_g W_g · m_gk with W_g each group's share of the members among the groups that answered
+// statement k, and the influence of an answer becomes W_g · (x − m_gk) / n_gk.
+//
 // Week-to-week changes reuse the same idea: consecutive rolling windows share most respondents,
 // so their scores are strongly correlated and comparing two intervals would hide real moves. The
 // change Δ has influence u_r(t) − u_r(t−1) per respondent, which gives its own standard error;
@@ -125,10 +129,12 @@ prepared_answers prepare(const survey& data) {
 // respondents are tagged with the evaluation's epoch instead of being cleared.
 class window_scorer {
  public:
-  window_scorer(const survey& data, const prepared_answers& prepared, int min_group_size)
+  window_scorer(const survey& data, const prepared_answers& prepared, int min_group_size,
+                std::optional<std::array<int, group_count>> population)
       : data_(data),
         prepared_(prepared),
         min_group_size_(min_group_size),
+        population_(population),
         cell_epoch_(data.respondent_groups.size() * items, 0),
         cell_value_(data.respondent_groups.size() * items, 0),
         respondent_epoch_(data.respondent_groups.size(), 0),
@@ -181,10 +187,13 @@ class window_scorer {
       dimension_mask_[r] |= static_cast<std::uint8_t>(1U << dims_[k]);
     }
     for (std::size_t s = 0; s < scope_count; ++s) {
+      for (std::size_t k = 0; k < items; ++k) means_[s][k] = counts_[s][k] ? sums_[s][k] / counts_[s][k] : 0.0;
+    }
+    if (population_) post_stratify();
+    for (std::size_t s = 0; s < scope_count; ++s) {
       answered_statements_[s] = 0;
       double sum_of_means = 0.0;
       for (std::size_t k = 0; k < items; ++k) {
-        means_[s][k] = counts_[s][k] ? sums_[s][k] / counts_[s][k] : 0.0;
         if (counts_[s][k]) {
           ++answered_statements_[s];
           sum_of_means += means_[s][k];
@@ -194,13 +203,39 @@ class window_scorer {
     }
   }
 
+  // Company statement means weighted by each group's share of the members instead of its share
+  // of the answers: m_k = Σ_g W_g · m_gk / Σ_g W_g over the groups that answered statement k.
+  void post_stratify() {
+    std::array<int, scope_count> respondents_in{};
+    for (const auto r : respondents_) ++respondents_in[scope_of(data_.respondent_groups[r])];
+    for (std::size_t k = 0; k < items; ++k) {
+      double total = 0.0;
+      for (std::size_t g = 1; g < scope_count; ++g) {
+        if (counts_[g][k]) total += std::max((*population_)[g - 1], respondents_in[g]);
+      }
+      double mean = 0.0;
+      for (std::size_t g = 1; g < scope_count; ++g) {
+        share_[g][k] = counts_[g][k] && total > 0.0 ? std::max((*population_)[g - 1], respondents_in[g]) / total : 0.0;
+        mean += share_[g][k] * means_[g][k];
+      }
+      means_[everyone][k] = mean;
+    }
+  }
+
+  // How far one answer moves the company mean of its statement (the linearisation's term):
+  // plain mean (x − m_k) / n_k; post-stratified W_g (x − m_gk) / n_gk.
+  double company_influence(std::size_t g, std::size_t k, double v) const {
+    if (!population_) return (v - means_[everyone][k]) / counts_[everyone][k];
+    return share_[g][k] * (v - means_[g][k]) / counts_[g][k];
+  }
+
   // Overall score and its influence values (kept per respondent for the paired trend change).
   overall_result overall() {
     const double weight = answered_statements_[everyone] ? score_scale / answered_statements_[everyone] : 0.0;
     for (const auto c : touched_) {
       const auto r = c / items;
       const auto k = c % items;
-      influence_all_[r] += weight * (cell_value_[c] - means_[everyone][k]) / counts_[everyone][k];
+      influence_all_[r] += weight * company_influence(scope_of(data_.respondent_groups[r]), k, cell_value_[c]);
     }
     overall_result out{scores_[everyone], 0.0, static_cast<int>(respondents_.size())};
     for (const auto r : respondents_) out.variance_sum += influence_all_[r] * influence_all_[r];
@@ -237,7 +272,7 @@ class window_scorer {
       const double v = cell_value_[c];
       influence_group_[r] += group_weight[g] * (v - means_[g][k]) / counts_[g][k];
       auto* dim_influence = &dimension_influence_[(r * dimension_count + d) * 2];
-      dim_influence[0] += (v - means_[everyone][k]) / counts_[everyone][k] / dim_statements[everyone][d];
+      dim_influence[0] += company_influence(g, k, v) / dim_statements[everyone][d];
       dim_influence[1] += (v - means_[g][k]) / counts_[g][k] / dim_statements[g][d];
     }
     std::array<double, scope_count> group_variance{};
@@ -297,6 +332,7 @@ class window_scorer {
   const survey& data_;
   const prepared_answers& prepared_;
   const int min_group_size_;
+  const std::optional<std::array<int, group_count>> population_;
   const std::array<std::uint8_t, statement_count> dims_ = statement_dimensions();
   std::uint32_t epoch_ = 0;
   std::vector<std::uint32_t> cell_epoch_;
@@ -311,6 +347,7 @@ class window_scorer {
   std::array<std::array<double, items>, scope_count> sums_{};
   std::array<std::array<int, items>, scope_count> counts_{};
   std::array<std::array<double, items>, scope_count> means_{};
+  std::array<std::array<double, items>, scope_count> share_{};  // post-stratification weights
   std::array<int, scope_count> answered_statements_{};
   std::array<double, scope_count> scores_{};
 };
@@ -364,6 +401,11 @@ void validate(const survey& data, const scoring_options& options) {
     throw std::invalid_argument("minimum group size must be at least 3");
   }
   if (options.trend_weeks < 0) throw std::invalid_argument("trend weeks must not be negative");
+  if (options.population) {
+    for (const int members : *options.population) {
+      if (members < 0) throw std::invalid_argument("group sizes must not be negative");
+    }
+  }
   for (const answer& a : data.answers) {
     if (a.respondent >= data.respondent_groups.size() || a.item >= statement_count ||
         a.value < lowest_rating || a.value > highest_rating) {
@@ -425,7 +467,7 @@ report build_report(const survey& data, const scoring_options& options) {
   for (std::size_t d = 0; d < dimension_count; ++d) out.dimensions[d].dim = static_cast<dimension>(d);
 
   const prepared_answers prepared = prepare(data);
-  window_scorer scorer(data, prepared, options.min_group_size);
+  window_scorer scorer(data, prepared, options.min_group_size, options.population);
 
   iso_week first = options.as_of;
   if (options.trend_weeks > 0) {

@@ -57,6 +57,11 @@ struct scoring_options {
   int trend_weeks = 0;
   /// Fill report::contributions (the bot's release control needs them; the CLI does not).
   bool keep_contributions = false;
+  /// Members per group, when known (the bot knows its members; a CSV does not). With it the
+  /// company figures are post-stratified: each group counts by its share of the members, not by
+  /// how many of them answered, so a team that answers less does not pull the score its way.
+  /// A group counts at least as many members as it has respondents.
+  std::optional<std::array<int, group_count>> population;
   /// The stage label people were shown last week. With it, report::shown_stage carries it
   /// forward (stable_stage); without it the label is found by walking the trend.
   std::optional<stage> previous_stage;

@@ -27,6 +27,14 @@ struct simulated_group {
   double participation = 0.7;
   /// The group's true mean attitude per dimension, on the latent 1–5 scale (before rounding).
   std::array<double, scoring::dimension_count> mean{};
+  /// Participation in particular weeks (index 0 = the first simulated week), overriding
+  /// `participation` there: one low-response week, say.
+  std::vector<double> weekly_participation;
+
+  double participation_in(int week) const {
+    const auto w = static_cast<std::size_t>(week);
+    return w < weekly_participation.size() ? weekly_participation[w] : participation;
+  }
 };
 
 /// How a simulated company's people think and answer. The defaults are a plausible company, not a
@@ -185,7 +193,7 @@ inline scoring::survey simulate_company(const company_model& model, std::mt19937
     std::shuffle(order.begin(), order.end(), rng);
     for (const auto r : order) {
       const auto& p = people[r];
-      if (unit(rng) >= p.participation) continue;
+      if (unit(rng) >= model[p.in].participation_in(w)) continue;
       for (const auto item : scoring::pulse_statements(week, r)) {
         if (unit(rng) >= model.statement_answer_rate) continue;
         const auto d = static_cast<std::size_t>(scoring::statements()[item].dim);

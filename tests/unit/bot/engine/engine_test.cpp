@@ -189,6 +189,9 @@ TEST_F(engine_test, exported_answers_rescore_to_the_same_report) {
   // Nothing was forgotten or moved and every week had enough new answers, so scoring the exported
   // answers as of the shown week gives the published figures.
   auto score_options = scoring_options_from(survey_, week48 - 1);
+  std::array<int, scoring::group_count> members{};  // the bot weights teams by their members
+  for (const auto& m : store_->members(acme)) ++members[static_cast<std::size_t>(m.group)];
+  score_options.population = members;
   const auto rescored = scoring::build_published_report(parsed.data, score_options);
   const auto s = published_at(t0 + hours{1});
   EXPECT_DOUBLE_EQ(rescored.score.value, s.report.score.value);
