@@ -462,6 +462,154 @@ TEST(anonymity_attack_bot, one_joiner_or_one_mover_never_makes_a_new_figure) {
   expect_no_small_differences(h);
 }
 
+// A member whose pulse in `week` asks `block`. Members made on the way are bystanders who never
+// answer: they only move the member ids on, which pick each person's statements.
+std::string member_asked(slack_harness& h, int& next_user, iso_week week, const scoring::pulse_block& block) {
+  for (;;) {
+    const auto user = "UP" + std::to_string(next_user++);
+    reply_json(h.command(user, "language en"));
+    const auto m = h.store().find_member({team, user});
+    if (m && scoring::pulse_statements(week, static_cast<std::uint32_t>(m->id)) == block) return user;
+  }
+}
+
+std::vector<std::string> members_asked(slack_harness& h, int& next_user, iso_week week, const scoring::pulse_block& block,
+                                       std::size_t count) {
+  std::vector<std::string> out;
+  while (out.size() < count) out.push_back(member_asked(h, next_user, week, block));
+  return out;
+}
+
+// One published figure in the attacker's sum: + the company, − a group, from some week's export.
+struct term {
+  const std::vector<testing::export_row>* rows;
+  std::string group;
+  int sign;
+};
+
+// Σ sign × n × figure over the terms, on the score and on each dimension mean, where the people
+// left add up to one: that person's own score or mean, exact up to the rounding, because every
+// person behind these figures answered the same statements with one value throughout. Returns
+// what it recovered within the rounding of the truth; figures it needed but found withheld must
+// be withheld for disclosure.
+std::vector<std::string> single_out(const std::vector<term>& terms, int truth_value) {
+  const auto find = [](const term& t, const std::string& figure) {
+    const auto it = std::find_if(t.rows->begin(), t.rows->end(),
+                                 [&](const auto& r) { return r.group == t.group && r.figure == figure; });
+    if (it != t.rows->end()) return *it;
+    testing::export_row missing;
+    missing.line = t.group + "," + figure + ": missing";
+    return missing;
+  };
+  std::vector<std::string> recovered;
+  for (const std::string figure : {"score", "conflict_trust", "communication", "feedback_loops", "shared_kpis_funnel",
+                                   "joint_planning", "customers_enablement", "structure_roles"}) {
+    std::vector<testing::export_row> used;
+    for (const auto& t : terms) used.push_back(find(t, figure));
+    if (std::any_of(used.begin(), used.end(), [](const auto& r) { return !r.shown; })) {
+      for (const auto& r : used) {
+        // A dimension nobody in the sum answered is empty, not withheld.
+        if (!r.shown && r.withheld != "too_few_people") {
+          EXPECT_NE(r.line.find(combination_reason), std::string::npos) << r.line;
+        }
+      }
+      continue;
+    }
+    int people = 0;
+    double value = 0;
+    double allowed = 0;
+    const bool is_score = figure == "score";
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+      people += terms[i].sign * used[i].respondents;
+      value += terms[i].sign * used[i].respondents * used[i].value;
+      allowed += used[i].respondents * (is_score ? score_rounding : mean_rounding);
+    }
+    if (people != 1) continue;
+    // A person's score is 20 × their mean answer.
+    const double truth = is_score ? 20.0 * truth_value : truth_value;
+    if (std::abs(value - truth) <= allowed) {
+      std::ostringstream s;
+      s << figure << ": recovered as " << value << ", truth " << truth << " (rounding allows ±" << allowed << ")";
+      recovered.push_back(s.str());
+    }
+  }
+  return recovered;
+}
+
+// Last week's figure of a group nobody in it has changed since is still this week's figure. With
+// this week's company and other groups it can single out a small group that neither week shows.
+TEST(anonymity_attack_bot, joiners_cannot_single_out_a_leader_with_last_weeks_figures) {
+  slack_harness h(starting_in_w10());
+  int next_user = 0;
+  // Everyone is asked the same four statements: every figure is then the mean of its people's own.
+  const auto& block = scoring::pulse_statements(w10, 0);
+  const std::array sales{5, 4, 5, 4};
+  const std::array marketing{4, 5, 3, 4};
+  const std::array newcomer{4, 4, 5};
+  constexpr int leader_value = 1;
+  const auto sales_people = members_asked(h, next_user, w10, block, sales.size());
+  const auto marketing_people = members_asked(h, next_user, w10, block, marketing.size());
+  const auto leader = member_asked(h, next_user, w10, block);
+  const auto newcomers = members_asked(h, next_user, w10 + 1, block, newcomer.size());  // they answer in W11
+
+  // W10: four in Sales, four in Marketing and the leader. Marketing is withheld: the company
+  // minus both sides would be the leader alone.
+  for (std::size_t i = 0; i < sales.size(); ++i) answer_pulse(h, sales_people[i], "sales", sales[i]);
+  for (std::size_t i = 0; i < marketing.size(); ++i) answer_pulse(h, marketing_people[i], "marketing", marketing[i]);
+  answer_pulse(h, leader, "leadership", leader_value);
+  next_week(h);  // W11: W10 is released
+  const auto w10_rows = export_rows_of(weekly_export(h), w10);
+  // W11: three newcomers join Marketing and answer. Nobody in Sales answers: Sales is unchanged.
+  for (std::size_t i = 0; i < newcomers.size(); ++i) answer_pulse(h, newcomers[i], "marketing", newcomer[i]);
+  next_week(h);  // W12: W11 is released
+  const auto w11_rows = export_rows_of(weekly_export(h), w10 + 1);
+  ASSERT_FALSE(w10_rows.empty());
+  ASSERT_FALSE(w11_rows.empty());
+
+  // W11's company − W11's Marketing − W10's Sales.
+  const auto recovered =
+      single_out({{&w11_rows, "all", +1}, {&w11_rows, "marketing", -1}, {&w10_rows, "sales", -1}}, leader_value);
+  EXPECT_TRUE(recovered.empty()) << "the leader (others answered 3–5), from " << (w10 + 1).to_string()
+                                 << "'s company and Marketing and " << w10.to_string() << "'s Sales:"
+                                 << testing::joined(recovered);
+  expect_no_small_differences(h);
+}
+
+// The same the other way round: after three in Sales forget, next week's Marketing — unchanged,
+// and shown now that Sales is too small — completes last week's company minus Sales.
+TEST(anonymity_attack_bot, forgets_cannot_single_out_a_leader_with_next_weeks_figures) {
+  slack_harness h(starting_in_w10());
+  int next_user = 0;
+  const auto& block = scoring::pulse_statements(w10, 0);
+  const std::array sales{5, 4, 5, 4, 5};
+  const std::array marketing{4, 5, 3, 4};
+  constexpr int leader_value = 1;
+  const auto sales_people = members_asked(h, next_user, w10, block, sales.size());
+  const auto marketing_people = members_asked(h, next_user, w10, block, marketing.size());
+  const auto leader = member_asked(h, next_user, w10, block);
+
+  // W10: five in Sales, four in Marketing and the leader: Marketing is withheld.
+  for (std::size_t i = 0; i < sales.size(); ++i) answer_pulse(h, sales_people[i], "sales", sales[i]);
+  for (std::size_t i = 0; i < marketing.size(); ++i) answer_pulse(h, marketing_people[i], "marketing", marketing[i]);
+  answer_pulse(h, leader, "leadership", leader_value);
+  next_week(h);  // W11: W10 is released
+  const auto w10_rows = export_rows_of(weekly_export(h), w10);
+  // W11: three in Sales forget; nobody answers. Sales (two left) is too small to show; Marketing is shown.
+  for (int i = 0; i < 3; ++i) forget(h, sales_people[static_cast<std::size_t>(i)]);
+  next_week(h);  // W12: W11 is released
+  const auto w11_rows = export_rows_of(weekly_export(h), w10 + 1);
+  ASSERT_FALSE(w10_rows.empty());
+  ASSERT_FALSE(w11_rows.empty());
+
+  // W10's company − W10's Sales − W11's Marketing.
+  const auto recovered =
+      single_out({{&w10_rows, "all", +1}, {&w10_rows, "sales", -1}, {&w11_rows, "marketing", -1}}, leader_value);
+  EXPECT_TRUE(recovered.empty()) << "the leader (others answered 3–5), from " << w10.to_string()
+                                 << "'s company and Sales and " << (w10 + 1).to_string() << "'s Marketing:"
+                                 << testing::joined(recovered);
+  expect_no_small_differences(h);
+}
+
 // ─── 5. Follow-ups ─────────────────────────────────────────────────────────────────────────────
 
 std::string follow_up_section(const std::string& digest_text) {
