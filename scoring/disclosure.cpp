@@ -140,6 +140,91 @@ int uncovered(const std::vector<person_change>& changes, const std::array<bool, 
   return count;
 }
 
+// A group nobody in it changed since `earlier` has the same figure in both releases: shown in one,
+// it is as good as shown in the other. So both releases' "company minus the groups known" must
+// still be 0 or at least min_group_size people: this release's company with the groups shown now
+// or earlier-and-unchanged, and the earlier company with the groups shown then or now-and-
+// unchanged. Withholds groups shown now until both hold, and the same for each side's dimension
+// means on every dimension. False when even withholding every group cannot help (the company
+// figure itself would isolate the rest).
+bool still_valid_figures_hide_small_groups(report& r, const std::vector<person_change>& changes,
+                                           const release_shape& earlier) {
+  const int k = r.min_group_size;
+  std::array<int, group_count> changed{};
+  std::array<std::array<int, dimension_count>, group_count> changed_on{};
+  for (const auto& c : changes) {
+    for (std::size_t g = 0; g < group_count; ++g) {
+      if (!c.in(g)) continue;
+      ++changed[g];
+      for (std::size_t d = 0; d < dimension_count; ++d) changed_on[g][d] += c.changed_on(d) ? 1 : 0;
+    }
+  }
+  std::array<int, group_count> then{};
+  std::array<std::array<int, dimension_count>, group_count> then_on{};
+  std::array<int, dimension_count> then_all_on{};
+  for (const auto& p : earlier.people) {
+    const auto g = static_cast<std::size_t>(p.in);
+    ++then[g];
+    for (std::size_t d = 0; d < dimension_count; ++d) {
+      if (p.dimensions[d] == 0) continue;
+      ++then_on[g][d];
+      ++then_all_on[d];
+    }
+  }
+
+  // Scores.
+  for (;;) {
+    int left_now = 0;
+    int left_then = 0;
+    std::optional<std::size_t> completes_then;  // shown now, unchanged, not shown then
+    std::optional<std::size_t> shown_not_pinned;  // shown now, not known from then
+    for (std::size_t g = 0; g < group_count; ++g) {
+      const bool unchanged = changed[g] == 0;
+      const bool pinned = earlier.groups[g] && unchanged;
+      if (!r.groups[g].shown && !pinned) left_now += r.cells.groups[g];
+      if (!earlier.groups[g] && !(r.groups[g].shown && unchanged)) left_then += then[g];
+      if (r.groups[g].shown && unchanged && !earlier.groups[g]) completes_then = g;
+      if (r.groups[g].shown && !pinned && (!shown_not_pinned || r.cells.groups[g] < r.cells.groups[*shown_not_pinned])) {
+        shown_not_pinned = g;
+      }
+    }
+    if (!exposes(left_now, k) && !exposes(left_then, k)) break;
+    const auto g = exposes(left_then, k) && completes_then ? completes_then : shown_not_pinned;
+    if (!g) return false;
+    withhold(r.groups[*g], withheld::combination);
+  }
+  keep_consistent(r);
+
+  // Each side's dimension means, per dimension, against the company's dimension means.
+  if (!dimensions_shown(r)) return true;
+  for (;;) {
+    std::optional<std::size_t> to_withhold;
+    for (std::size_t d = 0; d < dimension_count && !to_withhold; ++d) {
+      int left_now = r.cells.all_by_dimension[d];
+      int left_then = then_all_on[d];
+      for (const auto g : sides) {
+        const bool unchanged = changed_on[g][d] == 0;
+        const bool shown_now = group_dimensions_shown(r, g);
+        const bool pinned = earlier.group_dimensions[g] && unchanged;
+        if (shown_now || pinned) left_now -= r.cells.by_group_dimension[g][d];
+        if (earlier.group_dimensions[g] || (shown_now && unchanged)) left_then -= then_on[g][d];
+      }
+      if (!exposes(left_now, k) && !(earlier.dimensions && exposes(left_then, k))) continue;
+      for (const auto g : sides) {
+        if (group_dimensions_shown(r, g) && !(earlier.group_dimensions[g] && changed_on[g][d] == 0)) to_withhold = g;
+      }
+      if (!to_withhold) {
+        withhold_dimensions(r, withheld::combination);
+        return true;
+      }
+    }
+    if (!to_withhold) break;
+    withhold_group_dimensions(r, *to_withhold, withheld::combination);
+  }
+  keep_consistent(r);
+  return true;
+}
+
 void control_against(report& r, const std::vector<person_change>& changes, const release_shape& earlier) {
   const int k = r.min_group_size;
   if (exposes(static_cast<int>(changes.size()), k)) {
@@ -162,6 +247,10 @@ void control_against(report& r, const std::vector<person_change>& changes, const
     withhold(r.groups[*next], withheld::too_few_changed);
   }
   keep_consistent(r);
+  if (!still_valid_figures_hide_small_groups(r, changes, earlier)) {
+    withhold_everything(r, withheld::combination);
+    return;
+  }
 
   if (dimensions_shown(r) && earlier.dimensions) {
     for (std::size_t d = 0; d < dimension_count; ++d) {

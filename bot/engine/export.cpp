@@ -53,14 +53,13 @@ std::size_t export_answers_csv(storage::store& store, const domain::workspace_re
   return rows;
 }
 
-std::size_t export_weekly_csv(storage::store& store, release_ledger& ledger, const domain::workspace_ref& workspace,
+std::size_t export_weekly_csv(release_ledger& ledger, const domain::workspace_ref& workspace,
                               domain::time_point now, std::ostream& out) {
   out << "week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed,withheld\n";
   ledger.catch_up(workspace, now);
-  const auto first = store.first_answer_week(workspace);
-  if (!first) return 0;
   std::size_t rows = 0;
-  for (const auto& release : ledger.published(workspace, *first, ledger.last_closed_week(now))) {
+  // Every release, also of weeks whose answers have all been erased since.
+  for (const auto& release : ledger.published(workspace, earliest_week, ledger.last_closed_week(now))) {
     const auto& r = release.report;
     write_row(out, r.as_of, "all", "score", r.score, true);
     for (const auto g : scoring::all_groups) write_row(out, r.as_of, scoring::group_id(g), "score", r.group_score(g), true);

@@ -18,7 +18,7 @@ std::size_t export_answers_csv(storage::store& store, const domain::workspace_re
 /// `week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed,withheld`.
 /// `dimension` is "score" for the 20–100 score, otherwise a dimension id with its 1–5 mean;
 /// `withheld` says why a suppressed figure is not shown.
-std::size_t export_weekly_csv(storage::store& store, release_ledger& ledger, const domain::workspace_ref& workspace,
+std::size_t export_weekly_csv(release_ledger& ledger, const domain::workspace_ref& workspace,
                               domain::time_point now, std::ostream& out);
 
 }  // namespace smrel::engine

@@ -33,7 +33,7 @@ std::string group_label(scoring::group g, locale lang) {
 std::string headline(const summary& s, locale lang) {
   const auto& r = s.report;
   if (!s.released) return not_released_text(lang);
-  if (!r.score.shown && r.score.why == scoring::withheld::too_few_changed) {
+  if (!r.score.shown && (r.score.why == scoring::withheld::too_few_changed || r.score.why == scoring::withheld::combination)) {
     return tr(lang, "No figures: ", "Geen cijfers: ") + withheld_label(r.score.why, lang) + ".";
   }
   if (!r.score.shown) {
@@ -130,11 +130,20 @@ std::string as_of_note(scoring::iso_week week, locale lang) {
 }
 
 std::string newer_week_note(const held_back& newer, locale lang) {
-  return tr(lang, "week ", "week ") + newer.week.to_string() + ": " +
-         (newer.why == scoring::withheld::too_few_changed
-              ? tr(lang, "no new figures, too few new answers since the last ones",
-                   "geen nieuwe cijfers, te weinig nieuwe antwoorden sinds de vorige")
-              : tr(lang, "too few answers to show", "te weinig antwoorden om te tonen"));
+  std::string why;
+  switch (newer.why) {
+    case scoring::withheld::too_few_changed:
+      why = tr(lang, "no new figures, too few new answers since the last ones", "geen nieuwe cijfers, te weinig nieuwe antwoorden sinds de vorige");
+      break;
+    case scoring::withheld::combination:
+      why = tr(lang, "no new figures, they would reveal a smaller group", "geen nieuwe cijfers, ze zouden een kleinere groep onthullen");
+      break;
+    case scoring::withheld::no:
+    case scoring::withheld::too_few:
+      why = tr(lang, "too few answers to show", "te weinig antwoorden om te tonen");
+      break;
+  }
+  return tr(lang, "week ", "week ") + newer.week.to_string() + ": " + why;
 }
 
 std::string withheld_label(scoring::withheld why, locale lang) {

@@ -66,7 +66,7 @@ domain::message suppressed_view(const summary& s, locale lang, std::string title
   const int missing = std::max(1, s.report.min_group_size - s.report.score.respondents);
   const auto text =
       !s.released ? not_released_text(lang)
-      : s.report.score.why == scoring::withheld::too_few_changed
+      : s.report.score.why == scoring::withheld::too_few_changed || s.report.score.why == scoring::withheld::combination
           ? withheld_label(s.report.score.why, lang)
           : tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ") +
                 std::to_string(missing) + tr(lang, " more needed. Answer this week's pulse with /smrel pulse.",

@@ -53,7 +53,7 @@ int run_export(const export_args& args, std::ostream& out) {
     const domain::pseudonymizer pseudonyms(resolve_pseudonym_key(settings));
     const engine::calendar company_calendar(settings.survey);
     engine::release_ledger ledger(*store, pseudonyms, company_calendar, settings.survey);
-    engine::export_weekly_csv(*store, ledger, workspace, domain::system_clock{}.now(), out);
+    engine::export_weekly_csv(ledger, workspace, domain::system_clock{}.now(), out);
   }
   return exit_ok;
 }

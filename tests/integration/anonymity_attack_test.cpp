@@ -316,7 +316,7 @@ std::string weekly_export(slack_harness& h) {
   const engine::calendar company_calendar(h.settings().survey);
   engine::release_ledger ledger(h.store(), pseudonyms, company_calendar, h.settings().survey);
   std::ostringstream out;
-  engine::export_weekly_csv(h.store(), ledger, team, h.clock().now(), out);
+  engine::export_weekly_csv(ledger, team, h.clock().now(), out);
   return out.str();
 }
 

@@ -207,7 +207,7 @@ TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
   add_people(scoring::group::sales, 5, 0, 3);
   add_people(scoring::group::marketing, 2, 0, 5);
   std::ostringstream csv;
-  export_weekly_csv(*store_, *ledger_, acme, after48, csv);
+  export_weekly_csv(*ledger_, acme, after48, csv);
   const auto text = csv.str();
   EXPECT_EQ(text.rfind("week,group,dimension,respondents,value,ci_low,ci_high,stage,suppressed,withheld\n", 0), 0U);
   EXPECT_NE(text.find("2026-W48,all,score,7,"), std::string::npos) << text;
