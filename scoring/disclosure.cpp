@@ -140,6 +140,13 @@ int uncovered(const std::vector<person_change>& changes, const std::array<bool, 
   return count;
 }
 
+// Figures known from earlier releases: a group (or a side's mean on a dimension) shown in some
+// earlier release and unchanged since is known now, whichever release showed it.
+struct known_figures {
+  std::array<bool, group_count> groups{};
+  std::array<std::array<bool, dimension_count>, group_count> side_dimensions{};
+};
+
 // A group nobody in it changed since `earlier` has the same figure in both releases: shown in one,
 // it is as good as shown in the other. So both releases' "company minus the groups known" must
 // still be 0 or at least min_group_size people: this release's company with the groups shown now
@@ -148,7 +155,7 @@ int uncovered(const std::vector<person_change>& changes, const std::array<bool, 
 // means on every dimension. False when even withholding every group cannot help (the company
 // figure itself would isolate the rest).
 bool still_valid_figures_hide_small_groups(report& r, const std::vector<person_change>& changes,
-                                           const release_shape& earlier) {
+                                           const release_shape& earlier, const known_figures& known) {
   const int k = r.min_group_size;
   std::array<int, group_count> changed{};
   std::array<std::array<int, dimension_count>, group_count> changed_on{};
@@ -180,7 +187,7 @@ bool still_valid_figures_hide_small_groups(report& r, const std::vector<person_c
     std::optional<std::size_t> shown_not_pinned;  // shown now, not known from then
     for (std::size_t g = 0; g < group_count; ++g) {
       const bool unchanged = changed[g] == 0;
-      const bool pinned = earlier.groups[g] && unchanged;
+      const bool pinned = known.groups[g];
       if (!r.groups[g].shown && !pinned) left_now += r.cells.groups[g];
       if (!earlier.groups[g] && !(r.groups[g].shown && unchanged)) left_then += then[g];
       if (r.groups[g].shown && unchanged && !earlier.groups[g]) completes_then = g;
@@ -205,13 +212,13 @@ bool still_valid_figures_hide_small_groups(report& r, const std::vector<person_c
       for (const auto g : sides) {
         const bool unchanged = changed_on[g][d] == 0;
         const bool shown_now = group_dimensions_shown(r, g);
-        const bool pinned = earlier.group_dimensions[g] && unchanged;
+        const bool pinned = known.side_dimensions[g][d];
         if (shown_now || pinned) left_now -= r.cells.by_group_dimension[g][d];
         if (earlier.group_dimensions[g] || (shown_now && unchanged)) left_then -= then_on[g][d];
       }
       if (!exposes(left_now, k) && !(earlier.dimensions && exposes(left_then, k))) continue;
       for (const auto g : sides) {
-        if (group_dimensions_shown(r, g) && !(earlier.group_dimensions[g] && changed_on[g][d] == 0)) to_withhold = g;
+        if (group_dimensions_shown(r, g) && !known.side_dimensions[g][d]) to_withhold = g;
       }
       if (!to_withhold) {
         withhold_dimensions(r, withheld::combination);
@@ -225,7 +232,8 @@ bool still_valid_figures_hide_small_groups(report& r, const std::vector<person_c
   return true;
 }
 
-void control_against(report& r, const std::vector<person_change>& changes, const release_shape& earlier) {
+void control_against(report& r, const std::vector<person_change>& changes, const release_shape& earlier,
+                     const known_figures& known) {
   const int k = r.min_group_size;
   if (exposes(static_cast<int>(changes.size()), k)) {
     withhold_everything(r, withheld::too_few_changed);
@@ -247,7 +255,7 @@ void control_against(report& r, const std::vector<person_change>& changes, const
     withhold(r.groups[*next], withheld::too_few_changed);
   }
   keep_consistent(r);
-  if (!still_valid_figures_hide_small_groups(r, changes, earlier)) {
+  if (!still_valid_figures_hide_small_groups(r, changes, earlier, known)) {
     withhold_everything(r, withheld::combination);
     return;
   }
@@ -343,10 +351,26 @@ void withhold_combinations(report& r) {
 }
 
 void withhold_small_changes(report& r, std::span<const person_token> now, std::span<const release_shape> earlier) {
+  std::vector<std::vector<person_change>> changes;
+  changes.reserve(earlier.size());
+  known_figures known;
   for (const auto& release : earlier) {
+    changes.push_back(differences(now, release.people));
+    for (std::size_t g = 0; g < group_count; ++g) {
+      const bool untouched = std::none_of(changes.back().begin(), changes.back().end(), [&](const person_change& c) { return c.in(g); });
+      known.groups[g] = known.groups[g] || (release.groups[g] && untouched);
+      if (!release.group_dimensions[g]) continue;
+      for (std::size_t d = 0; d < dimension_count; ++d) {
+        const bool same = std::none_of(changes.back().begin(), changes.back().end(),
+                                       [&](const person_change& c) { return c.in(g) && c.changed_on(d); });
+        known.side_dimensions[g][d] = known.side_dimensions[g][d] || same;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < earlier.size(); ++i) {
     if (!r.score.shown) return;
-    if (!release.score) continue;
-    control_against(r, differences(now, release.people), release);
+    if (!earlier[i].score) continue;
+    control_against(r, changes[i], earlier[i], known);
   }
 }
 

@@ -130,11 +130,12 @@ prepared_answers prepare(const survey& data) {
 class window_scorer {
  public:
   window_scorer(const survey& data, const prepared_answers& prepared, int min_group_size,
-                std::optional<std::array<int, group_count>> population)
+                std::optional<std::array<int, group_count>> population, std::array<bool, group_count> pooled)
       : data_(data),
         prepared_(prepared),
         min_group_size_(min_group_size),
         population_(population),
+        pooled_(pooled),
         cell_epoch_(data.respondent_groups.size() * items, 0),
         cell_value_(data.respondent_groups.size() * items, 0),
         respondent_epoch_(data.respondent_groups.size(), 0),
@@ -204,29 +205,50 @@ class window_scorer {
   }
 
   // Company statement means weighted by each group's share of the members instead of its share
-  // of the answers: m_k = Σ_g W_g · m_gk / Σ_g W_g over the groups that answered statement k.
+  // of the answers: m_k = Σ_s W_s · m_sk / Σ_s W_s over the strata that answered statement k. A
+  // stratum is a group, except that pooled groups form one stratum together (their plain mean).
   void post_stratify() {
     std::array<int, scope_count> respondents_in{};
     for (const auto r : respondents_) ++respondents_in[scope_of(data_.respondent_groups[r])];
+    std::array<double, scope_count> weight{};
+    for (std::size_t g = 1; g < scope_count; ++g) weight[g] = std::max((*population_)[g - 1], respondents_in[g]);
+    // The stratum of each group: itself, or the first pooled group for all pooled groups.
+    std::array<std::size_t, scope_count> stratum{};
+    std::optional<std::size_t> pool;
+    for (std::size_t g = 1; g < scope_count; ++g) {
+      stratum[g] = g;
+      if (!pooled_[g - 1]) continue;
+      if (!pool) pool = g;
+      stratum[g] = *pool;
+    }
     for (std::size_t k = 0; k < items; ++k) {
-      double total = 0.0;
+      std::array<double, scope_count> sum{};
+      std::array<int, scope_count> count{};
+      std::array<double, scope_count> stratum_weight{};
       for (std::size_t g = 1; g < scope_count; ++g) {
-        if (counts_[g][k]) total += std::max((*population_)[g - 1], respondents_in[g]);
+        sum[stratum[g]] += sums_[g][k];
+        count[stratum[g]] += counts_[g][k];
+        stratum_weight[stratum[g]] += weight[g];
       }
+      double total = 0.0;
+      for (std::size_t g = 1; g < scope_count; ++g) total += stratum[g] == g && count[g] ? stratum_weight[g] : 0.0;
       double mean = 0.0;
       for (std::size_t g = 1; g < scope_count; ++g) {
-        share_[g][k] = counts_[g][k] && total > 0.0 ? std::max((*population_)[g - 1], respondents_in[g]) / total : 0.0;
-        mean += share_[g][k] * means_[g][k];
+        const auto s = stratum[g];
+        stratum_mean_[g][k] = count[s] ? sum[s] / count[s] : 0.0;
+        stratum_count_[g][k] = count[s];
+        share_[g][k] = count[s] && total > 0.0 ? stratum_weight[s] / total : 0.0;
+        if (s == g) mean += share_[g][k] * stratum_mean_[g][k];
       }
       means_[everyone][k] = mean;
     }
   }
 
   // How far one answer moves the company mean of its statement (the linearisation's term):
-  // plain mean (x − m_k) / n_k; post-stratified W_g (x − m_gk) / n_gk.
+  // plain mean (x − m_k) / n_k; post-stratified W_s (x − m_sk) / n_sk for the answer's stratum.
   double company_influence(std::size_t g, std::size_t k, double v) const {
     if (!population_) return (v - means_[everyone][k]) / counts_[everyone][k];
-    return share_[g][k] * (v - means_[g][k]) / counts_[g][k];
+    return share_[g][k] * (v - stratum_mean_[g][k]) / stratum_count_[g][k];
   }
 
   // Overall score and its influence values (kept per respondent for the paired trend change).
@@ -333,6 +355,7 @@ class window_scorer {
   const prepared_answers& prepared_;
   const int min_group_size_;
   const std::optional<std::array<int, group_count>> population_;
+  const std::array<bool, group_count> pooled_;
   const std::array<std::uint8_t, statement_count> dims_ = statement_dimensions();
   std::uint32_t epoch_ = 0;
   std::vector<std::uint32_t> cell_epoch_;
@@ -347,7 +370,10 @@ class window_scorer {
   std::array<std::array<double, items>, scope_count> sums_{};
   std::array<std::array<int, items>, scope_count> counts_{};
   std::array<std::array<double, items>, scope_count> means_{};
-  std::array<std::array<double, items>, scope_count> share_{};  // post-stratification weights
+  // Post-stratification, per group scope: its stratum's weight share, mean and count.
+  std::array<std::array<double, items>, scope_count> share_{};
+  std::array<std::array<double, items>, scope_count> stratum_mean_{};
+  std::array<std::array<int, items>, scope_count> stratum_count_{};
   std::array<int, scope_count> answered_statements_{};
   std::array<double, scope_count> scores_{};
 };
@@ -467,7 +493,7 @@ report build_report(const survey& data, const scoring_options& options) {
   for (std::size_t d = 0; d < dimension_count; ++d) out.dimensions[d].dim = static_cast<dimension>(d);
 
   const prepared_answers prepared = prepare(data);
-  window_scorer scorer(data, prepared, options.min_group_size, options.population);
+  window_scorer scorer(data, prepared, options.min_group_size, options.population, options.pooled);
 
   iso_week first = options.as_of;
   if (options.trend_weeks > 0) {

@@ -62,6 +62,9 @@ struct scoring_options {
   /// how many of them answered, so a team that answers less does not pull the score its way.
   /// A group counts at least as many members as it has respondents.
   std::optional<std::array<int, group_count>> population;
+  /// Groups weighted together, as one stratum with their plain mean: the bot pools the groups it
+  /// does not show, so a change in team sizes cannot tell two hidden groups apart.
+  std::array<bool, group_count> pooled{};
   /// The stage label people were shown last week. With it, report::shown_stage carries it
   /// forward (stable_stage); without it the label is found by walking the trend.
   std::optional<stage> previous_stage;

@@ -245,6 +245,21 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
 
   scoring::withhold_combinations(r);
   scoring::withhold_small_changes(r, people, earlier);
+  // The groups not shown are weighted as one stratum: with a weight each, a change in team
+  // sizes alone (nobody answering anew) would shift the company score by a different mix of
+  // their means every time, and two such weeks would tell them apart. Which groups are shown
+  // depends on head counts and people only, so scoring again with them pooled withholds the same.
+  int hidden_with_people = 0;
+  for (std::size_t g = 0; g < scoring::group_count; ++g) {
+    options.pooled[g] = !r.groups[g].shown;
+    hidden_with_people += options.pooled[g] && r.cells.groups[g] > 0 ? 1 : 0;
+  }
+  if (r.score.shown && hidden_with_people > 1) {
+    r = scoring::build_report(data, options);
+    r.contributions.clear();
+    scoring::withhold_combinations(r);
+    scoring::withhold_small_changes(r, people, earlier);
+  }
 
   // The stage label people see moves only when the evidence does (judged on the exact interval).
   out.stage_label = previous ? previous->stage_label : std::nullopt;

@@ -232,6 +232,29 @@ TEST(disclosure, one_person_starting_on_a_dimension_holds_back_that_dimension) {
   EXPECT_FALSE(r.dimensions[3].mean.shown);
 }
 
+TEST(disclosure, groups_known_from_different_earlier_releases_add_up) {
+  // Marketing was shown in one earlier week, Leadership in another, nobody changed since: with
+  // this week's company and Sales, the two-person Other group would fall out.
+  const auto people = people_of(6, 6, 5, 2);
+  const auto everyone = tokens(people);
+  release_shape marketing_week;
+  marketing_week.score = true;
+  marketing_week.groups[1] = true;
+  marketing_week.people = everyone;
+  release_shape leadership_week = marketing_week;
+  leadership_week.groups = {false, false, true, false};
+  auto r = build_report(company(people), options());
+  withhold_combinations(r);
+  ASSERT_TRUE(r.group_score(group::sales).shown);
+  ASSERT_FALSE(r.group_score(group::leadership).shown);  // Other's two would fall out of it here
+  r.groups[1] = estimate{};  // and Marketing is not shown this week either (held back, say)
+  const std::array shapes{marketing_week, leadership_week};
+  withhold_small_changes(r, everyone, shapes);
+  EXPECT_TRUE(r.score.shown);
+  EXPECT_FALSE(r.group_score(group::sales).shown);
+  EXPECT_EQ(r.group_score(group::sales).why, withheld::combination);
+}
+
 TEST(disclosure, nobody_changing_republishes_the_same_figures) {
   const auto people = people_of(6, 6, 0, 0);
   const auto earlier = shape_of(build_published_report(company(people), options()), tokens(people));
