@@ -397,7 +397,9 @@ void round_for_publication(report& r) {
 }
 
 report build_published_report(const survey& data, const scoring_options& options) {
-  auto r = build_report(data, options);
+  auto controlled = options;
+  controlled.control_trend_changes = true;
+  auto r = build_report(data, controlled);
   withhold_combinations(r);
   round_for_publication(r);
   return r;

@@ -264,6 +264,18 @@ class window_scorer {
     return out;
   }
 
+  // A token per respondent of their answers in the window (0 = not in it), independent of the
+  // order answers were collected in: equal tokens, equal part in the figures.
+  void fingerprints(std::vector<std::uint64_t>& out) const {
+    out.assign(data_.respondent_groups.size(), 0);
+    for (const auto c : touched_) {
+      std::uint64_t x = (static_cast<std::uint64_t>(c % items) << 8 | cell_value_[c]) + 0x9e3779b97f4a7c15ULL;
+      x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;  // splitmix64's finaliser
+      x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+      out[c / items] += (x ^ (x >> 31)) | 1U;
+    }
+  }
+
   double influence(std::uint32_t r) const {
     return respondent_epoch_[r] == epoch_ ? influence_all_[r] : 0.0;
   }
@@ -509,6 +521,8 @@ report build_report(const survey& data, const scoring_options& options) {
   bool previous_shown = false;
   double previous_score = 0.0;
   std::optional<stage> label;
+  std::vector<std::vector<std::uint64_t>> shown_fingerprints;  // of earlier shown points
+  std::vector<std::uint64_t> fingerprints;
   out.trend.reserve(static_cast<std::size_t>(options.as_of - first) + 1);
   for (iso_week week = first; week <= options.as_of; week = week + 1) {
     scorer.collect(week, options.window_weeks);
@@ -517,6 +531,20 @@ report build_report(const survey& data, const scoring_options& options) {
     point.week = week;
     point.score = make_estimate(overall.score, overall.variance_sum, overall.respondents,
                                 options.min_group_size, lowest_score, highest_score, score_scale);
+    if (point.score.shown && options.control_trend_changes) {
+      scorer.fingerprints(fingerprints);
+      const bool few_changed = std::any_of(shown_fingerprints.begin(), shown_fingerprints.end(), [&](const auto& earlier) {
+        int changed = 0;
+        for (std::size_t r = 0; r < fingerprints.size(); ++r) changed += fingerprints[r] != earlier[r] ? 1 : 0;
+        return changed > 0 && changed < options.min_group_size;
+      });
+      if (few_changed) {
+        point.score = estimate{};
+        point.score.why = withheld::too_few_changed;
+      } else {
+        shown_fingerprints.push_back(fingerprints);
+      }
+    }
     if (point.score.shown && previous_shown) {
       point.delta = point.score.value - previous_score;
       point.change = classify_change(point.delta, pair_with_previous(scorer, previous, seen));

@@ -55,6 +55,9 @@ struct scoring_options {
   int min_group_size = default_min_group_size;
   /// Trend points to compute, ending at `as_of`; 0 = every week since the first answer.
   int trend_weeks = 0;
+  /// Hold back trend points whose people differ from an earlier shown point by 1 … min_group_size
+  /// − 1 (joined, left or answered differently): one report's trend is a series of releases.
+  bool control_trend_changes = false;
   /// Fill report::contributions (the bot's release control needs them; the CLI does not).
   bool keep_contributions = false;
   /// Members per group, when known (the bot knows its members; a CSV does not). With it the

@@ -339,7 +339,12 @@ std::optional<testing::stored_release> release_of(slack_harness& h, iso_week wee
 // rounded but without release control: what an attacker would see if weeks were recomputed.
 scoring::report uncontrolled_release(slack_harness& h, iso_week week) {
   const auto options = engine::scoring_options_from(h.settings().survey, week);
-  return scoring::build_published_report(engine::load_survey(h.store(), team, options), options);
+  // One report's combinations and rounding, but nothing across weeks (build_published_report
+  // would hold back trend points that differ by a few people).
+  auto r = scoring::build_report(engine::load_survey(h.store(), team, options), options);
+  scoring::withhold_combinations(r);
+  scoring::round_for_publication(r);
+  return r;
 }
 
 // A held-back week publishes no figure at all: only the company's head count.

@@ -119,6 +119,24 @@ TEST(disclosure, a_side_missing_on_one_dimension_shows_none_of_its_dimension_mea
   expect_no_small_remainder(r);
 }
 
+TEST(disclosure, a_trend_point_that_differs_by_one_newcomer_is_held_back) {
+  // Week 10: ten people. Week 11: one more person answers, nobody else does. The two trend points
+  // would differ by exactly the newcomer.
+  auto data = company(people_of(5, 5, 0, 0));
+  data.respondent_groups.push_back(group::sales);
+  for (std::uint8_t k = 0; k < statement_count; ++k) data.answers.push_back({week10 + 1, 10, k, 1});
+  auto o = options();
+  o.as_of = week10 + 1;
+  o.trend_weeks = 2;
+  const auto r = build_published_report(data, o);
+  ASSERT_EQ(r.trend.size(), 2U);
+  EXPECT_TRUE(r.trend[0].score.shown);
+  EXPECT_FALSE(r.trend[1].score.shown);
+  EXPECT_EQ(r.trend[1].score.why, withheld::too_few_changed);
+  EXPECT_FALSE(r.score.shown);
+  EXPECT_EQ(r.score.respondents, 11);
+}
+
 TEST(disclosure, figures_are_rounded_to_what_chat_shows) {
   auto r = build_published_report(company(people_of(7, 6, 0, 0)), options());
   ASSERT_TRUE(r.score.shown);
