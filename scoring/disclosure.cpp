@@ -297,16 +297,24 @@ void control_against(report& r, const std::vector<person_change>& changes, const
 
 // Rounding to 1 / `per_unit` by dividing (not multiplying by 0.1), so 3.3 prints as 3.3.
 double round_to(double value, double per_unit) { return std::round(value * per_unit) / per_unit; }
-double round_down(double value, double per_unit) { return std::floor(value * per_unit + 1e-9) / per_unit; }
 double round_up(double value, double per_unit) { return std::ceil(value * per_unit - 1e-9) / per_unit; }
+
+// The published interval is the rounded value ± a rounded-up half-width that still covers the
+// exact interval: rounding the two ends separately would let their midpoint give back the
+// precision the value's rounding took away.
+void round_interval(double value, double rounded, double& low, double& high, double per_unit, double low_bound,
+                    double high_bound) {
+  const double half = round_up(std::max(value - low, high - value) + std::abs(value - rounded), per_unit);
+  low = std::max(low_bound, rounded - half);
+  high = std::min(high_bound, rounded + half);
+}
 
 void round_estimate(estimate& e, double per_unit, double low_bound, double high_bound) {
   e.standard_error = 0.0;
   if (!e.shown) return;
-  e.value = round_to(e.value, per_unit);
-  // Outwards, so rounding never narrows the interval.
-  e.ci_low = std::max(low_bound, round_down(e.ci_low, per_unit));
-  e.ci_high = std::min(high_bound, round_up(e.ci_high, per_unit));
+  const double rounded = round_to(e.value, per_unit);
+  round_interval(e.value, rounded, e.ci_low, e.ci_high, per_unit, low_bound, high_bound);
+  e.value = rounded;
 }
 
 void round_score(estimate& e) { round_estimate(e, 1.0, lowest_score, highest_score); }
@@ -382,9 +390,9 @@ void round_for_publication(report& r) {
     round_mean(d.sales);
     round_mean(d.marketing);
     if (d.gap) {
+      const double exact = *d.gap;
       d.gap = round_to(d.sales.value - d.marketing.value, 10.0);
-      d.gap_ci_low = round_down(d.gap_ci_low, 10.0);
-      d.gap_ci_high = round_up(d.gap_ci_high, 10.0);
+      round_interval(exact, *d.gap, d.gap_ci_low, d.gap_ci_high, 10.0, -4.0, 4.0);
     }
   }
   for (std::size_t i = 0; i < r.trend.size(); ++i) {

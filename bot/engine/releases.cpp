@@ -38,13 +38,19 @@ scoring::estimate decode_estimate(const json& j) {
   return e;
 }
 
+scoring::iso_week week_of(const json& j) {
+  const auto week = scoring::iso_week::parse(j.get<std::string>());
+  if (!week) throw std::invalid_argument("release: not an ISO week");
+  return *week;
+}
+
 json encode(const scoring::trend_point& p) {
   return json{{"week", p.week.to_string()}, {"score", encode(p.score)}, {"change", static_cast<int>(p.change)}, {"delta", p.delta}};
 }
 
 scoring::trend_point decode_point(const json& j) {
   scoring::trend_point p;
-  p.week = *scoring::iso_week::parse(j.at("week").get<std::string>());
+  p.week = week_of(j.at("week"));
   p.score = decode_estimate(j.at("score"));
   p.change = static_cast<scoring::trend_change>(j.at("change").get<int>());
   p.delta = j.at("delta").get<double>();
@@ -101,7 +107,7 @@ release decode_release(std::string_view figures) {
   const auto doc = json::parse(figures);
   release out;
   auto& rep = out.report;
-  rep.as_of = *scoring::iso_week::parse(doc.at("as_of").get<std::string>());
+  rep.as_of = week_of(doc.at("as_of"));
   rep.window_weeks = doc.at("window_weeks").get<int>();
   rep.min_group_size = doc.at("min_group_size").get<int>();
   rep.score = decode_estimate(doc.at("score"));
@@ -128,7 +134,7 @@ release decode_release(std::string_view figures) {
   for (const auto& f : doc.at("follow_ups")) {
     const auto* what = scoring::find_nudge(f.at("nudge").get<std::string>());
     if (!what) continue;  // a nudge since retired from the playbook
-    out.follow_ups.push_back({what, *scoring::iso_week::parse(f.at("asked").get<std::string>()), f.at("n").get<int>(),
+    out.follow_ups.push_back({what, week_of(f.at("asked")), f.at("n").get<int>(),
                               f.at("mean").get<double>(), f.at("shown").get<bool>()});
   }
   return out;
@@ -200,7 +206,15 @@ void release_ledger::catch_up(const domain::workspace_ref& workspace, domain::ti
 std::vector<release> release_ledger::published(const domain::workspace_ref& workspace, scoring::iso_week from,
                                                scoring::iso_week to) {
   std::vector<release> out;
-  for (const auto& record : store_.releases(workspace, from, to)) out.push_back(decode_release(record.figures));
+  for (const auto& record : store_.releases(workspace, from, to)) {
+    // A row that cannot be read (written by a newer version, or damaged) is skipped rather than
+    // taking every status and digest down with it; the weeks around it still show.
+    try {
+      out.push_back(decode_release(record.figures));
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
   return out;
 }
 
@@ -278,12 +292,23 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
   point.score = r.score;
   r.trend = {point};
   scoring::round_for_publication(r);
+  // The tests ran on today's answers; the published delta is between frozen figures. A label
+  // stands only where that delta agrees with it, in sign and size.
+  const auto agree = [](scoring::trend_point& p) {
+    const bool up = p.change == scoring::trend_change::up;
+    const bool down = p.change == scoring::trend_change::down;
+    if ((up && p.delta < scoring::min_meaningful_change) || (down && p.delta > -scoring::min_meaningful_change)) {
+      p.change = scoring::trend_change::steady;
+    }
+  };
   if (r.trend.back().change != scoring::trend_change::none) {
     r.trend.back().delta = r.score.value - previous->report.score.value;
+    agree(r.trend.back());
   }
   if (r.overall_change.change != scoring::trend_change::none) {
     r.overall_change.score = first_shown->report.score;
     r.overall_change.delta = r.score.value - first_shown->report.score.value;
+    agree(r.overall_change);
   }
 
   // Follow-ups asked in this week's pulse: published now, once, from at least min_group_size people.
