@@ -285,6 +285,7 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
   scoring::trend_point point = r.trend.back();
   const bool last_week_shown = previous && previous->report.as_of == week - 1 && previous->report.score.shown;
   if (!r.score.shown || !last_week_shown) point.change = scoring::trend_change::none;
+  if (point.change == scoring::trend_change::none) point.delta = 0.0;  // nothing to compare: keep no exact difference
   if (!r.score.shown || !first_shown || first_shown->report.as_of != r.overall_change.week ||
       first_shown->report.as_of == week) {
     r.overall_change = scoring::trend_point{};
