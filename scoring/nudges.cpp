@@ -223,7 +223,10 @@ class selector {
     const auto& conflict = report_.dimension_figures(dimension::conflict_trust);
     const int side_respondents = report_.group_score(group::sales).respondents +
                                  report_.group_score(group::marketing).respondents;
-    const bool small_and_friendly = side_respondents > 0 && side_respondents <= context_.small_team_size &&
+    // Only when both sides are shown: a withheld side counts no one, and a big company with one
+    // side held back is not a small team.
+    const bool both_sides = report_.group_score(group::sales).shown && report_.group_score(group::marketing).shown;
+    const bool small_and_friendly = both_sides && side_respondents <= context_.small_team_size &&
                                     conflict.mean.shown && conflict.mean.value >= context_.getting_on_mean;
     if (small_and_friendly && *current != stage::integrated) {
       // Hold first, then at most one light push on the weakest spot.

@@ -109,6 +109,13 @@ TEST(nudges, small_team_that_gets_on_is_told_to_keep_it_light) {
   EXPECT_EQ(chosen[1].what->id, "joint_monthly_meeting");
 }
 
+TEST(nudges, a_big_company_with_one_side_held_back_is_not_a_small_team) {
+  auto r = make_report(45.0, 4, 30);
+  r.groups[static_cast<std::size_t>(group::marketing)] = estimate{};  // withheld: it counts no one
+  set_mean(r, dimension::conflict_trust, 4.2);
+  for (const auto& n : choose_nudges(r)) EXPECT_NE(n.what->id, "keep_it_light");
+}
+
 TEST(nudges, recently_issued_nudges_give_way_to_fresh_ones) {
   auto r = make_report(30.0);  // Undefined
   const auto first = choose_nudges(r);
