@@ -322,6 +322,16 @@ void round_mean(estimate& e) { round_estimate(e, 10.0, lowest_rating, highest_ra
 
 }  // namespace
 
+std::string_view withheld_id(withheld why) {
+  switch (why) {
+    case withheld::no: break;
+    case withheld::too_few: return "too_few_people";
+    case withheld::combination: return "would_reveal_a_smaller_group";
+    case withheld::too_few_changed: return "too_few_people_changed";
+  }
+  return {};
+}
+
 void withhold_combinations(report& r) {
   const int k = r.min_group_size;
   if (!r.score.shown) {

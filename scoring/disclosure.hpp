@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scoring/report.hpp"
@@ -52,6 +53,10 @@ struct release_shape {
   std::array<bool, group_count> group_dimensions{};  // Sales' and Marketing's dimension means
   std::vector<person_token> people;
 };
+
+/// The stable id of a reason, as JSON and the export print it ("too_few_people", …; empty for
+/// a shown figure).
+std::string_view withheld_id(withheld why);
 
 /// Withholds figures that could be combined with the report's other figures into a figure
 /// about fewer than min_group_size people.

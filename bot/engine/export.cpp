@@ -18,16 +18,6 @@ std::string number(double value, bool is_score) {
   return buffer;
 }
 
-std::string_view withheld_id(scoring::withheld why) {
-  switch (why) {
-    case scoring::withheld::no: return "";
-    case scoring::withheld::too_few: return "too_few_people";
-    case scoring::withheld::combination: return "would_reveal_a_smaller_group";
-    case scoring::withheld::too_few_changed: return "too_few_people_changed";
-  }
-  return "";
-}
-
 void write_row(std::ostream& out, scoring::iso_week week, std::string_view scope, std::string_view figure,
                const scoring::estimate& e, bool is_score) {
   out << week.to_string() << ',' << scope << ',' << figure << ',';
@@ -36,7 +26,7 @@ void write_row(std::ostream& out, scoring::iso_week week, std::string_view scope
         << number(e.ci_high, is_score) << ',' << (is_score ? scoring::stage_name(scoring::stage_of(e.value)) : std::string_view{})
         << ",false,\n";
   } else {
-    out << ",,,,,true," << withheld_id(e.why) << "\n";
+    out << ",,,,,true," << scoring::withheld_id(e.why) << "\n";
   }
 }
 

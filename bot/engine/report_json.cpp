@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scoring/disclosure.hpp"
+
 namespace smrel::engine {
 namespace {
 
@@ -15,16 +17,6 @@ std::string_view change_id(scoring::trend_change c) {
     case scoring::trend_change::down: return "down";
     case scoring::trend_change::steady: return "steady";
     case scoring::trend_change::none: break;
-  }
-  return {};
-}
-
-std::string_view withheld_id(scoring::withheld why) {
-  switch (why) {
-    case scoring::withheld::no: break;
-    case scoring::withheld::too_few: return "too_few_people";
-    case scoring::withheld::combination: return "would_reveal_a_smaller_group";
-    case scoring::withheld::too_few_changed: return "too_few_people_changed";
   }
   return {};
 }
@@ -43,7 +35,7 @@ json points(double value) { return json(std::lround(value)); }
 
 // A score-scale figure: value, stage, interval and respondents, or why it is withheld.
 json score_object(const scoring::estimate& e) {
-  if (!e.shown) return json{{"suppressed", true}, {"withheld", withheld_id(e.why)}};
+  if (!e.shown) return json{{"suppressed", true}, {"withheld", scoring::withheld_id(e.why)}};
   return json{{"score", points(e.value)},
               {"stage", scoring::stage_name(scoring::stage_of(e.value))},
               {"ci_low", points(e.ci_low)},
@@ -62,7 +54,7 @@ void add_side(json& item, std::string_view side, const scoring::estimate& e) {
     item[prefix + "_ci_high"] = e.ci_high;
     item[prefix + "_respondents"] = e.respondents;
   } else {
-    item[prefix + "_withheld"] = withheld_id(e.why);
+    item[prefix + "_withheld"] = scoring::withheld_id(e.why);
   }
 }
 
@@ -90,7 +82,7 @@ std::string report_to_json(const scoring::report& r, const std::vector<scoring::
   } else {
     doc["score"] = nullptr;
     doc["suppressed"] = true;
-    doc["withheld"] = withheld_id(r.score.why);
+    doc["withheld"] = scoring::withheld_id(r.score.why);
     doc["stage"] = nullptr;
     doc["ci_low"] = nullptr;
     doc["ci_high"] = nullptr;
@@ -112,7 +104,7 @@ std::string report_to_json(const scoring::report& r, const std::vector<scoring::
       item["respondents"] = d.mean.respondents;
     } else {
       item["suppressed"] = true;
-      item["withheld"] = withheld_id(d.mean.why);
+      item["withheld"] = scoring::withheld_id(d.mean.why);
     }
     add_side(item, "sales", d.sales);
     add_side(item, "marketing", d.marketing);
@@ -137,7 +129,7 @@ std::string report_to_json(const scoring::report& r, const std::vector<scoring::
       point["score"] = nullptr;
       point["stage"] = nullptr;
       point["suppressed"] = true;
-      point["withheld"] = withheld_id(p.score.why);
+      point["withheld"] = scoring::withheld_id(p.score.why);
     }
     point["respondents"] = p.score.respondents;
     if (p.change != scoring::trend_change::none) {

@@ -633,16 +633,17 @@ class sqlite_store final : public store {
   }
 
   std::optional<scoring::iso_week> latest_release(const domain::workspace_ref& workspace) override {
-    std::lock_guard lock(read_mutex_);
-    auto s = read_db_.prepare("SELECT MAX(week) FROM releases WHERE platform = ? AND workspace = ?");
-    s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id);
-    if (!s.step() || s.is_null(0)) return std::nullopt;
-    return parse_week(s.text(0));
+    return workspace_week("SELECT MAX(week) FROM releases WHERE platform = ? AND workspace = ?", workspace);
   }
 
   std::optional<scoring::iso_week> first_answer_week(const domain::workspace_ref& workspace) override {
+    return workspace_week("SELECT MIN(week) FROM answers WHERE platform = ? AND workspace = ?", workspace);
+  }
+
+  // One week (or none) from a query over a workspace's rows.
+  std::optional<scoring::iso_week> workspace_week(const char* sql, const domain::workspace_ref& workspace) {
     std::lock_guard lock(read_mutex_);
-    auto s = read_db_.prepare("SELECT MIN(week) FROM answers WHERE platform = ? AND workspace = ?");
+    auto s = read_db_.prepare(sql);
     s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id);
     if (!s.step() || s.is_null(0)) return std::nullopt;
     return parse_week(s.text(0));

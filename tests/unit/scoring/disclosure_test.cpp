@@ -163,6 +163,17 @@ std::vector<person_token> tokens(const std::vector<person>& people) {
   return out;
 }
 
+// A report of `people` as the bot publishes it after the `earlier` release: combinations, then
+// changes against it.
+report released_after(const std::vector<person>& people, const std::vector<person_token>& now,
+                      const release_shape& earlier) {
+  auto r = build_report(company(people), options());
+  withhold_combinations(r);
+  const std::array shapes{earlier};
+  withhold_small_changes(r, now, shapes);
+  return r;
+}
+
 TEST(disclosure, one_person_joining_is_not_a_new_release) {
   const auto before = people_of(5, 5, 0, 0);
   auto previous = build_published_report(company(before), options());
@@ -170,10 +181,7 @@ TEST(disclosure, one_person_joining_is_not_a_new_release) {
 
   auto after = before;
   after.push_back({group::sales, 5});  // the newcomer; nobody else changed
-  auto r = build_report(company(after), options());
-  withhold_combinations(r);
-  const std::array shapes{earlier};
-  withhold_small_changes(r, tokens(after), shapes);
+  auto r = released_after(after, tokens(after), earlier);
   EXPECT_FALSE(r.score.shown);
   EXPECT_EQ(r.score.why, withheld::too_few_changed);
   EXPECT_EQ(r.score.respondents, 11);  // the head count stays
@@ -187,10 +195,7 @@ TEST(disclosure, one_person_forgotten_is_not_a_new_release) {
   std::vector<person> after(before.begin() + 1, before.end());
   auto after_tokens = tokens(before);
   after_tokens.erase(after_tokens.begin());
-  auto r = build_report(company(after), options());
-  withhold_combinations(r);
-  const std::array shapes{earlier};
-  withhold_small_changes(r, after_tokens, shapes);
+  auto r = released_after(after, after_tokens, earlier);
   EXPECT_FALSE(r.score.shown);
   EXPECT_EQ(r.score.why, withheld::too_few_changed);
 }
@@ -201,10 +206,7 @@ TEST(disclosure, enough_people_joining_is_a_release_but_a_side_with_one_newcomer
   auto after = before;
   for (int i = 0; i < 6; ++i) after.push_back({group::marketing, 3});  // six join Marketing
   after.push_back({group::sales, 3});                                  // and one joins Sales
-  auto r = build_report(company(after), options());
-  withhold_combinations(r);
-  const std::array shapes{earlier};
-  withhold_small_changes(r, tokens(after), shapes);
+  auto r = released_after(after, tokens(after), earlier);
   ASSERT_TRUE(r.score.shown);  // seven people joined
   EXPECT_FALSE(r.group_score(group::sales).shown);
   EXPECT_EQ(r.group_score(group::sales).why, withheld::too_few_changed);
@@ -218,17 +220,12 @@ TEST(disclosure, three_people_answering_differently_is_not_a_new_release) {
   const auto earlier = shape_of(build_published_report(company(before), options()), tokens(before));
   auto after = before;
   for (std::size_t p = 0; p < 3; ++p) after[p].base = 3;  // three salespeople changed their minds
-  auto r = build_report(company(after), options());
-  withhold_combinations(r);
-  const std::array shapes{earlier};
-  withhold_small_changes(r, tokens(after), shapes);
+  auto r = released_after(after, tokens(after), earlier);
   EXPECT_FALSE(r.score.shown);
   EXPECT_EQ(r.score.why, withheld::too_few_changed);
 
   for (auto& p : after) p.base = 3;  // everybody did: a new week like any other
-  auto again = build_report(company(after), options());
-  withhold_combinations(again);
-  withhold_small_changes(again, tokens(after), shapes);
+  auto again = released_after(after, tokens(after), earlier);
   EXPECT_TRUE(again.score.shown);
   EXPECT_TRUE(again.group_score(group::sales).shown);
   EXPECT_TRUE(again.dimensions[4].sales.shown);
@@ -240,10 +237,7 @@ TEST(disclosure, one_person_starting_on_a_dimension_holds_back_that_dimension) {
   before_tokens[0].dimensions[0] = 0;  // one salesperson had not answered on conflict & trust yet
   for (std::size_t p = 6; p < 12; ++p) before_tokens[p].dimensions[3] = 1;  // Marketing answered anew on KPIs
   const auto earlier = shape_of(build_published_report(company(people), options()), before_tokens);
-  auto r = build_report(company(people), options());
-  withhold_combinations(r);
-  const std::array shapes{earlier};
-  withhold_small_changes(r, tokens(people), shapes);
+  auto r = released_after(people, tokens(people), earlier);
   EXPECT_TRUE(r.score.shown);  // seven people changed
   EXPECT_FALSE(r.dimensions[0].mean.shown);  // one on conflict & trust; dimension means: all or none
   EXPECT_EQ(r.dimensions[0].mean.why, withheld::too_few_changed);
@@ -276,10 +270,7 @@ TEST(disclosure, groups_known_from_different_earlier_releases_add_up) {
 TEST(disclosure, nobody_changing_republishes_the_same_figures) {
   const auto people = people_of(6, 6, 0, 0);
   const auto earlier = shape_of(build_published_report(company(people), options()), tokens(people));
-  auto r = build_report(company(people), options());
-  withhold_combinations(r);
-  const std::array shapes{earlier};
-  withhold_small_changes(r, tokens(people), shapes);
+  auto r = released_after(people, tokens(people), earlier);
   EXPECT_TRUE(r.score.shown);
   EXPECT_TRUE(r.group_score(group::sales).shown);
   EXPECT_TRUE(r.dimensions[2].marketing.shown);
@@ -292,10 +283,7 @@ TEST(disclosure, a_move_between_teams_counts_as_a_change_in_both) {
   after[0].in = group::marketing;  // one salesperson joins Marketing
   auto after_tokens = tokens(before);
   after_tokens[0].in = group::marketing;
-  auto r = build_report(company(after), options());
-  withhold_combinations(r);
-  const std::array shapes{earlier};
-  withhold_small_changes(r, after_tokens, shapes);
+  auto r = released_after(after, after_tokens, earlier);
   EXPECT_FALSE(r.score.shown);  // one person changed: the move itself would be readable
 }
 
