@@ -57,6 +57,8 @@ while IFS=$'\t' read -r target binary; do
   mkdir -p "$work/$target/corpus" "$work/$target/artifacts"
   flags=(-timeout=10 -rss_limit_mb=2048 "-artifact_prefix=$work/$target/artifacts/")
   [ -f "$fuzz_dir/$target.dict" ] && flags+=("-dict=$fuzz_dir/$target.dict")
+  # A fixed seed (CI) makes a run repeatable; without one each run explores afresh.
+  [ -n "${SMREL_FUZZ_SEED:-}" ] && flags+=("-seed=$SMREL_FUZZ_SEED")
 
   regressions=()
   if [ -d "$fuzz_dir/regressions/$target" ]; then
