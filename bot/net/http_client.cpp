@@ -1,5 +1,6 @@
 #include "bot/net/http_client.hpp"
 
+#include "bot/net/read_message.hpp"
 #include "bot/net/response_parser.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -32,7 +33,8 @@ constexpr int unanswered_status = -1;
 constexpr std::size_t max_response_header_bytes = 64 * 1024;
 // The read buffer holds only what the parser has not consumed yet (a header, a chunk-size line,
 // the trailers), never the body, so it needs the header limit plus one read's worth.
-constexpr std::size_t max_read_buffer_bytes = max_response_header_bytes + 64 * 1024;
+constexpr std::size_t read_chunk_bytes = 64 * 1024;  // what http::async_read asks for per read
+constexpr std::size_t max_read_buffer_bytes = max_response_header_bytes + read_chunk_bytes;
 
 struct origin {
   bool tls = false;
@@ -159,8 +161,7 @@ struct http_client::impl {
           // Nothing on this path should throw any more; if something still does, the caller
           // gets an error, not an exception out of io_context::run().
           try {
-            auto [read_ec, read] = co_await http::async_read(*stream, buffer, parser, use_tuple);
-            co_return read_ec;
+            co_return co_await read_message(*stream, buffer, parser, false, read_chunk_bytes);
           } catch (const std::exception&) {
             co_return boost::system::error_code(http::error::bad_value);
           }

@@ -21,6 +21,7 @@
 
 #include "bot/net/connection_table.hpp"
 #include "bot/net/fd_limit.hpp"
+#include "bot/net/read_message.hpp"
 #include "bot/net/request_parser.hpp"
 
 namespace smrel::net {
@@ -355,12 +356,7 @@ class session final : public tracked_connection, public std::enable_shared_from_
   // A parse that throws anyway (it should not) reads as malformed input, not a dead process.
   awaitable<error_code> read(request_parser& parser, bool head_only) {
     try {
-      if (head_only) {
-        auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
-        co_return ec;
-      }
-      auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
-      co_return ec;
+      co_return co_await read_message(stream_, buffer_, parser, head_only, read_size);
     } catch (const std::exception&) {
       co_return error_code(http::error::bad_value);
     }

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "bot/net/read_message.hpp"
 #include "bot/net/request_parser.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -43,8 +44,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bool head_checked = false;
     for (;;) {
       boost::beast::error_code ec;
-      const auto used = parser.put(boost::asio::buffer(pending), ec);
-      pending.erase(0, used);
+      std::size_t used = 0;
+      // As the server's read loop (bot/net/read_message.hpp) does: too few bytes inside a chunked
+      // body wait for more instead of reaching the parser.
+      if (smrel::net::may_put(parser, pending.size())) {
+        used = parser.put(boost::asio::buffer(pending), ec);
+        pending.erase(0, used);
+      } else {
+        ec = http::error::need_more;
+      }
       if (ec == http::error::need_more || (!ec && !parser.is_done() && used == 0)) {
         if (wire.empty()) return 0;  // the client stopped sending
         const auto take = std::min(piece, wire.size());
