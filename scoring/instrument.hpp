@@ -1,6 +1,13 @@
 #pragma once
-// The instrument: 20 statements in seven dimensions, based on (not copied from) the questionnaire
-// in Kotler, Rackham & Krishnaswamy, "Ending the War Between Sales and Marketing" (HBR, 2006).
+// The instrument: statements in seven dimensions, based on the article by Kotler, Rackham &
+// Krishnaswamy, "Ending the War Between Sales and Marketing" (HBR, 2006), not the article's
+// questionnaire: our own statements, each about one thing the person asked can see for
+// themselves, in English and Dutch that mean the same.
+//
+// Versions: statements keep their ids for good; when a statement's wording changes (in either
+// language) the instrument gets a new version, and the statement records the version its current
+// wording came with. Every answer records the version whose wording the person saw, and an answer
+// counts only for the wording it was given to (see answers_current_wording).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -24,24 +31,47 @@ enum class dimension : std::uint8_t {
 
 enum class group : std::uint8_t { sales, marketing, leadership, other };
 
-inline constexpr std::size_t statement_count = 20;
+/// The current instrument. Version 1 had 20 statements (q01…q20); version 2 rewrote 13 of them
+/// and added q21…q24.
+inline constexpr std::uint8_t instrument_version = 2;
+inline constexpr std::uint8_t first_instrument_version = 1;
+inline constexpr std::size_t statement_count = 24;
 inline constexpr std::size_t dimension_count = 7;
 inline constexpr std::size_t group_count = 4;
 inline constexpr int lowest_rating = 1;
 inline constexpr int highest_rating = 5;
+/// The sixth answer, "don't know / can't judge": stored and counted in participation, never scored.
+inline constexpr std::uint8_t dont_know = 6;
+/// A rating 1…5 or don't know.
+inline constexpr bool is_answer_value(int value) {
+  return (value >= lowest_rating && value <= highest_rating) || value == dont_know;
+}
 
 /// One rated statement; `id` is the stable key used in storage, CSV and buttons.
 struct statement {
-  std::string_view id;  // "q01" … "q20"
+  std::string_view id;  // "q01" … "q24"
   dimension dim;
+  std::uint8_t wording_since;  // the instrument version that brought this wording
   std::string_view text_en;
   std::string_view text_nl;
 
   std::string_view text(locale lang) const { return lang == locale::nl ? text_nl : text_en; }
 };
 
+/// The current statements, in id order (q01 = index 0). Ids are keys, not a presentation order.
 std::span<const statement, statement_count> statements();
 std::optional<std::size_t> statement_index(std::string_view id);
+
+/// Whether an answer given under instrument version `answered_under` answers the statement's
+/// current wording. Answers to an earlier wording are kept but never scored: a changed statement
+/// counts only from its change (a person's next answer to it), so no figure mixes two wordings.
+inline bool answers_current_wording(const statement& s, std::uint8_t answered_under) {
+  return answered_under >= s.wording_since;
+}
+
+/// The text statement `index` had in instrument `version` (an older pulse message is shown and
+/// updated in the wording it was sent with). Empty when the statement did not exist then.
+std::string_view wording(std::size_t index, std::uint8_t version, locale lang);
 
 std::string_view dimension_id(dimension d);
 std::string_view dimension_name(dimension d, locale lang);
@@ -59,7 +89,7 @@ inline constexpr std::array<group, group_count> all_groups{group::sales, group::
 std::string_view locale_id(locale lang);
 std::optional<locale> parse_locale(std::string_view id);  // "en", "nl", "nl-NL", "en_GB", …
 
-/// The five-point scale's labels, lowest first.
+/// The labels of the five-point scale (1…5) and of dont_know; empty for anything else.
 std::string_view rating_label(int value, locale lang);
 
 }  // namespace smrel::scoring
