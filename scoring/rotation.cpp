@@ -3,13 +3,17 @@
 namespace smrel::scoring {
 namespace {
 
-// Zero-based statement indices (q01 = 0). Each block touches at least three dimensions.
+// Zero-based statement indices (q01 = 0). Each block asks four different dimensions, and the
+// blocks mix the statements rather than follow their ids (which keep version 1's order, the
+// order of the article's questionnaire). Feedback loops, shared KPIs & funnel and joint planning
+// (four statements each) appear in four blocks; the other dimensions (three each) in three.
 constexpr std::array<pulse_block, rotation_weeks> blocks{{
-    {0, 1, 5, 8},     // q01 q02 q06 q09
-    {2, 6, 11, 17},   // q03 q07 q12 q18
-    {3, 4, 9, 13},    // q04 q05 q10 q14
-    {7, 12, 14, 16},  // q08 q13 q15 q17
-    {10, 15, 18, 19}, // q11 q16 q19 q20
+    {5, 3, 1, 21},     // q06 feedback, q04 planning, q02 conflict, q22 communication
+    {20, 19, 2, 23},   // q21 feedback, q20 planning, q03 customers, q24 structure
+    {4, 13, 15, 12},   // q05 feedback, q14 funnel, q16 conflict, q13 customers
+    {14, 0, 7, 17},    // q15 feedback, q01 funnel, q08 communication, q18 structure
+    {22, 10, 9, 16},   // q23 funnel, q11 planning, q10 conflict, q17 structure
+    {11, 8, 6, 18},    // q12 funnel, q09 planning, q07 communication, q19 customers
 }};
 
 }  // namespace

@@ -1,7 +1,8 @@
 #pragma once
-// Which statements a person is asked in a given week. Five blocks of four statements, each block
-// mixing dimensions, cover all twenty in five weeks; a per-person offset staggers people so that
-// every week every statement is answered by someone, which keeps the rolling window full.
+// Which statements a person is asked in a given week. Six blocks of four statements, each block
+// asking four different dimensions and none following the ids' order, cover all twenty-four in six
+// weeks; a per-person offset staggers people so that every week every statement is answered by
+// someone (given at least six people), which keeps the rolling window full.
 #include <array>
 #include <cstdint>
 #include <span>
