@@ -32,7 +32,7 @@ namespace smrel::scoring {
 
 namespace {
 
-constexpr double score_scale = 20.0;  // the article's total: 20 statements × 1…5
+constexpr double score_scale = 20.0;  // reads like the article's total: 20 statements × 1…5
 constexpr std::size_t scope_count = 1 + group_count;  // everyone, then one scope per group
 constexpr std::size_t everyone = 0;
 constexpr std::size_t items = statement_count;
@@ -90,7 +90,7 @@ void judge_gap(dimension_result& d) {
 }
 
 // Answers bucketed by week (a counting sort that keeps arrival order within a week), flattened
-// to statement cells r·20 + k, so one window is a contiguous slice.
+// to statement cells r·items + k, so one window is a contiguous slice.
 struct prepared_answers {
   iso_week first_week;
   std::vector<std::uint32_t> week_begin;  // size weeks + 1
@@ -100,25 +100,38 @@ struct prepared_answers {
   int weeks() const { return static_cast<int>(week_begin.size()) - 1; }
 };
 
+// Answers to an earlier wording of a statement are left out here, so no figure mixes wordings.
+bool counts(const answer& a) { return answers_current_wording(statements()[a.item], a.wording); }
+
 prepared_answers prepare(const survey& data) {
   prepared_answers out;
-  if (data.answers.empty()) {
+  const auto first_counted = std::find_if(data.answers.begin(), data.answers.end(), counts);
+  if (first_counted == data.answers.end()) {
     out.week_begin = {0};
     return out;
   }
-  const auto [lo, hi] = std::minmax_element(
-      data.answers.begin(), data.answers.end(),
-      [](const answer& a, const answer& b) { return a.week < b.week; });
-  out.first_week = lo->week;
-  const auto week_span = static_cast<std::size_t>(hi->week - lo->week) + 1;
+  iso_week lo = first_counted->week;
+  iso_week hi = lo;
+  std::size_t counted = 0;
+  for (const answer& a : data.answers) {
+    if (!counts(a)) continue;
+    lo = std::min(lo, a.week);
+    hi = std::max(hi, a.week);
+    ++counted;
+  }
+  out.first_week = lo;
+  const auto week_span = static_cast<std::size_t>(hi - lo) + 1;
   out.week_begin.assign(week_span + 1, 0);
-  for (const answer& a : data.answers) ++out.week_begin[static_cast<std::size_t>(a.week - lo->week) + 1];
+  for (const answer& a : data.answers) {
+    if (counts(a)) ++out.week_begin[static_cast<std::size_t>(a.week - lo) + 1];
+  }
   for (std::size_t w = 1; w <= week_span; ++w) out.week_begin[w] += out.week_begin[w - 1];
   std::vector<std::uint32_t> fill(out.week_begin.begin(), out.week_begin.end() - 1);
-  out.cell.resize(data.answers.size());
-  out.value.resize(data.answers.size());
+  out.cell.resize(counted);
+  out.value.resize(counted);
   for (const answer& a : data.answers) {
-    const auto slot = fill[static_cast<std::size_t>(a.week - lo->week)]++;
+    if (!counts(a)) continue;
+    const auto slot = fill[static_cast<std::size_t>(a.week - lo)]++;
     out.cell[slot] = a.respondent * static_cast<std::uint32_t>(items) + a.item;
     out.value[slot] = a.value;
   }
@@ -149,11 +162,15 @@ class window_scorer {
     int respondents = 0;
   };
 
-  // Collects the latest answer per respondent and statement in [last − window + 1, last].
+  // Collects the latest answer per respondent and statement in [last − window + 1, last]. A latest
+  // answer "don't know" replaces an earlier rating and is counted apart, never scored: `rated_`
+  // holds the cells with a rating, and only people with one are respondents.
   void collect(iso_week last, int window_weeks) {
     ++epoch_;
     touched_.clear();
+    rated_.clear();
     respondents_.clear();
+    dont_know_ = {};
     const int from = std::max(0, (last - prepared_.first_week) - window_weeks + 1);
     const int to = std::min(prepared_.weeks() - 1, last - prepared_.first_week);
     if (to < from) return;
@@ -172,8 +189,13 @@ class window_scorer {
     for (const auto c : touched_) {
       const auto r = c / items;
       const auto k = c % items;
-      const double v = cell_value_[c];
       const auto g = scope_of(data_.respondent_groups[r]);
+      if (cell_value_[c] == dont_know) {
+        ++dont_know_[g][k];
+        continue;
+      }
+      rated_.push_back(c);
+      const double v = cell_value_[c];
       sums_[everyone][k] += v;
       ++counts_[everyone][k];
       sums_[g][k] += v;
@@ -254,7 +276,7 @@ class window_scorer {
   // Overall score and its influence values (kept per respondent for the paired trend change).
   overall_result overall() {
     const double weight = answered_statements_[everyone] ? score_scale / answered_statements_[everyone] : 0.0;
-    for (const auto c : touched_) {
+    for (const auto c : rated_) {
       const auto r = c / items;
       const auto k = c % items;
       influence_all_[r] += weight * company_influence(scope_of(data_.respondent_groups[r]), k, cell_value_[c]);
@@ -298,7 +320,7 @@ class window_scorer {
       }
     }
     dimension_influence_.assign(data_.respondent_groups.size() * dimension_count * 2, 0.0);
-    for (const auto c : touched_) {
+    for (const auto c : rated_) {
       const auto r = c / items;
       const auto k = c % items;
       const auto d = dims_[k];
@@ -348,18 +370,48 @@ class window_scorer {
       result.marketing = dim_estimate(scope_of(group::marketing), d);
       judge_gap(result);
     }
+    dont_knows(out);
+  }
+
+  // Per group and statement, how many latest answers were "don't know"; the frequent ones on a
+  // side whose figure for the statement's dimension is shown are findings.
+  void dont_knows(report& out) const {
+    for (const group grp : all_groups) {
+      const auto s = scope_of(grp);
+      for (std::size_t k = 0; k < items; ++k) {
+        out.dont_knows[s - 1][k] = {counts_[s][k] + dont_know_[s][k], dont_know_[s][k]};
+      }
+    }
+    out.dont_know_findings.clear();
+    for (const group side : {group::sales, group::marketing}) {
+      for (std::size_t k = 0; k < items; ++k) {
+        const auto& count = out.dont_knows[static_cast<std::size_t>(side)][k];
+        const auto& figures = out.dimensions[dims_[k]];
+        const bool side_shown = side == group::sales ? figures.sales.shown : figures.marketing.shown;
+        if (!side_shown || count.answered < min_group_size_ || count.dont_know == 0) continue;
+        const double share = static_cast<double>(count.dont_know) / count.answered;
+        if (share + 1e-9 >= frequent_dont_know_share) {
+          out.dont_know_findings.push_back({static_cast<std::uint8_t>(k), side, share});
+        }
+      }
+    }
   }
 
   // Each respondent's latest answers in the window, for release control.
   void contributions(std::vector<contribution>& out) const {
+    // Everyone with an answer in the window, also those whose only answers are "don't know".
     out.clear();
     out.reserve(respondents_.size());
-    std::vector<std::size_t> slot(data_.respondent_groups.size(), 0);
-    for (const auto r : respondents_) {
-      slot[r] = out.size();
-      out.push_back({r, data_.respondent_groups[r], {}});
+    constexpr auto none = static_cast<std::size_t>(-1);
+    std::vector<std::size_t> slot(data_.respondent_groups.size(), none);
+    for (const auto c : touched_) {
+      const auto r = static_cast<std::uint32_t>(c / items);
+      if (slot[r] == none) {
+        slot[r] = out.size();
+        out.push_back({r, data_.respondent_groups[r], {}});
+      }
+      out[slot[r]].values[c % items] = cell_value_[c];
     }
-    for (const auto c : touched_) out[slot[c / items]].values[c % items] = cell_value_[c];
   }
 
  private:
@@ -378,7 +430,9 @@ class window_scorer {
   std::vector<std::uint8_t> dimension_mask_;
   std::vector<double> dimension_influence_;  // [respondent][dimension][everyone, own group]
   std::vector<std::uint32_t> touched_;
+  std::vector<std::uint32_t> rated_;  // the touched cells whose latest answer is a rating
   std::vector<std::uint32_t> respondents_;
+  std::array<std::array<int, items>, scope_count> dont_know_{};
   std::array<std::array<double, items>, scope_count> sums_{};
   std::array<std::array<int, items>, scope_count> counts_{};
   std::array<std::array<double, items>, scope_count> means_{};
@@ -445,8 +499,8 @@ void validate(const survey& data, const scoring_options& options) {
     }
   }
   for (const answer& a : data.answers) {
-    if (a.respondent >= data.respondent_groups.size() || a.item >= statement_count ||
-        a.value < lowest_rating || a.value > highest_rating) {
+    if (a.respondent >= data.respondent_groups.size() || a.item >= statement_count || !is_answer_value(a.value) ||
+        a.wording < first_instrument_version || a.wording > instrument_version) {
       throw std::invalid_argument("answer out of range");
     }
   }

@@ -34,13 +34,18 @@ inline constexpr double change_family_error = 0.05;
 /// behind a standard error is at least this much of the 1–5 scale, so five identical answers do
 /// not give a zero-width interval.
 inline constexpr double min_person_sd = 0.35;
+/// A statement at least this share of a team could not judge ("don't know") is a finding.
+inline constexpr double frequent_dont_know_share = 0.3;
 
-/// One rating. Respondents are dense indices chosen by the caller (see `survey`).
+/// One answer. Respondents are dense indices chosen by the caller (see `survey`).
 struct answer {
   iso_week week;
   std::uint32_t respondent = 0;
   std::uint8_t item = 0;   // statement index, 0 = q01
-  std::uint8_t value = 0;  // 1…5
+  std::uint8_t value = 0;  // 1…5, or dont_know (latest answer wins, but is never scored)
+  /// The instrument version whose wording was answered; an answer to an earlier wording of a
+  /// statement is left out (answers_current_wording).
+  std::uint8_t wording = instrument_version;
 };
 
 /// Answers in arrival order: of two answers to one statement in the same week, the later wins.
@@ -146,6 +151,22 @@ struct cell_counts {
   std::array<std::array<int, dimension_count>, group_count> by_group_dimension{};
 };
 
+/// How a group's latest answers in the window to one statement split (never rendered).
+struct dont_know_count {
+  int answered = 0;   // people whose latest answer is a rating or don't know
+  int dont_know = 0;  // of them, don't know
+};
+
+/// Many people of one side could not judge a statement ("40% of Sales can't judge q11"): at least
+/// frequent_dont_know_share of at least min_group_size answers. Published only together with that
+/// side's figure for the statement's dimension, which release control guards: a change to or from
+/// "don't know" changes a person's part in it.
+struct dont_know_finding {
+  std::uint8_t item = 0;
+  group side = group::sales;
+  double share = 0.0;  // rounded to a tenth when published
+};
+
 /// One respondent's latest answers in the window (0 = not answered), for release control.
 struct contribution {
   std::uint32_t respondent = 0;
@@ -170,6 +191,8 @@ struct report {
   /// the score is not shown.
   std::optional<stage> shown_stage;
   cell_counts cells;
+  std::array<std::array<dont_know_count, statement_count>, group_count> dont_knows{};
+  std::vector<dont_know_finding> dont_know_findings;  // Sales first, then by statement
   std::vector<contribution> contributions;  // only with scoring_options::keep_contributions
 
   /// Band of the point estimate (the `stage` of the written contract).

@@ -7,8 +7,10 @@
 namespace smrel::scoring {
 namespace {
 
-constexpr std::array<std::string_view, 5> columns{"week", "respondent", "group", "item", "value"};
-enum column_index : std::size_t { week_col, respondent_col, group_col, item_col, value_col };
+constexpr std::array<std::string_view, 6> columns{"week", "respondent", "group", "item", "value", "instrument"};
+enum column_index : std::size_t { week_col, respondent_col, group_col, item_col, value_col, instrument_col };
+constexpr std::size_t required_columns = 5;  // `instrument` may be left out
+constexpr std::string_view header_rule = "header must be week,respondent,group,item,value (and optionally ,instrument)";
 constexpr std::size_t max_respondent_length = 256;
 
 std::string_view trim(std::string_view s) {
@@ -69,6 +71,7 @@ parsed_survey parse_survey_csv(std::string_view text) {
   if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
 
   std::array<std::size_t, columns.size()> position{};
+  std::size_t column_count = required_columns;
   bool header_seen = false;
   std::unordered_map<std::string, std::pair<std::uint32_t, std::size_t>> respondents;  // → index, first line
   std::vector<std::string> fields;
@@ -91,26 +94,31 @@ parsed_survey parse_survey_csv(std::string_view text) {
     }
     if (!header_seen) {
       header_seen = true;
-      if (fields.size() != columns.size()) {
-        fail("header must be exactly: week,respondent,group,item,value");
+      if (fields.size() != required_columns && fields.size() != columns.size()) {
+        fail(std::string(header_rule));
         return out;
       }
+      column_count = fields.size();
       std::array<bool, columns.size()> found{};
       for (std::size_t i = 0; i < fields.size(); ++i) {
         const auto it = std::find(columns.begin(), columns.end(), fields[i]);
         if (it == columns.end() || found[static_cast<std::size_t>(it - columns.begin())]) {
-          fail("header must be exactly: week,respondent,group,item,value (found \"" + fields[i] + "\")");
+          fail(std::string(header_rule) + " (found \"" + fields[i] + "\")");
           return out;
         }
         found[static_cast<std::size_t>(it - columns.begin())] = true;
         position[static_cast<std::size_t>(it - columns.begin())] = i;
       }
+      if (column_count == required_columns && found[instrument_col]) {
+        fail(std::string(header_rule) + " (found \"instrument\" without \"value\")");
+        return out;
+      }
       continue;
     }
 
     ++out.rows;
-    if (fields.size() != columns.size()) {
-      fail("expected 5 fields, found " + std::to_string(fields.size()));
+    if (fields.size() != column_count) {
+      fail("expected " + std::to_string(column_count) + " fields, found " + std::to_string(fields.size()));
       continue;
     }
     const auto& week_text = fields[position[week_col]];
@@ -139,12 +147,32 @@ parsed_survey parse_survey_csv(std::string_view text) {
     }
     const auto item = statement_index(item_text);
     if (!item) {
-      fail("item \"" + item_text + "\" is not one of q01…q20");
+      fail("item \"" + item_text + "\" is not one of q01…" + std::string(statements().back().id));
       continue;
     }
-    if (value_text.size() != 1 || value_text[0] < '1' || value_text[0] > '5') {
-      fail("value \"" + value_text + "\" is not a whole number from 1 to 5");
+    std::uint8_t value = 0;
+    if (value_text == "dk") {
+      value = dont_know;
+    } else if (value_text.size() == 1 && value_text[0] >= '1' && value_text[0] <= '5') {
+      value = static_cast<std::uint8_t>(value_text[0] - '0');
+    } else {
+      fail("value \"" + value_text + "\" is not a whole number from 1 to 5 or dk (don't know)");
       continue;
+    }
+    std::uint8_t wording = instrument_version;
+    if (column_count > required_columns) {
+      const auto& version_text = fields[position[instrument_col]];
+      if (version_text.size() != 1 || version_text[0] < '0' + first_instrument_version ||
+          version_text[0] > '0' + instrument_version) {
+        fail("instrument \"" + version_text + "\" is not a version from " + std::to_string(first_instrument_version) +
+             " to " + std::to_string(instrument_version));
+        continue;
+      }
+      wording = static_cast<std::uint8_t>(version_text[0] - '0');
+      if (scoring::wording(*item, wording, locale::en).empty()) {
+        fail("item \"" + item_text + "\" did not exist in instrument " + version_text);
+        continue;
+      }
     }
     auto [it, inserted] = respondents.try_emplace(
         respondent, static_cast<std::uint32_t>(out.data.respondent_groups.size()), line_number);
@@ -157,8 +185,7 @@ parsed_survey parse_survey_csv(std::string_view text) {
            std::to_string(it->second.second));
       continue;
     }
-    out.data.answers.push_back({*week, it->second.first, static_cast<std::uint8_t>(*item),
-                                static_cast<std::uint8_t>(value_text[0] - '0')});
+    out.data.answers.push_back({*week, it->second.first, static_cast<std::uint8_t>(*item), value, wording});
   }
   if (!header_seen) out.errors.push_back({0, "empty input: expected the header week,respondent,group,item,value"});
   return out;

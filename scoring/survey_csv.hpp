@@ -1,6 +1,9 @@
 #pragma once
-// Reads the `smrel score` survey format: header `week,respondent,group,item,value`, one rating per
-// row. Nothing is guessed: every row that does not fit is reported with its line number.
+// Reads the `smrel score` survey format: header `week,respondent,group,item,value`, one answer per
+// row; `value` is 1…5 or `dk` ("don't know": kept, never scored). An optional sixth column
+// `instrument` names the instrument version whose wording was answered (what `smrel export
+// --answers` writes); without it every answer is taken as given to the current wording.
+// Nothing is guessed: every row that does not fit is reported with its line number.
 #include <cstddef>
 #include <string>
 #include <string_view>

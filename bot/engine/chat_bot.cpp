@@ -321,7 +321,7 @@ answer_decision chat_bot::decide(const domain::button_click& click, locale lang,
     accepted.follow_up = storage::follow_up_answer{button->follow_up, pseudonyms_.pseudonym(click.who), button->value, now};
   } else {
     accepted.answer = storage::new_answer{click.who.workspace, pulse->id, pseudonyms_.pseudonym(click.who), pulse->week,
-                                          button->item, button->value, now};
+                                          button->item, button->value, now, delivery->instrument};
   }
   return accepted;
 }

@@ -56,6 +56,9 @@ constexpr double personal_spread = 0.45;  // how much people differ from their t
 constexpr double answer_noise = 0.6;      // how much one answer differs from a person's view
 constexpr double partial_pulse_chance = 0.15;
 constexpr double dutch_speakers = 0.3;
+// "Can't judge": rare, except that salespeople often cannot see how the two teams are organised.
+constexpr double dont_know_chance = 0.04;
+constexpr double sales_dont_know_on_structure = 0.4;
 
 // A deterministic generator on top of mt19937_64 (whose output is specified by the standard,
 // unlike the library's distributions), so every machine seeds the same company.
@@ -149,7 +152,10 @@ demo_result seed_demo(storage::store& store, const domain::pseudonymizer& pseudo
         const auto d = static_cast<std::size_t>(scoring::statements()[k].dim);
         const auto& plan = dimension_plans[d];
         const double view = team_view(plan, p.m.group) + plan.drift * progress + p.bias[d] + random.normal() * answer_noise;
-        const auto value = static_cast<std::uint8_t>(std::clamp(std::lround(view), 1L, 5L));
+        const double unsure = p.m.group == group::sales && plan.d == dimension::structure_roles ? sales_dont_know_on_structure
+                                                                                                 : dont_know_chance;
+        const auto value = random.uniform() < unsure ? scoring::dont_know
+                                                     : static_cast<std::uint8_t>(std::clamp(std::lround(view), 1L, 5L));
         answers.push_back({options.workspace, pulse.id, p.pseudonym, week, k, value, answered_at + seconds{static_cast<int>(i) * 20}});
       }
     }

@@ -33,11 +33,15 @@ void write_row(std::ostream& out, scoring::iso_week week, std::string_view scope
 }  // namespace
 
 std::size_t export_answers_csv(storage::store& store, const domain::workspace_ref& workspace, std::ostream& out) {
-  out << "week,respondent,group,item,value\n";
+  // The instrument version says which wording was answered: `smrel score` leaves answers to an
+  // earlier wording of a changed statement out, as the bot does.
+  out << "week,respondent,group,item,value,instrument\n";
   std::size_t rows = 0;
   for (const auto& a : store.answers(workspace, earliest_week, latest_week)) {
     out << a.week.to_string() << ',' << scoring::csv_field(a.pseudonym) << ',' << scoring::group_id(a.group) << ','
-        << scoring::statements()[a.item].id << ',' << static_cast<int>(a.value) << '\n';
+        << scoring::statements()[a.item].id << ','
+        << (a.value == scoring::dont_know ? std::string("dk") : std::to_string(a.value)) << ','
+        << static_cast<int>(a.instrument) << '\n';
     ++rows;
   }
   return rows;

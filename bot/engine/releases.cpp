@@ -95,6 +95,12 @@ std::string encode_release(const release& r) {
   if (rep.overall_change.change != scoring::trend_change::none) doc["since"] = encode(rep.overall_change);
   if (rep.shown_stage) doc["shown_stage"] = static_cast<int>(*rep.shown_stage);
   if (r.stage_label) doc["stage_label"] = static_cast<int>(*r.stage_label);
+  if (!rep.dont_know_findings.empty()) {
+    doc["dont_know"] = json::array();
+    for (const auto& f : rep.dont_know_findings) {
+      doc["dont_know"].push_back({scoring::statements()[f.item].id, scoring::group_id(f.side), f.share});
+    }
+  }
   doc["follow_ups"] = json::array();
   for (const auto& f : r.follow_ups) {
     doc["follow_ups"].push_back({{"nudge", f.what->id}, {"asked", f.asked.to_string()}, {"n", f.respondents},
@@ -131,6 +137,14 @@ release decode_release(std::string_view figures) {
   if (doc.contains("since")) rep.overall_change = decode_point(doc.at("since"));
   if (doc.contains("shown_stage")) rep.shown_stage = static_cast<scoring::stage>(doc.at("shown_stage").get<int>());
   if (doc.contains("stage_label")) out.stage_label = static_cast<scoring::stage>(doc.at("stage_label").get<int>());
+  if (doc.contains("dont_know")) {
+    for (const auto& f : doc.at("dont_know")) {
+      const auto item = scoring::statement_index(f.at(0).get<std::string>());
+      const auto side = scoring::parse_group(f.at(1).get<std::string>());
+      if (!item || !side) throw std::invalid_argument("release: bad don't-know finding");
+      rep.dont_know_findings.push_back({static_cast<std::uint8_t>(*item), *side, f.at(2).get<double>()});
+    }
+  }
   for (const auto& f : doc.at("follow_ups")) {
     const auto* what = scoring::find_nudge(f.at("nudge").get<std::string>());
     if (!what) continue;  // a nudge since retired from the playbook
@@ -141,7 +155,9 @@ release decode_release(std::string_view figures) {
 }
 
 // Fixed width: person token, group digit, one token per dimension, all hex; ';' between people.
-std::string encode_people(const std::vector<scoring::person_token>& people) {
+namespace {
+
+std::string encode_tokens(const std::vector<scoring::person_token>& people) {
   std::string out;
   out.reserve(people.size() * (18 + 16 * scoring::dimension_count));
   for (const auto& p : people) {
@@ -153,7 +169,7 @@ std::string encode_people(const std::vector<scoring::person_token>& people) {
   return out;
 }
 
-std::vector<scoring::person_token> decode_people(std::string_view text) {
+std::vector<scoring::person_token> decode_tokens(std::string_view text) {
   constexpr std::size_t width = 16 + 1 + 16 * scoring::dimension_count;
   std::vector<scoring::person_token> out;
   while (!text.empty()) {
@@ -170,6 +186,23 @@ std::vector<scoring::person_token> decode_people(std::string_view text) {
     text.remove_prefix(std::min(end + 1, text.size()));
   }
   return out;
+}
+
+constexpr char dont_know_list = '|';
+
+}  // namespace
+
+std::string encode_people(const std::vector<scoring::person_token>& people, const std::vector<scoring::person_token>& dont_knows) {
+  return encode_tokens(people) + dont_know_list + encode_tokens(dont_knows);
+}
+
+std::vector<scoring::person_token> decode_people(std::string_view text) {
+  return decode_tokens(text.substr(0, text.find(dont_know_list)));
+}
+
+std::vector<scoring::person_token> decode_dont_know_people(std::string_view text) {
+  const auto at = text.find(dont_know_list);
+  return at == std::string_view::npos ? std::vector<scoring::person_token>{} : decode_tokens(text.substr(at + 1));
 }
 
 release_ledger::release_ledger(storage::store& store, const domain::pseudonymizer& pseudonyms,
@@ -197,8 +230,9 @@ void release_ledger::catch_up(const domain::workspace_ref& workspace, domain::ti
   from = std::max(*from, last_closed - (max_weeks_per_catch_up - 1));
   for (auto week = *from; week <= last_closed; week = week + 1) {
     std::vector<scoring::person_token> people;
-    const auto made = release_week(workspace, week, people);
-    store_.save_release({workspace, week, now, encode_release(made), encode_people(people)});
+    std::vector<scoring::person_token> dont_knows;
+    const auto made = release_week(workspace, week, people, dont_knows);
+    store_.save_release({workspace, week, now, encode_release(made), encode_people(people, dont_knows)});
   }
   store_.prune_release_people(workspace, last_closed - (comparison_weeks() - 1));
 }
@@ -219,7 +253,8 @@ std::vector<release> release_ledger::published(const domain::workspace_ref& work
 }
 
 release release_ledger::release_week(const domain::workspace_ref& workspace, scoring::iso_week week,
-                                     std::vector<scoring::person_token>& people) {
+                                     std::vector<scoring::person_token>& people,
+                                     std::vector<scoring::person_token>& dont_knows) {
   auto options = scoring_options_from(survey_, week);
   options.keep_contributions = true;
   // Teams count by their members, not by who answered (post-stratification).
@@ -232,16 +267,25 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
   auto& r = out.report;
   r = scoring::build_report(data, options);
 
-  // Who is behind the figures, and a token of their answers per dimension: keyed, so the stored
-  // release holds no answers and no pseudonym that could be joined with anything else.
+  // Who is behind the figures, and a token of their ratings per dimension: keyed, so the stored
+  // release holds no answers and no pseudonym that could be joined with anything else. Someone
+  // who only answered "don't know" is behind no figure (and must not pad the count of people who
+  // changed one); their "don't know" answers have a list of their own.
   for (const auto& c : r.contributions) {
     const auto& name = names[c.respondent];
-    scoring::person_token t{pseudonyms_.token("release-person", name, ""), c.in, {}};
+    scoring::person_token rated{pseudonyms_.token("release-person", name, ""), c.in, {}};
+    scoring::person_token unsure = rated;
     for (std::size_t d = 0; d < scoring::dimension_count; ++d) {
       const auto answers = scoring::dimension_answers(c, d);
-      t.dimensions[d] = answers.empty() ? 0 : pseudonyms_.token("release-answers", name, std::to_string(d) + ':' + answers);
+      rated.dimensions[d] = answers.empty() ? 0 : pseudonyms_.token("release-answers", name, std::to_string(d) + ':' + answers);
+      const auto unknown = scoring::dimension_dont_knows(c, d);
+      unsure.dimensions[d] = unknown.empty() ? 0 : pseudonyms_.token("release-dont-know", name, std::to_string(d) + ':' + unknown);
     }
-    people.push_back(t);
+    const auto any = [](const scoring::person_token& t) {
+      return std::any_of(t.dimensions.begin(), t.dimensions.end(), [](std::uint64_t x) { return x != 0; });
+    };
+    if (any(rated)) people.push_back(rated);
+    if (any(unsure)) dont_knows.push_back(unsure);
   }
   r.contributions.clear();
 
@@ -252,7 +296,9 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
   std::optional<release> first_shown;  // the earliest with a score within the trend
   for (const auto& record : earlier_records) {
     auto decoded = decode_release(record.figures);
-    if (!record.people.empty()) earlier.push_back(scoring::shape_of(decoded.report, decode_people(record.people)));
+    if (!record.people.empty()) {
+      earlier.push_back(scoring::shape_of(decoded.report, decode_people(record.people), decode_dont_know_people(record.people)));
+    }
     if (!first_shown && decoded.report.score.shown && decoded.report.as_of > week - survey_.trend_weeks) first_shown = decoded;
     previous = std::move(decoded);
   }
@@ -274,6 +320,7 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
     scoring::withhold_combinations(r);
     scoring::withhold_small_changes(r, people, earlier);
   }
+  scoring::withhold_dont_know_changes(r, dont_knows, earlier);
 
   // The stage label people see moves only when the evidence does (judged on the exact interval).
   out.stage_label = previous ? previous->stage_label : std::nullopt;

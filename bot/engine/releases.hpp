@@ -59,8 +59,10 @@ class release_ledger {
   int comparison_weeks() const { return survey_.window_weeks + survey_.trend_weeks; }
 
  private:
+  /// `people` gets who is behind the figures (people with a rating), `dont_knows` everyone with
+  /// a "don't know" in the window.
   release release_week(const domain::workspace_ref& workspace, scoring::iso_week week,
-                       std::vector<scoring::person_token>& people);
+                       std::vector<scoring::person_token>& people, std::vector<scoring::person_token>& dont_knows);
 
   storage::store& store_;
   const domain::pseudonymizer& pseudonyms_;
@@ -72,7 +74,10 @@ class release_ledger {
 /// The stored texts of a release (exposed for tests of the format).
 std::string encode_release(const release& r);
 release decode_release(std::string_view figures);
-std::string encode_people(const std::vector<scoring::person_token>& people);
+/// People behind the figures, then '|' and the "don't know" list (absent in releases made before
+/// the answer existed).
+std::string encode_people(const std::vector<scoring::person_token>& people, const std::vector<scoring::person_token>& dont_knows);
 std::vector<scoring::person_token> decode_people(std::string_view text);
+std::vector<scoring::person_token> decode_dont_know_people(std::string_view text);
 
 }  // namespace smrel::engine

@@ -108,6 +108,18 @@ std::string gap_line(const scoring::report& r, locale lang) {
             "Geen duidelijk verschil in beleving tussen Sales en Marketing (een verschil telt vanaf 0,5 en boven de ruis).");
 }
 
+std::string dont_know_lines(const scoring::report& r, locale lang, std::size_t most) {
+  std::string out;
+  for (std::size_t i = 0; i < r.dont_know_findings.size() && i < most; ++i) {
+    const auto& f = r.dont_know_findings[i];
+    if (!out.empty()) out += "\n";
+    out += printf_string("%.0f%%", f.share * 100.0) + tr(lang, " of ", " van ") + group_label(f.side, lang) +
+           tr(lang, " can't judge “", " kan niet beoordelen: “") + std::string(scoring::statements()[f.item].text(lang)) +
+           "” (" + std::string(scoring::statements()[f.item].id) + ")";
+  }
+  return out;
+}
+
 std::string stage_label(const scoring::report& r, locale lang) {
   const auto reading = scoring::read_stage(r.score);
   std::string label(scoring::stage_name(r.shown_stage.value_or(reading.at), lang));
@@ -242,6 +254,7 @@ std::string render_status_text(const summary& s, locale lang) {
   if (!r.score.shown) return out;
   out += groups_line(s, lang) + "\n";
   out += gap_line(r, lang) + (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()) + "\n";
+  if (const auto unsure = dont_know_lines(r, lang, 1); !unsure.empty()) out += unsure + "\n";
   if (!s.nudges.empty()) {
     out += std::string(tr(lang, "Next step:\n", "Volgende stap:\n")) + nudge_block(s.nudges.front(), lang, false) + "\n";
   }
@@ -322,6 +335,10 @@ std::string render_digest_text(const summary& s, locale lang) {
     out += "\n" + gap_line(r, lang) + "\n";
   }
 
+  if (const auto unsure = dont_know_lines(r, lang, 3); !unsure.empty()) {
+    out += std::string(tr(lang, "\nWhat people cannot see from where they work:\n", "\nWat mensen vanuit hun werk niet kunnen zien:\n")) +
+           unsure + "\n";
+  }
   if (!s.nudges.empty()) {
     out += std::string(tr(lang, "\nWhat to do next:\n", "\nWat nu te doen:\n"));
     for (const auto& n : s.nudges) out += nudge_block(n, lang, true) + "\n";

@@ -142,6 +142,15 @@ std::string report_to_json(const scoring::report& r, const std::vector<scoring::
   }
   doc["trend"] = std::move(trend);
 
+  json unsure = json::array();
+  for (const auto& f : r.dont_know_findings) {
+    unsure.push_back({{"item", scoring::statements()[f.item].id},
+                      {"group", scoring::group_id(f.side)},
+                      {"share", f.share},
+                      {"text", scoring::statements()[f.item].text(lang)}});
+  }
+  doc["dont_know"] = std::move(unsure);
+
   json chosen = json::array();
   for (const auto& n : nudges) {
     chosen.push_back({{"id", n.what->id},

@@ -36,7 +36,7 @@ scoring::survey to_survey(const std::vector<storage::answer_record>& records, st
       out.respondent_groups.push_back(record.group);
       if (names) names->push_back(record.pseudonym);
     }
-    out.answers.push_back({record.week, it->second, record.item, record.value});
+    out.answers.push_back({record.week, it->second, record.item, record.value, record.instrument});
   }
   return out;
 }

@@ -101,6 +101,7 @@ domain::message status_view(const summary& s, locale lang) {
   m.fallback_text = render_status_text(s, lang);
   m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
   m.text(gap_line(s.report, lang) + (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()));
+  if (const auto unsure = dont_know_lines(s.report, lang, 1); !unsure.empty()) m.text(unsure);
   if (!s.nudges.empty()) {
     m.divider();
     add_nudge(m, s.nudges.front(), lang, false);
@@ -131,6 +132,9 @@ domain::message digest_view(const summary& s, locale lang) {
     }
   }
   m.text(table);
+  if (const auto unsure = dont_know_lines(s.report, lang, 3); !unsure.empty()) {
+    m.text(tr(lang, "What people cannot see from where they work:\n", "Wat mensen vanuit hun werk niet kunnen zien:\n") + unsure);
+  }
   if (!s.nudges.empty()) {
     m.divider().text(tr(lang, "What to do next", "Wat nu te doen"));
     for (const auto& n : s.nudges) add_nudge(m, n, lang, true);
@@ -180,6 +184,13 @@ domain::message help_view(locale lang, bool is_admin) {
     text += tr(lang, "\n/smrel digest preview — see this week's digest\n/smrel digest here — post it in this channel",
                "\n/smrel digest preview — bekijk het overzicht van deze week\n/smrel digest here — plaats het in dit kanaal");
   }
+  text += tr(lang,
+             "\n\nThe statements are smrel's own, based on the article \"Ending the War Between Sales and Marketing\" "
+             "(Kotler, Rackham & Krishnaswamy, HBR 2006) — not the article's questionnaire. Rate each 1–5, or answer "
+             "\"Can't judge\" when you cannot see it from where you work: that is counted, never scored.",
+             "\n\nDe stellingen zijn van smrel zelf, gebaseerd op het artikel \"Ending the War Between Sales and Marketing\" "
+             "(Kotler, Rackham & Krishnaswamy, HBR 2006) — niet de vragenlijst uit het artikel. Geef elke stelling 1–5, of "
+             "antwoord \"Weet ik niet\" als je het vanuit je werk niet kunt zien: dat telt mee, maar niet in de score.");
   m.fallback_text = text;
   m.header("smrel").text(text).context({tr(lang, "Answers are anonymous; figures need at least 5 people.",
                                            "Antwoorden zijn anoniem; cijfers vragen minstens 5 mensen.")});
@@ -190,36 +201,45 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
   domain::message m;
   const auto title = tr(lang, "Your Sales × Marketing pulse, ", "Jouw Sales × Marketing-pulse, ") + state.pulse.week.to_string();
   m.header(title);
-  m.text(tr(lang, "How much do you agree? 1 = strongly disagree … 5 = strongly agree. Your answers are anonymous.",
-            "Hoe eens ben je het ermee? 1 = helemaal oneens … 5 = helemaal eens. Je antwoorden zijn anoniem."));
+  m.text(tr(lang, "How much do you agree? 1 = strongly disagree … 5 = strongly agree; \"Can't judge\" when you cannot see it from where you work. Your answers are anonymous.",
+            "Hoe eens ben je het ermee? 1 = helemaal oneens … 5 = helemaal eens; \"Weet ik niet\" als je het vanuit je werk niet kunt zien. Je antwoorden zijn anoniem."));
   int answered = 0;
   std::string fallback = title;
   // `given` is the answer so far, 0 for none (not std::optional: GCC 12 warns falsely on it here).
-  const auto answer_row = [&](int given, const std::function<std::string(int)>& value_of, std::string block_id) {
+  // Statements offer a sixth button, "can't judge"; a nudge's follow-up is rated 1…5.
+  const auto answer_row = [&](int given, const std::function<std::string(int)>& value_of, std::string block_id,
+                              bool can_judge_button) {
     if (given != 0) {
       ++answered;
-      m.context({tr(lang, "Your answer: ", "Jouw antwoord: ") + std::to_string(given) + " · " +
-                 std::string(scoring::rating_label(given, lang)) +
+      const auto number = given == scoring::dont_know ? std::string() : std::to_string(given) + " · ";
+      m.context({tr(lang, "Your answer: ", "Jouw antwoord: ") + number + std::string(scoring::rating_label(given, lang)) +
                  (state.closed ? "" : tr(lang, " (click another to change it)", " (klik een ander om te wijzigen)"))});
     }
     if (state.closed) return;
+    const auto style_of = [&](int v) { return given == v ? domain::button::style::primary : domain::button::style::plain; };
     std::vector<domain::button> row;
     for (int v = scoring::lowest_rating; v <= scoring::highest_rating; ++v) {
-      row.push_back({std::to_string(v), std::string(answer_action), value_of(v),
-                     given == v ? domain::button::style::primary : domain::button::style::plain});
+      row.push_back({std::to_string(v), std::string(answer_action), value_of(v), style_of(v)});
+    }
+    if (can_judge_button) {
+      row.push_back({tr(lang, "Can't judge", "Weet ik niet"), std::string(answer_action), value_of(scoring::dont_know),
+                     style_of(scoring::dont_know)});
     }
     m.buttons(std::move(row), std::move(block_id));
   };
   const auto pulse_prefix = "p" + std::to_string(state.pulse.id) + ".";
   for (const auto item : state.delivery.items) {
-    const auto& s = scoring::statements()[item];
     int given = 0;
     for (const auto& a : state.answers) {
       if (a.item == item) given = a.value;
     }
-    m.text(std::string(s.text(lang)));
-    fallback += "\n• " + std::string(s.text(lang));
-    answer_row(given, [&](int v) { return answer_button_value(state.pulse.id, item, v); }, pulse_prefix + std::string(s.id));
+    // In the wording the pulse was sent in: an answer is recorded against that wording.
+    auto text = scoring::wording(item, state.delivery.instrument, lang);
+    if (text.empty()) text = scoring::statements()[item].text(lang);
+    m.text(std::string(text));
+    fallback += "\n• " + std::string(text);
+    answer_row(given, [&](int v) { return answer_button_value(state.pulse.id, item, v); },
+               pulse_prefix + std::string(scoring::statements()[item].id), true);
   }
   for (const auto& f : state.follow_ups) {
     const auto text = tr(lang, "A few weeks ago we suggested: ", "Een paar weken geleden stelden we voor: ") +
@@ -227,7 +247,7 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     m.text(text);
     fallback += "\n• " + std::string(f.what->follow_up.in(lang));
     answer_row(f.given.value_or(0), [&](int v) { return follow_up_button_value(state.pulse.id, f.nudge, v); },
-               pulse_prefix + "n" + std::to_string(f.nudge));
+               pulse_prefix + "n" + std::to_string(f.nudge), false);
   }
   const int total = static_cast<int>(state.delivery.items.size() + state.follow_ups.size());
   std::string footer = std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) + tr(lang, " answered", " beantwoord");
@@ -278,12 +298,13 @@ std::optional<answer_button> parse_answer_button(std::string_view value) {
   }
   const auto pulse_id = parse_id(value.substr(1, first_dot - 1));
   const char v = value.back();
-  if (!pulse_id || v < '1' || v > '5') return std::nullopt;
+  if (!pulse_id || v < '1' || v > '0' + scoring::dont_know) return std::nullopt;
   answer_button out;
   out.pulse_id = *pulse_id;
   out.value = static_cast<std::uint8_t>(v - '0');
   const auto middle = value.substr(first_dot + 1, last_dot - first_dot - 1);
   if (middle.front() == 'n') {
+    if (out.value == scoring::dont_know) return std::nullopt;  // follow-ups are rated 1…5
     const auto nudge = parse_id(middle.substr(1));
     if (!nudge) return std::nullopt;
     out.follow_up = *nudge;

@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 7> all_migrations{
+constexpr std::array<std::string_view, 8> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -184,6 +184,30 @@ CREATE TABLE releases (
   people      TEXT,
   PRIMARY KEY (platform, workspace, week)
 ) WITHOUT ROWID;
+)sql",
+    // 8: instrument version 2. More statements (the item bound leaves room for q01…q99), a sixth
+    // answer "don't know" stored as 6, and the instrument version whose wording each delivery was
+    // sent in and each answer answered. Every earlier row was asked in version 1.
+    R"sql(
+CREATE TABLE answers_v8 (
+  id          INTEGER PRIMARY KEY,
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  pulse_id    INTEGER NOT NULL REFERENCES pulses (id) ON DELETE CASCADE,
+  pseudonym   TEXT NOT NULL,
+  week        TEXT NOT NULL,
+  item        INTEGER NOT NULL CHECK (item BETWEEN 0 AND 98),
+  value       INTEGER NOT NULL CHECK (value BETWEEN 1 AND 6),  -- 1…5, or 6 = don't know
+  answered_at INTEGER NOT NULL,
+  instrument  INTEGER NOT NULL CHECK (instrument >= 1),
+  UNIQUE (pulse_id, pseudonym, item)
+);
+INSERT INTO answers_v8 (id, platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument)
+SELECT id, platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, 1 FROM answers;
+DROP TABLE answers;
+ALTER TABLE answers_v8 RENAME TO answers;
+CREATE INDEX answers_by_week ON answers (platform, workspace, week);
+ALTER TABLE deliveries ADD COLUMN instrument INTEGER NOT NULL DEFAULT 1;
 )sql",
 };
 

@@ -113,6 +113,7 @@ delivery read_delivery(const statement& row) {
   d.delivered_at = from_ms(row.integer(4));
   d.channel = row.text(5);
   d.message_id = row.text(6);
+  d.instrument = static_cast<std::uint8_t>(row.integer(7));
   return d;
 }
 
@@ -125,6 +126,7 @@ answer_record read_answer(const statement& row) {
   a.value = static_cast<std::uint8_t>(row.integer(4));
   a.pulse_id = row.integer(5);
   a.answered_at = from_ms(row.integer(6));
+  a.instrument = static_cast<std::uint8_t>(row.integer(7));
   return a;
 }
 
@@ -464,12 +466,14 @@ class sqlite_store final : public store {
   delivery record_delivery(std::int64_t pulse_id, std::int64_t member_id, const scoring::pulse_block& items,
                            time_point at) override {
     std::lock_guard lock(mutex_);
-    db_.prepare("INSERT INTO deliveries (pulse_id, member_id, items, delivered_at) VALUES (?, ?, ?, ?) "
+    // A delivery keeps the wording it was first sent in, also after an upgrade of the instrument.
+    db_.prepare("INSERT INTO deliveries (pulse_id, member_id, items, delivered_at, instrument) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (pulse_id, member_id) DO NOTHING")
         .bind(1, pulse_id)
         .bind(2, member_id)
         .bind(3, encode_items(items))
         .bind(4, to_ms(at))
+        .bind(5, static_cast<int>(scoring::instrument_version))
         .run();
     return *find_delivery_locked(db_, pulse_id, member_id);
   }
@@ -538,7 +542,7 @@ class sqlite_store final : public store {
     std::lock_guard lock(read_mutex_);
     // Respondents without a group row (never joined) count as "other".
     auto s = read_db_.prepare(
-        "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at "
+        "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at, a.instrument "
         "FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
         "WHERE a.platform = ? AND a.workspace = ? AND a.week BETWEEN ? AND ? "
         "ORDER BY a.week, a.answered_at, a.id");
@@ -551,7 +555,7 @@ class sqlite_store final : public store {
   std::vector<answer_record> answers_by(std::string_view pseudonym, std::int64_t pulse_id) override {
     std::lock_guard lock(read_mutex_);
     auto s = read_db_.prepare(
-        "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at "
+        "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at, a.instrument "
         "FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
         "WHERE a.pseudonym = ? AND a.pulse_id = ? ORDER BY a.item");
     s.bind(1, pseudonym).bind(2, pulse_id);
@@ -899,13 +903,14 @@ class sqlite_store final : public store {
 
  private:
   void insert_answer(const new_answer& a) {
-    if (a.item >= scoring::statement_count || a.value < scoring::lowest_rating || a.value > scoring::highest_rating) {
+    if (a.item >= scoring::statement_count || !scoring::is_answer_value(a.value) ||
+        a.instrument < scoring::first_instrument_version || a.instrument > scoring::instrument_version) {
       throw store_error("answer out of range", store_failure::constraint);
     }
-    db_.prepare("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    db_.prepare("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (pulse_id, pseudonym, item) DO UPDATE SET value = excluded.value, "
-                "answered_at = excluded.answered_at")
+                "answered_at = excluded.answered_at, instrument = excluded.instrument")
         .bind(1, domain::platform_id(a.workspace.on))
         .bind(2, a.workspace.id)
         .bind(3, a.pulse_id)
@@ -914,6 +919,7 @@ class sqlite_store final : public store {
         .bind(6, static_cast<int>(a.item))
         .bind(7, static_cast<int>(a.value))
         .bind(8, to_ms(a.answered_at))
+        .bind(9, static_cast<int>(a.instrument))
         .run();
   }
 
@@ -995,8 +1001,8 @@ class sqlite_store final : public store {
   }
 
   std::optional<delivery> find_delivery_locked(connection& db, std::int64_t pulse_id, std::int64_t member_id) {
-    auto s = db.prepare("SELECT id, pulse_id, member_id, items, delivered_at, channel, message_id FROM deliveries "
-                         "WHERE pulse_id = ? AND member_id = ?");
+    auto s = db.prepare("SELECT id, pulse_id, member_id, items, delivered_at, channel, message_id, instrument "
+                         "FROM deliveries WHERE pulse_id = ? AND member_id = ?");
     s.bind(1, pulse_id).bind(2, member_id);
     if (!s.step()) return std::nullopt;
     return read_delivery(s);

@@ -81,6 +81,7 @@ struct delivery {
   std::int64_t pulse_id = 0;
   std::int64_t member_id = 0;
   scoring::pulse_block items{};
+  std::uint8_t instrument = scoring::instrument_version;  // whose wording the statements were sent in
   time_point delivered_at;
   std::string channel;     // e.g. the DM channel id
   std::string message_id;  // e.g. the Slack message ts
@@ -93,8 +94,9 @@ struct new_answer {
   std::string pseudonym;
   scoring::iso_week week;
   std::uint8_t item = 0;
-  std::uint8_t value = 0;
+  std::uint8_t value = 0;  // 1…5 or scoring::dont_know
   time_point answered_at;
+  std::uint8_t instrument = scoring::instrument_version;  // the wording answered (the delivery's)
 };
 
 /// A stored answer as scoring reads it, with the respondent's current group.
@@ -103,9 +105,10 @@ struct answer_record {
   std::string pseudonym;
   scoring::group group = scoring::group::other;
   std::uint8_t item = 0;
-  std::uint8_t value = 0;
+  std::uint8_t value = 0;  // 1…5 or scoring::dont_know
   std::int64_t pulse_id = 0;
   time_point answered_at;
+  std::uint8_t instrument = scoring::instrument_version;
 };
 
 struct issued_nudge {

@@ -56,12 +56,12 @@ struct csv_person {
   std::string team;
   std::array<int, scoring::statement_count> values{};
 
-  // Everyone answers every statement, so a score is the mean of people's own scores (the sum of
-  // their twenty answers) and a dimension mean the mean of people's own means on it.
+  // Everyone answers every statement, so a score is the mean of people's own scores (20 × the
+  // mean of their answers) and a dimension mean the mean of people's own means on it.
   double score() const {
     double sum = 0;
     for (const int v : values) sum += v;
-    return sum;
+    return 20.0 * sum / static_cast<double>(values.size());
   }
   double dimension_mean(std::size_t d) const {
     double sum = 0;

@@ -84,7 +84,7 @@ TEST(slack_answers, pulse_click_store_and_message_update) {
   slack_harness h;
   const auto pulse = reply_json(h.command("U1", "pulse"));
   const auto buttons = testing::buttons_of(pulse);
-  ASSERT_EQ(buttons.size(), 20U);  // four statements × five values
+  ASSERT_EQ(buttons.size(), 24U);  // four statements × (five values and "can't judge")
   EXPECT_EQ(buttons[3].first.rfind("answer/", 0), 0U);
 
   EXPECT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "first").status, 200);

@@ -79,7 +79,7 @@ TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_ti
     EXPECT_EQ(c.authorization, "Bearer xoxb-test");
     const auto message = json::parse(c.body);
     EXPECT_NE(message.value("text", "").find("2026-W49"), std::string::npos) << "a text fallback names the week";
-    EXPECT_EQ(testing::buttons_of(message).size(), 20U);  // four statements, five buttons each
+    EXPECT_EQ(testing::buttons_of(message).size(), 24U);  // four statements, six buttons each
   }
 
   // The DM's own buttons work, and where the DM went is remembered.

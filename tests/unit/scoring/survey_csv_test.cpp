@@ -36,7 +36,7 @@ TEST(survey_csv, reports_every_bad_row_with_its_line_number) {
       "2026-W60,a,sales,q01,4\n"        // 3 bad week
       "2026-W10,,sales,q01,4\n"         // 4 empty respondent
       "2026-W10,b,finance,q01,4\n"      // 5 bad group
-      "2026-W10,b,sales,q21,4\n"        // 6 bad item
+      "2026-W10,b,sales,q25,4\n"        // 6 bad item
       "2026-W10,b,sales,q01,6\n"        // 7 out of range
       "2026-W10,b,sales,q01,3.0\n"      // 8 not whole
       "2026-W10,a,marketing,q02,4\n"    // 9 group changed

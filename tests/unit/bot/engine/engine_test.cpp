@@ -197,10 +197,16 @@ TEST_F(engine_test, exported_answers_rescore_to_the_same_report) {
   EXPECT_DOUBLE_EQ(rescored.score.value, s.report.score.value);
   EXPECT_DOUBLE_EQ(rescored.score.ci_low, s.report.score.ci_low);
   EXPECT_EQ(rescored.score.respondents, s.report.score.respondents);
+  // A group the release held back (fewer than five of its people changed since an earlier
+  // release) shows an earlier week's figure; the rescoring knows no earlier releases.
+  int compared = 0;
   for (const auto g : scoring::all_groups) {
-    EXPECT_EQ(rescored.group_score(g).shown, s.report.group_score(g).shown);
-    EXPECT_DOUBLE_EQ(rescored.group_score(g).value, s.report.group_score(g).value);
+    if (s.carried.groups[static_cast<std::size_t>(g)]) continue;
+    ++compared;
+    EXPECT_EQ(rescored.group_score(g).shown, s.report.group_score(g).shown) << scoring::group_id(g);
+    EXPECT_DOUBLE_EQ(rescored.group_score(g).value, s.report.group_score(g).value) << scoring::group_id(g);
   }
+  EXPECT_GE(compared, 3);
 }
 
 TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
@@ -241,8 +247,12 @@ TEST(answer_buttons, round_trip_statements_and_follow_ups_and_refuse_anything_el
   EXPECT_EQ(follow_up->pulse_id, 12);
   EXPECT_EQ(follow_up->follow_up, 345);
   EXPECT_EQ(follow_up->value, 2);
+  const auto cannot_judge = parse_answer_button(answer_button_value(12, 23, scoring::dont_know));
+  ASSERT_TRUE(cannot_judge);
+  EXPECT_EQ(cannot_judge->item, 23);
+  EXPECT_EQ(cannot_judge->value, scoring::dont_know);
   for (const auto* forged : {"p12.n0.3", "p12.n.3", "p12.nx1.3", "p12.n34.6", "p12.n34.0", "p0.q01.3", "p.q01.3",
-                             "p12.q21.3", "p12.q1.3", "p12.q01.33", "x12.q01.3", "p12..3", "p12.q01.", "p-1.q01.3",
+                             "p12.q25.3", "p12.q01.7", "p12.q1.3", "p12.q01.33", "x12.q01.3", "p12..3", "p12.q01.", "p-1.q01.3",
                              "p12.n9999999999999999999.3", "p12.q01.3.4"}) {
     EXPECT_FALSE(parse_answer_button(forged)) << forged;
   }
