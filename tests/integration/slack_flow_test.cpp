@@ -107,6 +107,24 @@ TEST(slack_answers, pulse_click_store_and_message_update) {
   EXPECT_NE(reply_json(h.command("U1", "pulse")).dump().find("Your answer: 2"), std::string::npos);
 }
 
+TEST(slack_answers, cant_judge_is_stored_with_the_wording_and_shown_as_the_answer) {
+  slack_harness h;
+  const auto buttons = testing::buttons_of(reply_json(h.command("U1", "pulse")));
+  ASSERT_EQ(buttons.size(), 24U);
+  // The sixth button of the first statement.
+  EXPECT_EQ(buttons[5].second.substr(buttons[5].second.size() - 2), ".6");
+  EXPECT_EQ(h.click("U1", buttons[5].first, buttons[5].second, "unsure").status, 200);
+  const auto week = scoring::iso_week::containing(h.clock().now());
+  const auto stored = h.store().answers(team, week, week);
+  ASSERT_EQ(stored.size(), 1U);
+  EXPECT_EQ(stored[0].value, scoring::dont_know);
+  EXPECT_EQ(stored[0].instrument, scoring::instrument_version);
+  ASSERT_TRUE(h.fake().wait_for("/actions/T1/unsure", 1));
+  const auto update = h.fake().calls("/actions/T1/unsure").front().body;
+  EXPECT_NE(update.find("Your answer: Don't know / can't judge"), std::string::npos) << update;
+  EXPECT_NE(update.find("1 of 4 answered"), std::string::npos) << "counted as answered";
+}
+
 TEST(slack_answers, foreign_forged_and_closed_clicks_change_nothing_and_say_why) {
   slack_harness h;
   const auto mine = testing::buttons_of(reply_json(h.command("U1", "pulse")));

@@ -14,10 +14,11 @@ const iso_week week10 = *iso_week::parse("2026-W10");
 // Builds a survey by respondent name, in arrival order.
 class survey_builder {
  public:
-  survey_builder& add(const std::string& who, group g, iso_week week, int item, int value) {
+  survey_builder& add(const std::string& who, group g, iso_week week, int item, int value,
+                      std::uint8_t wording = instrument_version) {
     auto [it, inserted] = ids_.try_emplace(who, static_cast<std::uint32_t>(data_.respondent_groups.size()));
     if (inserted) data_.respondent_groups.push_back(g);
-    data_.answers.push_back({week, it->second, static_cast<std::uint8_t>(item), static_cast<std::uint8_t>(value)});
+    data_.answers.push_back({week, it->second, static_cast<std::uint8_t>(item), static_cast<std::uint8_t>(value), wording});
     return *this;
   }
   const survey& get() const { return data_; }
@@ -263,6 +264,68 @@ TEST(report, refuses_options_below_the_anonymity_floor) {
   scoring_options o = as_of(week10);
   o.window_weeks = 0;
   EXPECT_THROW(build_report(survey{}, o), std::invalid_argument);
+}
+
+// Instrument 2: "can't judge" and versioned wordings.
+
+std::size_t first_statement(std::uint8_t since) {
+  for (std::size_t k = 0; k < statement_count; ++k) {
+    if (statements()[k].wording_since == since) return k;
+  }
+  return statement_count;
+}
+
+TEST(report, dont_know_is_counted_never_scored_and_replaces_an_earlier_rating) {
+  survey_builder b;
+  const int k = 1;  // q02
+  for (const auto* who : {"a", "b", "c"}) b.add(who, group::sales, week10, k, 4);
+  b.add("d", group::sales, week10, k, 2);
+  b.add("d", group::sales, week10 + 1, k, dont_know);  // d's latest answer: can't judge
+  b.add("e", group::sales, week10 + 1, k, dont_know);  // e only ever answered "can't judge"
+  const auto r = build_report(b.get(), as_of(week10 + 1));
+  EXPECT_DOUBLE_EQ(r.score.value, 80.0) << "only the three 4s are scored";
+  EXPECT_EQ(r.score.respondents, 3) << "people without a rating are no respondents of the score";
+  const auto& count = r.dont_knows[static_cast<std::size_t>(group::sales)][k];
+  EXPECT_EQ(count.answered, 5);
+  EXPECT_EQ(count.dont_know, 2);
+}
+
+TEST(report, a_frequent_dont_know_is_a_finding_only_where_the_side_is_shown) {
+  survey_builder b;
+  const int k = 1;
+  // Sales: 3 rate, 2 can't judge (40%); Marketing: 4 rate, 1 can't judge (20%).
+  for (const auto* who : {"s1", "s2", "s3"}) b.add(who, group::sales, week10, k, 3);
+  for (const auto* who : {"s4", "s5"}) b.add(who, group::sales, week10, k, dont_know);
+  for (const auto* who : {"m1", "m2", "m3", "m4"}) b.add(who, group::marketing, week10, k, 4);
+  b.add("m5", group::marketing, week10, k, dont_know);
+  auto r = build_report(b.get(), as_of(week10, 3));
+  ASSERT_EQ(r.dont_know_findings.size(), 1U);
+  EXPECT_EQ(r.dont_know_findings[0].side, group::sales);
+  EXPECT_EQ(r.dont_know_findings[0].item, k);
+  EXPECT_DOUBLE_EQ(r.dont_know_findings[0].share, 0.4);
+  // With five needed per figure, Sales' three ratings show nothing, so neither does the finding.
+  r = build_report(b.get(), as_of(week10, 5));
+  EXPECT_TRUE(r.dont_know_findings.empty());
+}
+
+TEST(report, answers_to_an_earlier_wording_are_never_scored_with_the_new_one) {
+  const auto changed = first_statement(2);
+  const auto unchanged = first_statement(1);
+  ASSERT_LT(changed, statement_count);
+  ASSERT_LT(unchanged, statement_count);
+  survey_builder b;
+  for (const auto* who : {"a", "b", "c"}) {
+    b.add(who, group::sales, week10, static_cast<int>(changed), 1, first_instrument_version);   // old wording
+    b.add(who, group::sales, week10, static_cast<int>(unchanged), 3, first_instrument_version);  // same wording
+  }
+  auto r = build_report(b.get(), as_of(week10));
+  EXPECT_DOUBLE_EQ(r.score.value, 60.0) << "the changed statement's old answers are left out";
+  // Their next answers, to the new wording, count from then on.
+  for (const auto* who : {"a", "b", "c"}) b.add(who, group::sales, week10 + 1, static_cast<int>(changed), 5);
+  r = build_report(b.get(), as_of(week10 + 1));
+  EXPECT_DOUBLE_EQ(r.score.value, 80.0);
+  EXPECT_THROW(build_report(survey_builder().add("a", group::sales, week10, 0, 3, 9).get(), as_of(week10)),
+               std::invalid_argument);
 }
 
 }  // namespace

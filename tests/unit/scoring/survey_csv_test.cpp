@@ -68,5 +68,37 @@ TEST(survey_csv, quotes_fields_only_when_needed) {
   EXPECT_EQ(parsed.respondent_names[0], "x \"y\", z");
 }
 
+TEST(survey_csv, dk_is_kept_as_dont_know_and_never_scored) {
+  const auto parsed = parse_survey_csv(
+      "week,respondent,group,item,value\n"
+      "2026-W10,a,sales,q02,4\n"
+      "2026-W10,b,sales,q02,dk\n"
+      "2026-W10,c,sales,q02,DK\n");  // only "dk" is the answer
+  ASSERT_EQ(parsed.errors.size(), 1U);
+  EXPECT_EQ(parsed.errors[0].line, 4U);
+  ASSERT_EQ(parsed.data.answers.size(), 2U);
+  EXPECT_EQ(parsed.data.answers[1].value, dont_know);
+  EXPECT_EQ(parsed.data.answers[0].wording, instrument_version) << "without the column: the current wording";
+}
+
+TEST(survey_csv, an_instrument_column_names_the_wording_answered) {
+  std::size_t changed = 0;
+  while (statements()[changed].wording_since == 1) ++changed;
+  const auto id = std::string(statements()[changed].id);
+  const auto parsed = parse_survey_csv(
+      "week,respondent,group,item,value,instrument\n"
+      "2026-W10,a,sales," + id + ",4,1\n"
+      "2026-W10,b,sales," + id + ",4,2\n"
+      "2026-W10,c,sales,q24,4,1\n"   // q24 came with version 2
+      "2026-W10,d,sales,q02,4,3\n"   // no such version
+      "2026-W10,e,sales,q02,4\n");   // too few fields
+  std::vector<std::size_t> lines;
+  for (const auto& e : parsed.errors) lines.push_back(e.line);
+  EXPECT_EQ(lines, (std::vector<std::size_t>{4, 5, 6}));
+  ASSERT_EQ(parsed.data.answers.size(), 2U);
+  EXPECT_EQ(parsed.data.answers[0].wording, 1);
+  EXPECT_EQ(parsed.data.answers[1].wording, 2);
+}
+
 }  // namespace
 }  // namespace smrel::scoring

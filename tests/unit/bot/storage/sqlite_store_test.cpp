@@ -233,6 +233,41 @@ TEST(sqlite_migration, version_4_keeps_one_of_each_nudge_issued_twice_in_a_week)
   EXPECT_EQ(kept[0].why, "first");
 }
 
+TEST(sqlite_migration, version_8_carries_answers_over_as_instrument_1_and_takes_dont_know) {
+  testing::temp_dir dir;
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("smrel.db").c_str(), &raw), SQLITE_OK);
+  const auto exec = [&](std::string_view sql) { ASSERT_EQ(sqlite3_exec(raw, std::string(sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; };
+  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  for (int v = 1; v <= 7; ++v) {
+    exec(sqlite::migrations()[static_cast<std::size_t>(v - 1)]);
+    exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+  }
+  exec("INSERT INTO pulses (id, platform, workspace, week, opened_at, closes_at) VALUES (1, 'slack', 'T0ACME', '2026-W48', 0, 0)");
+  exec("INSERT INTO members (id, platform, workspace, chat_user, grp, locale, joined_at) VALUES (1, 'slack', 'T0ACME', 'U1', 'sales', 'en', 0)");
+  exec("INSERT INTO deliveries (pulse_id, member_id, items, delivered_at) VALUES (1, 1, 'q01,q02,q06,q09', 0)");
+  exec("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at) "
+       "VALUES ('slack', 'T0ACME', 1, 'p1', '2026-W48', 8, 4, 0)");
+  sqlite3_close(raw);
+
+  const auto store = open_store("sqlite:" + dir.file("smrel.db"));
+  EXPECT_EQ(store->migrate(), 1);
+  const auto kept = store->answers(acme, week48, week48);
+  ASSERT_EQ(kept.size(), 1U);
+  EXPECT_EQ(kept[0].item, 8);
+  EXPECT_EQ(kept[0].value, 4);
+  EXPECT_EQ(kept[0].instrument, 1) << "asked before version 2";
+  const auto pulse = store->find_pulse(acme, week48);
+  ASSERT_TRUE(pulse);
+  store->store_answers(std::vector<new_answer>{{acme, pulse->id, "p1", week48, 23, scoring::dont_know, t0, 2}});
+  const auto both = store->answers_by("p1", pulse->id);
+  ASSERT_EQ(both.size(), 2U);
+  EXPECT_EQ(both[1].value, scoring::dont_know);
+  EXPECT_EQ(both[1].instrument, 2);
+  EXPECT_THROW(store->store_answers(std::vector<new_answer>{{acme, pulse->id, "p1", week48, 2, 7, t0, 2}}), store_error);
+  EXPECT_THROW(store->store_answers(std::vector<new_answer>{{acme, pulse->id, "p1", week48, 2, 3, t0, 3}}), store_error);
+}
+
 TEST(sqlite_migration, version_6_keeps_lasting_dedupe_keys_and_lets_per_row_ones_be_pruned) {
   // An outbox as version 5 left it: every row had a key, random ones for per-click updates.
   testing::temp_dir dir;
