@@ -66,11 +66,15 @@ void withhold_dimensions(report& r, withheld why) {
 }
 
 // A group's dimension means only with its score; any dimension means only all together.
-// A "don't know" finding goes with its side's figure on the statement's dimension.
+// A "don't know" finding goes with its side: where the side's figure on the statement's dimension
+// is withheld as too small or as revealing a smaller group, so is the finding. (Not where it is
+// held back for few changes since an earlier release: findings are not released week by week,
+// see the engine's releases.)
 void drop_findings_without_figures(report& r) {
   std::erase_if(r.dont_know_findings, [&](const dont_know_finding& f) {
     const auto& figures = r.dimensions[static_cast<std::size_t>(statements()[f.item].dim)];
-    return !(f.side == group::sales ? figures.sales : figures.marketing).shown;
+    const auto& side = f.side == group::sales ? figures.sales : figures.marketing;
+    return !side.shown && side.why != withheld::too_few_changed;
   });
 }
 
@@ -395,36 +399,9 @@ void withhold_small_changes(report& r, std::span<const person_token> now, std::s
     }
   }
   for (std::size_t i = 0; i < earlier.size(); ++i) {
-    if (!r.score.shown) break;
+    if (!r.score.shown) return;
     if (!earlier[i].score) continue;
     control_against(r, changes[i], earlier[i], known);
-  }
-  drop_findings_without_figures(r);
-}
-
-void withhold_dont_know_changes(report& r, std::span<const person_token> now, std::span<const release_shape> earlier) {
-  drop_findings_without_figures(r);
-  if (r.dont_know_findings.empty()) return;
-  // changed[side][dimension] against one earlier release: people of that side (then or now) whose
-  // "don't know" statements on the dimension differ.
-  const auto changed_against = [&](const release_shape& then) {
-    std::array<std::array<int, dimension_count>, group_count> changed{};
-    for (const auto& c : differences(now, then.dont_knows)) {
-      for (std::size_t g = 0; g < group_count; ++g) {
-        const auto token = [&](const person_token* p, std::size_t d) {
-          return p && static_cast<std::size_t>(p->in) == g ? p->dimensions[d] : 0;
-        };
-        for (std::size_t d = 0; d < dimension_count; ++d) changed[g][d] += token(c.before, d) != token(c.after, d) ? 1 : 0;
-      }
-    }
-    return changed;
-  };
-  for (const auto& then : earlier) {
-    const auto changed = changed_against(then);
-    std::erase_if(r.dont_know_findings, [&](const dont_know_finding& f) {
-      const int n = changed[static_cast<std::size_t>(f.side)][static_cast<std::size_t>(statements()[f.item].dim)];
-      return n > 0 && n < r.min_group_size;
-    });
   }
 }
 
@@ -470,24 +447,13 @@ std::string dimension_answers(const contribution& c, std::size_t d) {
   return out;
 }
 
-std::string dimension_dont_knows(const contribution& c, std::size_t d) {
-  std::string out;
-  for (std::size_t k = 0; k < statement_count; ++k) {
-    if (c.values[k] != dont_know || static_cast<std::size_t>(statements()[k].dim) != d) continue;
-    if (!out.empty()) out += ',';
-    out += statements()[k].id;
-  }
-  return out;
-}
-
-release_shape shape_of(const report& r, std::vector<person_token> people, std::vector<person_token> dont_knows) {
+release_shape shape_of(const report& r, std::vector<person_token> people) {
   release_shape out;
   out.score = r.score.shown;
   for (std::size_t g = 0; g < group_count; ++g) out.groups[g] = r.groups[g].shown;
   out.dimensions = r.score.shown && dimensions_shown(r);
   for (const auto g : sides) out.group_dimensions[g] = r.groups[g].shown && group_dimensions_shown(r, g);
   out.people = std::move(people);
-  out.dont_knows = std::move(dont_knows);
   return out;
 }
 

@@ -31,9 +31,8 @@
 namespace smrel::scoring {
 
 /// One person behind a release, as opaque tokens: who (stable across releases), their group, and
-/// per dimension a token of their latest ratings on it (0 when they rated nothing on it) — or, in
-/// a release's "don't know" list, of the statements on it they could not judge. Tokens are keyed
-/// hashes made by the caller, so a stored release holds no answers.
+/// per dimension a token of their latest ratings on it (0 when they rated nothing on it). Tokens
+/// are keyed hashes made by the caller, so a stored release holds no answers.
 struct person_token {
   std::uint64_t person = 0;
   group in = group::other;
@@ -46,10 +45,6 @@ struct person_token {
 /// caller's keyed dimension token is made of. "Don't know" is not a rating: it moves no figure.
 std::string dimension_answers(const contribution& c, std::size_t d);
 
-/// The statements of dimension `d` one person answered "don't know" ("q11,q14"; empty when none):
-/// what the caller's keyed token in a release's "don't know" list is made of.
-std::string dimension_dont_knows(const contribution& c, std::size_t d);
-
 /// What an earlier release published, and whose answers were behind it.
 struct release_shape {
   bool score = false;
@@ -57,9 +52,6 @@ struct release_shape {
   bool dimensions = false;                          // the company's dimension means
   std::array<bool, group_count> group_dimensions{};  // Sales' and Marketing's dimension means
   std::vector<person_token> people;
-  /// Everyone with a "don't know" in the window (tokens of dimension_dont_knows); empty for a
-  /// release from before the answer existed, which is exactly right: nobody could give it then.
-  std::vector<person_token> dont_knows;
 };
 
 /// The stable id of a reason, as JSON and the export print it ("too_few_people", …; empty for
@@ -74,12 +66,6 @@ void withhold_combinations(report& r);
 /// min_group_size people; `now` are the people behind `r`. Call after withhold_combinations.
 void withhold_small_changes(report& r, std::span<const person_token> now, std::span<const release_shape> earlier);
 
-/// Drops "don't know" findings whose side's "don't know" answers on the statement's dimension
-/// changed for 1 … min_group_size − 1 people since any `earlier` release (as figures are held
-/// back), and findings whose side has no shown figure on that dimension. `now` is this release's
-/// "don't know" list. Call after withhold_small_changes.
-void withhold_dont_know_changes(report& r, std::span<const person_token> now, std::span<const release_shape> earlier);
-
 /// Rounds every published figure to what chat shows: scores and changes to whole points,
 /// means and gaps to tenths, intervals outwards; standard errors are dropped.
 void round_for_publication(report& r);
@@ -89,6 +75,6 @@ void round_for_publication(report& r);
 report build_published_report(const survey& data, const scoring_options& options);
 
 /// What `r` publishes, with the people behind it, for later releases to compare against.
-release_shape shape_of(const report& r, std::vector<person_token> people, std::vector<person_token> dont_knows = {});
+release_shape shape_of(const report& r, std::vector<person_token> people);
 
 }  // namespace smrel::scoring

@@ -155,9 +155,8 @@ release decode_release(std::string_view figures) {
 }
 
 // Fixed width: person token, group digit, one token per dimension, all hex; ';' between people.
-namespace {
-
-std::string encode_tokens(const std::vector<scoring::person_token>& people) {
+// Fixed width: person token, group digit, one token per dimension, all hex; ';' between people.
+std::string encode_people(const std::vector<scoring::person_token>& people) {
   std::string out;
   out.reserve(people.size() * (18 + 16 * scoring::dimension_count));
   for (const auto& p : people) {
@@ -169,7 +168,7 @@ std::string encode_tokens(const std::vector<scoring::person_token>& people) {
   return out;
 }
 
-std::vector<scoring::person_token> decode_tokens(std::string_view text) {
+std::vector<scoring::person_token> decode_people(std::string_view text) {
   constexpr std::size_t width = 16 + 1 + 16 * scoring::dimension_count;
   std::vector<scoring::person_token> out;
   while (!text.empty()) {
@@ -188,21 +187,9 @@ std::vector<scoring::person_token> decode_tokens(std::string_view text) {
   return out;
 }
 
-constexpr char dont_know_list = '|';
-
-}  // namespace
-
-std::string encode_people(const std::vector<scoring::person_token>& people, const std::vector<scoring::person_token>& dont_knows) {
-  return encode_tokens(people) + dont_know_list + encode_tokens(dont_knows);
-}
-
-std::vector<scoring::person_token> decode_people(std::string_view text) {
-  return decode_tokens(text.substr(0, text.find(dont_know_list)));
-}
-
-std::vector<scoring::person_token> decode_dont_know_people(std::string_view text) {
-  const auto at = text.find(dont_know_list);
-  return at == std::string_view::npos ? std::vector<scoring::person_token>{} : decode_tokens(text.substr(at + 1));
+bool ends_dont_know_block(scoring::iso_week week, int window_weeks) {
+  const int position = (week.index + 1) % window_weeks;
+  return position == 0;
 }
 
 release_ledger::release_ledger(storage::store& store, const domain::pseudonymizer& pseudonyms,
@@ -230,9 +217,8 @@ void release_ledger::catch_up(const domain::workspace_ref& workspace, domain::ti
   from = std::max(*from, last_closed - (max_weeks_per_catch_up - 1));
   for (auto week = *from; week <= last_closed; week = week + 1) {
     std::vector<scoring::person_token> people;
-    std::vector<scoring::person_token> dont_knows;
-    const auto made = release_week(workspace, week, people, dont_knows);
-    store_.save_release({workspace, week, now, encode_release(made), encode_people(people, dont_knows)});
+    const auto made = release_week(workspace, week, people);
+    store_.save_release({workspace, week, now, encode_release(made), encode_people(people)});
   }
   store_.prune_release_people(workspace, last_closed - (comparison_weeks() - 1));
 }
@@ -253,8 +239,7 @@ std::vector<release> release_ledger::published(const domain::workspace_ref& work
 }
 
 release release_ledger::release_week(const domain::workspace_ref& workspace, scoring::iso_week week,
-                                     std::vector<scoring::person_token>& people,
-                                     std::vector<scoring::person_token>& dont_knows) {
+                                     std::vector<scoring::person_token>& people) {
   auto options = scoring_options_from(survey_, week);
   options.keep_contributions = true;
   // Teams count by their members, not by who answered (post-stratification).
@@ -269,23 +254,18 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
 
   // Who is behind the figures, and a token of their ratings per dimension: keyed, so the stored
   // release holds no answers and no pseudonym that could be joined with anything else. Someone
-  // who only answered "don't know" is behind no figure (and must not pad the count of people who
-  // changed one); their "don't know" answers have a list of their own.
+  // who only answered "can't judge" is behind no figure, and must not pad the count of people
+  // who changed one.
   for (const auto& c : r.contributions) {
     const auto& name = names[c.respondent];
-    scoring::person_token rated{pseudonyms_.token("release-person", name, ""), c.in, {}};
-    scoring::person_token unsure = rated;
+    scoring::person_token t{pseudonyms_.token("release-person", name, ""), c.in, {}};
+    bool rated = false;
     for (std::size_t d = 0; d < scoring::dimension_count; ++d) {
       const auto answers = scoring::dimension_answers(c, d);
-      rated.dimensions[d] = answers.empty() ? 0 : pseudonyms_.token("release-answers", name, std::to_string(d) + ':' + answers);
-      const auto unknown = scoring::dimension_dont_knows(c, d);
-      unsure.dimensions[d] = unknown.empty() ? 0 : pseudonyms_.token("release-dont-know", name, std::to_string(d) + ':' + unknown);
+      t.dimensions[d] = answers.empty() ? 0 : pseudonyms_.token("release-answers", name, std::to_string(d) + ':' + answers);
+      rated = rated || !answers.empty();
     }
-    const auto any = [](const scoring::person_token& t) {
-      return std::any_of(t.dimensions.begin(), t.dimensions.end(), [](std::uint64_t x) { return x != 0; });
-    };
-    if (any(rated)) people.push_back(rated);
-    if (any(unsure)) dont_knows.push_back(unsure);
+    if (rated) people.push_back(t);
   }
   r.contributions.clear();
 
@@ -296,14 +276,15 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
   std::optional<release> first_shown;  // the earliest with a score within the trend
   for (const auto& record : earlier_records) {
     auto decoded = decode_release(record.figures);
-    if (!record.people.empty()) {
-      earlier.push_back(scoring::shape_of(decoded.report, decode_people(record.people), decode_dont_know_people(record.people)));
-    }
+    if (!record.people.empty()) earlier.push_back(scoring::shape_of(decoded.report, decode_people(record.people)));
     if (!first_shown && decoded.report.score.shown && decoded.report.as_of > week - survey_.trend_weeks) first_shown = decoded;
     previous = std::move(decoded);
   }
 
   scoring::withhold_combinations(r);
+  // "Can't judge" findings are released at the end of a block, from the block's answers (the
+  // window ending there), and are not subject to the week-by-week change control.
+  auto findings = ends_dont_know_block(week, options.window_weeks) ? r.dont_know_findings : std::vector<scoring::dont_know_finding>{};
   scoring::withhold_small_changes(r, people, earlier);
   // The groups not shown are weighted as one stratum: with a weight each, a change in team
   // sizes alone (nobody answering anew) would shift the company score by a different mix of
@@ -320,7 +301,7 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
     scoring::withhold_combinations(r);
     scoring::withhold_small_changes(r, people, earlier);
   }
-  scoring::withhold_dont_know_changes(r, dont_knows, earlier);
+  r.dont_know_findings = std::move(findings);
 
   // The stage label people see moves only when the evidence does (judged on the exact interval).
   out.stage_label = previous ? previous->stage_label : std::nullopt;
@@ -364,7 +345,8 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
     const auto* what = scoring::find_nudge(issued.nudge_id);
     if (!what || issued.follow_up_week != week) continue;
     std::erase_if(out.follow_ups, [&](const follow_up_result& f) { return f.what == what; });
-    const auto values = store_.follow_up_values(issued.id);
+    auto values = store_.follow_up_values(issued.id);
+    std::erase(values, scoring::dont_know);  // counted as answered in the pulse, never in the mean
     follow_up_result f{what, week, 0, 0.0, false};
     if (static_cast<int>(values.size()) >= survey_.min_group_size) {
       double sum = 0;

@@ -59,10 +59,9 @@ class release_ledger {
   int comparison_weeks() const { return survey_.window_weeks + survey_.trend_weeks; }
 
  private:
-  /// `people` gets who is behind the figures (people with a rating), `dont_knows` everyone with
-  /// a "don't know" in the window.
+  /// `people` gets who is behind the figures: everyone with a rating in the window.
   release release_week(const domain::workspace_ref& workspace, scoring::iso_week week,
-                       std::vector<scoring::person_token>& people, std::vector<scoring::person_token>& dont_knows);
+                       std::vector<scoring::person_token>& people);
 
   storage::store& store_;
   const domain::pseudonymizer& pseudonyms_;
@@ -74,10 +73,13 @@ class release_ledger {
 /// The stored texts of a release (exposed for tests of the format).
 std::string encode_release(const release& r);
 release decode_release(std::string_view figures);
-/// People behind the figures, then '|' and the "don't know" list (absent in releases made before
-/// the answer existed).
-std::string encode_people(const std::vector<scoring::person_token>& people, const std::vector<scoring::person_token>& dont_knows);
+std::string encode_people(const std::vector<scoring::person_token>& people);
 std::vector<scoring::person_token> decode_people(std::string_view text);
-std::vector<scoring::person_token> decode_dont_know_people(std::string_view text);
+
+/// Whether `week` ends a block of `window_weeks` weeks (blocks tile the calendar, the first
+/// starting at the week of 1970-01-01). "Can't judge" findings are released only then, from that
+/// block's answers: consecutive blocks share no answers, so no difference between two of them
+/// isolates the few people who changed in between, as week-by-week findings would.
+bool ends_dont_know_block(scoring::iso_week week, int window_weeks);
 
 }  // namespace smrel::engine

@@ -108,16 +108,21 @@ std::string gap_line(const scoring::report& r, locale lang) {
             "Geen duidelijk verschil in beleving tussen Sales en Marketing (een verschil telt vanaf 0,5 en boven de ruis).");
 }
 
-std::string dont_know_lines(const scoring::report& r, locale lang, std::size_t most) {
+std::string dont_know_lines(const scoring::report& r, locale lang, std::size_t most, std::string_view indent) {
   std::string out;
   for (std::size_t i = 0; i < r.dont_know_findings.size() && i < most; ++i) {
     const auto& f = r.dont_know_findings[i];
     if (!out.empty()) out += "\n";
-    out += printf_string("%.0f%%", f.share * 100.0) + tr(lang, " of ", " van ") + group_label(f.side, lang) +
+    out += std::string(indent) + printf_string("%.0f%%", f.share * 100.0) + tr(lang, " of ", " van ") + group_label(f.side, lang) +
            tr(lang, " can't judge “", " kan niet beoordelen: “") + std::string(scoring::statements()[f.item].text(lang)) +
            "” (" + std::string(scoring::statements()[f.item].id) + ")";
   }
   return out;
+}
+
+std::string dont_know_weeks(const summary& s) {
+  if (!s.dont_knows_until) return {};
+  return " (" + (*s.dont_knows_until - (s.report.window_weeks - 1)).to_string() + "–" + s.dont_knows_until->to_string() + ")";
 }
 
 std::string stage_label(const scoring::report& r, locale lang) {
@@ -254,7 +259,9 @@ std::string render_status_text(const summary& s, locale lang) {
   if (!r.score.shown) return out;
   out += groups_line(s, lang) + "\n";
   out += gap_line(r, lang) + (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()) + "\n";
-  if (const auto unsure = dont_know_lines(r, lang, 1); !unsure.empty()) out += unsure + "\n";
+  if (const auto unsure = dont_know_lines(r, lang, 1); !unsure.empty()) {
+    out += unsure + dont_know_weeks(s) + "\n";
+  }
   if (!s.nudges.empty()) {
     out += std::string(tr(lang, "Next step:\n", "Volgende stap:\n")) + nudge_block(s.nudges.front(), lang, false) + "\n";
   }
@@ -335,9 +342,9 @@ std::string render_digest_text(const summary& s, locale lang) {
     out += "\n" + gap_line(r, lang) + "\n";
   }
 
-  if (const auto unsure = dont_know_lines(r, lang, 3); !unsure.empty()) {
-    out += std::string(tr(lang, "\nWhat people cannot see from where they work:\n", "\nWat mensen vanuit hun werk niet kunnen zien:\n")) +
-           unsure + "\n";
+  if (const auto unsure = dont_know_lines(r, lang, 3, "  "); !unsure.empty()) {
+    out += std::string(tr(lang, "\nWhat people cannot see from where they work", "\nWat mensen vanuit hun werk niet kunnen zien")) +
+           dont_know_weeks(s) + ":\n" + unsure + "\n";
   }
   if (!s.nudges.empty()) {
     out += std::string(tr(lang, "\nWhat to do next:\n", "\nWat nu te doen:\n"));

@@ -26,9 +26,11 @@ std::string describe_change_since(const scoring::trend_point& change, scoring::l
 std::string describe_gap(const scoring::dimension_result& d, scoring::locale lang);
 /// The status line about gaps: the largest clear one, none clear, or too few to tell.
 std::string gap_line(const scoring::report& r, scoring::locale lang);
-/// Statements many of one side could not judge ("40% of Sales can't judge: “…” (q11)"), one per
+/// Statements many of one side could not judge ("40% of Sales can't judge “…” (q11)"), one per
 /// line, at most `most`; empty when there are none. Itself a finding: those people cannot see it.
-std::string dont_know_lines(const scoring::report& r, scoring::locale lang, std::size_t most);
+std::string dont_know_lines(const scoring::report& r, scoring::locale lang, std::size_t most, std::string_view indent = "");
+/// The weeks those findings come from: " (2026-W40–2026-W47)", or empty.
+std::string dont_know_weeks(const summary& s);
 /// The stage label people see: "Defined", with "(on the border between Defined and Aligned)"
 /// when the interval spans a stage edge.
 std::string stage_label(const scoring::report& r, scoring::locale lang);

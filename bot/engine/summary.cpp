@@ -131,6 +131,15 @@ summary summarize(storage::store& store, release_ledger& ledger, const domain::w
     }
     if (&releases.back() != shown) out.newer = held_back{releases.back().report.as_of, releases.back().report.score.why};
     carry_held_back(out, releases, *shown);
+    // "Can't judge" findings: those of the latest block that ended within the last window.
+    out.report.dont_know_findings.clear();
+    for (auto it = releases.rbegin(); it != releases.rend(); ++it) {
+      if (it->report.as_of <= last - survey.window_weeks) break;
+      if (!ends_dont_know_block(it->report.as_of, survey.window_weeks)) continue;
+      out.report.dont_know_findings = it->report.dont_know_findings;
+      out.dont_knows_until = it->report.as_of;
+      break;
+    }
     // Follow-ups published in the window, newest first; a nudge asked about twice shows its latest.
     for (auto it = releases.rbegin(); it != releases.rend(); ++it) {
       if (it->report.as_of <= shown->report.as_of - survey.window_weeks) break;

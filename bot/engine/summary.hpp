@@ -52,6 +52,8 @@ struct summary {
   std::optional<held_back> newer;  // the latest release, when its score was held back
   carried_figures carried;
   bool released = false;  // some week was released (published) already
+  /// The last week of the block whose "can't judge" findings report::dont_know_findings holds.
+  std::optional<scoring::iso_week> dont_knows_until;
 };
 
 /// Options for scoring derived from settings, ending at `as_of`.

@@ -101,7 +101,9 @@ domain::message status_view(const summary& s, locale lang) {
   m.fallback_text = render_status_text(s, lang);
   m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
   m.text(gap_line(s.report, lang) + (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()));
-  if (const auto unsure = dont_know_lines(s.report, lang, 1); !unsure.empty()) m.text(unsure);
+  if (const auto unsure = dont_know_lines(s.report, lang, 1); !unsure.empty()) {
+    m.text(unsure + dont_know_weeks(s));
+  }
   if (!s.nudges.empty()) {
     m.divider();
     add_nudge(m, s.nudges.front(), lang, false);
@@ -133,7 +135,8 @@ domain::message digest_view(const summary& s, locale lang) {
   }
   m.text(table);
   if (const auto unsure = dont_know_lines(s.report, lang, 3); !unsure.empty()) {
-    m.text(tr(lang, "What people cannot see from where they work:\n", "Wat mensen vanuit hun werk niet kunnen zien:\n") + unsure);
+    m.text(tr(lang, "What people cannot see from where they work", "Wat mensen vanuit hun werk niet kunnen zien") +
+           dont_know_weeks(s) + ":\n" + unsure);
   }
   if (!s.nudges.empty()) {
     m.divider().text(tr(lang, "What to do next", "Wat nu te doen"));
@@ -206,9 +209,8 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
   int answered = 0;
   std::string fallback = title;
   // `given` is the answer so far, 0 for none (not std::optional: GCC 12 warns falsely on it here).
-  // Statements offer a sixth button, "can't judge"; a nudge's follow-up is rated 1…5.
-  const auto answer_row = [&](int given, const std::function<std::string(int)>& value_of, std::string block_id,
-                              bool can_judge_button) {
+  // Every statement, a nudge's follow-up too, has a sixth button: "can't judge".
+  const auto answer_row = [&](int given, const std::function<std::string(int)>& value_of, std::string block_id) {
     if (given != 0) {
       ++answered;
       const auto number = given == scoring::dont_know ? std::string() : std::to_string(given) + " · ";
@@ -221,10 +223,8 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     for (int v = scoring::lowest_rating; v <= scoring::highest_rating; ++v) {
       row.push_back({std::to_string(v), std::string(answer_action), value_of(v), style_of(v)});
     }
-    if (can_judge_button) {
-      row.push_back({tr(lang, "Can't judge", "Weet ik niet"), std::string(answer_action), value_of(scoring::dont_know),
-                     style_of(scoring::dont_know)});
-    }
+    row.push_back({tr(lang, "Can't judge", "Weet ik niet"), std::string(answer_action), value_of(scoring::dont_know),
+                   style_of(scoring::dont_know)});
     m.buttons(std::move(row), std::move(block_id));
   };
   const auto pulse_prefix = "p" + std::to_string(state.pulse.id) + ".";
@@ -239,7 +239,7 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     m.text(std::string(text));
     fallback += "\n• " + std::string(text);
     answer_row(given, [&](int v) { return answer_button_value(state.pulse.id, item, v); },
-               pulse_prefix + std::string(scoring::statements()[item].id), true);
+               pulse_prefix + std::string(scoring::statements()[item].id));
   }
   for (const auto& f : state.follow_ups) {
     const auto text = tr(lang, "A few weeks ago we suggested: ", "Een paar weken geleden stelden we voor: ") +
@@ -247,7 +247,7 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     m.text(text);
     fallback += "\n• " + std::string(f.what->follow_up.in(lang));
     answer_row(f.given.value_or(0), [&](int v) { return follow_up_button_value(state.pulse.id, f.nudge, v); },
-               pulse_prefix + "n" + std::to_string(f.nudge), false);
+               pulse_prefix + "n" + std::to_string(f.nudge));
   }
   const int total = static_cast<int>(state.delivery.items.size() + state.follow_ups.size());
   std::string footer = std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) + tr(lang, " answered", " beantwoord");
@@ -304,7 +304,6 @@ std::optional<answer_button> parse_answer_button(std::string_view value) {
   out.value = static_cast<std::uint8_t>(v - '0');
   const auto middle = value.substr(first_dot + 1, last_dot - first_dot - 1);
   if (middle.front() == 'n') {
-    if (out.value == scoring::dont_know) return std::nullopt;  // follow-ups are rated 1…5
     const auto nudge = parse_id(middle.substr(1));
     if (!nudge) return std::nullopt;
     out.follow_up = *nudge;

@@ -71,7 +71,7 @@ int run_score(const score_args& args, std::istream& in, std::ostream& out, std::
   if (args.json) {
     out << engine::report_to_json(report, nudges, *lang) << '\n';
   } else {
-    engine::summary s{report, nudges, {0, report.score.respondents}, {}, {}, {}, true};
+    engine::summary s{report, nudges, {0, report.score.respondents}, {}, {}, {}, true, report.as_of};
     out << engine::render_digest_text(s, *lang);
   }
   return exit_ok;

@@ -186,8 +186,9 @@ CREATE TABLE releases (
 ) WITHOUT ROWID;
 )sql",
     // 8: instrument version 2. More statements (the item bound leaves room for q01…q99), a sixth
-    // answer "don't know" stored as 6, and the instrument version whose wording each delivery was
-    // sent in and each answer answered. Every earlier row was asked in version 1.
+    // answer "don't know" stored as 6 (also to a nudge's follow-up statement), and the instrument
+    // version whose wording each delivery was sent in and each answer answered. Every earlier row
+    // was asked in version 1.
     R"sql(
 CREATE TABLE answers_v8 (
   id          INTEGER PRIMARY KEY,
@@ -208,6 +209,17 @@ DROP TABLE answers;
 ALTER TABLE answers_v8 RENAME TO answers;
 CREATE INDEX answers_by_week ON answers (platform, workspace, week);
 ALTER TABLE deliveries ADD COLUMN instrument INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE follow_up_answers_v8 (
+  nudge       INTEGER NOT NULL REFERENCES nudges (id) ON DELETE CASCADE,
+  pseudonym   TEXT NOT NULL,
+  value       INTEGER NOT NULL CHECK (value BETWEEN 1 AND 6),  -- 1…5, or 6 = don't know
+  answered_at INTEGER NOT NULL,
+  PRIMARY KEY (nudge, pseudonym)
+) WITHOUT ROWID;
+INSERT INTO follow_up_answers_v8 SELECT nudge, pseudonym, value, answered_at FROM follow_up_answers;
+DROP TABLE follow_up_answers;
+ALTER TABLE follow_up_answers_v8 RENAME TO follow_up_answers;
+CREATE INDEX follow_up_answers_by_pseudonym ON follow_up_answers (pseudonym);
 )sql",
 };
 

@@ -516,6 +516,7 @@ class sqlite_store final : public store {
     transaction tx(db_);
     for (const auto& a : batch.answers) insert_answer(a);
     for (const auto& f : batch.follow_ups) {
+      if (!scoring::is_answer_value(f.value)) throw store_error("follow-up answer out of range", store_failure::constraint);
       db_.prepare("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (nudge, pseudonym) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at")
           .bind(1, f.nudge)

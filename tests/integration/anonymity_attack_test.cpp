@@ -637,9 +637,10 @@ TEST(anonymity_attack_bot, follow_ups_are_published_once_after_their_pulse_and_s
   for (int i = 0; i < engine::follow_up_delay_weeks; ++i) next_week(h);
   ASSERT_EQ(iso_week::containing(h.clock().now()), follow_up_week);
 
-  // The first nudge's follow-up gets four answers (mean 3.0), a second one only two.
+  // The first nudge's follow-up gets four ratings (mean 3.0) and one "can't judge" (counted as
+  // answered, never in the mean), a second one only two.
   const auto before_answers = digest(h);
-  const std::map<std::string, int> first_answers{{"US0", 5}, {"US1", 4}, {"UM0", 2}, {"UM1", 1}};
+  const std::map<std::string, int> first_answers{{"US0", 5}, {"US1", 4}, {"UM0", 2}, {"UM1", 1}, {"UM3", scoring::dont_know}};
   const std::map<std::string, int> second_answers{{"US2", 5}, {"UM2", 3}};
   const auto answer_follow_up = [&](const std::string& user, std::int64_t nudge, int value) {
     for (const auto& [action, button] : testing::buttons_of(reply_json(h.command(user, "pulse")))) {

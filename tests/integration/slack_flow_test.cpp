@@ -235,7 +235,7 @@ TEST(slack_commands, nudges_are_followed_up_in_the_pulse_four_weeks_later) {
         EXPECT_EQ(h.click(user, action, value).status, 200);
       }
     }
-    EXPECT_EQ(follow_up_buttons, 5 * static_cast<int>(issued.size())) << user;
+    EXPECT_EQ(follow_up_buttons, 6 * static_cast<int>(issued.size())) << user;  // 1…5 and "can't judge"
   }
   for (const auto& n : issued) EXPECT_EQ(h.store().follow_up_values(n.id), (std::vector<std::uint8_t>{4, 4, 4})) << n.nudge_id;
 

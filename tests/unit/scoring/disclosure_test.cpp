@@ -339,46 +339,30 @@ TEST(stage_label, no_aligned_is_enough_on_a_coin_flip) {
   EXPECT_TRUE(told);
 }
 
-// "Can't judge" findings are released like figures: never when 1 … k−1 people's don't-knows on
-// the statement's dimension changed since an earlier release.
-TEST(disclosure, a_dont_know_finding_is_held_back_when_few_changed_their_dont_knows) {
-  const std::uint8_t item = 1;
-  const auto d = static_cast<std::size_t>(statements()[item].dim);
-  report r;
-  r.min_group_size = 5;
-  r.dimensions[d].sales.shown = true;
-  r.dont_know_findings = {{item, group::sales, 0.4}};
-  const auto person = [&](std::uint64_t id, group g, std::uint64_t token) {
-    person_token t{id, g, {}};
-    t.dimensions[d] = token;
-    return t;
+// A "can't judge" finding goes with its side: withheld with it.
+TEST(disclosure, a_dont_know_finding_is_withheld_with_its_side) {
+  const auto company_of = [](bool with_leader) {
+    survey data;
+    const auto add = [&](group g, std::uint8_t value) {
+      data.respondent_groups.push_back(g);
+      data.answers.push_back({*iso_week::parse("2026-W10"), static_cast<std::uint32_t>(data.respondent_groups.size() - 1), 1, value});
+    };
+    for (int i = 0; i < 5; ++i) add(group::sales, 3);
+    for (int i = 0; i < 3; ++i) add(group::sales, dont_know);  // 3 of 8: 38%
+    for (int i = 0; i < 6; ++i) add(group::marketing, 4);
+    if (with_leader) add(group::leadership, 1);
+    return data;
   };
-  std::vector<person_token> now;
-  for (std::uint64_t id = 1; id <= 6; ++id) now.push_back(person(id, group::sales, 100 + id));
-  const auto with_changes = [&](int changed, group in) {
-    release_shape then;
-    then.dont_knows = now;
-    for (int i = 0; i < changed; ++i) {
-      then.dont_knows[static_cast<std::size_t>(i)].dimensions[d] = 7;
-      then.dont_knows[static_cast<std::size_t>(i)].in = in;
-    }
-    auto copy = r;
-    withhold_dont_know_changes(copy, now, std::vector<release_shape>{then});
-    return copy.dont_know_findings.size();
-  };
-  EXPECT_EQ(with_changes(0, group::sales), 1U);
-  EXPECT_EQ(with_changes(1, group::sales), 0U) << "one person's change would show";
-  EXPECT_EQ(with_changes(4, group::sales), 0U);
-  EXPECT_EQ(with_changes(5, group::sales), 1U);
-  // A release from before the answer existed had nobody answering it: six new don't-knows.
-  auto copy = r;
-  withhold_dont_know_changes(copy, now, std::vector<release_shape>{release_shape{}});
-  EXPECT_EQ(copy.dont_know_findings.size(), 1U);
-  // Without Sales' figure on the dimension, no finding either.
-  copy = r;
-  copy.dimensions[d].sales.shown = false;
-  withhold_dont_know_changes(copy, now, {});
-  EXPECT_TRUE(copy.dont_know_findings.empty());
+  scoring_options o;
+  o.as_of = *iso_week::parse("2026-W10");
+  auto r = build_published_report(company_of(false), o);
+  ASSERT_EQ(r.dont_know_findings.size(), 1U);
+  EXPECT_EQ(r.dont_know_findings[0].side, group::sales);
+  EXPECT_DOUBLE_EQ(r.dont_know_findings[0].share, 0.4) << "published in tenths";
+  // One leader beside them: Sales (the smaller side) is withheld, or the leader could be worked out.
+  r = build_published_report(company_of(true), o);
+  EXPECT_FALSE(r.group_score(group::sales).shown);
+  EXPECT_TRUE(r.dont_know_findings.empty());
 }
 
 }  // namespace

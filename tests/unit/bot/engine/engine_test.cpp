@@ -36,10 +36,10 @@ class engine_test : public ::testing::Test {
   }
 
   // `count` people in `g`, each answering statement `item` with `value` in week 48.
-  void add_people(scoring::group g, int count, std::uint8_t item, std::uint8_t value) {
+  void add_people(scoring::group g, int count, std::uint8_t item, std::uint8_t value, int first = 0) {
     const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
     std::vector<storage::new_answer> answers;
-    for (int i = 0; i < count; ++i) {
+    for (int i = first; i < first + count; ++i) {
       const member_key key{acme, std::string(scoring::group_id(g)) + std::to_string(i)};
       const auto m = store_->upsert_member(key, scoring::locale::en, t0);
       const auto pseudonym = pseudonyms_.pseudonym(key);
@@ -209,6 +209,33 @@ TEST_F(engine_test, exported_answers_rescore_to_the_same_report) {
   EXPECT_GE(compared, 3);
 }
 
+TEST_F(engine_test, cant_judge_findings_are_released_once_a_block_and_shown_until_the_next) {
+  // A window whose block ends with week 48, so its release carries the block's findings.
+  int window = 2;
+  while (!ends_dont_know_block(week48, window)) ++window;
+  survey_.window_weeks = window;
+  ledger_.emplace(*store_, pseudonyms_, calendar_, survey_);
+  add_people(scoring::group::sales, 5, 1, 3);
+  add_people(scoring::group::sales, 3, 1, scoring::dont_know, 5);  // 3 of 8 Sales can't judge q02
+  add_people(scoring::group::marketing, 6, 1, 4);
+  const auto s = published_at(after48);
+  ASSERT_EQ(s.report.dont_know_findings.size(), 1U);
+  EXPECT_EQ(s.report.dont_know_findings[0].side, scoring::group::sales);
+  EXPECT_EQ(s.report.dont_know_findings[0].item, 1);
+  EXPECT_DOUBLE_EQ(s.report.dont_know_findings[0].share, 0.4);
+  EXPECT_EQ(s.dont_knows_until, week48);
+  EXPECT_NE(render_digest_text(s, scoring::locale::en).find("40% of Sales can't judge"), std::string::npos);
+  EXPECT_EQ(s.report.score.respondents, 11) << "people who only answered \"can't judge\" are no respondents";
+
+  // The next week ends no block: its release holds no findings, and status still shows week 48's.
+  const auto next = published_at(after48 + days{7});
+  const auto releases = ledger_->published(acme, week48 + 1, week48 + 1);
+  ASSERT_EQ(releases.size(), 1U);
+  EXPECT_TRUE(releases[0].report.dont_know_findings.empty());
+  EXPECT_EQ(next.dont_knows_until, week48);
+  EXPECT_EQ(next.report.dont_know_findings.size(), 1U);
+}
+
 TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
   add_people(scoring::group::sales, 5, 0, 3);
   add_people(scoring::group::marketing, 2, 0, 5);
@@ -251,7 +278,7 @@ TEST(answer_buttons, round_trip_statements_and_follow_ups_and_refuse_anything_el
   ASSERT_TRUE(cannot_judge);
   EXPECT_EQ(cannot_judge->item, 23);
   EXPECT_EQ(cannot_judge->value, scoring::dont_know);
-  for (const auto* forged : {"p12.n0.3", "p12.n.3", "p12.nx1.3", "p12.n34.6", "p12.n34.0", "p0.q01.3", "p.q01.3",
+  for (const auto* forged : {"p12.n0.3", "p12.n.3", "p12.nx1.3", "p12.n34.7", "p12.n34.0", "p0.q01.3", "p.q01.3",
                              "p12.q25.3", "p12.q01.7", "p12.q1.3", "p12.q01.33", "x12.q01.3", "p12..3", "p12.q01.", "p-1.q01.3",
                              "p12.n9999999999999999999.3", "p12.q01.3.4"}) {
     EXPECT_FALSE(parse_answer_button(forged)) << forged;
