@@ -19,7 +19,9 @@ void check_consistent(const parsed_survey& parsed) {
   check(parsed.respondent_names.size() == parsed.data.respondent_groups.size(), "one name per respondent");
   for (const auto& a : parsed.data.answers) {
     check(a.respondent < parsed.data.respondent_groups.size(), "answers name known respondents");
-    check(a.value >= 1 && a.value <= 5, "values are 1..5");
+    check(smrel::scoring::is_answer_value(a.value), "values are 1..5 or don't know");
+    check(a.wording >= smrel::scoring::first_instrument_version && a.wording <= smrel::scoring::instrument_version,
+          "wordings are known instrument versions");
   }
   check(parsed.data.answers.size() <= parsed.rows, "at most one answer per row");
   if (parsed.ok()) check(parsed.data.answers.size() == parsed.rows, "no errors: every row is an answer");
