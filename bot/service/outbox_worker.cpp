@@ -149,7 +149,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     const auto ready = limiter.acquire(keys, steady_now);
     if (ready <= steady_now) co_return true;
     const auto later = clock.now() + std::chrono::duration_cast<domain::time_point::duration>(ready - steady_now);
-    co_await run_blocking(pool, [&] { store.release(m.id, later); });
+    co_await run_blocking(pool, [&] { store.release(m.id, m.claim, later); });
     co_await sleep(std::min<std::chrono::steady_clock::duration>(ready - steady_now, options.idle_poll));
     co_return false;
   }
@@ -180,7 +180,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         if (const auto opened = slack::opened_channel(answer.body)) {
           co_await run_blocking(pool, [&] {
             store.remember_dm_channel(ref->who, *opened);
-            store.release(m.id, clock.now());
+            store.release(m.id, m.claim, clock.now());
           });
           log_event(log_level::info, "dm_opened", {{"id", static_cast<long long>(m.id)}, {"channel", *opened}});
           co_return;
@@ -193,7 +193,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     auto body = co_await run_blocking(pool, [&] { return content.pulse_dm(*ref, *channel); });
     if (!body) {
       // Answered already (through /smrel pulse or the Home tab), opted out, erased, or closed.
-      co_await run_blocking(pool, [&] { store.mark_sent(m.id, clock.now()); });
+      co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, clock.now()); });
       record(m, "skipped", "nothing to ask");
       co_return;
     }
@@ -222,7 +222,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       // here means earlier claims ended without one: the process died or the send threw while
       // this message was in hand. Sending it again would repeat that; it is dead-lettered.
       const auto reason = "claimed " + std::to_string(m.attempts) + " times without an outcome (it may crash the sender)";
-      co_await run_blocking(pool, [&] { store.mark_dead(m.id, reason, now); });
+      co_await run_blocking(pool, [&] { return store.mark_dead(m.id, m.claim, reason, now); });
       record(m, "dead", reason);
     } else if (m.method == slack_pulse_dm) {
       co_await send_pulse_dm(m);
@@ -247,7 +247,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         // A message this sender could not put back is put back first: otherwise it would wait
         // out its whole lease once storage works again.
         if (unreturned) {
-          co_await run_blocking(pool, [&] { store.reschedule(unreturned->id, clock.now(), "put back after a storage failure"); });
+          co_await run_blocking(pool, [&] { store.reschedule(unreturned->id, unreturned->claim, clock.now(), "put back after a storage failure"); });
           unreturned.reset();
         }
         if (!co_await send_next(in_hand)) co_await sleep(options.idle_poll);
@@ -278,7 +278,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     const auto at = clock.now() + backoff(m.attempts);
     std::string failure;
     try {
-      co_await run_blocking(pool, [&] { store.reschedule(m.id, at, error); });
+      co_await run_blocking(pool, [&] { store.reschedule(m.id, m.claim, at, error); });
       co_return true;
     } catch (const std::exception& e) {
       failure = e.what();
@@ -298,10 +298,11 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
                               const std::vector<std::string>& keys) {
     const auto now = clock.now();
     std::string_view label;
+    bool held = true;  // false: the lease ran out and another sender holds the message now
     switch (outcome.verdict) {
       case slack::delivery_verdict::sent:
         label = "sent";
-        co_await run_blocking(pool, [&] { store.mark_sent(m.id, now); });
+        held = co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, now); });
         break;
       case slack::delivery_verdict::rate_limited: {
         label = "rate_limited";
@@ -312,27 +313,32 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         for (const auto& key : keys) {
           if (key.starts_with("method:")) limiter.pause(key, std::chrono::steady_clock::now() + wait);
         }
-        co_await run_blocking(pool, [&] { store.release(m.id, now + wait); });
+        held = co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, now + wait); });
         break;
       }
       case slack::delivery_verdict::retry:
         if (m.attempts >= options.max_attempts) {
           label = "dead";
-          co_await run_blocking(pool, [&] {
-            store.mark_dead(m.id, "gave up after " + std::to_string(m.attempts) + " attempts: " + outcome.reason, now);
+          held = co_await run_blocking(pool, [&] {
+            return store.mark_dead(m.id, m.claim, "gave up after " + std::to_string(m.attempts) + " attempts: " + outcome.reason, now);
           });
         } else {
           label = "retry";
           const auto at = now + backoff(m.attempts);
-          co_await run_blocking(pool, [&] { store.reschedule(m.id, at, outcome.reason); });
+          held = co_await run_blocking(pool, [&] { return store.reschedule(m.id, m.claim, at, outcome.reason); });
         }
         break;
       case slack::delivery_verdict::permanent:
         label = "dead";
-        co_await run_blocking(pool, [&] { store.mark_dead(m.id, outcome.reason, now); });
+        held = co_await run_blocking(pool, [&] { return store.mark_dead(m.id, m.claim, outcome.reason, now); });
         break;
     }
     record(m, label, outcome.reason);
+    if (!held) {
+      // Its lease ran out while it was in hand (a very slow call): the sender that claimed it
+      // since decides what happens to it, so this outcome is not recorded in storage.
+      log_event(log_level::warn, "outbox_claim_lost", {{"id", static_cast<long long>(m.id)}, {"outcome", label}});
+    }
   }
 };
 

@@ -40,8 +40,7 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     const auto recipients = bot.open_weekly_pulse(workspace);
     storage::write_batch batch;
     for (const auto& r : recipients) batch.outbox.push_back(slack_pulse_by_dm(r.who, r.pulse_id, now));
-    store.commit(batch, now);
-    store.mark_run_done(workspace, pulse_run, week, now);
+    if (!store.commit_run(batch, workspace, pulse_run, week, now)) return;  // another process did it
     log_event(log_level::info, "pulse_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
                                                  {"recipients", static_cast<long long>(recipients.size())}});
   }
@@ -51,8 +50,7 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     auto result = bot.weekly_digest(workspace, settings.slack.digest_channel, lang);
     storage::write_batch batch;
     for (auto& post : result.posts) batch.outbox.push_back(slack_post(post.channel, post.message, std::move(post.dedupe_key), now));
-    store.commit(batch, now);
-    store.mark_run_done(workspace, digest_run, week, now);
+    if (!store.commit_run(batch, workspace, digest_run, week, now)) return;  // another process did it
     log_event(log_level::info, "digest_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
                                                   {"channel", settings.slack.digest_channel}});
   }

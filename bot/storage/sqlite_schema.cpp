@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 8> all_migrations{
+constexpr std::array<std::string_view, 9> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -220,6 +220,11 @@ INSERT INTO follow_up_answers_v8 SELECT nudge, pseudonym, value, answered_at FRO
 DROP TABLE follow_up_answers;
 ALTER TABLE follow_up_answers_v8 RENAME TO follow_up_answers;
 CREATE INDEX follow_up_answers_by_pseudonym ON follow_up_answers (pseudonym);
+)sql",
+    // 9: an outbox row remembers the claim it is being sent under, so only that claim's sender
+    // can record its outcome (a sender whose lease ran out cannot overwrite the next one's).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN claim INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <random>
 #include <utility>
 
 #include "bot/storage/sqlite_connection.hpp"
@@ -142,6 +143,7 @@ outbox_message read_outbox(const statement& row) {
   m.attempts = static_cast<int>(row.integer(7));
   m.next_attempt_at = from_ms(row.integer(8));
   m.last_error = row.text(9);
+  m.claim = row.integer(10);
   return m;
 }
 
@@ -423,19 +425,6 @@ class sqlite_store final : public store {
     return s.step();
   }
 
-  void mark_run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week,
-                     time_point at) override {
-    std::lock_guard lock(mutex_);
-    db_.prepare("INSERT INTO scheduled_runs (platform, workspace, kind, week, done_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING")
-        .bind(1, domain::platform_id(workspace.on))
-        .bind(2, workspace.id)
-        .bind(3, kind)
-        .bind(4, week.to_string())
-        .bind(5, to_ms(at))
-        .run();
-  }
-
   pulse open_pulse(const domain::workspace_ref& workspace, scoring::iso_week week, time_point opened_at,
                    time_point closes_at) override {
     std::lock_guard lock(mutex_);
@@ -514,6 +503,35 @@ class sqlite_store final : public store {
     if (batch.answers.empty() && batch.follow_ups.empty() && batch.outbox.empty() && batch.seen_events.empty()) return;
     std::lock_guard lock(mutex_);
     transaction tx(db_);
+    const auto queued = write_locked(batch, now);
+    ensure_same_file();  // last, so the window before COMMIT is as small as it can be
+    tx.commit();
+    outbox_depth_->rows += queued;  // only once the rows exist
+  }
+
+  bool commit_run(const write_batch& batch, const domain::workspace_ref& workspace, std::string_view kind,
+                  scoring::iso_week week, time_point at) override {
+    std::lock_guard lock(mutex_);
+    transaction tx(db_);
+    db_.prepare("INSERT INTO scheduled_runs (platform, workspace, kind, week, done_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING")
+        .bind(1, domain::platform_id(workspace.on))
+        .bind(2, workspace.id)
+        .bind(3, kind)
+        .bind(4, week.to_string())
+        .bind(5, to_ms(at))
+        .run();
+    if (db_.changes() == 0) return false;  // done already; nothing of the batch is written
+    const auto queued = write_locked(batch, at);
+    ensure_same_file();
+    tx.commit();
+    outbox_depth_->rows += queued;
+    return true;
+  }
+
+ private:
+  // The batch's rows, inside the caller's transaction; returns how many outbox rows it added.
+  std::int64_t write_locked(const write_batch& batch, time_point now) {
     for (const auto& a : batch.answers) insert_answer(a);
     for (const auto& f : batch.follow_ups) {
       if (!scoring::is_answer_value(f.value)) throw store_error("follow-up answer out of range", store_failure::constraint);
@@ -533,10 +551,10 @@ class sqlite_store final : public store {
           .bind(2, to_ms(now))
           .run();
     }
-    ensure_same_file();  // last, so the window before COMMIT is as small as it can be
-    tx.commit();
-    outbox_depth_->rows += queued;  // only once the rows exist
+    return queued;
   }
+
+ public:
 
   std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
                                      scoring::iso_week to) override {
@@ -749,24 +767,26 @@ class sqlite_store final : public store {
       // Due pending rows first, then "sending" rows whose lease ran out (their sender died). Two
       // range scans on (status, next_attempt_at), so a deep queue costs no sort.
       auto s = outbox_db_.prepare(
-          "SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, last_error "
-          "FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
+          "SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, last_error, "
+          "claim FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
       s.bind(1, to_ms(now)).bind(2, static_cast<std::int64_t>(limit));
       while (s.step()) out.push_back(read_outbox(s));
     }
     if (out.size() < limit) {
       auto s = outbox_db_.prepare(
-          "SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, last_error "
-          "FROM outbox WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
+          "SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, last_error, "
+          "claim FROM outbox WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?");
       s.bind(1, to_ms(now)).bind(2, static_cast<std::int64_t>(limit - out.size()));
       while (s.step()) out.push_back(read_outbox(s));
     }
     for (auto& m : out) {
-      outbox_db_.prepare("UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?, updated_at = ? "
-                  "WHERE id = ?")
+      m.claim = next_claim();
+      outbox_db_.prepare("UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?, updated_at = ?, "
+                  "claim = ? WHERE id = ?")
           .bind(1, to_ms(lease_until))
           .bind(2, to_ms(now))
-          .bind(3, m.id)
+          .bind(3, m.claim)
+          .bind(4, m.id)
           .run();
       m.status = outbox_status::sending;
       ++m.attempts;
@@ -776,6 +796,13 @@ class sqlite_store final : public store {
     return out;
   }
 
+  // Claim tokens: random, so that two processes on one database never hand out the same one.
+  std::int64_t next_claim() {
+    std::int64_t token = 0;
+    while (token == 0) token = static_cast<std::int64_t>(claim_tokens_() >> 1);
+    return token;
+  }
+
   bool any_due(time_point now) {
     auto s = outbox_db_.prepare("SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1) "
                                 "OR EXISTS (SELECT 1 FROM outbox WHERE status = 'sending' AND next_attempt_at <= ?1)");
@@ -783,71 +810,56 @@ class sqlite_store final : public store {
     return s.step() && s.integer(0) != 0;
   }
 
-  // Each status change runs as two statements keyed on whether the row was active (pending or
-  // sending) before, so the in-memory depth moves only when a row really enters or leaves it.
-  // The second statement runs only in the rare case that the first matched nothing.
-  void mark_sent(std::int64_t id, time_point at) override {
+  // Outcomes apply only to a row still being sent under the caller's claim (see store.hpp).
+  bool mark_sent(std::int64_t id, std::int64_t claim, time_point at) override {
     std::lock_guard lock(outbox_mutex_);
     outbox_db_.prepare("UPDATE outbox SET status = 'sent', updated_at = ?, last_error = '' "
-                       "WHERE id = ? AND status IN ('pending', 'sending')")
+                       "WHERE id = ? AND claim = ? AND status = 'sending'")
         .bind(1, to_ms(at))
         .bind(2, id)
+        .bind(3, claim)
         .run();
-    if (outbox_db_.changes() > 0) {
-      --outbox_depth_->rows;
-      return;
-    }
-    outbox_db_.prepare("UPDATE outbox SET status = 'sent', updated_at = ?, last_error = '' WHERE id = ?")
-        .bind(1, to_ms(at))
-        .bind(2, id)
-        .run();
+    if (outbox_db_.changes() == 0) return false;
+    --outbox_depth_->rows;
+    return true;
   }
 
-  void reschedule(std::int64_t id, time_point next_attempt_at, std::string_view error) override {
+  bool reschedule(std::int64_t id, std::int64_t claim, time_point next_attempt_at, std::string_view error) override {
     std::lock_guard lock(outbox_mutex_);
     outbox_db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? "
-                       "WHERE id = ? AND status IN ('pending', 'sending')")
+                       "WHERE id = ? AND claim = ? AND status = 'sending'")
         .bind(1, to_ms(next_attempt_at))
         .bind(2, error)
         .bind(3, to_ms(next_attempt_at))
         .bind(4, id)
+        .bind(5, claim)
         .run();
-    if (outbox_db_.changes() > 0) return;
-    outbox_db_.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?")
-        .bind(1, to_ms(next_attempt_at))
-        .bind(2, error)
-        .bind(3, to_ms(next_attempt_at))
-        .bind(4, id)
-        .run();
-    outbox_depth_->rows += outbox_db_.changes();  // a sent or dead row made active again
+    return outbox_db_.changes() > 0;
   }
 
-  void mark_dead(std::int64_t id, std::string_view error, time_point at) override {
+  bool mark_dead(std::int64_t id, std::int64_t claim, std::string_view error, time_point at) override {
     std::lock_guard lock(outbox_mutex_);
     outbox_db_.prepare("UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? "
-                       "WHERE id = ? AND status IN ('pending', 'sending')")
+                       "WHERE id = ? AND claim = ? AND status = 'sending'")
         .bind(1, error)
         .bind(2, to_ms(at))
         .bind(3, id)
+        .bind(4, claim)
         .run();
-    if (outbox_db_.changes() > 0) {
-      --outbox_depth_->rows;
-      return;
-    }
-    outbox_db_.prepare("UPDATE outbox SET status = 'dead', last_error = ?, updated_at = ? WHERE id = ?")
-        .bind(1, error)
-        .bind(2, to_ms(at))
-        .bind(3, id)
-        .run();
+    if (outbox_db_.changes() == 0) return false;
+    --outbox_depth_->rows;
+    return true;
   }
 
-  void release(std::int64_t id, time_point next_attempt_at) override {
+  bool release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) override {
     std::lock_guard lock(outbox_mutex_);
     outbox_db_.prepare("UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = ? "
-                "WHERE id = ? AND status = 'sending'")
+                "WHERE id = ? AND claim = ? AND status = 'sending'")
         .bind(1, to_ms(next_attempt_at))
         .bind(2, id)
+        .bind(3, claim)
         .run();
+    return outbox_db_.changes() > 0;
   }
 
   std::size_t release_all_claims(time_point now) override {
@@ -862,7 +874,7 @@ class sqlite_store final : public store {
   std::optional<outbox_message> find_outbox(std::int64_t id) override {
     std::lock_guard lock(outbox_mutex_);
     auto s = outbox_db_.prepare("SELECT id, platform, method, target, payload, dedupe_key, status, attempts, next_attempt_at, "
-                         "last_error FROM outbox WHERE id = ?");
+                         "last_error, claim FROM outbox WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_outbox(s);
@@ -1022,6 +1034,7 @@ class sqlite_store final : public store {
   // waits behind answer commits, and a machine crash can at worst make a message go out again,
   // which at-least-once delivery allows.
   std::mutex outbox_mutex_;
+  std::mt19937_64 claim_tokens_{std::random_device{}()};  // under outbox_mutex_
   connection outbox_db_;
   // Readiness probes: their short busy wait and real write never hold up the other connections.
   std::mutex probe_mutex_;

@@ -151,6 +151,9 @@ struct outbox_message {
   /// Non-empty: not enqueued while a pending (not yet claimed) row with the same key exists, e.g.
   /// an update rendered when it is sent, where one queued row already shows the latest state.
   std::string coalesce_key;
+  /// Set by claim_due: the token of this claim. Outcomes name it, so a sender whose lease ran out
+  /// and whose message another sender claimed since cannot record an outcome for it.
+  std::int64_t claim = 0;
 };
 
 /// An answer to a nudge's follow-up statement, asked in a later pulse. Pseudonymous like answers;
@@ -224,8 +227,11 @@ class store {
 
   // Scheduled work (a week's pulse, a week's digest) that is done, so it is not done again.
   virtual bool run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week) = 0;
-  virtual void mark_run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week,
-                             time_point at) = 0;
+  /// Commits `batch` and marks the run done in one transaction, unless the run is done already:
+  /// then nothing is written and it returns false. Two processes that both found the run due
+  /// queue its messages once.
+  virtual bool commit_run(const write_batch& batch, const domain::workspace_ref& workspace, std::string_view kind,
+                          scoring::iso_week week, time_point at) = 0;
 
   // Answers. A later answer to the same statement in the same pulse replaces the earlier one.
   /// Stores all answers in one transaction; durable on return (group commit builds on this).
@@ -277,11 +283,14 @@ class store {
   /// Marks up to `limit` due messages as sending until `lease_until`, and returns them. A message
   /// whose lease ran out (the sender died) is due again.
   virtual std::vector<outbox_message> claim_due(time_point now, time_point lease_until, std::size_t limit) = 0;
-  virtual void mark_sent(std::int64_t id, time_point at) = 0;
-  virtual void reschedule(std::int64_t id, time_point next_attempt_at, std::string_view error) = 0;
-  virtual void mark_dead(std::int64_t id, std::string_view error, time_point at) = 0;
+  // A claim's outcome. Each applies only while `claim` still holds the message (it is being sent
+  // under that claim) and returns false, changing nothing, when it does not: its lease ran out
+  // and another sender claimed it, or claims were released at start-up.
+  virtual bool mark_sent(std::int64_t id, std::int64_t claim, time_point at) = 0;
+  virtual bool reschedule(std::int64_t id, std::int64_t claim, time_point next_attempt_at, std::string_view error) = 0;
+  virtual bool mark_dead(std::int64_t id, std::int64_t claim, std::string_view error, time_point at) = 0;
   /// Puts a claimed message back without counting the attempt (e.g. our own rate limit).
-  virtual void release(std::int64_t id, time_point next_attempt_at) = 0;
+  virtual bool release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) = 0;
   /// Makes every claimed message due now. Only for single-process backends at start-up, when no
   /// sender can still hold a claim; returns how many were released. The attempt counted at claim
   /// is kept: a message that crashes its sender every time still reaches the attempt limit.

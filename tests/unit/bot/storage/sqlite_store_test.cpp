@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -248,10 +250,16 @@ TEST(sqlite_migration, version_8_carries_answers_over_as_instrument_1_and_takes_
   exec("INSERT INTO deliveries (pulse_id, member_id, items, delivered_at) VALUES (1, 1, 'q01,q02,q06,q09', 0)");
   exec("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at) "
        "VALUES ('slack', 'T0ACME', 1, 'p1', '2026-W48', 8, 4, 0)");
+  exec("INSERT INTO nudges (id, platform, workspace, nudge_id, week, why, issued_at) VALUES (1, 'slack', 'T0ACME', 'lead_sla', '2026-W44', 'w', 0)");
+  exec("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES (1, 'p1', 3, 0)");
   sqlite3_close(raw);
 
   const auto store = open_store("sqlite:" + dir.file("smrel.db"));
-  EXPECT_EQ(store->migrate(), 1);
+  EXPECT_EQ(store->migrate(), store->latest_schema_version() - 7);
+  EXPECT_EQ(store->find_delivery(1, 1)->instrument, 1) << "sent in version 1's wording";
+  EXPECT_EQ(store->follow_up_values(1), (std::vector<std::uint8_t>{3}));
+  store->commit(write_batch{{}, {{1, "p2", scoring::dont_know, t0}}, {}, {}}, t0);
+  EXPECT_EQ(store->follow_up_values(1), (std::vector<std::uint8_t>{3, scoring::dont_know}));
   const auto kept = store->answers(acme, week48, week48);
   ASSERT_EQ(kept.size(), 1U);
   EXPECT_EQ(kept[0].item, 8);
@@ -318,9 +326,21 @@ TEST_F(sqlite_store_test, dm_channels_are_remembered_per_person_across_restarts)
 TEST_F(sqlite_store_test, scheduled_runs_are_done_once_per_workspace_kind_and_week) {
   const workspace_ref other{platform::slack, "T0OTHER"};
   EXPECT_FALSE(store_->run_done(acme, "pulse", week48));
-  store_->mark_run_done(acme, "pulse", week48, t0);
-  store_->mark_run_done(acme, "pulse", week48, t0 + hours{1});  // a repeat is harmless
+  write_batch batch;
+  outbox_message m;
+  m.method = "chat.postMessage";
+  m.target = "C1";
+  m.payload = "{}";
+  m.next_attempt_at = t0;
+  batch.outbox = {m, m};
+  EXPECT_TRUE(store_->commit_run(batch, acme, "pulse", week48, t0));
+  EXPECT_EQ(store_->outbox_depth(), 2U);
+  // A second process found the same week due: it queues nothing.
+  const auto second = open_store("sqlite:" + dir_.file("smrel.db"));
+  EXPECT_FALSE(second->commit_run(batch, acme, "pulse", week48, t0 + hours{1}));
+  EXPECT_FALSE(store_->commit_run(batch, acme, "pulse", week48, t0 + hours{1}));
   reopen();
+  EXPECT_EQ(store_->outbox_depth(), 2U);
   EXPECT_TRUE(store_->run_done(acme, "pulse", week48));
   EXPECT_FALSE(store_->run_done(acme, "digest", week48));
   EXPECT_FALSE(store_->run_done(acme, "pulse", week48 + 1));
@@ -350,19 +370,47 @@ TEST_F(sqlite_store_test, outbox_claims_leases_and_dedupes) {
   claimed = store_->claim_due(t0 + seconds{31}, t0 + seconds{61}, 10);
   ASSERT_EQ(claimed.size(), 1U);
   EXPECT_EQ(claimed[0].attempts, 2);
-  store_->reschedule(id, t0 + minutes{5}, "HTTP 503");
+  EXPECT_TRUE(store_->reschedule(id, claimed[0].claim, t0 + minutes{5}, "HTTP 503"));
   EXPECT_EQ(store_->find_outbox(id)->last_error, "HTTP 503");
   EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::pending);
   claimed = store_->claim_due(t0 + minutes{5}, t0 + minutes{6}, 10);
   ASSERT_EQ(claimed.size(), 1U);
-  store_->mark_sent(id, t0 + minutes{5});
+  EXPECT_TRUE(store_->mark_sent(id, claimed[0].claim, t0 + minutes{5}));
   EXPECT_EQ(store_->outbox_depth(), 0U);
   EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::sent);
 
   m.dedupe_key = "other";
   const auto dead = store_->enqueue(m, t0);
-  store_->mark_dead(dead, "channel_not_found", t0);
+  claimed = store_->claim_due(t0 + minutes{6}, t0 + minutes{7}, 10);
+  ASSERT_EQ(claimed.size(), 1U);
+  EXPECT_TRUE(store_->mark_dead(dead, claimed[0].claim, "channel_not_found", t0));
   EXPECT_EQ(store_->find_outbox(dead)->status, outbox_status::dead);
+  EXPECT_EQ(store_->outbox_depth(), 0U);
+}
+
+// A sender whose lease ran out while the message was in hand cannot record an outcome over the
+// sender that claimed it since (two replicas, or one very slow call).
+TEST_F(sqlite_store_test, only_the_current_claim_records_an_outcome) {
+  outbox_message m;
+  m.method = "chat.postMessage";
+  m.target = "C1";
+  m.payload = "{}";
+  m.next_attempt_at = t0;
+  const auto id = store_->enqueue(m, t0);
+  const auto first = store_->claim_due(t0, t0 + seconds{30}, 10);
+  ASSERT_EQ(first.size(), 1U);
+  const auto second = store_->claim_due(t0 + seconds{31}, t0 + seconds{61}, 10);  // the lease ran out
+  ASSERT_EQ(second.size(), 1U);
+  EXPECT_NE(first[0].claim, second[0].claim);
+  EXPECT_FALSE(store_->mark_sent(id, first[0].claim, t0 + seconds{32}));
+  EXPECT_FALSE(store_->mark_dead(id, first[0].claim, "late", t0 + seconds{32}));
+  EXPECT_FALSE(store_->reschedule(id, first[0].claim, t0 + minutes{5}, "late"));
+  EXPECT_FALSE(store_->release(id, first[0].claim, t0));
+  EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::sending);
+  EXPECT_EQ(store_->find_outbox(id)->claim, second[0].claim);
+  EXPECT_EQ(store_->outbox_depth(), 1U);
+  EXPECT_TRUE(store_->mark_sent(id, second[0].claim, t0 + seconds{33}));
+  EXPECT_FALSE(store_->mark_sent(id, second[0].claim, t0 + seconds{34})) << "once";
   EXPECT_EQ(store_->outbox_depth(), 0U);
 }
 
@@ -598,13 +646,18 @@ TEST_F(sqlite_store_test, prune_outbox_deletes_only_old_finished_rows_without_a_
   const auto old_sent = store_->enqueue(m, t0);
   const auto old_dead = store_->enqueue(m, t0);
   const auto new_sent = store_->enqueue(m, t0);
+  m.next_attempt_at = t0 + hours{1};  // not claimed below
   const auto pending = store_->enqueue(m, t0);
+  m.next_attempt_at = t0;
   m.dedupe_key = "digest:T0ACME:C1:2026-W48";
   const auto keyed = store_->enqueue(m, t0);
-  store_->mark_sent(old_sent, t0);
-  store_->mark_sent(keyed, t0);
-  store_->mark_dead(old_dead, "gone", t0);
-  store_->mark_sent(new_sent, t0 + days{2});
+  std::map<std::int64_t, std::int64_t> claim_of;
+  for (const auto& c : store_->claim_due(t0, t0 + seconds{30}, 10)) claim_of[c.id] = c.claim;
+  ASSERT_EQ(claim_of.size(), 4U);
+  store_->mark_sent(old_sent, claim_of[old_sent], t0);
+  store_->mark_sent(keyed, claim_of[keyed], t0);
+  store_->mark_dead(old_dead, claim_of[old_dead], "gone", t0);
+  store_->mark_sent(new_sent, claim_of[new_sent], t0 + days{2});
   EXPECT_EQ(store_->outbox_depth(), 1U);
 
   EXPECT_EQ(store_->prune_outbox(t0 + days{1}, t0 - hours{1}), 1U);  // the dead row is not old enough
@@ -649,22 +702,22 @@ TEST_F(sqlite_store_test, outbox_depth_stays_exact_across_every_transition_and_a
   batch.outbox.push_back(m);
   EXPECT_THROW(store_->commit(batch, t0), store_error);
   expect_exact("rolled back commit");
-  ASSERT_EQ(store_->claim_due(t0, t0 + seconds{30}, 4).size(), 4U);
+  std::map<std::int64_t, std::int64_t> claim_of;
+  for (const auto& c : store_->claim_due(t0, t0 + seconds{30}, 4)) claim_of[c.id] = c.claim;
+  ASSERT_EQ(claim_of.size(), 4U);
   expect_exact("claim");
-  store_->mark_sent(ids[0], t0);
-  store_->mark_sent(ids[0], t0);  // twice
+  EXPECT_TRUE(store_->mark_sent(ids[0], claim_of[ids[0]], t0));
+  EXPECT_FALSE(store_->mark_sent(ids[0], claim_of[ids[0]], t0));  // twice
   expect_exact("sent");
-  store_->mark_dead(ids[1], "x", t0);
-  store_->mark_dead(ids[1], "x", t0);
-  store_->mark_sent(ids[1], t0);  // sent after dead: still not active
+  EXPECT_TRUE(store_->mark_dead(ids[1], claim_of[ids[1]], "x", t0));
+  EXPECT_FALSE(store_->mark_dead(ids[1], claim_of[ids[1]], "x", t0));
+  EXPECT_FALSE(store_->mark_sent(ids[1], claim_of[ids[1]], t0));  // sent after dead: still not active
   expect_exact("dead");
-  store_->reschedule(ids[2], t0 + minutes{1}, "503");
-  store_->release(ids[3], t0);
+  EXPECT_TRUE(store_->reschedule(ids[2], claim_of[ids[2]], t0 + minutes{1}, "503"));
+  EXPECT_TRUE(store_->release(ids[3], claim_of[ids[3]], t0));
   expect_exact("reschedule and release");
   store_->release_all_claims(t0);
   expect_exact("release all");
-  store_->reschedule(ids[1], t0 + minutes{1}, "retried by hand");  // a dead row made pending again
-  expect_exact("reschedule dead");
   store_->prune_outbox(t0 + days{1}, t0 + days{1});
   expect_exact("prune");
   const auto before = store_->outbox_depth();
