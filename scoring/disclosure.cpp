@@ -66,24 +66,23 @@ void withhold_dimensions(report& r, withheld why) {
 }
 
 // A group's dimension means only with its score; any dimension means only all together.
-// A "don't know" finding goes with its side: where the side's figure on the statement's dimension
-// is withheld as too small or as revealing a smaller group, so is the finding. (Not where it is
-// held back for few changes since an earlier release: findings are not released week by week,
-// see the engine's releases.)
-void drop_findings_without_figures(report& r) {
+}  // namespace
+
+void withhold_findings_of_hidden_sides(report& r) {
   std::erase_if(r.dont_know_findings, [&](const dont_know_finding& f) {
-    const auto& figures = r.dimensions[static_cast<std::size_t>(statements()[f.item].dim)];
-    const auto& side = f.side == group::sales ? figures.sales : figures.marketing;
+    const auto& side = r.groups[static_cast<std::size_t>(f.side)];
     return !side.shown && side.why != withheld::too_few_changed;
   });
 }
+
+namespace {
 
 void keep_consistent(report& r) {
   if (!dimensions_shown(r)) withhold_dimensions(r, withheld::combination);
   for (const auto g : sides) {
     if (!r.groups[g].shown || !group_dimensions_shown(r, g)) withhold_group_dimensions(r, g, withheld::combination);
   }
-  drop_findings_without_figures(r);
+  withhold_findings_of_hidden_sides(r);
   for (auto& d : r.dimensions) {
     if (d.sales.shown && d.marketing.shown) continue;
     d.gap.reset();
@@ -425,7 +424,16 @@ void round_for_publication(report& r) {
   }
   round_score(r.overall_change.score);
   if (r.overall_change.change != trend_change::none) r.overall_change.delta = r.score.value - r.overall_change.score.value;
-  for (auto& f : r.dont_know_findings) f.share = round_to(f.share, 10.0);
+  for (auto& f : r.dont_know_findings) {
+    f.share = round_to(f.share, 10.0);
+    // At most what one person fewer would give: "80% or more" of five is four or five of them.
+    const double most = std::floor((1.0 - 1.0 / std::max(f.answered, 1)) * 10.0 + 1e-9) / 10.0;
+    if (f.share > most + 1e-9) {
+      f.share = most;
+      f.at_least = true;
+    }
+    f.answered = 0;
+  }
 }
 
 report build_published_report(const survey& data, const scoring_options& options) {

@@ -62,6 +62,10 @@ std::string_view withheld_id(withheld why);
 /// about fewer than min_group_size people.
 void withhold_combinations(report& r);
 
+/// Drops "can't judge" findings of a side withheld as too small or as revealing a smaller group
+/// (not of one held back for few changes: findings are released by block, not week by week).
+void withhold_findings_of_hidden_sides(report& r);
+
 /// Withholds figures whose difference from any `earlier` release would be about fewer than
 /// min_group_size people; `now` are the people behind `r`. Call after withhold_combinations.
 void withhold_small_changes(report& r, std::span<const person_token> now, std::span<const release_shape> earlier);

@@ -31,7 +31,7 @@ enum class dimension : std::uint8_t {
 
 enum class group : std::uint8_t { sales, marketing, leadership, other };
 
-/// The current instrument. Version 1 had 20 statements (q01…q20); version 2 rewrote 14 of them
+/// The current instrument. Version 1 had 20 statements (q01…q20); version 2 rewrote 18 of them
 /// and added q21…q24.
 inline constexpr std::uint8_t instrument_version = 2;
 inline constexpr std::uint8_t first_instrument_version = 1;

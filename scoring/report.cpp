@@ -36,6 +36,7 @@ constexpr double score_scale = 20.0;  // reads like the article's total: 20 stat
 constexpr std::size_t scope_count = 1 + group_count;  // everyone, then one scope per group
 constexpr std::size_t everyone = 0;
 constexpr std::size_t items = statement_count;
+static_assert(items <= 64, "statements_scored() keeps one bit per statement");
 
 std::size_t scope_of(group g) { return 1 + static_cast<std::size_t>(g); }
 
@@ -290,12 +291,22 @@ class window_scorer {
   // order answers were collected in: equal tokens, equal part in the figures.
   void fingerprints(std::vector<std::uint64_t>& out) const {
     out.assign(data_.respondent_groups.size(), 0);
-    for (const auto c : touched_) {
+    // Ratings only: "can't judge" moves no score, so it must not count as a change to one (four
+    // people answering only that would otherwise hide one person's changed rating).
+    for (const auto c : rated_) {
       std::uint64_t x = (static_cast<std::uint64_t>(c % items) << 8 | cell_value_[c]) + 0x9e3779b97f4a7c15ULL;
       x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;  // splitmix64's finaliser
       x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
       out[c / items] += (x ^ (x >> 31)) | 1U;
     }
+  }
+
+  // Which statements the company score is the mean of: scores over different statements (e.g.
+  // across a change of the instrument) differ by composition, not by what people think.
+  std::uint64_t statements_scored() const {
+    std::uint64_t mask = 0;
+    for (std::size_t k = 0; k < items; ++k) mask |= counts_[everyone][k] ? std::uint64_t{1} << k : 0;
+    return mask;
   }
 
   double influence(std::uint32_t r) const {
@@ -391,7 +402,7 @@ class window_scorer {
         if (!side_shown || count.answered < min_group_size_ || count.dont_know == 0) continue;
         const double share = static_cast<double>(count.dont_know) / count.answered;
         if (share + 1e-9 >= frequent_dont_know_share) {
-          out.dont_know_findings.push_back({static_cast<std::uint8_t>(k), side, share});
+          out.dont_know_findings.push_back({static_cast<std::uint8_t>(k), side, share, false, count.answered});
         }
       }
     }
@@ -564,13 +575,15 @@ report build_report(const survey& data, const scoring_options& options) {
   iso_week first = options.as_of;
   if (options.trend_weeks > 0) {
     first = options.as_of - (options.trend_weeks - 1);
-  } else if (!data.answers.empty()) {
+  } else if (prepared.weeks() > 0) {  // some answer counts (not all are to an earlier wording)
     first = std::min(prepared.first_week, options.as_of);
   }
 
   std::vector<std::pair<std::uint32_t, double>> previous;
   std::vector<std::pair<std::uint32_t, double>> first_shown;  // influence at the first shown point
   std::optional<trend_point> first_point;
+  std::uint64_t first_statements = 0;
+  std::uint64_t previous_statements = 0;
   std::vector<std::uint8_t> seen(data.respondent_groups.size(), 0);
   bool previous_shown = false;
   double previous_score = 0.0;
@@ -599,10 +612,13 @@ report build_report(const survey& data, const scoring_options& options) {
         shown_fingerprints.push_back(fingerprints);
       }
     }
-    if (point.score.shown && previous_shown) {
+    // A change is called only between scores over the same statements.
+    const auto statements_now = scorer.statements_scored();
+    if (point.score.shown && previous_shown && statements_now == previous_statements) {
       point.delta = point.score.value - previous_score;
       point.change = classify_change(point.delta, pair_with_previous(scorer, previous, seen));
     }
+    previous_statements = statements_now;
     if (!point.score.shown) point.score.respondents = overall.respondents;
     previous_shown = point.score.shown;
     previous_score = point.score.value;
@@ -612,13 +628,14 @@ report build_report(const survey& data, const scoring_options& options) {
     if (point.score.shown && !first_point) {
       first_point = point;
       first_shown = previous;
+      first_statements = statements_now;
     }
     if (week == options.as_of) {
       out.score = point.score;
       if (point.score.shown) out.shown_stage = options.previous_stage ? stable_stage(options.previous_stage, point.score) : label;
       scorer.details(out);
       if (options.keep_contributions) scorer.contributions(out.contributions);
-      if (first_point && point.score.shown && first_point->week < week) {
+      if (first_point && point.score.shown && first_point->week < week && first_statements == statements_now) {
         out.overall_change.week = first_point->week;
         out.overall_change.score = first_point->score;
         out.overall_change.delta = point.score.value - first_point->score.value;

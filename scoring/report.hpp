@@ -165,6 +165,10 @@ struct dont_know_finding {
   std::uint8_t item = 0;
   group side = group::sales;
   double share = 0.0;  // rounded to a tenth when published
+  /// Published as "`share` or more": never "all of them", which would tell of anyone known to
+  /// have been asked the statement that they could not judge it.
+  bool at_least = false;
+  int answered = 0;  // how many answered it; dropped when published
 };
 
 /// One respondent's latest answers in the window (0 = not answered), for release control.

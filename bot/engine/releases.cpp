@@ -95,10 +95,11 @@ std::string encode_release(const release& r) {
   if (rep.overall_change.change != scoring::trend_change::none) doc["since"] = encode(rep.overall_change);
   if (rep.shown_stage) doc["shown_stage"] = static_cast<int>(*rep.shown_stage);
   if (r.stage_label) doc["stage_label"] = static_cast<int>(*r.stage_label);
+  if (r.dont_know_block) doc["dont_know_block"] = true;
   if (!rep.dont_know_findings.empty()) {
     doc["dont_know"] = json::array();
     for (const auto& f : rep.dont_know_findings) {
-      doc["dont_know"].push_back({scoring::statements()[f.item].id, scoring::group_id(f.side), f.share});
+      doc["dont_know"].push_back({scoring::statements()[f.item].id, scoring::group_id(f.side), f.share, f.at_least});
     }
   }
   doc["follow_ups"] = json::array();
@@ -137,12 +138,13 @@ release decode_release(std::string_view figures) {
   if (doc.contains("since")) rep.overall_change = decode_point(doc.at("since"));
   if (doc.contains("shown_stage")) rep.shown_stage = static_cast<scoring::stage>(doc.at("shown_stage").get<int>());
   if (doc.contains("stage_label")) out.stage_label = static_cast<scoring::stage>(doc.at("stage_label").get<int>());
+  out.dont_know_block = doc.contains("dont_know_block") && doc.at("dont_know_block").get<bool>();
   if (doc.contains("dont_know")) {
     for (const auto& f : doc.at("dont_know")) {
       const auto item = scoring::statement_index(f.at(0).get<std::string>());
       const auto side = scoring::parse_group(f.at(1).get<std::string>());
       if (!item || !side) throw std::invalid_argument("release: bad don't-know finding");
-      rep.dont_know_findings.push_back({static_cast<std::uint8_t>(*item), *side, f.at(2).get<double>()});
+      rep.dont_know_findings.push_back({static_cast<std::uint8_t>(*item), *side, f.at(2).get<double>(), f.at(3).get<bool>(), 0});
     }
   }
   for (const auto& f : doc.at("follow_ups")) {
@@ -274,8 +276,10 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
   std::vector<scoring::release_shape> earlier;
   std::optional<release> previous;  // the latest earlier release
   std::optional<release> first_shown;  // the earliest with a score within the trend
+  std::vector<scoring::iso_week> earlier_blocks;  // earlier releases that released findings
   for (const auto& record : earlier_records) {
     auto decoded = decode_release(record.figures);
+    if (decoded.dont_know_block) earlier_blocks.push_back(record.week);
     if (!record.people.empty()) earlier.push_back(scoring::shape_of(decoded.report, decode_people(record.people)));
     if (!first_shown && decoded.report.score.shown && decoded.report.as_of > week - survey_.trend_weeks) first_shown = decoded;
     previous = std::move(decoded);
@@ -283,8 +287,12 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
 
   scoring::withhold_combinations(r);
   // "Can't judge" findings are released at the end of a block, from the block's answers (the
-  // window ending there), and are not subject to the week-by-week change control.
-  auto findings = ends_dont_know_block(week, options.window_weeks) ? r.dont_know_findings : std::vector<scoring::dont_know_finding>{};
+  // window ending there), and are not subject to the week-by-week change control. A block never
+  // overlaps the one released before it, also when the window setting changed in between.
+  const bool overlaps = std::any_of(earlier_blocks.begin(), earlier_blocks.end(),
+                                    [&](scoring::iso_week end) { return end > week - options.window_weeks; });
+  out.dont_know_block = ends_dont_know_block(week, options.window_weeks) && !overlaps;
+  auto findings = out.dont_know_block ? r.dont_know_findings : std::vector<scoring::dont_know_finding>{};
   scoring::withhold_small_changes(r, people, earlier);
   // The groups not shown are weighted as one stratum: with a weight each, a change in team
   // sizes alone (nobody answering anew) would shift the company score by a different mix of
@@ -302,6 +310,7 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
     scoring::withhold_small_changes(r, people, earlier);
   }
   r.dont_know_findings = std::move(findings);
+  scoring::withhold_findings_of_hidden_sides(r);
 
   // The stage label people see moves only when the evidence does (judged on the exact interval).
   out.stage_label = previous ? previous->stage_label : std::nullopt;

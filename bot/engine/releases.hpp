@@ -37,6 +37,8 @@ struct release {
   /// was held back.
   std::optional<scoring::stage> stage_label;
   std::vector<follow_up_result> follow_ups;  // asked in this week's pulse
+  /// This release ends a block: report.dont_know_findings are that block's (possibly none).
+  bool dont_know_block = false;
 };
 
 class release_ledger {
@@ -79,7 +81,8 @@ std::vector<scoring::person_token> decode_people(std::string_view text);
 /// Whether `week` ends a block of `window_weeks` weeks (blocks tile the calendar, the first
 /// starting at the week of 1970-01-01). "Can't judge" findings are released only then, from that
 /// block's answers: consecutive blocks share no answers, so no difference between two of them
-/// isolates the few people who changed in between, as week-by-week findings would.
+/// isolates the few people who changed in between, as week-by-week findings would. (A block
+/// also starts only after the previous one released, should the window setting change.)
 bool ends_dont_know_block(scoring::iso_week week, int window_weeks);
 
 }  // namespace smrel::engine

@@ -113,7 +113,8 @@ std::string dont_know_lines(const scoring::report& r, locale lang, std::size_t m
   for (std::size_t i = 0; i < r.dont_know_findings.size() && i < most; ++i) {
     const auto& f = r.dont_know_findings[i];
     if (!out.empty()) out += "\n";
-    out += std::string(indent) + printf_string("%.0f%%", f.share * 100.0) + tr(lang, " of ", " van ") + group_label(f.side, lang) +
+    out += std::string(indent) + printf_string("%.0f%%", f.share * 100.0) + (f.at_least ? tr(lang, " or more", " of meer") : "") +
+           tr(lang, " of ", " van ") + group_label(f.side, lang) +
            tr(lang, " can't judge “", " kan niet beoordelen: “") + std::string(scoring::statements()[f.item].text(lang)) +
            "” (" + std::string(scoring::statements()[f.item].id) + ")";
   }

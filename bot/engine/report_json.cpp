@@ -147,6 +147,7 @@ std::string report_to_json(const scoring::report& r, const std::vector<scoring::
     unsure.push_back({{"item", scoring::statements()[f.item].id},
                       {"group", scoring::group_id(f.side)},
                       {"share", f.share},
+                      {"at_least", f.at_least},
                       {"text", scoring::statements()[f.item].text(lang)}});
   }
   doc["dont_know"] = std::move(unsure);

@@ -135,7 +135,7 @@ summary summarize(storage::store& store, release_ledger& ledger, const domain::w
     out.report.dont_know_findings.clear();
     for (auto it = releases.rbegin(); it != releases.rend(); ++it) {
       if (it->report.as_of <= last - survey.window_weeks) break;
-      if (!ends_dont_know_block(it->report.as_of, survey.window_weeks)) continue;
+      if (!it->dont_know_block) continue;
       out.report.dont_know_findings = it->report.dont_know_findings;
       out.dont_knows_until = it->report.as_of;
       break;

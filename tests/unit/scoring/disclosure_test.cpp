@@ -365,5 +365,49 @@ TEST(disclosure, a_dont_know_finding_is_withheld_with_its_side) {
   EXPECT_TRUE(r.dont_know_findings.empty());
 }
 
+TEST(disclosure, all_of_a_side_not_judging_is_published_as_80_percent_or_more) {
+  // Five salespeople rate one statement of a dimension and all five cannot judge another.
+  std::size_t rated = 0;
+  std::size_t unsure = 1;
+  while (statements()[unsure].dim != statements()[rated].dim) ++unsure;
+  survey data;
+  const auto week = *iso_week::parse("2026-W10");
+  for (std::uint32_t p = 0; p < 5; ++p) {
+    data.respondent_groups.push_back(group::sales);
+    data.answers.push_back({week, p, static_cast<std::uint8_t>(rated), 3});
+    data.answers.push_back({week, p, static_cast<std::uint8_t>(unsure), dont_know});
+  }
+  scoring_options o;
+  o.as_of = week;
+  const auto r = build_published_report(data, o);
+  ASSERT_EQ(r.dont_know_findings.size(), 1U);
+  EXPECT_DOUBLE_EQ(r.dont_know_findings[0].share, 0.8) << "never all of them";
+  EXPECT_TRUE(r.dont_know_findings[0].at_least);
+  EXPECT_EQ(r.dont_know_findings[0].answered, 0) << "the count is not published";
+}
+
+TEST(disclosure, people_who_only_cannot_judge_do_not_hide_one_persons_change) {
+  // Eight rate 3; a week later one of them rates 5 and four newcomers only answer "can't judge".
+  survey data;
+  const auto w9 = *iso_week::parse("2026-W09");
+  for (std::uint32_t p = 0; p < 8; ++p) {
+    data.respondent_groups.push_back(group::sales);
+    data.answers.push_back({w9, p, 0, 3});
+  }
+  data.answers.push_back({w9 + 1, 0, 0, 5});
+  for (std::uint32_t p = 8; p < 12; ++p) {
+    data.respondent_groups.push_back(group::sales);
+    data.answers.push_back({w9 + 1, p, 0, dont_know});
+  }
+  scoring_options o;
+  o.as_of = w9 + 1;
+  o.window_weeks = 2;
+  const auto r = build_published_report(data, o);
+  ASSERT_EQ(r.trend.size(), 2U);
+  EXPECT_TRUE(r.trend[0].score.shown);
+  EXPECT_FALSE(r.trend[1].score.shown) << "one person changed: the difference would be theirs";
+  EXPECT_EQ(r.trend[1].score.why, withheld::too_few_changed);
+}
+
 }  // namespace
 }  // namespace smrel::scoring

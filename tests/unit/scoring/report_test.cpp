@@ -217,7 +217,9 @@ TEST(report, trend_has_a_point_per_week_and_calls_only_real_changes) {
   EXPECT_EQ(r.trend.front().week, start);
   EXPECT_EQ(r.trend.back().week, week10);
   EXPECT_EQ(r.trend.front().change, trend_change::none);
-  for (int w = 1; w < 8; ++w) EXPECT_EQ(r.trend[w].change, trend_change::steady) << w;
+  // Weeks 2–4 add a statement each: scores over different statements are not compared.
+  for (int w = 1; w < 4; ++w) EXPECT_EQ(r.trend[w].change, trend_change::none) << w;
+  for (int w = 4; w < 8; ++w) EXPECT_EQ(r.trend[w].change, trend_change::steady) << w;
   EXPECT_EQ(r.trend[8].change, trend_change::up);
   EXPECT_GT(r.trend[8].delta, 0.0);
   EXPECT_DOUBLE_EQ(r.trend.back().score.value, r.score.value);
@@ -326,6 +328,37 @@ TEST(report, answers_to_an_earlier_wording_are_never_scored_with_the_new_one) {
   EXPECT_DOUBLE_EQ(r.score.value, 80.0);
   EXPECT_THROW(build_report(survey_builder().add("a", group::sales, week10, 0, 3, 9).get(), as_of(week10)),
                std::invalid_argument);
+}
+
+TEST(report, no_change_is_called_across_a_change_of_the_statements_scored) {
+  // Nobody changes their view, but the instrument changes a statement: last week's score (over
+  // the unchanged statement only, today) and this week's differ by composition, not opinion.
+  const auto changed = first_statement(2);
+  const auto unchanged = first_statement(1);
+  survey_builder b;
+  for (int p = 0; p < 8; ++p) {
+    const auto who = "p" + std::to_string(p);
+    b.add(who, group::sales, week10 - 1, static_cast<int>(unchanged), 2, first_instrument_version);
+    b.add(who, group::sales, week10 - 1, static_cast<int>(changed), 5, first_instrument_version);
+    b.add(who, group::sales, week10, static_cast<int>(changed), 5);  // the new wording
+  }
+  scoring_options o = as_of(week10, 5);
+  o.window_weeks = 2;
+  const auto r = build_report(b.get(), o);
+  ASSERT_EQ(r.trend.size(), 2U);
+  EXPECT_DOUBLE_EQ(r.trend[0].score.value, 40.0);
+  EXPECT_DOUBLE_EQ(r.trend[1].score.value, 70.0);
+  EXPECT_EQ(r.trend[1].change, trend_change::none);
+  EXPECT_EQ(r.overall_change.change, trend_change::none);
+}
+
+TEST(report, a_csv_of_answers_to_earlier_wordings_only_has_no_trend_from_1970) {
+  const auto changed = first_statement(2);
+  survey_builder b;
+  for (int p = 0; p < 5; ++p) b.add("p" + std::to_string(p), group::sales, week10, static_cast<int>(changed), 3, 1);
+  const auto r = build_report(b.get(), as_of(week10, 5));
+  EXPECT_LE(r.trend.size(), 1U);
+  EXPECT_FALSE(r.score.shown);
 }
 
 }  // namespace

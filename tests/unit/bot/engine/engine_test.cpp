@@ -236,6 +236,36 @@ TEST_F(engine_test, cant_judge_findings_are_released_once_a_block_and_shown_unti
   EXPECT_EQ(next.report.dont_know_findings.size(), 1U);
 }
 
+TEST_F(engine_test, a_changed_window_never_makes_a_cant_judge_block_overlap_the_last_one) {
+  int window = 2;
+  while (!ends_dont_know_block(week48, window)) ++window;
+  survey_.window_weeks = window;
+  ledger_.emplace(*store_, pseudonyms_, calendar_, survey_);
+  add_people(scoring::group::sales, 5, 1, 3);
+  add_people(scoring::group::sales, 3, 1, scoring::dont_know, 5);
+  add_people(scoring::group::marketing, 6, 1, 4);
+  ASSERT_EQ(published_at(after48).dont_knows_until, week48);
+  // A new window whose block would end `ahead` weeks later, sharing weeks with week 48's block.
+  int ahead = 0;
+  int other = 0;
+  for (int w = 2; w <= 12 && !other; ++w) {
+    for (int k = 1; k < w && !other; ++k) {
+      if (w != window && ends_dont_know_block(week48 + k, w)) {
+        other = w;
+        ahead = k;
+      }
+    }
+  }
+  ASSERT_GT(other, 0);
+  survey_.window_weeks = other;
+  ledger_.emplace(*store_, pseudonyms_, calendar_, survey_);
+  published_at(after48 + days{7 * ahead});
+  const auto releases = ledger_->published(acme, week48 + ahead, week48 + ahead);
+  ASSERT_EQ(releases.size(), 1U);
+  EXPECT_FALSE(releases[0].dont_know_block);
+  EXPECT_TRUE(releases[0].report.dont_know_findings.empty());
+}
+
 TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
   add_people(scoring::group::sales, 5, 0, 3);
   add_people(scoring::group::marketing, 2, 0, 5);
