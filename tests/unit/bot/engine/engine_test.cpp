@@ -36,16 +36,18 @@ class engine_test : public ::testing::Test {
   }
 
   // `count` people in `g`, each answering statement `item` with `value` in week 48.
-  void add_people(scoring::group g, int count, std::uint8_t item, std::uint8_t value, int first = 0) {
-    const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  void add_people(scoring::group g, int count, std::uint8_t item, std::uint8_t value, int first = 0,
+                  scoring::iso_week week = week48) {
+    const auto opened = t0 + days{7 * (week - week48)};
+    const auto pulse = store_->open_pulse(acme, week, opened, opened + days{7});
     std::vector<storage::new_answer> answers;
     for (int i = first; i < first + count; ++i) {
       const member_key key{acme, std::string(scoring::group_id(g)) + std::to_string(i)};
       const auto m = store_->upsert_member(key, scoring::locale::en, t0);
       const auto pseudonym = pseudonyms_.pseudonym(key);
       store_->set_group(key, pseudonym, g);
-      store_->record_delivery(pulse.id, m.id, scoring::pulse_block{item, 1, 2, 3}, t0);
-      answers.push_back({acme, pulse.id, pseudonym, week48, item, value, t0 + seconds{i}});
+      store_->record_delivery(pulse.id, m.id, scoring::pulse_block{item, 1, 2, 3}, opened);
+      answers.push_back({acme, pulse.id, pseudonym, week, item, value, opened + seconds{i}});
     }
     store_->store_answers(answers);
   }
@@ -234,6 +236,20 @@ TEST_F(engine_test, cant_judge_findings_are_released_once_a_block_and_shown_unti
   EXPECT_TRUE(releases[0].report.dont_know_findings.empty());
   EXPECT_EQ(next.dont_knows_until, week48);
   EXPECT_EQ(next.report.dont_know_findings.size(), 1U);
+}
+
+TEST_F(engine_test, people_who_only_cannot_judge_do_not_count_as_changes_in_a_release) {
+  add_people(scoring::group::sales, 8, 0, 3);
+  ASSERT_TRUE(published_at(after48).report.score.shown);
+  // A week later one salesperson rates 5 and four newcomers answer only "can't judge": the
+  // change from week 48 is one person's, whatever the newcomers did.
+  add_people(scoring::group::sales, 1, 0, 5, 0, week48 + 1);
+  add_people(scoring::group::sales, 4, 0, scoring::dont_know, 8, week48 + 1);
+  published_at(after48 + days{7});
+  const auto releases = ledger_->published(acme, week48 + 1, week48 + 1);
+  ASSERT_EQ(releases.size(), 1U);
+  EXPECT_FALSE(releases[0].report.score.shown);
+  EXPECT_EQ(releases[0].report.score.why, scoring::withheld::too_few_changed);
 }
 
 TEST_F(engine_test, a_changed_window_never_makes_a_cant_judge_block_overlap_the_last_one) {
