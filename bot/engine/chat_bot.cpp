@@ -170,7 +170,7 @@ command_result chat_bot::on_command(const domain::slash_command& command) {
             {}, {}};
   }
   if (verb == "forget") return {forget_prompt(lang), {}, {}};
-  return {help_view(lang, is_admin(who)), {}, {}};
+  return {help_view(lang, is_admin(who), settings_.survey.min_group_size), {}, {}};
 }
 
 domain::message chat_bot::status_reply(const domain::member_key& who, locale lang) {

@@ -166,7 +166,7 @@ domain::message nudges_view(const summary& s, locale lang) {
   return m;
 }
 
-domain::message help_view(locale lang, bool is_admin) {
+domain::message help_view(locale lang, bool is_admin, int min_group_size) {
   domain::message m;
   std::string text = tr(lang,
                         "/smrel status — where Sales and Marketing stand\n"
@@ -195,8 +195,8 @@ domain::message help_view(locale lang, bool is_admin) {
              "(Kotler, Rackham & Krishnaswamy, HBR 2006) — niet de vragenlijst uit het artikel. Geef elke stelling 1–5, of "
              "antwoord \"Weet ik niet\" als je het vanuit je werk niet kunt zien: dat telt mee, maar niet in de score.");
   m.fallback_text = text;
-  m.header("smrel").text(text).context({tr(lang, "Answers are anonymous; figures need at least 5 people.",
-                                           "Antwoorden zijn anoniem; cijfers vragen minstens 5 mensen.")});
+  m.header("smrel").text(text).context({tr(lang, "Answers are anonymous; figures need at least ", "Antwoorden zijn anoniem; cijfers vragen minstens ") +
+                                        std::to_string(min_group_size) + tr(lang, " people.", " mensen.")});
   return m;
 }
 

@@ -12,7 +12,8 @@ namespace smrel::engine {
 domain::message status_view(const summary& s, scoring::locale lang);
 domain::message digest_view(const summary& s, scoring::locale lang);
 domain::message nudges_view(const summary& s, scoring::locale lang);
-domain::message help_view(scoring::locale lang, bool is_admin);
+/// `min_group_size`: the configured minimum, which the privacy line names.
+domain::message help_view(scoring::locale lang, bool is_admin, int min_group_size);
 domain::message notice(std::string text);
 
 /// A nudge's follow-up statement asked in this pulse, and this person's answer so far.

@@ -308,6 +308,21 @@ TEST(render_text, sparkline_marks_suppressed_weeks_and_scales) {
 namespace smrel::engine {
 namespace {
 
+TEST(help, names_the_configured_minimum_and_what_the_instrument_is) {
+  for (const auto lang : {scoring::locale::en, scoring::locale::nl}) {
+    const auto text = help_view(lang, false, 7).fallback_text;
+    const auto all = help_view(lang, false, 7);
+    std::string shown;
+    for (const auto& b : all.blocks) {
+      shown += b.text + "\n";
+      for (const auto& item : b.items) shown += item + "\n";
+    }
+    EXPECT_NE(text.find("Kotler"), std::string::npos) << text;
+    EXPECT_NE(text.find(lang == scoring::locale::en ? "not the article's questionnaire" : "niet de vragenlijst"), std::string::npos);
+    EXPECT_NE(shown.find(lang == scoring::locale::en ? "at least 7 people" : "minstens 7 mensen"), std::string::npos) << shown;
+  }
+}
+
 TEST(answer_buttons, round_trip_statements_and_follow_ups_and_refuse_anything_else) {
   const auto statement = parse_answer_button(answer_button_value(12, 3, 5));
   ASSERT_TRUE(statement);
