@@ -157,7 +157,6 @@ release decode_release(std::string_view figures) {
 }
 
 // Fixed width: person token, group digit, one token per dimension, all hex; ';' between people.
-// Fixed width: person token, group digit, one token per dimension, all hex; ';' between people.
 std::string encode_people(const std::vector<scoring::person_token>& people) {
   std::string out;
   out.reserve(people.size() * (18 + 16 * scoring::dimension_count));
