@@ -15,137 +15,16 @@
 #include <utility>
 
 #include "bot/storage/sqlite_connection.hpp"
+#include "bot/storage/sqlite_rows.hpp"
 #include "bot/storage/sqlite_schema.hpp"
 
 namespace smrel::storage {
 namespace {
 
+using namespace sqlite::rows;
 using sqlite::connection;
 using sqlite::statement;
 using sqlite::transaction;
-
-std::int64_t to_ms(time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-time_point from_ms(std::int64_t ms) {
-  return time_point{std::chrono::duration_cast<time_point::duration>(std::chrono::milliseconds{ms})};
-}
-
-scoring::iso_week parse_week(const std::string& text) {
-  const auto week = scoring::iso_week::parse(text);
-  if (!week) throw store_error("corrupt week in database: " + text);
-  return *week;
-}
-
-scoring::group parse_group(const std::string& text) {
-  const auto g = scoring::parse_group(text);
-  if (!g) throw store_error("corrupt group in database: " + text);
-  return *g;
-}
-
-domain::platform parse_platform(const std::string& text) {
-  const auto p = domain::parse_platform(text);
-  if (!p) throw store_error("corrupt platform in database: " + text);
-  return *p;
-}
-
-std::string encode_items(const scoring::pulse_block& items) {
-  std::string out;
-  for (const auto k : items) {
-    if (!out.empty()) out += ',';
-    out += scoring::statements()[k].id;
-  }
-  return out;
-}
-
-scoring::pulse_block decode_items(const std::string& text) {
-  scoring::pulse_block items{};
-  std::size_t n = 0;
-  std::size_t start = 0;
-  while (start <= text.size() && n < items.size()) {
-    const auto end = std::min(text.find(',', start), text.size());
-    const auto index = scoring::statement_index(std::string_view(text).substr(start, end - start));
-    if (!index) throw store_error("corrupt delivery items in database: " + text);
-    items[n++] = static_cast<std::uint8_t>(*index);
-    start = end + 1;
-  }
-  if (n != items.size()) throw store_error("corrupt delivery items in database: " + text);
-  return items;
-}
-
-outbox_status parse_status(const std::string& text) {
-  if (text == "sending") return outbox_status::sending;
-  if (text == "sent") return outbox_status::sent;
-  if (text == "dead") return outbox_status::dead;
-  return outbox_status::pending;
-}
-
-
-member read_member(const statement& row) {
-  member m;
-  m.id = row.integer(0);
-  m.key.workspace.on = parse_platform(row.text(1));
-  m.key.workspace.id = row.text(2);
-  m.key.user = row.text(3);
-  m.group = parse_group(row.text(4));
-  m.locale = row.text(5) == "nl" ? scoring::locale::nl : scoring::locale::en;
-  m.opted_out = row.integer(6) != 0;
-  m.joined_at = from_ms(row.integer(7));
-  return m;
-}
-
-pulse read_pulse(const statement& row) {
-  pulse p;
-  p.id = row.integer(0);
-  p.workspace.on = parse_platform(row.text(1));
-  p.workspace.id = row.text(2);
-  p.week = parse_week(row.text(3));
-  p.opened_at = from_ms(row.integer(4));
-  p.closes_at = from_ms(row.integer(5));
-  return p;
-}
-
-delivery read_delivery(const statement& row) {
-  delivery d;
-  d.id = row.integer(0);
-  d.pulse_id = row.integer(1);
-  d.member_id = row.integer(2);
-  d.items = decode_items(row.text(3));
-  d.delivered_at = from_ms(row.integer(4));
-  d.channel = row.text(5);
-  d.message_id = row.text(6);
-  d.instrument = static_cast<std::uint8_t>(row.integer(7));
-  return d;
-}
-
-answer_record read_answer(const statement& row) {
-  answer_record a;
-  a.week = parse_week(row.text(0));
-  a.pseudonym = row.text(1);
-  a.group = parse_group(row.text(2));
-  a.item = static_cast<std::uint8_t>(row.integer(3));
-  a.value = static_cast<std::uint8_t>(row.integer(4));
-  a.pulse_id = row.integer(5);
-  a.answered_at = from_ms(row.integer(6));
-  a.instrument = static_cast<std::uint8_t>(row.integer(7));
-  return a;
-}
-
-outbox_message read_outbox(const statement& row) {
-  outbox_message m;
-  m.id = row.integer(0);
-  m.on = parse_platform(row.text(1));
-  m.method = row.text(2);
-  m.target = row.text(3);
-  m.payload = row.text(4);
-  m.dedupe_key = row.text(5);
-  m.status = parse_status(row.text(6));
-  m.attempts = static_cast<int>(row.integer(7));
-  m.next_attempt_at = from_ms(row.integer(8));
-  m.last_error = row.text(9);
-  m.claim = row.integer(10);
-  return m;
-}
 
 // Answer commits must fail well inside Slack's 3 s acknowledgement deadline when another process
 // holds the write lock, rather than wait it out: the click is then answered with an error instead
@@ -215,14 +94,6 @@ std::shared_ptr<shared_depth> depth_of(const file_identity& file) {
 constexpr std::uint64_t depth_recount_every = 32;
 // Rows deleted per pruning transaction: a few milliseconds of write lock each.
 constexpr std::size_t prune_batch_rows = 2'000;
-
-void bind_or_null(statement& s, int index, std::string_view text) {
-  if (text.empty()) {
-    s.bind_null(index);
-  } else {
-    s.bind(index, text);
-  }
-}
 
 class sqlite_store final : public store {
  public:
@@ -1048,17 +919,6 @@ class sqlite_store final : public store {
 
 std::unique_ptr<store> open_sqlite_store(const std::string& path, const sqlite_options& options) {
   return std::make_unique<sqlite_store>(path, options);
-}
-
-std::unique_ptr<store> open_store(std::string_view url) {
-  constexpr std::string_view sqlite_prefix = "sqlite:";
-  if (url.starts_with(sqlite_prefix) && url.size() > sqlite_prefix.size()) {
-    return open_sqlite_store(std::string(url.substr(sqlite_prefix.size())));
-  }
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    throw store_error("the PostgreSQL backend is not built into this version yet; use sqlite:PATH");
-  }
-  throw store_error("database must be sqlite:PATH or a postgres:// URL");
 }
 
 }  // namespace smrel::storage
