@@ -54,6 +54,24 @@ class engine_test : public ::testing::Test {
 
   summary published_at(domain::time_point now) { return summarize(*store_, *ledger_, acme, survey_, now); }
 
+  // Scores as of a new window length (the ledger reads its settings once).
+  void use_window(int weeks) {
+    survey_.window_weeks = weeks;
+    ledger_.emplace(*store_, pseudonyms_, calendar_, survey_);
+  }
+
+  // A window whose "can't judge" block ends with week 48, and a week-48 pulse in which 3 of 8 Sales
+  // cannot judge q02 (Marketing rates it).
+  int cant_judge_block_ending_in_week48() {
+    int window = 2;
+    while (!ends_dont_know_block(week48, window)) ++window;
+    use_window(window);
+    add_people(scoring::group::sales, 5, 1, 3);
+    add_people(scoring::group::sales, 3, 1, scoring::dont_know, 5);
+    add_people(scoring::group::marketing, 6, 1, 4);
+    return window;
+  }
+
   testing::temp_dir dir_;
   std::unique_ptr<storage::store> store_;
   domain::pseudonymizer pseudonyms_{"test-key-0123456789abcdef0123456789"};
@@ -212,14 +230,7 @@ TEST_F(engine_test, exported_answers_rescore_to_the_same_report) {
 }
 
 TEST_F(engine_test, cant_judge_findings_are_released_once_a_block_and_shown_until_the_next) {
-  // A window whose block ends with week 48, so its release carries the block's findings.
-  int window = 2;
-  while (!ends_dont_know_block(week48, window)) ++window;
-  survey_.window_weeks = window;
-  ledger_.emplace(*store_, pseudonyms_, calendar_, survey_);
-  add_people(scoring::group::sales, 5, 1, 3);
-  add_people(scoring::group::sales, 3, 1, scoring::dont_know, 5);  // 3 of 8 Sales can't judge q02
-  add_people(scoring::group::marketing, 6, 1, 4);
+  cant_judge_block_ending_in_week48();  // so week 48's release carries the block's findings
   const auto s = published_at(after48);
   ASSERT_EQ(s.report.dont_know_findings.size(), 1U);
   EXPECT_EQ(s.report.dont_know_findings[0].side, scoring::group::sales);
@@ -253,13 +264,7 @@ TEST_F(engine_test, people_who_only_cannot_judge_do_not_count_as_changes_in_a_re
 }
 
 TEST_F(engine_test, a_changed_window_never_makes_a_cant_judge_block_overlap_the_last_one) {
-  int window = 2;
-  while (!ends_dont_know_block(week48, window)) ++window;
-  survey_.window_weeks = window;
-  ledger_.emplace(*store_, pseudonyms_, calendar_, survey_);
-  add_people(scoring::group::sales, 5, 1, 3);
-  add_people(scoring::group::sales, 3, 1, scoring::dont_know, 5);
-  add_people(scoring::group::marketing, 6, 1, 4);
+  const int window = cant_judge_block_ending_in_week48();
   ASSERT_EQ(published_at(after48).dont_knows_until, week48);
   // A new window whose block would end `ahead` weeks later, sharing weeks with week 48's block.
   int ahead = 0;
@@ -273,8 +278,7 @@ TEST_F(engine_test, a_changed_window_never_makes_a_cant_judge_block_overlap_the_
     }
   }
   ASSERT_GT(other, 0);
-  survey_.window_weeks = other;
-  ledger_.emplace(*store_, pseudonyms_, calendar_, survey_);
+  use_window(other);
   published_at(after48 + days{7 * ahead});
   const auto releases = ledger_->published(acme, week48 + ahead, week48 + ahead);
   ASSERT_EQ(releases.size(), 1U);

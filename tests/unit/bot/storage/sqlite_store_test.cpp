@@ -211,22 +211,39 @@ TEST_F(sqlite_store_test, a_nudge_is_recorded_once_a_week) {
   EXPECT_NE(store_->record_nudge({0, acme, "lead_sla", week48 + 1, "next week", t0, std::nullopt}), first);
 }
 
+// A database file as migration `version` left it, written through raw SQLite; `exec` adds rows.
+class database_at_version {
+ public:
+  database_at_version(const std::string& path, int version) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &raw_), SQLITE_OK);
+    exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+    for (int v = 1; v <= version; ++v) {
+      exec(sqlite::migrations()[static_cast<std::size_t>(v - 1)]);
+      exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+    }
+  }
+  ~database_at_version() { sqlite3_close(raw_); }
+  database_at_version(const database_at_version&) = delete;
+  database_at_version& operator=(const database_at_version&) = delete;
+
+  void exec(std::string_view sql) {
+    EXPECT_EQ(sqlite3_exec(raw_, std::string(sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  }
+
+ private:
+  sqlite3* raw_ = nullptr;
+};
+
 TEST(sqlite_migration, version_4_keeps_one_of_each_nudge_issued_twice_in_a_week) {
   // A database as version 3 left it, where `/smrel digest here` twice recorded a nudge twice.
   testing::temp_dir dir;
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.file("smrel.db").c_str(), &raw), SQLITE_OK);
-  const auto exec = [&](std::string_view sql) { ASSERT_EQ(sqlite3_exec(raw, std::string(sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; };
-  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
-  for (int v = 1; v <= 3; ++v) {
-    exec(sqlite::migrations()[static_cast<std::size_t>(v - 1)]);
-    exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+  {
+    database_at_version old(dir.file("smrel.db"), 3);
+    for (const auto* why : {"first", "second"}) {
+      old.exec(std::string("INSERT INTO nudges (platform, workspace, nudge_id, week, why, issued_at) VALUES "
+                           "('slack', 'T0ACME', 'lead_sla', '2026-W48', '") + why + "', 0)");
+    }
   }
-  for (const auto* why : {"first", "second"}) {
-    exec(std::string("INSERT INTO nudges (platform, workspace, nudge_id, week, why, issued_at) VALUES "
-                     "('slack', 'T0ACME', 'lead_sla', '2026-W48', '") + why + "', 0)");
-  }
-  sqlite3_close(raw);
 
   const auto store = open_store("sqlite:" + dir.file("smrel.db"));
   EXPECT_EQ(store->migrate(), store->latest_schema_version() - 3);
@@ -237,22 +254,16 @@ TEST(sqlite_migration, version_4_keeps_one_of_each_nudge_issued_twice_in_a_week)
 
 TEST(sqlite_migration, version_8_carries_answers_over_as_instrument_1_and_takes_dont_know) {
   testing::temp_dir dir;
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.file("smrel.db").c_str(), &raw), SQLITE_OK);
-  const auto exec = [&](std::string_view sql) { ASSERT_EQ(sqlite3_exec(raw, std::string(sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; };
-  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
-  for (int v = 1; v <= 7; ++v) {
-    exec(sqlite::migrations()[static_cast<std::size_t>(v - 1)]);
-    exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+  {
+    database_at_version old(dir.file("smrel.db"), 7);
+    old.exec("INSERT INTO pulses (id, platform, workspace, week, opened_at, closes_at) VALUES (1, 'slack', 'T0ACME', '2026-W48', 0, 0)");
+    old.exec("INSERT INTO members (id, platform, workspace, chat_user, grp, locale, joined_at) VALUES (1, 'slack', 'T0ACME', 'U1', 'sales', 'en', 0)");
+    old.exec("INSERT INTO deliveries (pulse_id, member_id, items, delivered_at) VALUES (1, 1, 'q01,q02,q06,q09', 0)");
+    old.exec("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at) "
+             "VALUES ('slack', 'T0ACME', 1, 'p1', '2026-W48', 8, 4, 0)");
+    old.exec("INSERT INTO nudges (id, platform, workspace, nudge_id, week, why, issued_at) VALUES (1, 'slack', 'T0ACME', 'lead_sla', '2026-W44', 'w', 0)");
+    old.exec("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES (1, 'p1', 3, 0)");
   }
-  exec("INSERT INTO pulses (id, platform, workspace, week, opened_at, closes_at) VALUES (1, 'slack', 'T0ACME', '2026-W48', 0, 0)");
-  exec("INSERT INTO members (id, platform, workspace, chat_user, grp, locale, joined_at) VALUES (1, 'slack', 'T0ACME', 'U1', 'sales', 'en', 0)");
-  exec("INSERT INTO deliveries (pulse_id, member_id, items, delivered_at) VALUES (1, 1, 'q01,q02,q06,q09', 0)");
-  exec("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at) "
-       "VALUES ('slack', 'T0ACME', 1, 'p1', '2026-W48', 8, 4, 0)");
-  exec("INSERT INTO nudges (id, platform, workspace, nudge_id, week, why, issued_at) VALUES (1, 'slack', 'T0ACME', 'lead_sla', '2026-W44', 'w', 0)");
-  exec("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES (1, 'p1', 3, 0)");
-  sqlite3_close(raw);
 
   const auto store = open_store("sqlite:" + dir.file("smrel.db"));
   EXPECT_EQ(store->migrate(), store->latest_schema_version() - 7);
@@ -279,21 +290,15 @@ TEST(sqlite_migration, version_8_carries_answers_over_as_instrument_1_and_takes_
 TEST(sqlite_migration, version_6_keeps_lasting_dedupe_keys_and_lets_per_row_ones_be_pruned) {
   // An outbox as version 5 left it: every row had a key, random ones for per-click updates.
   testing::temp_dir dir;
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.file("smrel.db").c_str(), &raw), SQLITE_OK);
-  const auto exec = [&](std::string_view sql) { ASSERT_EQ(sqlite3_exec(raw, std::string(sql).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql; };
-  exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
-  for (int v = 1; v <= 5; ++v) {
-    exec(sqlite::migrations()[static_cast<std::size_t>(v - 1)]);
-    exec("INSERT INTO schema_migrations VALUES (" + std::to_string(v) + ", 0)");
+  {
+    database_at_version old(dir.file("smrel.db"), 5);
+    for (const auto* key : {"pulse:1:1", "response:ab12", "digest:T0ACME:C1:2026-W48", "dm.pulse:7:U1"}) {
+      old.exec(std::string("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, "
+                           "created_at, updated_at) VALUES ('slack', 'm', 't', '{}', '") + key + "', 'sent', 0, 0, 0)");
+    }
+    old.exec("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, created_at, "
+             "updated_at) VALUES ('slack', 'm', 't', '{}', 'home:Ev1', 'pending', 0, 0, 0)");
   }
-  for (const auto* key : {"pulse:1:1", "response:ab12", "digest:T0ACME:C1:2026-W48", "dm.pulse:7:U1"}) {
-    exec(std::string("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, "
-                     "created_at, updated_at) VALUES ('slack', 'm', 't', '{}', '") + key + "', 'sent', 0, 0, 0)");
-  }
-  exec("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, created_at, "
-       "updated_at) VALUES ('slack', 'm', 't', '{}', 'home:Ev1', 'pending', 0, 0, 0)");
-  sqlite3_close(raw);
 
   const auto store = open_store("sqlite:" + dir.file("smrel.db"));
   EXPECT_EQ(store->outbox_depth(), 1U);
