@@ -33,22 +33,22 @@ std::string trim(std::string_view s) {
 
 }  // namespace
 
-parsed<std::variant<domain::slash_command, ssl_check>> parse_command(std::string_view form_body) {
+parsed<std::variant<domain::chat_command, ssl_check>> parse_command(std::string_view form_body) {
   const auto fields = parse_form_fields(form_body, {"ssl_check", "team_id", "user_id", "channel_id", "text"});
   if (!fields) return parse_error{"command body is not form-encoded"};
-  if (form_value(*fields, "ssl_check") == "1") return std::variant<domain::slash_command, ssl_check>{ssl_check{}};
-  domain::slash_command command;
+  if (form_value(*fields, "ssl_check") == "1") return std::variant<domain::chat_command, ssl_check>{ssl_check{}};
+  domain::chat_command command;
   command.who.workspace = {domain::platform::slack, std::string(form_value(*fields, "team_id"))};
   command.who.user = std::string(form_value(*fields, "user_id"));
-  command.channel = std::string(form_value(*fields, "channel_id"));
+  command.where = {domain::platform::slack, std::string(form_value(*fields, "channel_id"))};
   const auto text = form_value(*fields, "text");
   if (!is_slack_id(command.who.workspace.id) || !is_slack_id(command.who.user)) {
     return parse_error{"command without a valid team_id or user_id"};
   }
-  if (!command.channel.empty() && !is_slack_id(command.channel)) return parse_error{"command with a bad channel_id"};
+  if (!command.where.empty() && !is_slack_id(command.where.address)) return parse_error{"command with a bad channel_id"};
   if (text.size() > max_text_length) return parse_error{"command text too long"};
   command.text = trim(text);
-  return std::variant<domain::slash_command, ssl_check>{std::move(command)};
+  return std::variant<domain::chat_command, ssl_check>{std::move(command)};
 }
 
 parsed<std::variant<domain::button_click, ignored_interaction>> parse_interaction(std::string_view form_body) {
@@ -69,11 +69,12 @@ parsed<std::variant<domain::button_click, ignored_interaction>> parse_interactio
   if (!is_slack_id(click.who.user) || !is_slack_id(click.who.workspace.id)) {
     return parse_error{"block_actions without a valid user or team"};
   }
-  click.channel = string_at(payload, "/channel/id"_json_pointer);
-  if (click.channel.empty()) click.channel = string_at(payload, "/container/channel_id"_json_pointer);
-  click.message_id = string_at(payload, "/container/message_ts"_json_pointer);
-  if (click.message_id.empty()) click.message_id = string_at(payload, "/message/ts"_json_pointer);
-  click.response_url = string_at(payload, "/response_url"_json_pointer);
+  auto& clicked = click.message;
+  clicked.conversation = {domain::platform::slack, string_at(payload, "/channel/id"_json_pointer)};
+  if (clicked.conversation.empty()) clicked.conversation.address = string_at(payload, "/container/channel_id"_json_pointer);
+  clicked.id = string_at(payload, "/container/message_ts"_json_pointer);
+  if (clicked.id.empty()) clicked.id = string_at(payload, "/message/ts"_json_pointer);
+  click.reply_to = string_at(payload, "/response_url"_json_pointer);
   const auto actions = payload.find("actions");
   if (actions == payload.end() || !actions->is_array() || actions->empty() || !(*actions)[0].is_object()) {
     return parse_error{"block_actions without actions"};
@@ -84,8 +85,8 @@ parsed<std::variant<domain::button_click, ignored_interaction>> parse_interactio
   click.value = string_at(action, "/value"_json_pointer);
   // action_ts is Slack's own time of this one click ("1700000000.123456"): with the user it
   // names the click, so a replay of the signed request is recognised.
-  click.click_id = string_at(action, "/action_ts"_json_pointer);
-  if (click.action.empty() || click.value.size() > max_text_length || click.click_id.size() > max_text_length) {
+  click.interaction_id = string_at(action, "/action_ts"_json_pointer);
+  if (click.action.empty() || click.value.size() > max_text_length || click.interaction_id.size() > max_text_length) {
     return parse_error{"block_actions with a bad action"};
   }
   return std::variant<domain::button_click, ignored_interaction>{std::move(click)};
@@ -117,7 +118,7 @@ parsed<std::variant<url_verification, event_callback>> parse_event(std::string_v
     const auto tab = string_at(body, "/event/tab"_json_pointer);
     opened.home_tab = tab.empty() || tab == "home";
     const auto channel = string_at(body, "/event/channel"_json_pointer);
-    if (channel.starts_with('D') && is_slack_id(channel)) opened.dm_channel = channel;
+    if (channel.starts_with('D') && is_slack_id(channel)) opened.direct = {domain::platform::slack, channel};
     out.event = opened;
   }
   return std::variant<url_verification, event_callback>{std::move(out)};

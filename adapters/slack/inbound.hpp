@@ -17,7 +17,7 @@ using parsed = std::variant<T, parse_error>;
 
 /// A slash command form body. Slack's `ssl_check=1` probes come back as `ssl_check`.
 struct ssl_check {};
-parsed<std::variant<domain::slash_command, ssl_check>> parse_command(std::string_view form_body);
+parsed<std::variant<domain::chat_command, ssl_check>> parse_command(std::string_view form_body);
 
 /// An interactivity form body (`payload=<json>`). Only block_actions carry clicks; other
 /// interaction types come back as `ignored_interaction` so they are acknowledged and dropped.

@@ -68,8 +68,7 @@ delivery_outcome classify_response(int status, std::string_view retry_after_head
   }
   if (is_ok(envelope)) {
     out.verdict = delivery_verdict::sent;
-    out.channel = string_field(envelope, "channel");
-    out.ts = string_field(envelope, "ts");
+    out.landed = {{domain::platform::slack, string_field(envelope, "channel")}, string_field(envelope, "ts")};
     return out;
   }
   out.reason = string_field(envelope, "error");
@@ -78,6 +77,8 @@ delivery_outcome classify_response(int status, std::string_view retry_after_head
   for (const auto transient : transient_errors) {
     if (out.reason == transient) out.verdict = delivery_verdict::retry;
   }
+  if (out.reason == "channel_not_found") out.problem = domain::delivery_problem::conversation_gone;
+  if (out.reason == "not_in_channel") out.problem = domain::delivery_problem::not_in_conversation;
   if (out.reason == "ratelimited") {
     out.verdict = delivery_verdict::rate_limited;
     out.retry_after = parse_retry_after(retry_after_header);

@@ -6,17 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "bot/domain/delivery_outcome.hpp"
+
 namespace smrel::adapters::slack {
 
-enum class delivery_verdict { sent, rate_limited, retry, permanent };
-
-struct delivery_outcome {
-  delivery_verdict verdict = delivery_verdict::retry;
-  std::optional<std::chrono::seconds> retry_after;  // from Retry-After, for rate_limited
-  std::string reason;                               // Slack's error code or the HTTP status
-  std::string channel;                              // chat.postMessage: where it landed
-  std::string ts;                                   // chat.postMessage: the message ts
-};
+using domain::delivery_outcome;
+using domain::delivery_verdict;
 
 /// `is_response_url`: response_url answers are plain "ok" or an HTTP error, not the JSON envelope.
 delivery_outcome classify_response(int status, std::string_view retry_after_header, std::string_view body,

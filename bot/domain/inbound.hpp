@@ -1,17 +1,19 @@
 #pragma once
-// What people do in chat, after an adapter has verified and translated the platform's payload.
+// What people do in chat, after a platform adapter has verified and translated the payload.
+#include <optional>
 #include <string>
 
+#include "bot/domain/conversation.hpp"
 #include "bot/domain/ids.hpp"
 
 namespace smrel::domain {
 
-/// `/smrel <text>`.
-struct slash_command {
+/// A command to the bot (Slack: `/smrel <text>`; Teams: a message to the bot).
+struct chat_command {
   member_key who;
-  std::string text;     // everything after the command, trimmed
-  std::string channel;  // where it was typed
-  std::string locale;   // the user's locale when the platform tells it, else empty
+  std::string text;        // the command's words, trimmed
+  conversation_ref where;  // where it was typed; empty when the platform does not say
+  std::string locale;      // the user's locale when the platform tells it, else empty
 };
 
 /// A click on one of our buttons.
@@ -19,18 +21,19 @@ struct button_click {
   member_key who;
   std::string action;  // button::action
   std::string value;   // button::value, unverified
-  std::string channel;
-  std::string message_id;    // the clicked message (Slack ts), to update it
-  std::string response_url;  // where the platform lets us replace the clicked message
-  std::string click_id;      // the platform's id of this click (Slack action_ts); empty if none
+  message_ref message;  // the clicked message, to replace it; empty when unknown
+  /// Where the platform lets us answer this click later (Slack: its response URL), encoded by the
+  /// adapter; empty when the answer goes back in the HTTP response itself (Teams) or nowhere.
+  std::string reply_to;
+  std::string interaction_id;  // the platform's id of this one click, to recognise a replay; empty if none
 };
 
 /// The user opened the bot's home surface (Slack App Home): its Home tab, or its Messages tab
-/// (the direct messages with the bot, where pulses arrive).
+/// (the direct conversation with the bot, where pulses arrive).
 struct home_opened {
   member_key who;
   bool home_tab = true;
-  std::string dm_channel;  // the user's DM channel with the bot, when the platform says
+  conversation_ref direct;  // the user's direct conversation with the bot, when the platform says
 };
 
 }  // namespace smrel::domain

@@ -84,7 +84,7 @@ std::shared_ptr<const domain::message> chat_bot::status_message(const domain::wo
   return view;
 }
 
-std::shared_ptr<const domain::message> chat_bot::cached_status(const domain::slash_command& command) {
+std::shared_ptr<const domain::message> chat_bot::cached_status(const domain::chat_command& command) {
   constexpr std::string_view status_verb = "status";
   const std::string_view text = command.text;  // already trimmed by the adapter
   if (text.size() != status_verb.size() ||
@@ -139,7 +139,7 @@ std::shared_ptr<const summary> chat_bot::current_summary(const domain::workspace
   return built;
 }
 
-command_result chat_bot::on_command(const domain::slash_command& command) {
+command_result chat_bot::on_command(const domain::chat_command& command) {
   const auto& who = command.who;
   const auto lang = locale_of(who, command.locale);
   const auto args = words(command.text);
@@ -260,13 +260,13 @@ domain::message chat_bot::join_reply(const domain::member_key& who, std::string_
   return notice(text);
 }
 
-command_result chat_bot::digest_reply(const domain::slash_command& command, std::string_view mode, locale lang) {
+command_result chat_bot::digest_reply(const domain::chat_command& command, std::string_view mode, locale lang) {
   if (!is_admin(command.who)) {
     return {notice(tr(lang, "Only admins can use /smrel digest (SMREL_ADMINS).", "Alleen beheerders kunnen /smrel digest gebruiken (SMREL_ADMINS).")), {}, {}};
   }
   if (mode == "here") {
-    if (command.channel.empty()) return {notice(tr(lang, "I cannot post here.", "Ik kan hier niet posten.")), {}, {}};
-    auto result = weekly_digest(command.who.workspace, command.channel, lang);
+    if (command.where.empty()) return {notice(tr(lang, "I cannot post here.", "Ik kan hier niet posten.")), {}, {}};
+    auto result = weekly_digest(command.who.workspace, command.where, lang);
     result.reply = notice(tr(lang, "Posting this week's digest here.", "Het overzicht van deze week wordt hier geplaatst."));
     return result;
   }
@@ -400,21 +400,21 @@ std::optional<domain::message> chat_bot::pulse_dm(const domain::member_key& who,
   return view;
 }
 
-void chat_bot::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, std::string_view channel,
-                             std::string_view message_id) {
+void chat_bot::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent) {
   const auto m = lookups_.member(who);
   const auto delivery = m ? lookups_.delivery(pulse_id, m->id) : std::nullopt;
-  if (delivery) store_.set_delivery_message(delivery->id, channel, message_id);
+  if (delivery) store_.set_delivery_message(delivery->id, sent.conversation.address, sent.id);
 }
 
-command_result chat_bot::weekly_digest(const domain::workspace_ref& workspace, std::string_view channel, locale lang) {
+command_result chat_bot::weekly_digest(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
+                                       locale lang) {
   const auto s = current_summary(workspace);
   command_result result;
   // Nudges are issued in the week the digest goes out (the figures are of the last closed week).
   const auto now = clock_.now();
   const auto this_week = calendar_.week_of(now);
-  result.posts.push_back({workspace, std::string(channel), digest_view(*s, lang),
-                          "digest:" + workspace.id + ":" + std::string(channel) + ":" + this_week.to_string()});
+  result.posts.push_back({workspace, where, digest_view(*s, lang),
+                          "digest:" + workspace.id + ":" + where.address + ":" + this_week.to_string()});
   result.issued = s->nudges;
   for (const auto& n : s->nudges) {
     store_.record_nudge({0, workspace, std::string(n.what->id), this_week, n.why(locale::en), now, this_week + follow_up_delay_weeks});

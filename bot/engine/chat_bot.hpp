@@ -26,7 +26,7 @@ namespace smrel::engine {
 /// A message to post somewhere other than the reply, e.g. the digest into a channel.
 struct channel_post {
   domain::workspace_ref workspace;
-  std::string channel;
+  domain::conversation_ref where;
   domain::message message;
   std::string dedupe_key;
 };
@@ -53,7 +53,7 @@ class chat_bot {
   chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock,
            config::settings settings);
 
-  command_result on_command(const domain::slash_command& command);
+  command_result on_command(const domain::chat_command& command);
 
   /// Checks a click against the clicking user's own delivery, the pulse's dates and the values.
   answer_decision on_answer_click(const domain::button_click& click);
@@ -63,7 +63,7 @@ class chat_bot {
   std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id);
   /// The `/smrel status` reply when it can be given without storage (the summary and the
   /// person's language are cached); null otherwise, or when the command is not `status`.
-  std::shared_ptr<const domain::message> cached_status(const domain::slash_command& command);
+  std::shared_ptr<const domain::message> cached_status(const domain::chat_command& command);
   /// Other buttons (the forget confirmation).
   domain::message on_click(const domain::button_click& click);
 
@@ -82,9 +82,9 @@ class chat_bot {
   /// all answered, opted out or erased).
   std::optional<domain::message> pulse_dm(const domain::member_key& who, std::int64_t pulse_id);
   /// The DM went out: remember where, so the message can be found again.
-  void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, std::string_view channel, std::string_view message_id);
+  void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent);
   /// This week's digest for a channel, recording the nudges it issues.
-  command_result weekly_digest(const domain::workspace_ref& workspace, std::string_view channel, scoring::locale lang);
+  command_result weekly_digest(const domain::workspace_ref& workspace, const domain::conversation_ref& where, scoring::locale lang);
   const calendar& company_calendar() const { return calendar_; }
 
   /// Answers changed for this workspace: cached summaries are stale.
@@ -133,7 +133,7 @@ class chat_bot {
   /// When the weekly pulse arrives, in the user's language.
   std::string schedule_sentence(scoring::locale lang) const;
   domain::message join_reply(const domain::member_key& who, std::string_view team, scoring::locale lang);
-  command_result digest_reply(const domain::slash_command& command, std::string_view mode, scoring::locale lang);
+  command_result digest_reply(const domain::chat_command& command, std::string_view mode, scoring::locale lang);
   domain::message forget_prompt(scoring::locale lang);
 
   storage::store& store_;

@@ -201,8 +201,9 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     if (!co_await take_turn(m, keys)) co_return;
     const auto answer = co_await call_web_api(slack_post_message, std::move(*body));
     if (answer.outcome.verdict == slack::delivery_verdict::sent) {
-      const auto& landed = answer.outcome.channel.empty() ? *channel : answer.outcome.channel;
-      co_await run_blocking(pool, [&] { content.pulse_dm_sent(*ref, landed, answer.outcome.ts); });
+      auto landed = answer.outcome.landed;
+      if (landed.conversation.empty()) landed.conversation = {domain::platform::slack, *channel};
+      co_await run_blocking(pool, [&] { content.pulse_dm_sent(*ref, landed); });
     } else if (answer.outcome.reason == "channel_not_found") {
       // A remembered DM that no longer exists: next week's pulse opens a fresh one.
       co_await run_blocking(pool, [&] { store.forget_dm_channel(ref->who); });

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "bot/domain/clock.hpp"
+#include "bot/domain/conversation.hpp"
 #include "bot/net/http_client.hpp"
 #include "bot/service/metrics.hpp"
 #include "bot/service/outbound.hpp"
@@ -43,7 +44,7 @@ class late_content {
   /// The chat.postMessage body for a pulse DM into `channel`; nullopt when there is nothing to ask.
   virtual std::optional<std::string> pulse_dm(const pulse_ref& ref, std::string_view channel) = 0;
   /// A pulse DM landed as message `ts` in `channel`.
-  virtual void pulse_dm_sent(const pulse_ref& ref, std::string_view channel, std::string_view ts) = 0;
+  virtual void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) = 0;
 };
 
 class outbox_worker {

@@ -47,9 +47,9 @@ struct scheduler::state : std::enable_shared_from_this<state> {
 
   void post_digest(const domain::workspace_ref& workspace, scoring::iso_week week, domain::time_point now) {
     const auto lang = scoring::parse_locale(settings.survey.default_locale).value_or(scoring::locale::en);
-    auto result = bot.weekly_digest(workspace, settings.slack.digest_channel, lang);
+    auto result = bot.weekly_digest(workspace, {domain::platform::slack, settings.slack.digest_channel}, lang);
     storage::write_batch batch;
-    for (auto& post : result.posts) batch.outbox.push_back(slack_post(post.channel, post.message, std::move(post.dedupe_key), now));
+    for (auto& post : result.posts) batch.outbox.push_back(slack_post(post.where.address, post.message, std::move(post.dedupe_key), now));
     if (!store.commit_run(batch, workspace, digest_run, week, now)) return;  // another process did it
     log_event(log_level::info, "digest_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
                                                   {"channel", settings.slack.digest_channel}});

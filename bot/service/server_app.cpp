@@ -141,8 +141,8 @@ struct server_app::impl final : late_content {
     if (!view) return std::nullopt;
     return adapters::slack::post_message_json(channel, *view);
   }
-  void pulse_dm_sent(const pulse_ref& ref, std::string_view channel, std::string_view ts) override {
-    bot.pulse_dm_sent(ref.who, ref.pulse_id, channel, ts);
+  void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) override {
+    bot.pulse_dm_sent(ref.who, ref.pulse_id, sent);
   }
 
   // Before the body is read: a Slack request that can never pass the signature check, and a

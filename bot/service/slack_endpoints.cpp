@@ -26,7 +26,7 @@ constexpr std::size_t max_remembered_clicks = 1'000'000;  // ten minutes at well
 constexpr std::string_view click_key_prefix = "click:";
 
 std::string click_key(const domain::button_click& click) {
-  return std::string(click_key_prefix) + click.who.workspace.id + "/" + click.who.user + "/" + click.click_id;
+  return std::string(click_key_prefix) + click.who.workspace.id + "/" + click.who.user + "/" + click.interaction_id;
 }
 
 }  // namespace
@@ -111,7 +111,7 @@ boost::asio::awaitable<http_response> slack_endpoints::commands(http_request& re
   }
   auto& payload = std::get<0>(parsed);
   if (std::holds_alternative<slack::ssl_check>(payload)) co_return http_response::empty(200);
-  const auto command = std::get<domain::slash_command>(std::move(payload));
+  const auto command = std::get<domain::chat_command>(std::move(payload));
 
   // Hot path: `/smrel status` with everything cached needs no storage, so it is answered right
   // here on the network thread, from JSON rendered once per summary and language.
@@ -133,7 +133,7 @@ boost::asio::awaitable<http_response> slack_endpoints::commands(http_request& re
   if (!result.posts.empty()) {
     storage::write_batch batch;
     for (auto& post : result.posts) {
-      batch.outbox.push_back(slack_post(post.channel, post.message, std::move(post.dedupe_key), clock_.now()));
+      batch.outbox.push_back(slack_post(post.where.address, post.message, std::move(post.dedupe_key), clock_.now()));
     }
     co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
     on_queued_();
@@ -150,7 +150,7 @@ boost::asio::awaitable<http_response> slack_endpoints::interactivity(http_reques
   auto& payload = std::get<0>(parsed);
   if (std::holds_alternative<slack::ignored_interaction>(payload)) co_return http_response::empty(200);
   const auto click = std::get<domain::button_click>(std::move(payload));
-  const auto replay_key = click.click_id.empty() ? std::string() : click_key(click);
+  const auto replay_key = click.interaction_id.empty() ? std::string() : click_key(click);
   if (!replay_key.empty() && !clicks_.first_sighting(replay_key, clock_.now())) {
     // Acknowledged and otherwise ignored: the click was handled the first time (or is being
     // handled; should that commit fail, the copy is not tried again, but Slack never sends a
@@ -178,20 +178,20 @@ boost::asio::awaitable<http_response> slack_endpoints::handle_click(const domain
     if (!decision) decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
     if (!decision->accepted()) {
       log_event(log_level::info, "answer_refused", {{"reason", decision->refusal.fallback_text}});
-      queue_response(batch, click.response_url, decision->refusal, false);
+      queue_response(batch, click.reply_to, decision->refusal, false);
     } else {
       // The message update is queued in the same transaction as the answer, so a crash can never
       // leave a stored answer without its confirmation on the way, or the other way round.
       if (decision->answer) batch.answers.push_back(std::move(*decision->answer));
       if (decision->follow_up) batch.follow_ups.push_back(std::move(*decision->follow_up));
-      if (response_allowed(click.response_url)) {
+      if (response_allowed(click.reply_to)) {
         batch.outbox.push_back(
-            slack_pulse_update_via_response_url(click.response_url, click.who, decision->pulse_id, click.message_id, clock_.now()));
+            slack_pulse_update_via_response_url(click.reply_to, click.who, decision->pulse_id, click.message.id, clock_.now()));
       }
     }
   } else {
     auto reply = co_await run_blocking(pool_, [&] { return bot_.on_click(click); });
-    queue_response(batch, click.response_url, reply, true);
+    queue_response(batch, click.reply_to, reply, true);
   }
   const auto answers = batch.answers.size() + batch.follow_ups.size();
   const bool queued = !batch.outbox.empty();
@@ -220,7 +220,7 @@ boost::asio::awaitable<http_response> slack_endpoints::events(http_request& requ
     // tab refresh, which the next visit repeats; handling twice is what must not happen.
     if (!store_.record_event(callback.event_id, clock_.now())) return false;
     if (const auto* opened = std::get_if<domain::home_opened>(&callback.event)) {
-      if (!opened->dm_channel.empty()) store_.remember_dm_channel(opened->who, opened->dm_channel);
+      if (!opened->direct.empty()) store_.remember_dm_channel(opened->who, opened->direct.address);
       if (opened->home_tab) {
         // No dedupe key: the event id was recorded above, so a retry never gets here.
         store_.enqueue(slack_home(opened->who.user, bot_.home_view(opened->who), {}, clock_.now()), clock_.now());

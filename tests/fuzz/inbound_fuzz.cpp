@@ -23,7 +23,7 @@ bool looks_like_id(std::string_view id) { return !id.empty() && id.size() <= max
 void fuzz_command(std::string_view body) {
   const auto parsed = parse_command(body);
   if (const auto* ok = std::get_if<0>(&parsed)) {
-    if (const auto* command = std::get_if<smrel::domain::slash_command>(ok)) {
+    if (const auto* command = std::get_if<smrel::domain::chat_command>(ok)) {
       check(looks_like_id(command->who.workspace.id) && looks_like_id(command->who.user), "command ids");
       check(command->text.size() <= max_text_length, "command text length");
       check(command->text.empty() || (command->text.front() != ' ' && command->text.back() != ' '), "command text is trimmed");
@@ -51,7 +51,7 @@ void fuzz_event(std::string_view body) {
       check(looks_like_id(callback->event_id), "event_id");
       if (const auto* opened = std::get_if<smrel::domain::home_opened>(&callback->event)) {
         check(looks_like_id(opened->who.workspace.id) && looks_like_id(opened->who.user), "home_opened ids");
-        check(opened->dm_channel.empty() || opened->dm_channel.front() == 'D', "home_opened DM channel");
+        check(opened->direct.empty() || opened->direct.address.front() == 'D', "home_opened DM channel");
       }
     }
   }

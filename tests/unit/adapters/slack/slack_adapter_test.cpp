@@ -33,10 +33,10 @@ TEST(inbound, parses_the_documented_slash_command) {
       "&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=/weather&text=94070"
       "&response_url=https://hooks.slack.com/commands/1234/5678&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456");
   ASSERT_EQ(parsed.index(), 0U);
-  const auto& command = std::get<domain::slash_command>(std::get<0>(parsed));
+  const auto& command = std::get<domain::chat_command>(std::get<0>(parsed));
   EXPECT_EQ(command.who.workspace.id, "T0001");
   EXPECT_EQ(command.who.user, "U2147483697");
-  EXPECT_EQ(command.channel, "C2147483705");
+  EXPECT_EQ(command.where.address, "C2147483705");
   EXPECT_EQ(command.text, "94070");
 }
 
@@ -62,8 +62,8 @@ TEST(inbound, parses_block_actions_and_ignores_other_interactions) {
   EXPECT_EQ(click.who.workspace.id, "T9TK3CUKW");  // org-wide install: the user's team
   EXPECT_EQ(click.action, "answer");
   EXPECT_EQ(click.value, "p1.q01.4");
-  EXPECT_EQ(click.channel, "CBR2V3XEX");
-  EXPECT_EQ(click.message_id, "1548261231.000200");
+  EXPECT_EQ(click.message.conversation.address, "CBR2V3XEX");
+  EXPECT_EQ(click.message.id, "1548261231.000200");
 
   const auto other = parse_interaction("payload=" + form_encode(R"({"type":"view_closed"})"));
   ASSERT_EQ(other.index(), 0U);
@@ -83,16 +83,16 @@ TEST(inbound, parses_events_api_envelopes) {
   EXPECT_EQ(callback.event_id, "Ev123ABC456");
   EXPECT_EQ(std::get<domain::home_opened>(callback.event).who.user, "U123ABC456");
   EXPECT_TRUE(std::get<domain::home_opened>(callback.event).home_tab);
-  EXPECT_EQ(std::get<domain::home_opened>(callback.event).dm_channel, "");
+  EXPECT_EQ(std::get<domain::home_opened>(callback.event).direct.address, "");
   parsed = parse_event(R"({"type":"event_callback","team_id":"T123ABC456","event_id":"Ev123ABC457",
                           "event":{"type":"app_home_opened","user":"U123ABC456","channel":"D123ABC456","tab":"messages"}})");
   ASSERT_EQ(parsed.index(), 0U);
   const auto& messages = std::get<domain::home_opened>(std::get<event_callback>(std::get<0>(parsed)).event);
   EXPECT_FALSE(messages.home_tab);
-  EXPECT_EQ(messages.dm_channel, "D123ABC456");
+  EXPECT_EQ(messages.direct.address, "D123ABC456");
   parsed = parse_event(R"({"type":"event_callback","team_id":"T123ABC456","event_id":"Ev123ABC458",
                           "event":{"type":"app_home_opened","user":"U123ABC456","channel":"C0NOTADM","tab":"home"}})");
-  EXPECT_EQ(std::get<domain::home_opened>(std::get<event_callback>(std::get<0>(parsed)).event).dm_channel, "");
+  EXPECT_EQ(std::get<domain::home_opened>(std::get<event_callback>(std::get<0>(parsed)).event).direct.address, "");
   EXPECT_EQ(parse_event(R"({"type":"event_callback","event":{"type":"x"}})").index(), 1U);
   EXPECT_EQ(parse_event(R"([1,2])").index(), 1U);
   EXPECT_EQ(parse_event(R"({"type":"app_rate_limited"})").index(), 1U);
@@ -133,7 +133,7 @@ TEST(blocks, renders_every_block_kind_within_slack_limits) {
 TEST(web_api, classifies_slack_answers) {
   auto o = classify_response(200, "", R"({"ok":true,"channel":"C1","ts":"1.2"})", false);
   EXPECT_EQ(o.verdict, delivery_verdict::sent);
-  EXPECT_EQ(o.ts, "1.2");
+  EXPECT_EQ(o.landed.id, "1.2");
   o = classify_response(429, "30", R"({"ok":false,"error":"ratelimited"})", false);
   EXPECT_EQ(o.verdict, delivery_verdict::rate_limited);
   EXPECT_EQ(o.retry_after, std::chrono::seconds{30});
@@ -155,7 +155,7 @@ TEST(web_api, odd_shapes_are_classified_not_thrown) {
   // conversations.open answers with a channel object, not a string.
   const auto opened = classify_response(200, "", R"({"ok":true,"channel":{"id":"D069C7QFK"}})", false);
   EXPECT_EQ(opened.verdict, delivery_verdict::sent);
-  EXPECT_EQ(opened.channel, "");
+  EXPECT_EQ(opened.landed.conversation.address, "");
   EXPECT_EQ(classify_response(200, "", R"({"ok":"yes"})", false).verdict, delivery_verdict::permanent);
   EXPECT_EQ(classify_response(200, "", R"({"ok":false,"error":42})", false).reason, "unknown_error");
   EXPECT_EQ(classify_response(200, "", R"([1,2])", false).verdict, delivery_verdict::retry);

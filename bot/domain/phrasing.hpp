@@ -1,0 +1,17 @@
+#pragma once
+// How a person types a command on each platform: `/smrel status` in Slack, `status` to the bot
+// in Teams. The engine writes "type {status}" once and asks the platform's phrasing for the words,
+// so no engine text hard-codes one platform.
+#include <string>
+#include <string_view>
+
+namespace smrel::domain {
+
+class command_phrasing {
+ public:
+  virtual ~command_phrasing() = default;
+  /// What to type to run `words` (e.g. "join sales"): "/smrel join sales".
+  virtual std::string command(std::string_view words) const = 0;
+};
+
+}  // namespace smrel::domain
