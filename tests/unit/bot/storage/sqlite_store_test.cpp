@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_store.hpp"
+#include "bot/storage/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "bot/storage/sqlite_schema.hpp"
+#include "bot/storage/sqlite/schema.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace smrel::storage {

@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_connection.hpp"
+#include "bot/storage/sqlite/connection.hpp"
 
 #include <sqlite3.h>
 

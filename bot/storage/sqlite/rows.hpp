@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "bot/storage/sqlite_connection.hpp"
+#include "bot/storage/sqlite/connection.hpp"
 #include "bot/storage/store.hpp"
 
 namespace smrel::storage::sqlite::rows {

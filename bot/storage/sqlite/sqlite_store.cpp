@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_store.hpp"
+#include "bot/storage/sqlite/sqlite_store.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,9 +14,9 @@
 #include <random>
 #include <utility>
 
-#include "bot/storage/sqlite_connection.hpp"
-#include "bot/storage/sqlite_rows.hpp"
-#include "bot/storage/sqlite_schema.hpp"
+#include "bot/storage/sqlite/connection.hpp"
+#include "bot/storage/sqlite/rows.hpp"
+#include "bot/storage/sqlite/schema.hpp"
 
 namespace smrel::storage {
 namespace {

@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_schema.hpp"
+#include "bot/storage/sqlite/schema.hpp"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_rows.hpp"
+#include "bot/storage/sqlite/rows.hpp"
 
 #include <algorithm>
 #include <chrono>
