@@ -10,8 +10,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bot/storage/store.hpp"
@@ -46,6 +48,9 @@ struct backend {
   std::function<std::unique_ptr<database>()> make;
   bool single_process = false;  // what store::single_process() must say
 };
+
+// Test names and failure messages show the backend's name, not its bytes.
+void PrintTo(const backend& b, std::ostream* os) { *os << b.name; }
 
 class sqlite_database final : public database {
  public:
@@ -533,6 +538,25 @@ TEST_P(store_conformance, a_run_is_claimed_by_one_owner_until_its_lease_runs_out
       << "a done run is never claimed again";
   EXPECT_FALSE(store_->try_claim_run(acme, "pulse", week48, "server-a", t0 + hours{1}, t0 + hours{2}));
   EXPECT_FALSE(replica->commit_run(write_batch{}, acme, "pulse", week48, t0 + minutes{9}));
+}
+
+TEST_P(store_conformance, of_two_processes_claiming_the_same_runs_at_once_exactly_one_wins_each) {
+  constexpr int runs = 40;
+  const auto replica = second();
+  std::vector<char> won_by_a(runs, 0);
+  std::vector<char> won_by_b(runs, 0);
+  const auto claim_all = [&](store& s, const std::string& owner, std::vector<char>& won) {
+    try {
+      for (int i = 0; i < runs; ++i) won[i] = s.try_claim_run(acme, "pulse", week48 + i, owner, t0, t0 + minutes{5});
+    } catch (const store_error& e) {
+      ADD_FAILURE() << owner << ": " << e.what();
+    }
+  };
+  std::thread a([&] { claim_all(*store_, "server-a", won_by_a); });
+  std::thread b([&] { claim_all(*replica, "server-b", won_by_b); });
+  a.join();
+  b.join();
+  for (int i = 0; i < runs; ++i) EXPECT_EQ(won_by_a[i] + won_by_b[i], 1) << "run " << i;
 }
 
 // Outbox.
