@@ -403,7 +403,7 @@ std::optional<domain::message> chat_bot::pulse_dm(const domain::member_key& who,
 void chat_bot::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent) {
   const auto m = lookups_.member(who);
   const auto delivery = m ? lookups_.delivery(pulse_id, m->id) : std::nullopt;
-  if (delivery) store_.set_delivery_message(delivery->id, sent.conversation.address, sent.id);
+  if (delivery) store_.set_delivery_message(delivery->id, sent);
 }
 
 command_result chat_bot::weekly_digest(const domain::workspace_ref& workspace, const domain::conversation_ref& where,

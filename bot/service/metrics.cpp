@@ -17,6 +17,11 @@ std::string number(double value) {
 
 metrics::metrics(std::vector<std::string> routes) : routes_(std::move(routes)), stats_(routes_.size()) {}
 
+void metrics::set_routes(std::vector<std::string> routes) {
+  routes_ = std::move(routes);
+  stats_ = std::vector<route_stats>(routes_.size());
+}
+
 void metrics::observe_request(std::size_t route, int status, std::chrono::steady_clock::duration latency) {
   if (stats_.empty()) return;
   auto& s = stats_[std::min(route, stats_.size() - 1)];

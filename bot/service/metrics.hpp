@@ -14,7 +14,9 @@ namespace smrel::service {
 
 class metrics {
  public:
-  explicit metrics(std::vector<std::string> routes);
+  explicit metrics(std::vector<std::string> routes = {});
+  /// Names the routes (the last collects everything unknown); once, before the first request.
+  void set_routes(std::vector<std::string> routes);
 
   /// `route` is an index into the constructor's list; out-of-range counts as the last ("other").
   void observe_request(std::size_t route, int status, std::chrono::steady_clock::duration latency);

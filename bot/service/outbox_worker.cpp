@@ -5,72 +5,63 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <nlohmann/json.hpp>
 
 #include <utility>
 #include <vector>
 
-#include "adapters/slack/web_api.hpp"
 #include "bot/service/blocking.hpp"
 #include "bot/service/logging.hpp"
-#include "bot/service/outbound.hpp"
 
 namespace smrel::service {
 
 namespace asio = boost::asio;
-namespace slack = adapters::slack;
+using domain::delivery_outcome;
+using domain::delivery_verdict;
 
 namespace {
 
-// A Web API or response_url answer: what it means, and the body (conversations.open's channel).
-struct reply {
-  slack::delivery_outcome outcome;
-  std::string body;
-};
-
-slack::delivery_outcome give_up(std::string reason) {
-  return {slack::delivery_verdict::permanent, {}, std::move(reason), {}, {}};
+delivery_outcome give_up(std::string reason) {
+  delivery_outcome out;
+  out.verdict = delivery_verdict::permanent;
+  out.reason = std::move(reason);
+  return out;
 }
 
 // The longest a sender waits after failures in a row: storage that recovers is used again soon.
 constexpr std::chrono::milliseconds max_failure_pause{30'000};
 
-// Built outside the coroutines: GCC 12 miscompiles initializer lists in coroutine bodies.
-std::vector<std::string> post_keys(const std::string& channel) {
-  return {"method:" + std::string(slack_post_message), "channel:" + channel};
+send_action action_of(storage::outbox_kind kind) {
+  switch (kind) {
+    case storage::outbox_kind::reply: return send_action::reply;
+    case storage::outbox_kind::replace:
+    case storage::outbox_kind::pulse_update: return send_action::replace;
+    case storage::outbox_kind::home: return send_action::publish_home;
+    case storage::outbox_kind::post:
+    case storage::outbox_kind::pulse_dm:
+    case storage::outbox_kind::verbatim: break;
+  }
+  return send_action::post;
 }
-std::vector<std::string> open_keys() { return {"method:" + std::string(slack_open_dm)}; }
-std::string open_dm_body(const std::string& user) { return nlohmann::json{{"users", user}}.dump(); }
 
 }  // namespace
 
 struct outbox_worker::state : std::enable_shared_from_this<state> {
-  state(asio::io_context& context, storage::store& s, asio::thread_pool& p, const config::settings& c,
+  state(asio::io_context& context, storage::store& s, asio::thread_pool& p, std::vector<channel_plug*> all,
         const domain::clock& k, metrics& m, late_content& l, outbox_options o)
-      : io(context), strand(asio::make_strand(context)), store(s), pool(p), settings(c), clock(k), stats(m),
-        content(l), options(o), client(context), random(std::random_device{}()) {
-    // Slack: chat.postMessage about one per second per channel and several hundred a minute per
-    // workspace; views.publish is Tier 4 (100+/min); conversations.open is Tier 3 (50+/min), which
-    // is why DM channels are opened once and remembered. response_url has no published rate limit
-    // (each URL takes five replies in 30 minutes), so its per-host bucket only keeps bursts civil.
-    limiter.set_rule("method:", {1.0, 3.0});
-    limiter.set_rule("method:chat.postMessage", {5.0, 10.0});
-    limiter.set_rule("method:views.publish", {1.5, 5.0});
-    limiter.set_rule("method:conversations.open", {0.8, 5.0});
-    limiter.set_rule("channel:", {1.0, 2.0});
-    limiter.set_rule("response_url:", {100.0, 200.0});
+      : io(context), strand(asio::make_strand(context)), store(s), pool(p), plugs(std::move(all)), clock(k), stats(m),
+        content(l), options(o), random(std::random_device{}()) {
+    for (const auto* plug : plugs) plug->set_rate_rules(limiter);
   }
 
   asio::io_context& io;
   asio::strand<asio::io_context::executor_type> strand;  // senders share the limiter on it
   storage::store& store;
   asio::thread_pool& pool;
-  const config::settings& settings;
+  std::vector<channel_plug*> plugs;
   const domain::clock& clock;
   metrics& stats;
   late_content& content;
   outbox_options options;
-  net::http_client client;
   rate_limiter limiter;
   std::mt19937_64 random;
   bool stopping = false;
@@ -78,19 +69,11 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   std::function<void()> on_stopped;
   std::vector<std::shared_ptr<asio::steady_timer>> sleepers;
 
-  static bool via_response_url(const storage::outbox_message& m) {
-    return m.method == slack_response_url || m.method == slack_pulse_update;
-  }
-
-  std::vector<std::string> bucket_keys(const storage::outbox_message& m) const {
-    if (via_response_url(m)) {
-      const auto host_start = m.target.find("://");
-      const auto host = host_start == std::string::npos ? m.target : m.target.substr(host_start + 3, m.target.find('/', host_start + 3) - host_start - 3);
-      return {"response_url:" + host};
+  channel_plug* plug_for(domain::platform on) const {
+    for (auto* plug : plugs) {
+      if (plug->platform() == on) return plug;
     }
-    std::vector<std::string> keys{"method:" + m.method};
-    if (m.method == slack_post_message) keys.push_back("channel:" + m.target);
-    return keys;
+    return nullptr;
   }
 
   std::chrono::milliseconds backoff(int attempts) {
@@ -102,39 +85,6 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     return std::chrono::milliseconds{jitter(random)};
   }
 
-  asio::awaitable<reply> send(net::client_request request, bool response_url) {
-    request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-    auto [ec, response] = co_await client.send(std::move(request));
-    if (ec) co_return reply{{slack::delivery_verdict::retry, {}, ec.message(), {}, {}}, {}};
-    auto outcome = slack::classify_response(response.status, response.header("retry-after"), response.body, response_url);
-    co_return reply{std::move(outcome), std::move(response.body)};
-  }
-
-  asio::awaitable<reply> call_web_api(std::string_view method, std::string body) {
-    if (settings.slack.bot_token.empty()) co_return reply{give_up("no Slack bot token configured"), {}};
-    net::client_request request;
-    request.url = settings.slack.api_base + "/" + std::string(method);
-    request.headers.emplace_back("Authorization", "Bearer " + settings.slack.bot_token);
-    request.body = std::move(body);
-    co_return co_await send(std::move(request), false);
-  }
-
-  asio::awaitable<reply> deliver(const storage::outbox_message& m) {
-    if (!via_response_url(m)) co_return co_await call_web_api(m.method, m.payload);
-    if (!allowed_url(m.target, settings.slack.response_hosts)) co_return reply{give_up("response_url host not allowed"), {}};
-    net::client_request request;
-    request.url = m.target;
-    request.body = m.payload;
-    if (m.method == slack_pulse_update) {
-      const auto ref = parse_pulse_ref(m.payload);
-      std::optional<std::string> body;  // not `ref ? co_await … : …`: GCC 12 corrupts the heap on that
-      if (ref) body = co_await run_blocking(pool, [&] { return content.pulse_update(*ref); });
-      if (!body) co_return reply{give_up("nothing left to show"), {}};
-      request.body = std::move(*body);
-    }
-    co_return co_await send(std::move(request), true);
-  }
-
   asio::awaitable<void> sleep(std::chrono::steady_clock::duration d) {
     auto timer = std::make_shared<asio::steady_timer>(strand, d);
     sleepers.push_back(timer);
@@ -144,9 +94,9 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
 
   /// True when the buckets let `m` go now; otherwise it is put back until they do, and this sender
   /// waits rather than spinning on claims (the others carry on).
-  asio::awaitable<bool> take_turn(const storage::outbox_message& m, const std::vector<std::string>& keys) {
+  asio::awaitable<bool> take_turn(const storage::outbox_message& m, const send_buckets& buckets) {
     const auto steady_now = std::chrono::steady_clock::now();
-    const auto ready = limiter.acquire(keys, steady_now);
+    const auto ready = limiter.acquire(buckets.take, steady_now);
     if (ready <= steady_now) co_return true;
     const auto later = clock.now() + std::chrono::duration_cast<domain::time_point::duration>(ready - steady_now);
     co_await run_blocking(pool, [&] { store.release(m.id, m.claim, later); });
@@ -154,61 +104,91 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     co_return false;
   }
 
-  asio::awaitable<void> send_plain(const storage::outbox_message& m) {
-    const auto keys = bucket_keys(m);
-    if (!co_await take_turn(m, keys)) co_return;
-    const auto answer = co_await deliver(m);
-    co_await apply(m, answer.outcome, keys);
+  // A message whose content is final or rendered now: one turn, one call, one outcome.
+  asio::awaitable<void> send_message(channel_plug& plug, const storage::outbox_message& m, send_action action,
+                                     domain::message message) {
+    const auto buckets = plug.buckets(action, m.address);
+    if (!co_await take_turn(m, buckets)) co_return;
+    const auto outcome = co_await plug.send(action, m.address, std::move(message));
+    if (outcome.problem == domain::delivery_problem::not_in_conversation) {
+      log_event(log_level::warn, "not_in_conversation", {{"id", static_cast<long long>(m.id)}, {"reason", outcome.reason}});
+    }
+    co_await apply(m, outcome, buckets);
   }
 
-  // A pulse DM takes two turns the first time: conversations.open (then the channel is remembered
-  // and the message is due again at once, without counting an attempt), then chat.postMessage.
-  asio::awaitable<void> send_pulse_dm(const storage::outbox_message& m) {
-    const auto ref = parse_pulse_ref(m.payload);
-    if (!ref) {
-      const auto unreadable = give_up("unreadable payload");
-      const std::vector<std::string> no_buckets;
-      co_await apply(m, unreadable, no_buckets);
-      co_return;
-    }
-    const auto channel = co_await run_blocking(pool, [&] { return store.find_dm_channel(ref->who); });
-    if (!channel) {
-      const auto keys = open_keys();
-      if (!co_await take_turn(m, keys)) co_return;
-      auto answer = co_await call_web_api(slack_open_dm, open_dm_body(ref->who.user));
-      if (answer.outcome.verdict == slack::delivery_verdict::sent) {
-        if (const auto opened = slack::opened_channel(answer.body)) {
-          co_await run_blocking(pool, [&] {
-            store.remember_dm_channel(ref->who, *opened);
-            store.release(m.id, m.claim, clock.now());
-          });
-          log_event(log_level::info, "dm_opened", {{"id", static_cast<long long>(m.id)}, {"channel", *opened}});
-          co_return;
-        }
-        answer.outcome = give_up("conversations.open answered without a channel");
+  asio::awaitable<void> give_up_on(const storage::outbox_message& m, std::string reason) {
+    const send_buckets none;
+    co_await apply(m, give_up(std::move(reason)), none);
+  }
+
+  // A pulse DM takes two turns the first time: opening the direct conversation (then it is
+  // remembered and the message is due again at once, without counting an attempt), then the post.
+  asio::awaitable<void> send_pulse_dm(channel_plug& plug, const storage::outbox_message& m, const pulse_ref& ref) {
+    const auto direct = co_await run_blocking(pool, [&] { return store.find_direct_conversation(ref.who); });
+    if (!direct) {
+      const auto buckets = plug.buckets(send_action::open_direct, ref.who.user);
+      if (!co_await take_turn(m, buckets)) co_return;
+      const auto opened = co_await plug.open_direct(ref.who);
+      if (opened.verdict == delivery_verdict::sent && !opened.landed.conversation.empty()) {
+        co_await run_blocking(pool, [&] {
+          store.remember_direct_conversation(ref.who, opened.landed.conversation);
+          store.release(m.id, m.claim, clock.now());
+        });
+        log_event(log_level::info, "dm_opened", {{"id", static_cast<long long>(m.id)}});
+        co_return;
       }
-      co_await apply(m, answer.outcome, keys);
+      co_await apply(m, opened, buckets);
       co_return;
     }
-    auto body = co_await run_blocking(pool, [&] { return content.pulse_dm(*ref, *channel); });
-    if (!body) {
-      // Answered already (through /smrel pulse or the Home tab), opted out, erased, or closed.
+    auto message = co_await run_blocking(pool, [&] { return content.pulse_dm(ref); });
+    if (!message) {
+      // Answered already (through the pulse command or the Home tab), opted out, erased, or closed.
       co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, clock.now()); });
       record(m, "skipped", "nothing to ask");
       co_return;
     }
-    const auto keys = post_keys(*channel);
-    if (!co_await take_turn(m, keys)) co_return;
-    const auto answer = co_await call_web_api(slack_post_message, std::move(*body));
-    if (answer.outcome.verdict == slack::delivery_verdict::sent) {
-      auto landed = answer.outcome.landed;
-      if (landed.conversation.empty()) landed.conversation = {domain::platform::slack, *channel};
-      co_await run_blocking(pool, [&] { content.pulse_dm_sent(*ref, landed); });
-    } else if (answer.outcome.reason == "channel_not_found") {
-      // A remembered DM that no longer exists: next week's pulse opens a fresh one.
-      co_await run_blocking(pool, [&] { store.forget_dm_channel(ref->who); });
+    const auto buckets = plug.buckets(send_action::post, direct->address);
+    if (!co_await take_turn(m, buckets)) co_return;
+    const auto outcome = co_await plug.send(send_action::post, direct->address, std::move(*message));
+    if (outcome.verdict == delivery_verdict::sent) {
+      co_await run_blocking(pool, [&] { content.pulse_dm_sent(ref, outcome.landed); });
+    } else if (outcome.problem == domain::delivery_problem::conversation_gone) {
+      // A remembered direct conversation that no longer exists: the next attempt opens a fresh one.
+      co_await run_blocking(pool, [&] { store.forget_direct_conversation(ref.who); });
     }
-    co_await apply(m, answer.outcome, keys);
+    co_await apply(m, outcome, buckets);
+  }
+
+  // Renders what the row says (now, if it is rendered late) and sends it.
+  asio::awaitable<void> send_row(channel_plug& plug, const storage::outbox_message& m) {
+    if (m.kind == storage::outbox_kind::verbatim) {
+      const auto buckets = plug.verbatim_buckets(m);
+      if (!co_await take_turn(m, buckets)) co_return;
+      const auto outcome = co_await plug.send_verbatim(m);
+      co_await apply(m, outcome, buckets);
+      co_return;
+    }
+    auto decoded = decode_content(m.content);
+    if (!decoded) {
+      co_await give_up_on(m, "unreadable content");
+      co_return;
+    }
+    if (auto* message = std::get_if<domain::message>(&*decoded)) {
+      co_await send_message(plug, m, action_of(m.kind), std::move(*message));
+    } else if (const auto* home = std::get_if<home_ref>(&*decoded)) {
+      auto view = co_await run_blocking(pool, [&] { return content.home_view(home->who); });
+      co_await send_message(plug, m, send_action::publish_home, std::move(view));
+    } else if (m.kind == storage::outbox_kind::pulse_dm) {
+      co_await send_pulse_dm(plug, m, std::get<pulse_ref>(*decoded));
+    } else {
+      const auto& ref = std::get<pulse_ref>(*decoded);
+      auto view = co_await run_blocking(pool, [&] { return content.pulse_update(ref); });
+      if (!view) {
+        co_await give_up_on(m, "nothing left to show");
+        co_return;
+      }
+      co_await send_message(plug, m, action_of(m.kind), std::move(*view));
+    }
   }
 
   // One message, claimed and seen through to an outcome. Throws when storage (or rendering) fails.
@@ -217,6 +197,10 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     auto claimed = co_await run_blocking(pool, [&] { return store.claim_due(now, now + options.lease, 1); });
     if (claimed.empty()) co_return false;
     in_hand = std::move(claimed.front());
+    auto* plug = plug_for(in_hand->on);
+    if (plug && in_hand->kind == storage::outbox_kind::verbatim) {
+      if (auto modern = plug->modernise(*in_hand)) in_hand = std::move(*modern);
+    }
     const auto& m = *in_hand;
     if (m.attempts > options.max_attempts) {
       // Every claim counts an attempt and an outcome gives it back or records it, so getting
@@ -225,10 +209,10 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       const auto reason = "claimed " + std::to_string(m.attempts) + " times without an outcome (it may crash the sender)";
       co_await run_blocking(pool, [&] { return store.mark_dead(m.id, m.claim, reason, now); });
       record(m, "dead", reason);
-    } else if (m.method == slack_pulse_dm) {
-      co_await send_pulse_dm(m);
+    } else if (!plug) {
+      co_await give_up_on(m, "no channel for its platform is configured");
     } else {
-      co_await send_plain(m);
+      co_await send_row(*plug, m);
     }
     co_return true;
   }
@@ -291,33 +275,29 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   void record(const storage::outbox_message& m, std::string_view label, std::string_view reason) {
     stats.delivery(label);
     log_event(label == "sent" || label == "skipped" ? log_level::info : log_level::warn, "delivery",
-              {{"id", static_cast<long long>(m.id)}, {"method", m.method}, {"outcome", label},
+              {{"id", static_cast<long long>(m.id)}, {"kind", storage::outbox_kind_id(m.kind)}, {"outcome", label},
                {"attempt", static_cast<long long>(m.attempts)}, {"reason", reason}});
   }
 
-  asio::awaitable<void> apply(const storage::outbox_message& m, const slack::delivery_outcome& outcome,
-                              const std::vector<std::string>& keys) {
+  asio::awaitable<void> apply(const storage::outbox_message& m, const delivery_outcome& outcome,
+                              const send_buckets& buckets) {
     const auto now = clock.now();
     std::string_view label;
     bool held = true;  // false: the lease ran out and another sender holds the message now
     switch (outcome.verdict) {
-      case slack::delivery_verdict::sent:
+      case delivery_verdict::sent:
         label = "sent";
         held = co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, now); });
         break;
-      case slack::delivery_verdict::rate_limited: {
+      case delivery_verdict::rate_limited: {
         label = "rate_limited";
         const auto wait = outcome.retry_after.value_or(std::chrono::seconds{30});
-        // Slack limits Web API calls per method (and workspace): the whole method waits. A
-        // response_url is limited on its own (five replies per URL), so only this message waits;
-        // pausing its host would hold up every other person's confirmation.
-        for (const auto& key : keys) {
-          if (key.starts_with("method:")) limiter.pause(key, std::chrono::steady_clock::now() + wait);
-        }
+        // The plug says which buckets the limit is about (a whole method, or only this message).
+        for (const auto& key : buckets.pause_when_limited) limiter.pause(key, std::chrono::steady_clock::now() + wait);
         held = co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, now + wait); });
         break;
       }
-      case slack::delivery_verdict::retry:
+      case delivery_verdict::retry:
         if (m.attempts >= options.max_attempts) {
           label = "dead";
           held = co_await run_blocking(pool, [&] {
@@ -329,7 +309,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
           held = co_await run_blocking(pool, [&] { return store.reschedule(m.id, m.claim, at, outcome.reason); });
         }
         break;
-      case slack::delivery_verdict::permanent:
+      case delivery_verdict::permanent:
         label = "dead";
         held = co_await run_blocking(pool, [&] { return store.mark_dead(m.id, m.claim, outcome.reason, now); });
         break;
@@ -344,9 +324,9 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
 };
 
 outbox_worker::outbox_worker(asio::io_context& io, storage::store& store, asio::thread_pool& pool,
-                             const config::settings& settings, const domain::clock& clock, metrics& stats,
+                             std::vector<channel_plug*> plugs, const domain::clock& clock, metrics& stats,
                              late_content& content, outbox_options options)
-    : state_(std::make_shared<state>(io, store, pool, settings, clock, stats, content, options)) {}
+    : state_(std::make_shared<state>(io, store, pool, std::move(plugs), clock, stats, content, options)) {}
 
 outbox_worker::~outbox_worker() = default;
 

@@ -1,25 +1,27 @@
 #pragma once
-// Delivers the outbox: claims due messages, spaces them with rate-limit buckets (per method and
-// per channel), honours 429 Retry-After, retries 5xx and network failures with exponential
-// backoff and jitter, and moves permanent failures to the dead-letter state with their reason.
+// Delivers the outbox for every platform: claims due messages, renders what is rendered late,
+// spaces them with the platform's rate-limit buckets, honours 429 Retry-After, retries 5xx and
+// network failures with exponential backoff and jitter, and moves permanent failures to the
+// dead-letter state with their reason. Direct conversations are opened once, remembered, and
+// forgotten when the platform says they are gone.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "bot/domain/clock.hpp"
 #include "bot/domain/conversation.hpp"
 #include "bot/net/http_client.hpp"
 #include "bot/service/metrics.hpp"
-#include "bot/service/outbound.hpp"
+#include "bot/service/channel_plug.hpp"
+#include "bot/service/outbox_content.hpp"
 #include "bot/service/rate_limiter.hpp"
 #include "bot/storage/store.hpp"
-#include "config/settings.hpp"
 
 namespace smrel::service {
 
@@ -34,24 +36,27 @@ struct outbox_options {
   std::chrono::milliseconds max_backoff{10 * 60 * 1000};
 };
 
-/// Message bodies made when they are sent, so they show the person's pulse as it stands then.
-/// Called on the blocking pool.
+/// What is rendered when a message is sent, so it shows the state at that moment. Called on the
+/// blocking pool.
 class late_content {
  public:
   virtual ~late_content() = default;
-  /// The response_url body that replaces a pulse message; nullopt when there is nothing to show.
-  virtual std::optional<std::string> pulse_update(const pulse_ref& ref) = 0;
-  /// The chat.postMessage body for a pulse DM into `channel`; nullopt when there is nothing to ask.
-  virtual std::optional<std::string> pulse_dm(const pulse_ref& ref, std::string_view channel) = 0;
-  /// A pulse DM landed as message `ts` in `channel`.
+  /// A person's pulse as it stands, to replace the message they clicked; nullopt when there is
+  /// nothing to show.
+  virtual std::optional<domain::message> pulse_update(const pulse_ref& ref) = 0;
+  /// A person's pulse to send by DM now; nullopt when there is nothing left to ask.
+  virtual std::optional<domain::message> pulse_dm(const pulse_ref& ref) = 0;
+  /// A pulse DM landed as `sent`.
   virtual void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) = 0;
+  virtual domain::message home_view(const domain::member_key& who) = 0;
 };
 
 class outbox_worker {
  public:
+  /// `plugs`: one per platform, each outliving the worker.
   outbox_worker(boost::asio::io_context& io, storage::store& store, boost::asio::thread_pool& pool,
-                const config::settings& settings, const domain::clock& clock, metrics& stats,
-                late_content& content, outbox_options options = {});
+                std::vector<channel_plug*> plugs, const domain::clock& clock, metrics& stats, late_content& content,
+                outbox_options options = {});
   ~outbox_worker();
 
   void start();

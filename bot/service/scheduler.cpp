@@ -5,10 +5,12 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <random>
+#include <set>
 #include <utility>
 
 #include "bot/service/logging.hpp"
-#include "bot/service/outbound.hpp"
+#include "bot/service/outbox_content.hpp"
 
 namespace smrel::service {
 namespace {
@@ -21,38 +23,87 @@ constexpr std::string_view digest_run = "digest";
 }  // namespace
 
 struct scheduler::state : std::enable_shared_from_this<state> {
-  state(asio::io_context& io, asio::thread_pool& p, storage::store& s, engine::chat_bot& b, const config::settings& c,
-        const domain::clock& k, std::function<void()> q, std::chrono::milliseconds t)
-      : timer(asio::make_strand(io)), pool(p), store(s), bot(b), settings(c), clock(k), on_queued(std::move(q)), tick(t) {}
+  state(asio::io_context& io, asio::thread_pool& p, storage::store& s, engine::chat_bot& b, std::vector<channel_plug*> all,
+        schedule_options o, const domain::clock& k, std::function<void()> q, std::chrono::milliseconds t)
+      : timer(asio::make_strand(io)), pool(p), store(s), bot(b), plugs(std::move(all)), options(std::move(o)), clock(k),
+        on_queued(std::move(q)), tick(t), owner(random_owner()) {}
 
   asio::steady_timer timer;  // armed and cancelled on its strand only
   asio::thread_pool& pool;
   storage::store& store;
   engine::chat_bot& bot;
-  const config::settings& settings;
+  std::vector<channel_plug*> plugs;
+  schedule_options options;
   const domain::clock& clock;
   std::function<void()> on_queued;
   std::chrono::milliseconds tick;
   std::atomic<bool> stopped{false};
-  bool told_no_token = false;  // passes never overlap, so no lock
+  const std::string owner;  // this replica's name on the runs it claims
+  std::set<domain::platform> told_idle;  // passes never overlap, so no lock
+
+  static std::string random_owner() {
+    std::random_device random;
+    return std::to_string(random()) + "-" + std::to_string(random());
+  }
+
+  channel_plug* plug_for(domain::platform on) const {
+    for (auto* plug : plugs) {
+      if (plug->platform() == on) return plug;
+    }
+    return nullptr;
+  }
+
+  // A plug that cannot send (no credentials) leaves its workspaces' weeks undone, so configuring
+  // it and restarting sends them; that is said once.
+  bool can_send(domain::platform on) {
+    const auto* plug = plug_for(on);
+    const auto why = plug ? plug->cannot_send() : std::optional<std::string>("no channel configured");
+    if (!why) return true;
+    if (told_idle.insert(on).second) {
+      log_event(log_level::warn, "schedule_idle", {{"platform", domain::platform_id(on)}, {"reason", *why}});
+    }
+    return false;
+  }
+
+  domain::conversation_ref digest_target(const domain::workspace_ref& workspace) {
+    if (const auto installed = store.find_installation(workspace); installed && !installed->digest_target.empty()) {
+      return installed->digest_target;
+    }
+    for (const auto& fallback : options.default_digest_targets) {
+      if (fallback.on == workspace.on) return fallback;
+    }
+    return {workspace.on, {}};
+  }
+
+  bool claim(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week, domain::time_point now) {
+    return store.try_claim_run(workspace, kind, week, owner, now, now + options.run_lease);
+  }
 
   void send_pulse(const domain::workspace_ref& workspace, scoring::iso_week week, domain::time_point now) {
     const auto recipients = bot.open_weekly_pulse(workspace);
     storage::write_batch batch;
-    for (const auto& r : recipients) batch.outbox.push_back(slack_pulse_by_dm(r.who, r.pulse_id, now));
+    for (const auto& r : recipients) {
+      auto row = make_row(r.who.workspace.on, storage::outbox_kind::pulse_dm, r.who.user, pulse_ref{r.who, r.pulse_id}, now);
+      row.dedupe_key = "dm.pulse:" + std::to_string(r.pulse_id) + ":" + r.who.user;  // once per person and pulse
+      batch.outbox.push_back(std::move(row));
+    }
     if (!store.commit_run(batch, workspace, pulse_run, week, now)) return;  // another process did it
     log_event(log_level::info, "pulse_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
                                                  {"recipients", static_cast<long long>(recipients.size())}});
   }
 
-  void post_digest(const domain::workspace_ref& workspace, scoring::iso_week week, domain::time_point now) {
-    const auto lang = scoring::parse_locale(settings.survey.default_locale).value_or(scoring::locale::en);
-    auto result = bot.weekly_digest(workspace, {domain::platform::slack, settings.slack.digest_channel}, lang);
+  void post_digest(const domain::workspace_ref& workspace, const domain::conversation_ref& target, scoring::iso_week week,
+                   domain::time_point now) {
+    auto result = bot.weekly_digest(workspace, target, options.digest_locale);
     storage::write_batch batch;
-    for (auto& post : result.posts) batch.outbox.push_back(slack_post(post.where.address, post.message, std::move(post.dedupe_key), now));
+    for (auto& post : result.posts) {
+      auto row = make_row(post.where.on, storage::outbox_kind::post, post.where.address, post.message, now);
+      row.dedupe_key = std::move(post.dedupe_key);
+      batch.outbox.push_back(std::move(row));
+    }
     if (!store.commit_run(batch, workspace, digest_run, week, now)) return;  // another process did it
     log_event(log_level::info, "digest_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
-                                                  {"channel", settings.slack.digest_channel}});
+                                                  {"channel", target.address}});
   }
 
   // One pass over every workspace: queues whatever is due and not done; true when it queued.
@@ -61,25 +112,25 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     const auto& calendar = bot.company_calendar();
     const auto week = calendar.week_of(now);
     const bool pulse_due = now >= calendar.pulse_due(week) && now + least_time_to_answer < calendar.pulse_closes(week);
-    const bool digest_due = !settings.slack.digest_channel.empty() && now >= calendar.digest_due(week);
+    const bool digest_due = now >= calendar.digest_due(week);
     if (!pulse_due && !digest_due) return false;
-    if (settings.slack.bot_token.empty()) {
-      // Nothing could be sent; the week stays undone, so setting the token and restarting sends it.
-      if (!std::exchange(told_no_token, true)) {
-        log_event(log_level::warn, "schedule_idle", {{"reason", "no Slack bot token (SMREL_SLACK_BOT_TOKEN)"}});
-      }
-      return false;
-    }
     bool queued = false;
     for (const auto& workspace : store.workspaces()) {
-      if (workspace.on != domain::platform::slack) continue;  // Teams sends through its own adapter
+      if (!can_send(workspace.on)) continue;
       const bool pulse_todo = pulse_due && !store.run_done(workspace, pulse_run, week);
-      const bool digest_todo = digest_due && !store.run_done(workspace, digest_run, week);
+      const auto target = digest_due ? digest_target(workspace) : domain::conversation_ref{workspace.on, {}};
+      const bool digest_todo = !target.empty() && !store.run_done(workspace, digest_run, week);
       if (!pulse_todo && !digest_todo) continue;
       if (!bot.has_real_members(workspace)) continue;  // e.g. only `smrel demo`'s company
-      if (pulse_todo) send_pulse(workspace, week, now);
-      if (digest_todo) post_digest(workspace, week, now);
-      queued = true;
+      // Claimed before the work, so two replicas ticking together do it once.
+      if (pulse_todo && claim(workspace, pulse_run, week, now)) {
+        send_pulse(workspace, week, now);
+        queued = true;
+      }
+      if (digest_todo && claim(workspace, digest_run, week, now)) {
+        post_digest(workspace, target, week, now);
+        queued = true;
+      }
     }
     return queued;
   }
@@ -111,11 +162,14 @@ struct scheduler::state : std::enable_shared_from_this<state> {
 };
 
 scheduler::scheduler(asio::io_context& io, asio::thread_pool& pool, storage::store& store, engine::chat_bot& bot,
-                     const config::settings& settings, const domain::clock& clock, std::function<void()> on_queued,
-                     std::chrono::milliseconds tick)
-    : state_(std::make_shared<state>(io, pool, store, bot, settings, clock, std::move(on_queued), tick)) {}
+                     std::vector<channel_plug*> plugs, schedule_options options, const domain::clock& clock,
+                     std::function<void()> on_queued, std::chrono::milliseconds tick)
+    : state_(std::make_shared<state>(io, pool, store, bot, std::move(plugs), std::move(options), clock, std::move(on_queued),
+                                     tick)) {}
 
 scheduler::~scheduler() { stop(); }
+
+bool scheduler::run_once() { return state_->run_due(); }
 
 void scheduler::start() {
   asio::post(state_->timer.get_executor(), [s = state_] { s->pass(); });

@@ -20,15 +20,14 @@
 #include "bot/net/http_server.hpp"
 #include "bot/service/blocking.hpp"
 #include "bot/service/context.hpp"
+#include "bot/service/dispatcher.hpp"
 #include "bot/service/group_committer.hpp"
 #include "bot/service/log_throttle.hpp"
 #include "bot/service/logging.hpp"
 #include "bot/service/metrics.hpp"
 #include "bot/service/outbox_worker.hpp"
-#include "bot/service/outbound.hpp"
 #include "bot/service/scheduler.hpp"
-#include "adapters/slack/blocks.hpp"
-#include "bot/service/slack_endpoints.hpp"
+#include "bot/service/slack/slack_plug.hpp"
 
 namespace smrel::service {
 namespace {
@@ -52,23 +51,6 @@ constexpr auto sent_message_memory = std::chrono::hours{24};
 constexpr auto dead_message_memory = std::chrono::hours{24 * 7};
 constexpr auto readiness_memory = std::chrono::seconds{1};
 
-// Route table: index = metrics label. The last entry collects everything unknown.
-enum route_id : std::size_t { slack_commands, slack_interactivity, slack_events, healthz, readyz, metrics_route, unknown };
-const std::vector<std::string> route_names{"/slack/commands", "/slack/interactivity", "/slack/events", "/healthz",
-                                           "/readyz",         "/metrics",              "other"};
-
-struct route_entry {
-  std::string_view path;
-  std::string_view method;
-  route_id id;
-};
-constexpr std::array<route_entry, 6> routes{{{"/slack/commands", "POST", slack_commands},
-                                             {"/slack/interactivity", "POST", slack_interactivity},
-                                             {"/slack/events", "POST", slack_events},
-                                             {"/healthz", "GET", healthz},
-                                             {"/readyz", "GET", readyz},
-                                             {"/metrics", "GET", metrics_route}}};
-
 std::string_view refusal_name(net::refusal r) {
   switch (r) {
     case net::refusal::header_too_large: return "header_too_large";
@@ -82,22 +64,6 @@ std::string_view refusal_name(net::refusal r) {
     case net::refusal::out_of_descriptors: return "out_of_descriptors";
   }
   return "unknown";
-}
-
-struct route_lookup {
-  const route_entry* match = nullptr;  // path and method
-  bool path_known = false;             // the path alone: 405 rather than 404
-};
-
-route_lookup find_route(const http_request& request) {
-  const auto path = request.path();
-  route_lookup found;
-  for (const auto& r : routes) {
-    if (r.path != path) continue;
-    found.path_known = true;
-    if (r.method == request.method) found.match = &r;
-  }
-  return found;
 }
 
 net::server_limits limits_from(const config::http_settings& http) {
@@ -123,38 +89,80 @@ struct server_app::impl final : late_content {
         bot(*store, pseudonyms, clock, settings),
         committer(*store, clock),
         pool(blocking_threads),
-        stats(route_names),
-        slack(settings, bot, *store, committer, pool, clock, stats, [this] { outbox.wake(); }),
         work(asio::make_work_guard(io)),
-        outbox(io, *store, pool, settings, clock, stats, *this),
+        flow(bot, *store, committer, pool, clock, stats, [this] { outbox.wake(); }),
+        slack(settings.slack, io, flow, clock, stats),
+        outbox(io, *store, pool, plugs(), clock, stats, *this),
         options(o),
-        schedule(io, pool, *store, bot, settings, clock, [this] { outbox.wake(); }, o.schedule_tick.value_or(std::chrono::seconds{30})) {}
+        schedule(io, pool, *store, bot, plugs(), schedule_options_from(settings), clock, [this] { outbox.wake(); },
+                 o.schedule_tick.value_or(std::chrono::seconds{30})) {
+    routes = slack.routes();
+    add_ops_routes();
+    std::vector<std::string> names;
+    for (const auto& r : routes) names.push_back(r.path);
+    names.emplace_back("other");
+    stats.set_routes(std::move(names));
+  }
 
-  // Bodies rendered at delivery time: a person's pulse as it stands when the message goes out.
-  std::optional<std::string> pulse_update(const pulse_ref& ref) override {
-    const auto view = bot.pulse_message(ref.who, ref.pulse_id);
-    if (!view) return std::nullopt;
-    return adapters::slack::replace_original_json(*view);
+  std::vector<channel_plug*> plugs() { return {&slack}; }
+
+  static schedule_options schedule_options_from(const config::settings& settings) {
+    schedule_options out;
+    out.digest_locale = scoring::parse_locale(settings.survey.default_locale).value_or(scoring::locale::en);
+    if (!settings.slack.digest_channel.empty()) {
+      out.default_digest_targets.push_back({domain::platform::slack, settings.slack.digest_channel});
+    }
+    return out;
   }
-  std::optional<std::string> pulse_dm(const pulse_ref& ref, std::string_view channel) override {
-    const auto view = bot.pulse_dm(ref.who, ref.pulse_id);
-    if (!view) return std::nullopt;
-    return adapters::slack::post_message_json(channel, *view);
+
+  void add_ops_routes() {
+    const auto no_body = [this](const http_request& head) { return refuse_body(head, 413); };  // GET routes take no body
+    routes.push_back({"/healthz", "GET", [](http_request&) -> asio::awaitable<http_response> {
+                        co_return http_response::text("ok\n");
+                      }, no_body});
+    routes.push_back({"/readyz", "GET", [this](http_request&) -> asio::awaitable<http_response> {
+                        const bool ready = co_await readiness();
+                        co_return ready ? http_response::text("ready\n") : http_response::text("not ready\n", 503);
+                      }, no_body});
+    routes.push_back({"/metrics", "GET", [this](http_request&) -> asio::awaitable<http_response> {
+                        const auto depth = co_await run_blocking(pool, [this] { return store->outbox_depth(); });
+                        auto response = http_response::text(stats.render(depth));
+                        response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                        co_return response;
+                      }, no_body});
   }
+
+  // Bodies rendered at delivery time: a person's pulse or Home view as it stands then.
+  std::optional<domain::message> pulse_update(const pulse_ref& ref) override { return bot.pulse_message(ref.who, ref.pulse_id); }
+  std::optional<domain::message> pulse_dm(const pulse_ref& ref) override { return bot.pulse_dm(ref.who, ref.pulse_id); }
   void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) override {
     bot.pulse_dm_sent(ref.who, ref.pulse_id, sent);
   }
+  domain::message home_view(const domain::member_key& who) override { return bot.home_view(who); }
 
-  // Before the body is read: a Slack request that can never pass the signature check, and a
-  // body sent where none is taken (GET routes, unknown routes), are answered without reading (up
-  // to a megabyte of) body first. Everything else goes on to dispatch.
-  std::optional<int> screen(const http_request& head) {
-    const auto [match, path_known] = find_route(head);
-    if (!match) return refuse_body(head, path_known ? 405 : 404);  // without a body: dispatch answers
-    if (match->id == slack_commands || match->id == slack_interactivity || match->id == slack_events) {
-      return slack.screen_unsigned(head, match->path);
+  struct route_lookup {
+    std::size_t index = 0;    // routes.size() when nothing matched: the "other" label
+    bool path_known = false;  // the path alone: 405 rather than 404
+  };
+
+  route_lookup find_route(const http_request& request) const {
+    const auto path = request.path();
+    route_lookup found{routes.size(), false};
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      if (routes[i].path != path) continue;
+      found.path_known = true;
+      if (routes[i].method == request.method) found.index = i;
     }
-    return refuse_body(head, 413);  // the GET routes take no body
+    return found;
+  }
+
+  // Before the body is read: a request a platform's screen refuses (say, one that can never pass
+  // the signature check), and a body sent where none is taken (GET routes, unknown routes), are
+  // answered without reading (up to a megabyte of) body first. Everything else goes on to dispatch.
+  std::optional<int> screen(const http_request& head) {
+    const auto [index, path_known] = find_route(head);
+    if (index == routes.size()) return refuse_body(head, path_known ? 405 : 404);  // without a body: dispatch answers
+    return routes[index].screen ? routes[index].screen(head) : std::nullopt;
   }
 
   std::optional<int> refuse_body(const http_request& head, int status) {
@@ -196,47 +204,30 @@ struct server_app::impl final : late_content {
   }
 
   asio::awaitable<http_response> dispatch(http_request& request) {
-    const auto [match, path_known] = find_route(request);
-    const auto id = match ? match->id : unknown;
+    const auto [index, path_known] = find_route(request);
+    const auto& name = index < routes.size() ? routes[index].path : other_route;
     http_response response;
     try {
-      if (!match) {
+      if (index == routes.size()) {
         response = http_response::empty(path_known ? 405 : 404);
       } else {
-        switch (id) {
-          case slack_commands: response = co_await slack.commands(request); break;
-          case slack_interactivity: response = co_await slack.interactivity(request); break;
-          case slack_events: response = co_await slack.events(request); break;
-          case healthz: response = http_response::text("ok\n"); break;
-          case readyz: {
-            const bool ready = co_await readiness();
-            response = ready ? http_response::text("ready\n") : http_response::text("not ready\n", 503);
-            break;
-          }
-          case metrics_route: {
-            const auto depth = co_await run_blocking(pool, [this] { return store->outbox_depth(); });
-            response = http_response::text(stats.render(depth));
-            response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-            break;
-          }
-          case unknown: break;
-        }
+        response = co_await routes[index].handle(request);
       }
     } catch (const storage::store_error& e) {
       // The database cannot take a write now (locked, full, removed): nothing was stored, and
-      // saying so with 503 tells Slack and proxies it is the service, not the request.
-      log_event(log_level::error, "request_failed", {{"route", route_names[id]}, {"error", e.what()}});
+      // saying so with 503 tells platforms and proxies it is the service, not the request.
+      log_event(log_level::error, "request_failed", {{"route", name}, {"error", e.what()}});
       response = http_response::empty(e.about_the_database() ? 503 : 500);
     } catch (const std::exception& e) {
       // The one place internal failures become a status: 500, with nothing internal in the body.
-      log_event(log_level::error, "request_failed", {{"route", route_names[id]}, {"error", e.what()}});
+      log_event(log_level::error, "request_failed", {{"route", name}, {"error", e.what()}});
       response = http_response::empty(500);
     }
     const auto latency = std::chrono::steady_clock::now() - request.received_at;
-    stats.observe_request(id, response.status, latency);
+    stats.observe_request(index, response.status, latency);
     if (log_enabled(log_level::info)) {
       log_event(log_level::info, "request",
-                {{"method", request.method}, {"route", route_names[id]}, {"status", static_cast<long long>(response.status)},
+                {{"method", request.method}, {"route", name}, {"status", static_cast<long long>(response.status)},
                  {"ms", std::chrono::duration<double, std::milli>(latency).count()}, {"remote", request.remote}});
     }
     co_return response;
@@ -250,12 +241,15 @@ struct server_app::impl final : late_content {
   group_committer committer;
   asio::thread_pool pool;
   metrics stats;
-  slack_endpoints slack;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work;
+  dispatcher flow;
+  slack_plug slack;
   outbox_worker outbox;
   server_options options;
   scheduler schedule;
+  std::vector<route> routes;  // index = metrics label; one more label ("other") for the rest
+  static constexpr std::string_view other_route = "other";
   std::optional<net::http_server> server;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> prune_timer;
@@ -271,7 +265,8 @@ struct server_app::impl final : late_content {
     asio::post(pool, [this] {
       try {
         const auto now = clock.now();
-        const auto events = store->prune_events("", now - event_memory) + slack.prune_clicks();
+        auto events = store->prune_events("", now - event_memory);
+        for (auto* plug : plugs()) events += plug->prune();
         const auto messages = store->prune_outbox(now - sent_message_memory, now - dead_message_memory);
         if (events + messages > 0) {
           log_event(log_level::info, "pruned", {{"events", static_cast<long long>(events)},
@@ -339,10 +334,13 @@ unsigned short server_app::start() {
                {"cap", static_cast<long long>(cap)}, {"reason", "file descriptor limit (RLIMIT_NOFILE)"}});
   }
   // Single-process storage: claims left by a previous process that died are released at once.
-  if (const auto released = i.store->release_all_claims(i.clock.now()); released > 0) {
-    log_event(log_level::warn, "outbox_claims_released", {{"count", static_cast<long long>(released)}});
+  // Where replicas share the database, another may be sending under its claims: leases decide.
+  if (i.store->single_process()) {
+    if (const auto released = i.store->release_all_claims(i.clock.now()); released > 0) {
+      log_event(log_level::warn, "outbox_claims_released", {{"count", static_cast<long long>(released)}});
+    }
   }
-  i.slack.remember_recent_clicks();
+  for (auto* plug : i.plugs()) plug->at_start();
   i.outbox.start();
   if (i.options.schedule_tick) i.schedule.start();
   i.prune_timer.emplace(asio::make_strand(i.io));  // re-armed and cancelled on its strand only

@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_store.hpp"
+#include "bot/storage/sqlite/sqlite_store.hpp"
 
 namespace smrel::storage {
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bot/domain/clock.hpp"
+#include "bot/domain/conversation.hpp"
 #include "bot/domain/ids.hpp"
 #include "scoring/instrument.hpp"
 #include "scoring/iso_week.hpp"
@@ -22,17 +23,18 @@ namespace smrel::storage {
 
 using domain::time_point;
 
-/// What kind of failure a store_error is, so callers decide without parsing messages.
+/// What kind of failure a store_error is, so callers decide without parsing messages. The same
+/// kinds for every backend; what() says which particular cause it was (for logs and /readyz).
 enum class store_failure : std::uint8_t {
-  busy,        // another writer holds the lock past our bounded wait
-  full,        // no space left for the write
-  io,          // the disk or file failed (I/O error, read-only, cannot open)
-  gone,        // the database file was removed or replaced under us
-  constraint,  // the data written broke a rule (range, foreign key, uniqueness)
+  transient,    // a lock was busy past our bounded wait (another writer): the same write may succeed soon
+  conflict,     // the data written broke a rule (range, foreign key, uniqueness)
+  unavailable,  // the database cannot take writes now: disk full, I/O error, read-only, cannot
+                // open, or the file was removed or replaced under us
+  corrupt,      // the database is damaged or is not a database
   other,
 };
 
-/// Storage failed (I/O, corruption, constraint). The message never contains secrets.
+/// Storage failed. The message never contains secrets.
 class store_error : public std::runtime_error {
  public:
   explicit store_error(const std::string& what, store_failure kind = store_failure::other)
@@ -44,9 +46,10 @@ class store_error : public std::runtime_error {
   /// The database's state failed the write, not the data in it: any other write now fails the
   /// same way, so retrying parts of it is pointless (and costs another wait).
   bool about_the_database() const noexcept {
-    return kind_ == store_failure::busy || kind_ == store_failure::full || kind_ == store_failure::io ||
-           kind_ == store_failure::gone;
+    return kind_ == store_failure::transient || kind_ == store_failure::unavailable || kind_ == store_failure::corrupt;
   }
+  /// Trying the same write again shortly may succeed (the others need an operator, or other data).
+  bool retryable() const noexcept { return kind_ == store_failure::transient; }
 
  private:
   store_failure kind_;
@@ -83,8 +86,9 @@ struct delivery {
   scoring::pulse_block items{};
   std::uint8_t instrument = scoring::instrument_version;  // whose wording the statements were sent in
   time_point delivered_at;
-  std::string channel;     // e.g. the DM channel id
-  std::string message_id;  // e.g. the Slack message ts
+  /// The message as sent, to replace it later; empty until set_delivery_message. Its
+  /// conversation's platform is always the pulse's.
+  domain::message_ref sent;
 };
 
 /// An answer to store. The respondent is a pseudonym, never a chat user id.
@@ -133,13 +137,54 @@ struct release_record {
 
 enum class outbox_status : std::uint8_t { pending, sending, sent, dead };
 
+/// What an outbox row asks the platform's plug to do. Storage keeps it and hands it back; only
+/// the plug knows what each means on its platform.
+enum class outbox_kind : std::uint8_t {
+  reply,         // answer in the place a command or click came from
+  replace,       // replace a message sent earlier
+  post,          // post into a conversation
+  pulse_dm,      // a pulse, sent as a direct message
+  pulse_update,  // a pulse message shown again with the latest answers
+  home,          // a person's home view
+  verbatim,      // the platform's own request, stored before outbox rows were neutral
+};
+
+/// The kind's name as stored; every backend stores the same names.
+inline std::string_view outbox_kind_id(outbox_kind kind) {
+  switch (kind) {
+    case outbox_kind::reply: return "reply";
+    case outbox_kind::replace: return "replace";
+    case outbox_kind::post: return "post";
+    case outbox_kind::pulse_dm: return "pulse_dm";
+    case outbox_kind::pulse_update: return "pulse_update";
+    case outbox_kind::home: return "home";
+    case outbox_kind::verbatim: return "verbatim";
+  }
+  return "post";
+}
+
+inline std::optional<outbox_kind> parse_outbox_kind(std::string_view id) {
+  for (const auto kind : {outbox_kind::reply, outbox_kind::replace, outbox_kind::post, outbox_kind::pulse_dm,
+                          outbox_kind::pulse_update, outbox_kind::home, outbox_kind::verbatim}) {
+    if (outbox_kind_id(kind) == id) return kind;
+  }
+  return std::nullopt;
+}
+
 /// An outbound platform call, stored before it is attempted so nothing is lost on a crash.
+/// Neutral: the service encodes what to send and the platform's plug where it goes; storage
+/// reads neither.
 struct outbox_message {
   std::int64_t id = 0;
   domain::platform on = domain::platform::slack;
-  std::string method;      // e.g. "chat.postMessage", "response_url"
-  std::string target;      // channel or URL; also the rate-limit bucket key
-  std::string payload;     // request body, opaque to storage
+  outbox_kind kind = outbox_kind::post;
+  /// Where it goes, encoded by the platform's plug (a reply address, a conversation, a user);
+  /// also the rate-limit key.
+  std::string address;
+  /// What to send, encoded by the service (a neutral message, or a reference rendered at send
+  /// time). `verbatim`: the platform's own request, stored before this version (its address
+  /// then holds the old method and target, for the plug to decode).
+  std::string content;
   /// The same key is enqueued once, for as long as its row is kept. Empty: no deduplication, and
   /// the row may be pruned once sent (see prune_outbox); rows with a key are never pruned, so the
   /// key keeps guarding against a second send.
@@ -165,6 +210,15 @@ struct follow_up_answer {
   time_point answered_at;
 };
 
+/// A workspace's own settings, replacing global ones: where its digest goes and who may run admin
+/// commands.
+struct installation {
+  domain::workspace_ref workspace;
+  domain::conversation_ref digest_target;  // empty: none chosen; its platform is the workspace's
+  std::vector<std::string> admins;         // chat user ids, as given
+  time_point updated_at;
+};
+
 /// Writes that must land together: a person's answers and the message that confirms them.
 struct write_batch {
   std::vector<new_answer> answers;
@@ -188,21 +242,29 @@ class store {
   /// can be had within a short wait, a real write commits, and there is disk space left for it.
   /// Takes at most a few hundred milliseconds; never throws.
   virtual readiness check_ready() = 0;
+  /// Whether one process alone uses the database, so that at start-up every outbox claim is a
+  /// dead sender's and release_all_claims is safe. Shared backends (several replicas) say false:
+  /// a claim may be another live replica's, and only its lease frees it.
+  virtual bool single_process() const = 0;
 
   // Members. `upsert_member` creates the member or returns the existing one unchanged.
   virtual member upsert_member(const domain::member_key& key, scoring::locale locale, time_point now) = 0;
   virtual std::optional<member> find_member(const domain::member_key& key) = 0;
   virtual std::optional<member> find_member(std::int64_t id) = 0;
   virtual std::vector<member> members(const domain::workspace_ref& workspace) = 0;
-  /// Every workspace with members or answers.
+  /// Every workspace with members, answers or an installation.
   virtual std::vector<domain::workspace_ref> workspaces() = 0;
   /// Sets the member's group and the group their pseudonymous answers count in, atomically.
   virtual void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) = 0;
   virtual void set_locale(const domain::member_key& key, scoring::locale locale) = 0;
   virtual void set_opted_out(const domain::member_key& key, bool opted_out) = 0;
-  /// Erases the member, their deliveries, their DM channel and every answer (follow-ups too) under
-  /// their pseudonym.
+  /// Erases the member, their deliveries, their direct conversation and every answer (follow-ups
+  /// too) under their pseudonym.
   virtual void forget(const domain::member_key& key, std::string_view pseudonym) = 0;
+  /// Grows, in the same transaction, with every change to who is asked and how their answers
+  /// count: a member created, a group, language or opt-out set, a member forgotten. A cache in
+  /// another process compares it to know it is stale. 0 before the first change; one row read.
+  virtual std::int64_t people_version(const domain::workspace_ref& workspace) = 0;
 
   // Pulses and deliveries; both are idempotent per (workspace, week) and (pulse, member).
   virtual pulse open_pulse(const domain::workspace_ref& workspace, scoring::iso_week week, time_point opened_at,
@@ -211,7 +273,8 @@ class store {
   virtual std::optional<pulse> find_pulse(const domain::workspace_ref& workspace, scoring::iso_week week) = 0;
   virtual delivery record_delivery(std::int64_t pulse_id, std::int64_t member_id, const scoring::pulse_block& items,
                                    time_point at) = 0;
-  virtual void set_delivery_message(std::int64_t delivery_id, std::string_view channel, std::string_view message_id) = 0;
+  /// Remembers the message a delivery was sent as (its conversation's platform is the pulse's).
+  virtual void set_delivery_message(std::int64_t delivery_id, const domain::message_ref& sent) = 0;
   virtual std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) = 0;
   struct response_count {
     int asked = 0;     // deliveries
@@ -219,14 +282,28 @@ class store {
   };
   virtual response_count pulse_response(std::int64_t pulse_id) = 0;
 
-  // Direct-message channels, remembered so each person's DM is opened once (conversations.open
-  // is rate-limited far below chat.postMessage).
-  virtual std::optional<std::string> find_dm_channel(const domain::member_key& key) = 0;
-  virtual void remember_dm_channel(const domain::member_key& key, std::string_view channel) = 0;
-  virtual void forget_dm_channel(const domain::member_key& key) = 0;
+  // Direct conversations, remembered so each person's is opened once (opening one is
+  // rate-limited far below posting). Remembering again replaces the address.
+  virtual std::optional<domain::conversation_ref> find_direct_conversation(const domain::member_key& key) = 0;
+  virtual void remember_direct_conversation(const domain::member_key& key, const domain::conversation_ref& conversation) = 0;
+  virtual void forget_direct_conversation(const domain::member_key& key) = 0;
 
-  // Scheduled work (a week's pulse, a week's digest) that is done, so it is not done again.
+  // Installations: per workspace settings.
+  virtual std::optional<installation> find_installation(const domain::workspace_ref& workspace) = 0;
+  /// Creates the installation when missing. An empty target clears it.
+  virtual void set_digest_target(const domain::workspace_ref& workspace, const domain::conversation_ref& target,
+                                 time_point at) = 0;
+  /// Creates the installation when missing; replaces the admins (empty: none).
+  virtual void set_admins(const domain::workspace_ref& workspace, const std::vector<std::string>& users,
+                          time_point at) = 0;
+
+  // Scheduled work (a week's pulse, a week's digest): claimed by one process, then done once.
   virtual bool run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week) = 0;
+  /// True when `owner` now holds the run until `lease_until`: it is not done, and it was
+  /// unclaimed, claimed by `owner` already (the lease is extended) or its lease ran out (at or
+  /// before `now`). Atomic, also between processes on one database: of two owners asking, one wins.
+  virtual bool try_claim_run(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week,
+                             std::string_view owner, time_point now, time_point lease_until) = 0;
   /// Commits `batch` and marks the run done in one transaction, unless the run is done already:
   /// then nothing is written and it returns false. Two processes that both found the run due
   /// queue its messages once.
@@ -238,8 +315,8 @@ class store {
   /// Throws store_error, with a kind, when it cannot; waits for a foreign write lock only briefly.
   virtual void store_answers(std::span<const new_answer> answers) = 0;
   /// Commits answers, follow-up answers, outbox messages and seen event keys in one transaction;
-  /// durable on return. Throws store_error (kind busy within ~1.5 s under a foreign write lock,
-  /// gone when the database file was removed or replaced) and then nothing was stored.
+  /// durable on return. Throws store_error (kind transient within ~1.5 s under a foreign write
+  /// lock, unavailable when the database file was removed or replaced) and then nothing was stored.
   virtual void commit(const write_batch& batch, time_point now) = 0;
   /// Answers with from ≤ week ≤ to, in week then arrival order.
   virtual std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
@@ -291,7 +368,7 @@ class store {
   virtual bool mark_dead(std::int64_t id, std::int64_t claim, std::string_view error, time_point at) = 0;
   /// Puts a claimed message back without counting the attempt (e.g. our own rate limit).
   virtual bool release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) = 0;
-  /// Makes every claimed message due now. Only for single-process backends at start-up, when no
+  /// Makes every claimed message due now. Only when single_process(), at start-up, when no
   /// sender can still hold a claim; returns how many were released. The attempt counted at claim
   /// is kept: a message that crashes its sender every time still reaches the attempt limit.
   virtual std::size_t release_all_claims(time_point now) = 0;

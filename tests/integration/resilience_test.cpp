@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "bot/service/outbound.hpp"
+#include "bot/service/outbox_content.hpp"
 #include "tests/support/slack_harness.hpp"
 
 namespace smrel {
@@ -116,9 +116,11 @@ TEST(resilience, a_message_that_keeps_crashing_the_sender_is_dead_lettered_not_r
   // A message that took the process down with it (say, an answer that crashed the client) on
   // every attempt: each claim counted an attempt, and no outcome was ever recorded.
   storage::outbox_message poison;
-  poison.method = std::string(service::slack_response_url);
-  poison.target = h.fake().response_url("poison");
-  poison.payload = R"({"text":"hi"})";
+  poison.kind = storage::outbox_kind::reply;
+  poison.address = h.fake().response_url("poison");
+  domain::message hi;
+  hi.fallback_text = "hi";
+  poison.content = service::encode_content(hi);
   auto at = h.clock().now();
   const auto id = h.store().enqueue(poison, at);
   for (int crash = 0; crash < 9; ++crash) {

@@ -89,8 +89,8 @@ TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_ti
   ASSERT_TRUE(u1);
   const auto delivery = h.store().find_delivery(pulse->id, u1->id);
   ASSERT_TRUE(delivery);
-  EXPECT_EQ(delivery->channel, "D-U1");
-  EXPECT_FALSE(delivery->message_id.empty());
+  EXPECT_EQ(delivery->sent.conversation.address, "D-U1");
+  EXPECT_FALSE(delivery->sent.id.empty());
   json dm;
   for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
     if (json::parse(c.body).value("channel", "") == "D-U1") dm = json::parse(c.body);
@@ -214,7 +214,7 @@ TEST(slack_schedule, dm_failures_are_retried_or_dead_lettered_per_person) {
     if (m && m->status == storage::outbox_status::dead) {
       ++dead;
       EXPECT_EQ(m->last_error, "user_not_found");
-      EXPECT_EQ(m->method, "dm.pulse");
+      EXPECT_EQ(m->kind, storage::outbox_kind::pulse_dm);
     }
   }
   EXPECT_EQ(dead, 1);

@@ -77,7 +77,7 @@ TEST_F(group_committer_test, a_locked_database_fails_everything_waiting_in_one_b
     for (auto& f : four) {
       const auto error = f.get();
       ASSERT_TRUE(error);
-      EXPECT_EQ(failure_of(error), storage::store_failure::busy);
+      EXPECT_EQ(failure_of(error), storage::store_failure::transient);
     }
     EXPECT_LT(stopwatch::now() - start, 2500ms);  // one bounded wait in all (it was 25 s)
     // The next batch tries afresh, and succeeds once the lock is gone.
@@ -102,7 +102,7 @@ TEST_F(group_committer_test, a_bad_batch_fails_alone_and_the_others_keep_their_s
     const auto error = outcomes[static_cast<std::size_t>(i)].get();
     if (i == 3) {
       ASSERT_TRUE(error);
-      EXPECT_EQ(failure_of(error), storage::store_failure::constraint);
+      EXPECT_EQ(failure_of(error), storage::store_failure::conflict);
     } else {
       EXPECT_FALSE(error) << i;
     }

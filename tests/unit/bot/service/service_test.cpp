@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "bot/service/group_committer.hpp"
-#include "bot/service/outbound.hpp"
+#include "bot/service/url_allow_list.hpp"
 #include "bot/service/rate_limiter.hpp"
 #include "tests/support/temp_dir.hpp"
 

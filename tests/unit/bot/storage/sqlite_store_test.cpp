@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_store.hpp"
+#include "bot/storage/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "bot/storage/sqlite_schema.hpp"
+#include "bot/storage/sqlite/schema.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace smrel::storage {
@@ -46,117 +46,6 @@ class sqlite_store_test : public ::testing::Test {
   std::unique_ptr<store> store_;
 };
 
-TEST_F(sqlite_store_test, migrates_from_empty_once) {
-  EXPECT_EQ(store_->schema_version(), store_->latest_schema_version());
-  EXPECT_EQ(store_->migrate(), 0);
-  reopen();
-  EXPECT_EQ(store_->schema_version(), store_->latest_schema_version());
-  EXPECT_EQ(store_->migrate(), 0);
-  EXPECT_TRUE(store_->ping());
-}
-
-TEST_F(sqlite_store_test, members_round_trip_and_upsert_keeps_the_first) {
-  const member_key ann{acme, "U1"};
-  const auto created = store_->upsert_member(ann, scoring::locale::nl, t0);
-  EXPECT_EQ(created.key, ann);
-  EXPECT_EQ(created.group, scoring::group::other);
-  EXPECT_EQ(created.locale, scoring::locale::nl);
-  EXPECT_EQ(created.joined_at, time_point_cast<milliseconds>(t0));
-  const auto again = store_->upsert_member(ann, scoring::locale::en, t0 + hours{1});
-  EXPECT_EQ(again.id, created.id);
-  EXPECT_EQ(again.locale, scoring::locale::nl);
-
-  store_->set_group(ann, "pseudo-ann", scoring::group::marketing);
-  store_->set_opted_out(ann, true);
-  store_->set_locale(ann, scoring::locale::en);
-  reopen();
-  const auto found = store_->find_member(ann);
-  ASSERT_TRUE(found);
-  EXPECT_EQ(found->group, scoring::group::marketing);
-  EXPECT_TRUE(found->opted_out);
-  EXPECT_EQ(found->locale, scoring::locale::en);
-  EXPECT_EQ(store_->find_member(created.id)->key.user, "U1");
-  EXPECT_FALSE(store_->find_member(member_key{acme, "U2"}));
-  EXPECT_FALSE(store_->find_member(member_key{{platform::teams, "T0ACME"}, "U1"}));  // platforms are apart
-  EXPECT_EQ(store_->members(acme).size(), 1U);
-  EXPECT_EQ(store_->workspaces(), std::vector<workspace_ref>{acme});
-  EXPECT_THROW(store_->set_group(member_key{acme, "nobody"}, "p", scoring::group::sales), store_error);
-}
-
-TEST_F(sqlite_store_test, pulses_and_deliveries_are_idempotent) {
-  const auto p1 = store_->open_pulse(acme, week48, t0, t0 + days{7});
-  const auto p2 = store_->open_pulse(acme, week48, t0 + hours{1}, t0 + days{8});
-  EXPECT_EQ(p1.id, p2.id);
-  EXPECT_EQ(p2.opened_at, time_point_cast<milliseconds>(t0));
-  EXPECT_EQ(store_->find_pulse(p1.id)->week, week48);
-  EXPECT_FALSE(store_->find_pulse(acme, week48 + 1));
-
-  const auto m = store_->upsert_member({acme, "U1"}, scoring::locale::en, t0);
-  const scoring::pulse_block items{0, 5, 12, 19};
-  const auto d1 = store_->record_delivery(p1.id, m.id, items, t0);
-  const auto d2 = store_->record_delivery(p1.id, m.id, scoring::pulse_block{1, 2, 3, 4}, t0);
-  EXPECT_EQ(d1.id, d2.id);
-  EXPECT_EQ(d2.items, items);
-  store_->set_delivery_message(d1.id, "D123", "1700000000.000100");
-  const auto found = store_->find_delivery(p1.id, m.id);
-  EXPECT_EQ(found->channel, "D123");
-  EXPECT_EQ(found->message_id, "1700000000.000100");
-  EXPECT_EQ(store_->pulse_response(p1.id).asked, 1);
-}
-
-TEST_F(sqlite_store_test, answers_replace_within_a_pulse_and_read_back_with_groups) {
-  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
-  const member_key ann{acme, "U1"};
-  store_->upsert_member(ann, scoring::locale::en, t0);
-  store_->set_group(ann, "p-ann", scoring::group::sales);
-  const std::vector<new_answer> first{{acme, pulse.id, "p-ann", week48, 0, 2, t0},
-                                      {acme, pulse.id, "p-ann", week48, 1, 4, t0 + seconds{1}},
-                                      {acme, pulse.id, "p-bob", week48, 0, 5, t0 + seconds{2}}};
-  store_->store_answers(first);
-  store_->store_answers(std::vector<new_answer>{{acme, pulse.id, "p-ann", week48, 0, 3, t0 + minutes{5}}});
-  reopen();
-  const auto all = store_->answers(acme, week48, week48);
-  ASSERT_EQ(all.size(), 3U);
-  EXPECT_EQ(store_->answer_count(), 3U);
-  // Ordered by arrival: ann's q02, bob's q01, then ann's changed q01.
-  EXPECT_EQ(all[0].item, 1);
-  EXPECT_EQ(all[1].pseudonym, "p-bob");
-  EXPECT_EQ(all[1].group, scoring::group::other);  // never joined a group
-  EXPECT_EQ(all[2].value, 3);
-  EXPECT_EQ(all[2].group, scoring::group::sales);
-  EXPECT_EQ(store_->answers_by("p-ann", pulse.id).size(), 2U);
-  EXPECT_EQ(store_->pulse_response(pulse.id).answered, 2);
-  EXPECT_TRUE(store_->answers(acme, week48 + 1, week48 + 2).empty());
-  EXPECT_TRUE(store_->answers({platform::slack, "T0OTHER"}, week48, week48).empty());
-}
-
-TEST_F(sqlite_store_test, a_bad_answer_rolls_back_the_whole_batch) {
-  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
-  const std::vector<new_answer> batch{{acme, pulse.id, "p1", week48, 0, 3, t0}, {acme, pulse.id, "p2", week48, 0, 9, t0}};
-  EXPECT_THROW(store_->store_answers(batch), store_error);
-  EXPECT_EQ(store_->answer_count(), 0U);
-  const std::vector<new_answer> orphan{{acme, 999, "p1", week48, 0, 3, t0}};  // no such pulse
-  EXPECT_THROW(store_->store_answers(orphan), store_error);
-}
-
-TEST_F(sqlite_store_test, forget_erases_member_deliveries_and_answers) {
-  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
-  const member_key ann{acme, "U1"};
-  const auto m = store_->upsert_member(ann, scoring::locale::en, t0);
-  store_->set_group(ann, "p-ann", scoring::group::sales);
-  store_->record_delivery(pulse.id, m.id, scoring::pulse_block{0, 1, 2, 3}, t0);
-  store_->store_answers(std::vector<new_answer>{{acme, pulse.id, "p-ann", week48, 0, 3, t0},
-                                                {acme, pulse.id, "p-bob", week48, 0, 4, t0}});
-  store_->remember_dm_channel(ann, "D0ANN");
-  store_->forget(ann, "p-ann");
-  EXPECT_FALSE(store_->find_member(ann));
-  EXPECT_FALSE(store_->find_dm_channel(ann));
-  EXPECT_FALSE(store_->find_delivery(pulse.id, m.id));
-  const auto left = store_->answers(acme, week48, week48);
-  ASSERT_EQ(left.size(), 1U);
-  EXPECT_EQ(left[0].pseudonym, "p-bob");
-}
-
 TEST_F(sqlite_store_test, the_database_never_holds_chat_user_ids_next_to_answers) {
   const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
   store_->upsert_member({acme, "U0SECRET"}, scoring::locale::en, t0);
@@ -170,45 +59,6 @@ TEST_F(sqlite_store_test, the_database_never_holds_chat_user_ids_next_to_answers
   EXPECT_EQ(sqlite3_column_int(stmt, 0), 0);
   sqlite3_finalize(stmt);
   sqlite3_close(raw);
-}
-
-TEST_F(sqlite_store_test, nudges_round_trip) {
-  store_->record_nudge({0, acme, "lead_sla", week48, "why", t0, week48 + 4});
-  store_->record_nudge({0, acme, "win_loss_fields", week48 - 3, "old", t0, std::nullopt});
-  const auto recent = store_->nudges_since(acme, week48 - 1);
-  ASSERT_EQ(recent.size(), 1U);
-  EXPECT_EQ(recent[0].nudge_id, "lead_sla");
-  EXPECT_EQ(recent[0].follow_up_week, week48 + 4);
-  EXPECT_EQ(store_->nudges_since(acme, week48 - 5).size(), 2U);
-}
-
-TEST_F(sqlite_store_test, follow_up_answers_replace_per_respondent_commit_atomically_and_are_forgotten) {
-  const auto nudge = store_->record_nudge({0, acme, "lead_sla", week48, "why", t0, week48 + 4});
-  write_batch batch;
-  batch.follow_ups = {{nudge, "p-ann", 2, t0}, {nudge, "p-bob", 5, t0}, {nudge, "p-ann", 4, t0 + hours{1}}};
-  store_->commit(batch, t0);
-  auto values = store_->follow_up_values(nudge);
-  std::sort(values.begin(), values.end());
-  EXPECT_EQ(values, (std::vector<std::uint8_t>{4, 5}));
-  EXPECT_EQ(store_->follow_up_value(nudge, "p-ann"), 4);
-  EXPECT_FALSE(store_->follow_up_value(nudge, "p-cat"));
-
-  write_batch bad;  // a follow-up to no nudge fails the whole batch, outbox row included
-  bad.follow_ups = {{nudge + 100, "p-cat", 3, t0}};
-  bad.outbox.push_back({0, platform::slack, "chat.postMessage", "C1", "{}", "bad-batch", outbox_status::pending, 0, t0, "", ""});
-  EXPECT_THROW(store_->commit(bad, t0), store_error);
-  EXPECT_EQ(store_->outbox_depth(), 0U);
-
-  store_->forget({acme, "U1"}, "p-ann");
-  EXPECT_EQ(store_->follow_up_values(nudge), (std::vector<std::uint8_t>{5}));
-}
-
-TEST_F(sqlite_store_test, a_nudge_is_recorded_once_a_week) {
-  const auto first = store_->record_nudge({0, acme, "lead_sla", week48, "why", t0, week48 + 4});
-  const auto again = store_->record_nudge({0, acme, "lead_sla", week48, "why again", t0 + hours{1}, week48 + 4});
-  EXPECT_EQ(again, first);
-  EXPECT_EQ(store_->nudges_since(acme, week48).size(), 1U);
-  EXPECT_NE(store_->record_nudge({0, acme, "lead_sla", week48 + 1, "next week", t0, std::nullopt}), first);
 }
 
 // A database file as migration `version` left it, written through raw SQLite; `exec` adds rows.
@@ -306,7 +156,7 @@ TEST(sqlite_migration, version_6_keeps_lasting_dedupe_keys_and_lets_per_row_ones
   EXPECT_EQ(store->outbox_depth(), 1U);
   EXPECT_EQ(store->prune_outbox(t0, t0), 2U);  // the random per-row keys guarded nothing
   outbox_message digest;
-  digest.method = "chat.postMessage";
+  digest.address = "C1";
   digest.dedupe_key = "digest:T0ACME:C1:2026-W48";
   EXPECT_EQ(store->enqueue(digest, t0), 3);  // still sent once
   digest.dedupe_key = "dm.pulse:7:U1";
@@ -315,129 +165,65 @@ TEST(sqlite_migration, version_6_keeps_lasting_dedupe_keys_and_lets_per_row_ones
   EXPECT_TRUE(store->check_ready().ready);
 }
 
-TEST_F(sqlite_store_test, dm_channels_are_remembered_per_person_across_restarts) {
-  const member_key ann{acme, "U1"};
-  const member_key ann_elsewhere{{platform::slack, "T0OTHER"}, "U1"};
-  EXPECT_FALSE(store_->find_dm_channel(ann));
-  store_->remember_dm_channel(ann, "D0OLD");
-  store_->remember_dm_channel(ann, "D0ANN");  // reopened: the newer channel wins
-  reopen();
-  EXPECT_EQ(store_->find_dm_channel(ann), "D0ANN");
-  EXPECT_FALSE(store_->find_dm_channel(ann_elsewhere));
-  store_->forget_dm_channel(ann);
-  EXPECT_FALSE(store_->find_dm_channel(ann));
-}
+TEST(sqlite_migration, version_10_keeps_queued_rows_as_verbatim_and_carries_conversations_and_runs_over) {
+  testing::temp_dir dir;
+  {
+    database_at_version old(dir.file("smrel.db"), 9);
+    old.exec("INSERT INTO outbox (id, platform, method, target, payload, dedupe_key, coalesce_key, status, attempts, "
+             "next_attempt_at, created_at, updated_at, last_error, claim) VALUES "
+             "(1, 'slack', 'chat.postMessage', 'C0LEADERS', '{\"text\":\"digest\"}', 'digest:T0ACME:C1:2026-W48', NULL, "
+             "'pending', 2, 5000, 0, 0, 'HTTP 503', 0), "
+             "(2, 'slack', 'response_url.pulse', 'https://hooks.slack.com/a/\"1', '{}', NULL, 'c:1', 'sent', 1, 0, 0, 0, "
+             "'', 77)");
+    old.exec("INSERT INTO dm_channels (platform, workspace, chat_user, channel) VALUES ('slack', 'T0ACME', 'U1', 'D0ANN')");
+    old.exec("INSERT INTO pulses (id, platform, workspace, week, opened_at, closes_at) VALUES (1, 'slack', 'T0ACME', '2026-W48', 0, 0)");
+    old.exec("INSERT INTO members (id, platform, workspace, chat_user, grp, locale, joined_at) VALUES (1, 'slack', 'T0ACME', 'U1', 'sales', 'en', 0)");
+    old.exec("INSERT INTO deliveries (pulse_id, member_id, items, delivered_at, channel, message_id, instrument) "
+             "VALUES (1, 1, 'q01,q02,q06,q09', 0, 'D0ANN', '1700000000.000100', 2)");
+    old.exec("INSERT INTO scheduled_runs (platform, workspace, kind, week, done_at) VALUES ('slack', 'T0ACME', 'digest', '2026-W48', 0)");
+  }
 
-TEST_F(sqlite_store_test, scheduled_runs_are_done_once_per_workspace_kind_and_week) {
-  const workspace_ref other{platform::slack, "T0OTHER"};
-  EXPECT_FALSE(store_->run_done(acme, "pulse", week48));
-  write_batch batch;
-  outbox_message m;
-  m.method = "chat.postMessage";
-  m.target = "C1";
-  m.payload = "{}";
-  m.next_attempt_at = t0;
-  batch.outbox = {m, m};
-  EXPECT_TRUE(store_->commit_run(batch, acme, "pulse", week48, t0));
-  EXPECT_EQ(store_->outbox_depth(), 2U);
-  // A second process found the same week due: it queues nothing.
-  const auto second = open_store("sqlite:" + dir_.file("smrel.db"));
-  EXPECT_FALSE(second->commit_run(batch, acme, "pulse", week48, t0 + hours{1}));
-  EXPECT_FALSE(store_->commit_run(batch, acme, "pulse", week48, t0 + hours{1}));
-  reopen();
-  EXPECT_EQ(store_->outbox_depth(), 2U);
-  EXPECT_TRUE(store_->run_done(acme, "pulse", week48));
-  EXPECT_FALSE(store_->run_done(acme, "digest", week48));
-  EXPECT_FALSE(store_->run_done(acme, "pulse", week48 + 1));
-  EXPECT_FALSE(store_->run_done(other, "pulse", week48));
-}
+  const auto store = open_store("sqlite:" + dir.file("smrel.db"));
+  EXPECT_EQ(store->migrate(), store->latest_schema_version() - 9);
+  const auto digest = store->find_outbox(1);
+  ASSERT_TRUE(digest);
+  EXPECT_EQ(digest->kind, outbox_kind::verbatim);
+  EXPECT_EQ(digest->on, platform::slack);
+  EXPECT_EQ(digest->address, R"({"method":"chat.postMessage","target":"C0LEADERS"})");
+  EXPECT_EQ(digest->content, R"({"text":"digest"})");
+  EXPECT_EQ(digest->dedupe_key, "digest:T0ACME:C1:2026-W48");
+  EXPECT_EQ(digest->status, outbox_status::pending);
+  EXPECT_EQ(digest->attempts, 2);
+  EXPECT_EQ(digest->last_error, "HTTP 503");
+  const auto update = store->find_outbox(2);
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->kind, outbox_kind::verbatim);
+  EXPECT_EQ(update->address, R"({"method":"response_url.pulse","target":"https://hooks.slack.com/a/\"1"})");
+  EXPECT_EQ(update->claim, 77);
+  EXPECT_EQ(store->outbox_depth(), 1U);
 
-TEST_F(sqlite_store_test, outbox_claims_leases_and_dedupes) {
-  outbox_message m;
-  m.method = "chat.postMessage";
-  m.target = "C1";
-  m.payload = R"({"text":"hi"})";
-  m.dedupe_key = "digest:T0ACME:2026-W48";
-  m.next_attempt_at = t0;
-  const auto id = store_->enqueue(m, t0);
-  EXPECT_EQ(store_->enqueue(m, t0), id);
-  EXPECT_EQ(store_->outbox_depth(), 1U);
-
-  EXPECT_TRUE(store_->claim_due(t0 - seconds{1}, t0 + seconds{30}, 10).empty());  // not due yet
-  auto claimed = store_->claim_due(t0, t0 + seconds{30}, 10);
+  outbox_message again;  // the old key still guards against a second digest
+  again.address = "C0LEADERS";
+  again.dedupe_key = "digest:T0ACME:C1:2026-W48";
+  EXPECT_EQ(store->enqueue(again, t0), 1);
+  const auto claimed = store->claim_due(t0, t0 + seconds{30}, 10);
   ASSERT_EQ(claimed.size(), 1U);
-  EXPECT_EQ(claimed[0].attempts, 1);
-  EXPECT_EQ(claimed[0].payload, m.payload);
-  EXPECT_TRUE(store_->claim_due(t0 + seconds{10}, t0 + seconds{40}, 10).empty());  // leased
+  EXPECT_EQ(claimed[0].kind, outbox_kind::verbatim);
+  EXPECT_EQ(claimed[0].content, R"({"text":"digest"})");
 
-  // The sender died: after the lease it is due again.
-  reopen();
-  claimed = store_->claim_due(t0 + seconds{31}, t0 + seconds{61}, 10);
-  ASSERT_EQ(claimed.size(), 1U);
-  EXPECT_EQ(claimed[0].attempts, 2);
-  EXPECT_TRUE(store_->reschedule(id, claimed[0].claim, t0 + minutes{5}, "HTTP 503"));
-  EXPECT_EQ(store_->find_outbox(id)->last_error, "HTTP 503");
-  EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::pending);
-  claimed = store_->claim_due(t0 + minutes{5}, t0 + minutes{6}, 10);
-  ASSERT_EQ(claimed.size(), 1U);
-  EXPECT_TRUE(store_->mark_sent(id, claimed[0].claim, t0 + minutes{5}));
-  EXPECT_EQ(store_->outbox_depth(), 0U);
-  EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::sent);
-
-  m.dedupe_key = "other";
-  const auto dead = store_->enqueue(m, t0);
-  claimed = store_->claim_due(t0 + minutes{6}, t0 + minutes{7}, 10);
-  ASSERT_EQ(claimed.size(), 1U);
-  EXPECT_TRUE(store_->mark_dead(dead, claimed[0].claim, "channel_not_found", t0));
-  EXPECT_EQ(store_->find_outbox(dead)->status, outbox_status::dead);
-  EXPECT_EQ(store_->outbox_depth(), 0U);
-}
-
-// A sender whose lease ran out while the message was in hand cannot record an outcome over the
-// sender that claimed it since (two replicas, or one very slow call).
-TEST_F(sqlite_store_test, only_the_current_claim_records_an_outcome) {
-  outbox_message m;
-  m.method = "chat.postMessage";
-  m.target = "C1";
-  m.payload = "{}";
-  m.next_attempt_at = t0;
-  const auto id = store_->enqueue(m, t0);
-  const auto first = store_->claim_due(t0, t0 + seconds{30}, 10);
-  ASSERT_EQ(first.size(), 1U);
-  const auto second = store_->claim_due(t0 + seconds{31}, t0 + seconds{61}, 10);  // the lease ran out
-  ASSERT_EQ(second.size(), 1U);
-  EXPECT_NE(first[0].claim, second[0].claim);
-  EXPECT_FALSE(store_->mark_sent(id, first[0].claim, t0 + seconds{32}));
-  EXPECT_FALSE(store_->mark_dead(id, first[0].claim, "late", t0 + seconds{32}));
-  EXPECT_FALSE(store_->reschedule(id, first[0].claim, t0 + minutes{5}, "late"));
-  EXPECT_FALSE(store_->release(id, first[0].claim, t0));
-  EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::sending);
-  EXPECT_EQ(store_->find_outbox(id)->claim, second[0].claim);
-  EXPECT_EQ(store_->outbox_depth(), 1U);
-  EXPECT_TRUE(store_->mark_sent(id, second[0].claim, t0 + seconds{33}));
-  EXPECT_FALSE(store_->mark_sent(id, second[0].claim, t0 + seconds{34})) << "once";
-  EXPECT_EQ(store_->outbox_depth(), 0U);
-}
-
-TEST_F(sqlite_store_test, events_are_recorded_once_across_restarts_and_pruned) {
-  EXPECT_TRUE(store_->record_event("Ev1", t0));
-  EXPECT_FALSE(store_->record_event("Ev1", t0 + seconds{60}));
-  reopen();
-  EXPECT_FALSE(store_->record_event("Ev1", t0 + minutes{5}));
-  EXPECT_TRUE(store_->record_event("Ev2", t0 + hours{2}));
-  EXPECT_EQ(store_->prune_events("", t0 + hours{1}), 1U);
-  EXPECT_TRUE(store_->record_event("Ev1", t0 + hours{3}));
-}
-
-TEST_F(sqlite_store_test, events_are_pruned_by_prefix_in_batches) {
-  storage::write_batch clicks;
-  for (int i = 0; i < 5'000; ++i) clicks.seen_events.push_back("click:T1/U1/" + std::to_string(i));
-  store_->commit(clicks, t0);
-  EXPECT_TRUE(store_->record_event("Ev1", t0));
-  // Click keys live ten minutes, event ids a day: pruning the one leaves the other.
-  EXPECT_EQ(store_->prune_events("click:", t0 + minutes{10}), 5'000U);
-  EXPECT_TRUE(store_->recent_events("click:", t0 - hours{1}).empty());
-  EXPECT_FALSE(store_->record_event("Ev1", t0 + minutes{11}));
+  EXPECT_EQ(store->find_direct_conversation({acme, "U1"}), (domain::conversation_ref{platform::slack, "D0ANN"}));
+  const auto delivery = store->find_delivery(1, 1);
+  ASSERT_TRUE(delivery);
+  EXPECT_EQ(delivery->sent, (domain::message_ref{{platform::slack, "D0ANN"}, "1700000000.000100"}));
+  EXPECT_EQ(delivery->instrument, 2);
+  EXPECT_TRUE(store->run_done(acme, "digest", week48));
+  EXPECT_FALSE(store->try_claim_run(acme, "digest", week48, "server-a", t0, t0 + minutes{5}));
+  EXPECT_TRUE(store->try_claim_run(acme, "pulse", week48, "server-a", t0, t0 + minutes{5}));
+  EXPECT_EQ(store->people_version(acme), 0);
+  EXPECT_FALSE(store->find_installation(acme));
+  store->set_opted_out({acme, "U1"}, true);
+  EXPECT_EQ(store->people_version(acme), 1);
+  EXPECT_TRUE(store->check_ready().ready);
 }
 
 // Another process using the same database file: its own connection, outside the store.
@@ -470,12 +256,12 @@ write_batch one_answer(std::int64_t pulse_id, const std::string& pseudonym, time
   return batch;
 }
 
-outbox_message pulse_update(const std::string& url, time_point at) {
+outbox_message pulse_update(const std::string& reply_address, time_point at) {
   outbox_message m;
-  m.method = "response_url.pulse";
-  m.target = url;
-  m.payload = R"({"pulse":1})";
-  m.coalesce_key = "response_url.pulse:" + url;
+  m.kind = outbox_kind::pulse_update;
+  m.address = reply_address;
+  m.content = R"({"pulse":1})";
+  m.coalesce_key = "pulse_update:" + reply_address;
   m.next_attempt_at = at;
   return m;
 }
@@ -486,11 +272,6 @@ std::int64_t active_rows(const std::string& path) {
 }
 
 // A. Readiness.
-TEST_F(sqlite_store_test, ready_when_a_write_can_be_committed) {
-  const auto r = store_->check_ready();
-  EXPECT_TRUE(r.ready) << r.reason;
-}
-
 TEST_F(sqlite_store_test, not_ready_quickly_while_another_process_holds_the_write_lock) {
   foreign_connection other(dir_.file("smrel.db"));
   other.exec("BEGIN IMMEDIATE");
@@ -525,7 +306,10 @@ void expect_gone(const std::function<void()>& write) {
     write();
     ADD_FAILURE() << "the write succeeded into a removed database";
   } catch (const store_error& e) {
-    EXPECT_EQ(e.kind(), store_failure::gone) << e.what();
+    EXPECT_EQ(e.kind(), store_failure::unavailable) << e.what();
+    EXPECT_NE(std::string(e.what()).find("removed or replaced"), std::string::npos) << e.what();
+    EXPECT_TRUE(e.about_the_database());
+    EXPECT_FALSE(e.retryable());
   }
 }
 
@@ -552,7 +336,7 @@ TEST_F(sqlite_store_test, commits_fail_when_the_database_file_was_replaced) {
 }
 
 // C. A foreign write lock: fail fast, and reads go on.
-TEST_F(sqlite_store_test, a_commit_under_a_foreign_write_lock_fails_fast_as_busy) {
+TEST_F(sqlite_store_test, a_commit_under_a_foreign_write_lock_fails_fast_as_transient) {
   const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
   foreign_connection other(dir_.file("smrel.db"));
   other.exec("BEGIN IMMEDIATE");
@@ -561,8 +345,9 @@ TEST_F(sqlite_store_test, a_commit_under_a_foreign_write_lock_fails_fast_as_busy
     store_->commit(one_answer(pulse.id, "p1", t0), t0);
     ADD_FAILURE() << "committed under a foreign write lock";
   } catch (const store_error& e) {
-    EXPECT_EQ(e.kind(), store_failure::busy) << e.what();
+    EXPECT_EQ(e.kind(), store_failure::transient) << e.what();
     EXPECT_TRUE(e.about_the_database());
+    EXPECT_TRUE(e.retryable());
   }
   EXPECT_LT(since(start), milliseconds{2500});
   other.exec("ROLLBACK");
@@ -594,99 +379,15 @@ TEST_F(sqlite_store_test, reads_do_not_wait_behind_a_commit_waiting_for_a_foreig
   writer.join();
 }
 
-TEST_F(sqlite_store_test, a_bad_answer_is_a_constraint_failure_not_the_databases) {
-  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
-  auto batch = one_answer(pulse.id, "p1", t0);
-  batch.answers[0].value = 9;
-  try {
-    store_->commit(batch, t0);
-    ADD_FAILURE();
-  } catch (const store_error& e) {
-    EXPECT_EQ(e.kind(), store_failure::constraint);
-    EXPECT_FALSE(e.about_the_database());
-  }
-  try {
-    store_->commit(one_answer(pulse.id + 100, "p1", t0), t0);  // no such pulse
-    ADD_FAILURE();
-  } catch (const store_error& e) {
-    EXPECT_EQ(e.kind(), store_failure::constraint) << e.what();
-  }
-}
-
 // D. Outbox growth and its depth.
-TEST_F(sqlite_store_test, pending_pulse_updates_to_one_url_coalesce_into_one_row) {
-  std::int64_t first = 0;
-  for (int i = 0; i < 100; ++i) {
-    const auto id = store_->enqueue(pulse_update("https://hooks.slack.com/a/1", t0 + milliseconds{i}), t0);
-    if (i == 0) first = id;
-    EXPECT_EQ(id, first);
-  }
-  write_batch batch;  // in one group commit as well
-  for (int i = 0; i < 100; ++i) batch.outbox.push_back(pulse_update("https://hooks.slack.com/a/1", t0));
-  batch.outbox.push_back(pulse_update("https://hooks.slack.com/a/2", t0));
-  store_->commit(batch, t0);
-  EXPECT_EQ(active_rows(dir_.file("smrel.db")), 2);
-  EXPECT_EQ(store_->outbox_depth(), 2U);
-
-  // Once claimed it may already be rendered: the next update needs its own row.
-  ASSERT_EQ(store_->claim_due(t0 + seconds{1}, t0 + seconds{31}, 10).size(), 2U);
-  const auto next = store_->enqueue(pulse_update("https://hooks.slack.com/a/1", t0), t0);
-  EXPECT_NE(next, first);
-  EXPECT_EQ(store_->enqueue(pulse_update("https://hooks.slack.com/a/1", t0), t0), next);
-  EXPECT_EQ(store_->outbox_depth(), 3U);
-  EXPECT_EQ(active_rows(dir_.file("smrel.db")), 3);
-
-  // Without a coalesce key (today's default) every message is its own row.
-  auto plain = pulse_update("https://hooks.slack.com/a/1", t0);
-  plain.coalesce_key.clear();
-  EXPECT_NE(store_->enqueue(plain, t0), store_->enqueue(plain, t0));
-}
-
-TEST_F(sqlite_store_test, prune_outbox_deletes_only_old_finished_rows_without_a_dedupe_key) {
-  outbox_message m;
-  m.method = "chat.postMessage";
-  m.target = "C1";
-  m.payload = "{}";
-  m.next_attempt_at = t0;
-  const auto old_sent = store_->enqueue(m, t0);
-  const auto old_dead = store_->enqueue(m, t0);
-  const auto new_sent = store_->enqueue(m, t0);
-  m.next_attempt_at = t0 + hours{1};  // not claimed below
-  const auto pending = store_->enqueue(m, t0);
-  m.next_attempt_at = t0;
-  m.dedupe_key = "digest:T0ACME:C1:2026-W48";
-  const auto keyed = store_->enqueue(m, t0);
-  std::map<std::int64_t, std::int64_t> claim_of;
-  for (const auto& c : store_->claim_due(t0, t0 + seconds{30}, 10)) claim_of[c.id] = c.claim;
-  ASSERT_EQ(claim_of.size(), 4U);
-  store_->mark_sent(old_sent, claim_of[old_sent], t0);
-  store_->mark_sent(keyed, claim_of[keyed], t0);
-  store_->mark_dead(old_dead, claim_of[old_dead], "gone", t0);
-  store_->mark_sent(new_sent, claim_of[new_sent], t0 + days{2});
-  EXPECT_EQ(store_->outbox_depth(), 1U);
-
-  EXPECT_EQ(store_->prune_outbox(t0 + days{1}, t0 - hours{1}), 1U);  // the dead row is not old enough
-  EXPECT_FALSE(store_->find_outbox(old_sent));
-  EXPECT_TRUE(store_->find_outbox(old_dead));
-  EXPECT_EQ(store_->prune_outbox(t0 + days{1}, t0 + hours{1}), 1U);
-  EXPECT_FALSE(store_->find_outbox(old_dead));
-  EXPECT_TRUE(store_->find_outbox(new_sent));
-  EXPECT_TRUE(store_->find_outbox(pending));
-  EXPECT_TRUE(store_->find_outbox(keyed));               // its key still guards against a second digest
-  EXPECT_EQ(store_->enqueue(m, t0 + days{3}), keyed);
-  EXPECT_EQ(store_->outbox_depth(), 1U);
-  EXPECT_EQ(active_rows(dir_.file("smrel.db")), 1);
-}
-
 TEST_F(sqlite_store_test, outbox_depth_stays_exact_across_every_transition_and_a_reopen) {
   const auto path = dir_.file("smrel.db");
   const auto expect_exact = [&](const char* step) {
     EXPECT_EQ(static_cast<std::int64_t>(store_->outbox_depth()), active_rows(path)) << step;
   };
   outbox_message m;
-  m.method = "chat.postMessage";
-  m.target = "C1";
-  m.payload = "{}";
+  m.address = "C1";
+  m.content = "{}";
   m.next_attempt_at = t0;
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 6; ++i) {
@@ -733,14 +434,13 @@ TEST_F(sqlite_store_test, outbox_depth_stays_exact_across_every_transition_and_a
 
 TEST_F(sqlite_store_test, outbox_depth_is_kept_in_memory_not_counted_per_call) {
   outbox_message m;
-  m.method = "chat.postMessage";
-  m.target = "C1";
-  m.payload = "{}";
+  m.address = "C1";
+  m.content = "{}";
   m.dedupe_key = "k";
   store_->enqueue(m, t0);
   foreign_connection other(dir_.file("smrel.db"));  // a row behind the store's back is not counted
-  other.exec("INSERT INTO outbox (platform, method, target, payload, dedupe_key, status, next_attempt_at, created_at, "
-             "updated_at) VALUES ('slack', 'x', 'C', '{}', 'foreign', 'pending', 0, 0, 0)");
+  other.exec("INSERT INTO outbox (platform, kind, address, content, dedupe_key, status, next_attempt_at, created_at, "
+             "updated_at) VALUES ('slack', 'post', 'C', '{}', 'foreign', 'pending', 0, 0, 0)");
   EXPECT_EQ(store_->outbox_depth(), 1U);
 }
 
@@ -771,46 +471,44 @@ TEST(sqlite_files, an_existing_world_readable_database_is_made_owner_only) {
   EXPECT_EQ(st.st_mode & 0777, 0600U);
 }
 
-// F. A message that crashes its sender keeps the attempts it used.
-TEST_F(sqlite_store_test, release_all_claims_keeps_the_attempt_counted_at_claim) {
-  outbox_message m;
-  m.method = "chat.postMessage";
-  m.target = "C1";
-  m.payload = "{}";
-  m.dedupe_key = "k";
-  m.next_attempt_at = t0;
-  const auto id = store_->enqueue(m, t0);
-  ASSERT_EQ(store_->claim_due(t0, t0 + seconds{30}, 10).size(), 1U);
-  reopen();  // the process crashed while sending
-  EXPECT_EQ(store_->release_all_claims(t0 + seconds{1}), 1U);
-  EXPECT_EQ(store_->find_outbox(id)->attempts, 1);
-  EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::pending);
-  const auto again = store_->claim_due(t0 + seconds{1}, t0 + seconds{31}, 10);
-  ASSERT_EQ(again.size(), 1U);
-  EXPECT_EQ(again[0].attempts, 2);
+// G. What only SQLite's schema enforces, and how its failures are named.
+TEST_F(sqlite_store_test, the_schema_refuses_an_outbox_kind_it_does_not_know) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.file("smrel.db").c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(raw,
+                         "INSERT INTO outbox (platform, kind, address, content, status, next_attempt_at, created_at, "
+                         "updated_at) VALUES ('slack', 'chat.postMessage', 'C1', '{}', 'pending', 0, 0, 0)",
+                         nullptr, nullptr, nullptr),
+            SQLITE_CONSTRAINT);
+  sqlite3_close(raw);
 }
 
-// G. Replay guard: keys seen by a batch are stored with it.
-TEST_F(sqlite_store_test, seen_events_commit_with_the_batch_and_reload_by_prefix_and_time) {
-  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
-  auto batch = one_answer(pulse.id, "p1", t0);
-  batch.seen_events = {"click:a", "click:b"};
-  store_->commit(batch, t0);
-  batch.seen_events = {"click:b", "click:c"};  // a repeat is harmless
-  store_->commit(batch, t0 + minutes{3});
-  EXPECT_TRUE(store_->record_event("Ev1", t0 + minutes{4}));
-  EXPECT_FALSE(store_->record_event("click:a", t0 + minutes{4}));
+TEST(sqlite_failures, a_file_that_is_not_a_database_is_corrupt) {
+  testing::temp_dir dir;
+  {
+    std::FILE* f = std::fopen(dir.file("smrel.db").c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string garbage(8192, 'x');
+    std::fwrite(garbage.data(), 1, garbage.size(), f);
+    std::fclose(f);
+  }
+  try {
+    open_store("sqlite:" + dir.file("smrel.db"))->migrate();
+    ADD_FAILURE() << "opened a file of garbage";
+  } catch (const store_error& e) {
+    EXPECT_EQ(e.kind(), store_failure::corrupt) << e.what();
+    EXPECT_TRUE(e.about_the_database());
+    EXPECT_FALSE(e.retryable());
+  }
+}
 
-  auto bad = one_answer(pulse.id + 100, "p1", t0);  // fails: its keys are not kept either
-  bad.seen_events = {"click:lost"};
-  EXPECT_THROW(store_->commit(bad, t0 + minutes{4}), store_error);
-
-  reopen();
-  EXPECT_EQ(store_->recent_events("click:", t0), (std::vector<std::string>{"click:a", "click:b", "click:c"}));
-  EXPECT_EQ(store_->recent_events("click:", t0 + minutes{1}), (std::vector<std::string>{"click:c"}));
-  EXPECT_EQ(store_->recent_events("", t0 + minutes{1}), (std::vector<std::string>{"click:c", "Ev1"}));
-  EXPECT_TRUE(store_->recent_events("click:", t0 + minutes{5}).empty());
-  EXPECT_TRUE(store_->recent_events("click%", t0).empty());  // the prefix is literal
+TEST(sqlite_failures, a_directory_that_cannot_hold_the_file_is_unavailable) {
+  try {
+    open_store("sqlite:/nonexistent-dir/x/y.db");
+    ADD_FAILURE();
+  } catch (const store_error& e) {
+    EXPECT_EQ(e.kind(), store_failure::unavailable) << e.what();
+  }
 }
 
 TEST(open_store, refuses_unknown_urls_with_a_clear_message) {

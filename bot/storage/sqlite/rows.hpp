@@ -5,8 +5,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "bot/storage/sqlite_connection.hpp"
+#include "bot/storage/sqlite/connection.hpp"
 #include "bot/storage/store.hpp"
 
 namespace smrel::storage::sqlite::rows {
@@ -19,6 +20,9 @@ domain::platform parse_platform(const std::string& text);
 std::string encode_items(const scoring::pulse_block& items);
 scoring::pulse_block decode_items(const std::string& text);
 outbox_status parse_status(const std::string& text);
+outbox_kind parse_kind(const std::string& text);
+/// A JSON array of strings, for SQLite's json_each to read back (any byte string round-trips).
+std::string encode_string_list(const std::vector<std::string>& items);
 member read_member(const statement& row);
 pulse read_pulse(const statement& row);
 delivery read_delivery(const statement& row);

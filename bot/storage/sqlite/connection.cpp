@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_connection.hpp"
+#include "bot/storage/sqlite/connection.hpp"
 
 #include <sqlite3.h>
 
@@ -17,21 +17,21 @@ store_failure failure_of(int result_code) {
   switch (result_code & 0xff) {  // the primary code of an extended one
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return store_failure::busy;
+      return store_failure::transient;
     case SQLITE_FULL:
-      return store_failure::full;
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+      return store_failure::unavailable;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-    case SQLITE_PROTOCOL:
-      return store_failure::io;
+      return store_failure::corrupt;
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
     case SQLITE_TOOBIG:
     case SQLITE_RANGE:
-      return store_failure::constraint;
+      return store_failure::conflict;
     default:
       return store_failure::other;
   }

@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_schema.hpp"
+#include "bot/storage/sqlite/schema.hpp"
 
 #include <array>
 
@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 9> all_migrations{
+constexpr std::array<std::string_view, 10> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -225,6 +225,88 @@ CREATE INDEX follow_up_answers_by_pseudonym ON follow_up_answers (pseudonym);
     // can record its outcome (a sender whose lease ran out cannot overwrite the next one's).
     R"sql(
 ALTER TABLE outbox ADD COLUMN claim INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 10: one channel-neutral core. Outbox rows hold a kind, an address the platform's plug
+    // encoded and content the service encoded; storage knows no platform method. Rows queued by
+    // earlier versions are the platform's own requests: kind 'verbatim', the request body as
+    // content and the old method and target as a JSON object in the address, which only the
+    // plug decodes. dm_channels become direct conversations, deliveries name the conversation
+    // and message. Installations hold per workspace settings. A scheduled run is claimed (owner,
+    // lease_until) before it is done: done_at NULL is a claim. workspace_versions counts changes
+    // to people, so a cache in another process can tell it is stale.
+    R"sql(
+CREATE TABLE outbox_v10 (
+  id              INTEGER PRIMARY KEY,
+  platform        TEXT NOT NULL,
+  kind            TEXT NOT NULL
+                  CHECK (kind IN ('reply', 'replace', 'post', 'pulse_dm', 'pulse_update', 'home', 'verbatim')),
+  address         TEXT NOT NULL,
+  content         TEXT NOT NULL,
+  dedupe_key      TEXT UNIQUE,
+  coalesce_key    TEXT,
+  status          TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  last_error      TEXT NOT NULL DEFAULT '',
+  claim           INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_v10 (id, platform, kind, address, content, dedupe_key, coalesce_key, status, attempts,
+                        next_attempt_at, created_at, updated_at, last_error, claim)
+SELECT id, platform, 'verbatim', json_object('method', method, 'target', target), payload, dedupe_key, coalesce_key,
+       status, attempts, next_attempt_at, created_at, updated_at, last_error, claim
+FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v10 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_pending_by_coalesce_key ON outbox (coalesce_key) WHERE status = 'pending';
+CREATE INDEX outbox_prunable ON outbox (status, updated_at) WHERE dedupe_key IS NULL;
+
+CREATE TABLE direct_conversations (
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  chat_user   TEXT NOT NULL,
+  address     TEXT NOT NULL,
+  PRIMARY KEY (platform, workspace, chat_user)
+) WITHOUT ROWID;
+INSERT INTO direct_conversations (platform, workspace, chat_user, address)
+SELECT platform, workspace, chat_user, channel FROM dm_channels;
+DROP TABLE dm_channels;
+
+ALTER TABLE deliveries RENAME COLUMN channel TO conversation;
+ALTER TABLE deliveries RENAME COLUMN message_id TO message;
+
+CREATE TABLE installations (
+  platform      TEXT NOT NULL,
+  workspace     TEXT NOT NULL,
+  digest_target TEXT NOT NULL DEFAULT '',
+  admins        TEXT NOT NULL DEFAULT '' CHECK (admins = '' OR json_valid(admins)),  -- a JSON array of user ids
+  updated_at    INTEGER NOT NULL,
+  PRIMARY KEY (platform, workspace)
+) WITHOUT ROWID;
+
+CREATE TABLE scheduled_runs_v10 (
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  week        TEXT NOT NULL,
+  done_at     INTEGER,  -- NULL: claimed, not done yet
+  owner       TEXT,
+  lease_until INTEGER,
+  PRIMARY KEY (platform, workspace, kind, week)
+) WITHOUT ROWID;
+INSERT INTO scheduled_runs_v10 (platform, workspace, kind, week, done_at)
+SELECT platform, workspace, kind, week, done_at FROM scheduled_runs;
+DROP TABLE scheduled_runs;
+ALTER TABLE scheduled_runs_v10 RENAME TO scheduled_runs;
+
+CREATE TABLE workspace_versions (
+  platform    TEXT NOT NULL,
+  workspace   TEXT NOT NULL,
+  people      INTEGER NOT NULL,
+  PRIMARY KEY (platform, workspace)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -1,4 +1,4 @@
-#include "bot/storage/sqlite_rows.hpp"
+#include "bot/storage/sqlite/rows.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -14,19 +14,19 @@ time_point from_ms(std::int64_t ms) {
 
 scoring::iso_week parse_week(const std::string& text) {
   const auto week = scoring::iso_week::parse(text);
-  if (!week) throw store_error("corrupt week in database: " + text);
+  if (!week) throw store_error("corrupt week in database: " + text, store_failure::corrupt);
   return *week;
 }
 
 scoring::group parse_group(const std::string& text) {
   const auto g = scoring::parse_group(text);
-  if (!g) throw store_error("corrupt group in database: " + text);
+  if (!g) throw store_error("corrupt group in database: " + text, store_failure::corrupt);
   return *g;
 }
 
 domain::platform parse_platform(const std::string& text) {
   const auto p = domain::parse_platform(text);
-  if (!p) throw store_error("corrupt platform in database: " + text);
+  if (!p) throw store_error("corrupt platform in database: " + text, store_failure::corrupt);
   return *p;
 }
 
@@ -46,11 +46,11 @@ scoring::pulse_block decode_items(const std::string& text) {
   while (start <= text.size() && n < items.size()) {
     const auto end = std::min(text.find(',', start), text.size());
     const auto index = scoring::statement_index(std::string_view(text).substr(start, end - start));
-    if (!index) throw store_error("corrupt delivery items in database: " + text);
+    if (!index) throw store_error("corrupt delivery items in database: " + text, store_failure::corrupt);
     items[n++] = static_cast<std::uint8_t>(*index);
     start = end + 1;
   }
-  if (n != items.size()) throw store_error("corrupt delivery items in database: " + text);
+  if (n != items.size()) throw store_error("corrupt delivery items in database: " + text, store_failure::corrupt);
   return items;
 }
 
@@ -59,6 +59,37 @@ outbox_status parse_status(const std::string& text) {
   if (text == "sent") return outbox_status::sent;
   if (text == "dead") return outbox_status::dead;
   return outbox_status::pending;
+}
+
+outbox_kind parse_kind(const std::string& text) {
+  const auto kind = parse_outbox_kind(text);
+  if (!kind) throw store_error("corrupt outbox kind in database: " + text, store_failure::corrupt);
+  return *kind;
+}
+
+std::string encode_string_list(const std::vector<std::string>& items) {
+  constexpr std::string_view hex = "0123456789abcdef";
+  std::string out = "[";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (const char c : item) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (byte < 0x20) {  // control characters must be escaped in JSON; bytes above pass as they are
+        out += "\\u00";
+        out += hex[byte >> 4];
+        out += hex[byte & 0xf];
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  out += ']';
+  return out;
 }
 
 
@@ -93,9 +124,10 @@ delivery read_delivery(const statement& row) {
   d.member_id = row.integer(2);
   d.items = decode_items(row.text(3));
   d.delivered_at = from_ms(row.integer(4));
-  d.channel = row.text(5);
-  d.message_id = row.text(6);
+  d.sent.conversation.address = row.text(5);
+  d.sent.id = row.text(6);
   d.instrument = static_cast<std::uint8_t>(row.integer(7));
+  d.sent.conversation.on = parse_platform(row.text(8));
   return d;
 }
 
@@ -116,9 +148,9 @@ outbox_message read_outbox(const statement& row) {
   outbox_message m;
   m.id = row.integer(0);
   m.on = parse_platform(row.text(1));
-  m.method = row.text(2);
-  m.target = row.text(3);
-  m.payload = row.text(4);
+  m.kind = parse_kind(row.text(2));
+  m.address = row.text(3);
+  m.content = row.text(4);
   m.dedupe_key = row.text(5);
   m.status = parse_status(row.text(6));
   m.attempts = static_cast<int>(row.integer(7));

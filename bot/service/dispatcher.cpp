@@ -1,0 +1,154 @@
+#include "bot/service/dispatcher.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "bot/engine/views.hpp"
+#include "bot/service/blocking.hpp"
+#include "bot/service/logging.hpp"
+#include "bot/service/outbox_content.hpp"
+
+namespace smrel::service {
+namespace {
+
+constexpr std::size_t max_remembered_clicks = 1'000'000;  // ten minutes at well over 1,000 clicks/s
+constexpr std::string_view click_key_prefix = "click:";
+
+std::string click_key(const domain::button_click& click) {
+  return std::string(click_key_prefix) + std::string(domain::platform_id(click.who.workspace.on)) + ":" +
+         click.who.workspace.id + "/" + click.who.user + "/" + click.interaction_id;
+}
+
+}  // namespace
+
+dispatcher::dispatcher(engine::chat_bot& bot, storage::store& store, group_committer& committer,
+                       boost::asio::thread_pool& pool, const domain::clock& clock, metrics& stats,
+                       std::function<void()> on_queued)
+    : bot_(bot), store_(store), committer_(committer), pool_(pool), clock_(clock), stats_(stats),
+      on_queued_(std::move(on_queued)), clicks_(click_memory, max_remembered_clicks) {}
+
+void dispatcher::remember_recent_clicks() {
+  const auto now = clock_.now();
+  // Seen-at is not stored with the key; "now" keeps each for a full window, which errs safe.
+  for (const auto& key : store_.recent_events(click_key_prefix, now - click_memory)) clicks_.remember(key, now);
+}
+
+std::size_t dispatcher::prune_clicks() { return store_.prune_events(click_key_prefix, clock_.now() - click_memory); }
+
+std::shared_ptr<const domain::message> dispatcher::cached_reply(const domain::chat_command& command) const {
+  return bot_.cached_status(command);
+}
+
+boost::asio::awaitable<domain::message> dispatcher::command(domain::chat_command command) {
+  auto result = co_await run_blocking(pool_, [&] { return bot_.on_command(command); });
+  if (!result.posts.empty()) {
+    storage::write_batch batch;
+    const auto now = clock_.now();
+    for (auto& post : result.posts) {
+      auto out = make_row(post.where.on, storage::outbox_kind::post, post.where.address, post.message, now);
+      out.dedupe_key = std::move(post.dedupe_key);
+      batch.outbox.push_back(std::move(out));
+    }
+    co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
+    on_queued_();
+  }
+  co_return std::move(result.reply);
+}
+
+boost::asio::awaitable<click_result> dispatcher::click(domain::button_click click, click_answer how) {
+  const auto replay_key = click.interaction_id.empty() ? std::string() : click_key(click);
+  if (!replay_key.empty() && !clicks_.first_sighting(replay_key, clock_.now())) {
+    // Acknowledged and otherwise ignored: the click was handled the first time (or is being
+    // handled; should that commit fail, the copy is not tried again, but platforms never send a
+    // click twice by themselves, so only a replay loses out).
+    stats_.refused("replayed");
+    co_return click_result{true, std::nullopt};
+  }
+  try {
+    co_return co_await handle_click(click, how, replay_key);
+  } catch (...) {
+    if (!replay_key.empty()) clicks_.forget(replay_key);  // nothing took effect: a retry is welcome
+    throw;
+  }
+}
+
+void dispatcher::queue_reply(storage::write_batch& batch, const domain::button_click& click, storage::outbox_kind kind,
+                             const domain::message& m) const {
+  if (click.reply_to.empty()) return;  // the platform gave no address (or the plug refused it)
+  batch.outbox.push_back(make_row(click.who.workspace.on, kind, click.reply_to, m, clock_.now()));
+}
+
+boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::button_click& click, click_answer how,
+                                                              const std::string& replay_key) {
+  storage::write_batch batch;
+  // Stored with what the click changes, so a replay after a restart is recognised too.
+  if (!replay_key.empty()) batch.seen_events.push_back(replay_key);
+  std::optional<domain::message> shown;
+  std::optional<std::int64_t> refreshed_pulse;
+  if (click.action == engine::answer_action) {
+    // Usually everything the check needs is cached and it runs right here; otherwise off-thread.
+    auto decision = bot_.on_answer_click_cached(click);
+    if (!decision) decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
+    if (!decision->accepted()) {
+      log_event(log_level::info, "answer_refused", {{"reason", decision->refusal.fallback_text}});
+      if (how == click_answer::queued) queue_reply(batch, click, storage::outbox_kind::reply, decision->refusal);
+      shown = std::move(decision->refusal);
+    } else {
+      // The message update is queued in the same transaction as the answer, so a crash can never
+      // leave a stored answer without its confirmation on the way, or the other way round.
+      if (decision->answer) batch.answers.push_back(std::move(*decision->answer));
+      if (decision->follow_up) batch.follow_ups.push_back(std::move(*decision->follow_up));
+      refreshed_pulse = decision->pulse_id;
+      if (how == click_answer::queued && !click.reply_to.empty()) {
+        auto update = make_row(click.who.workspace.on, storage::outbox_kind::pulse_update, click.reply_to,
+                          pulse_ref{click.who, decision->pulse_id}, clock_.now());
+        // Rendered when it is sent, so one queued update already shows every click made before it
+        // goes: quick clicks on the same message share one row. A platform may give each click its
+        // own reply address, all good for the same message, so the message names the row.
+        update.coalesce_key = "pulse_update:" + std::string(domain::platform_id(click.who.workspace.on)) + ":" +
+                              click.who.workspace.id + ":" + click.who.user + ":" + std::to_string(decision->pulse_id) +
+                              ":" + (click.message.empty() ? click.reply_to : click.message.id);
+        batch.outbox.push_back(std::move(update));
+      }
+    }
+  } else {
+    auto reply = co_await run_blocking(pool_, [&] { return bot_.on_click(click); });
+    if (how == click_answer::queued) queue_reply(batch, click, storage::outbox_kind::replace, reply);
+    shown = std::move(reply);
+  }
+  const auto answers = batch.answers.size() + batch.follow_ups.size();
+  const bool queued = !batch.outbox.empty();
+  co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
+  if (queued) on_queued_();
+  if (answers > 0) {
+    stats_.answers_stored(answers);
+    bot_.invalidate(click.who.workspace);
+  }
+  if (how == click_answer::queued) co_return click_result{false, std::nullopt};
+  if (refreshed_pulse) {
+    // Only now is the answer durable: the pulse shown includes it.
+    shown = co_await run_blocking(pool_, [&] { return bot_.pulse_message(click.who, *refreshed_pulse); });
+  }
+  co_return click_result{false, std::move(shown)};
+}
+
+boost::asio::awaitable<bool> dispatcher::event(std::string event_id, std::optional<domain::home_opened> opened) {
+  const bool fresh = co_await run_blocking(pool_, [&]() -> bool {
+    // Remembered before it is handled: a retry after a crash in between loses at most one Home
+    // view refresh, which the next visit repeats; handling twice is what must not happen.
+    const auto now = clock_.now();
+    if (!store_.record_event(event_id, now)) return false;
+    if (!opened) return true;
+    if (!opened->direct.empty()) store_.remember_direct_conversation(opened->who, opened->direct);
+    if (opened->home_tab) {
+      // Rendered when it is sent. No dedupe key: the event id was recorded above, so a retry
+      // never gets here.
+      store_.enqueue(make_row(opened->who.workspace.on, storage::outbox_kind::home, opened->who.user, home_ref{opened->who}, now),
+                     now);
+    }
+    return true;
+  });
+  if (fresh && opened && opened->home_tab) on_queued_();
+  co_return fresh;
+}
+
+}  // namespace smrel::service

@@ -1,0 +1,38 @@
+#pragma once
+// What an outbox row says, in neutral form: a message composed now, or a reference to something
+// rendered when the row is sent (a person's pulse, a person's Home view), so a row queued
+// minutes ago still shows the latest state. Each platform's plug renders it at send time.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "bot/domain/ids.hpp"
+#include "bot/domain/message.hpp"
+#include "bot/storage/store.hpp"
+
+namespace smrel::service {
+
+/// One person's pulse, as it stands when it is sent.
+struct pulse_ref {
+  domain::member_key who;
+  std::int64_t pulse_id = 0;
+};
+
+/// One person's Home view, as it stands when it is sent.
+struct home_ref {
+  domain::member_key who;
+};
+
+using outbox_content = std::variant<domain::message, pulse_ref, home_ref>;
+
+/// Stored as compact JSON; decoding refuses anything malformed (nullopt) rather than guessing.
+std::string encode_content(const outbox_content& content);
+std::optional<outbox_content> decode_content(std::string_view text);
+
+/// An outbox row due now, without dedupe or coalesce keys.
+storage::outbox_message make_row(domain::platform on, storage::outbox_kind kind, std::string address,
+                                 const outbox_content& content, domain::time_point now);
+
+}  // namespace smrel::service

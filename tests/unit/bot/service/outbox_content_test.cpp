@@ -1,0 +1,112 @@
+// Outbox content round-trips exactly (rows written by one version are read by the next), refuses
+// malformed rows instead of guessing, and Slack's rows from before neutral rows are understood.
+#include <gtest/gtest.h>
+
+#include "bot/service/outbox_content.hpp"
+#include "bot/service/slack/legacy_rows.hpp"
+
+namespace smrel::service {
+namespace {
+
+domain::message sample_message() {
+  domain::message m;
+  m.fallback_text = "Status: Defined";
+  m.visible_to_channel = true;
+  m.header("Where we stand").text("Sales and Marketing \"agree\" — mostly.").fields({"Stage", "Defined"});
+  m.context({"as of 2026-W47"}).divider();
+  m.buttons({{"Agree", "answer", "p7.q03.4", domain::button::style::primary},
+             {"Erase", "forget_confirm", "me", domain::button::style::danger},
+             {"Cancel", "forget_cancel", "me", domain::button::style::plain}},
+            "row-1");
+  return m;
+}
+
+void expect_same(const domain::message& a, const domain::message& b) {
+  EXPECT_EQ(a.fallback_text, b.fallback_text);
+  EXPECT_EQ(a.visible_to_channel, b.visible_to_channel);
+  ASSERT_EQ(a.blocks.size(), b.blocks.size());
+  for (std::size_t i = 0; i < a.blocks.size(); ++i) {
+    EXPECT_EQ(a.blocks[i].type, b.blocks[i].type) << i;
+    EXPECT_EQ(a.blocks[i].text, b.blocks[i].text) << i;
+    EXPECT_EQ(a.blocks[i].items, b.blocks[i].items) << i;
+    EXPECT_EQ(a.blocks[i].id, b.blocks[i].id) << i;
+    ASSERT_EQ(a.blocks[i].buttons.size(), b.blocks[i].buttons.size()) << i;
+    for (std::size_t j = 0; j < a.blocks[i].buttons.size(); ++j) {
+      const auto& x = a.blocks[i].buttons[j];
+      const auto& y = b.blocks[i].buttons[j];
+      EXPECT_EQ(x.label, y.label);
+      EXPECT_EQ(x.action, y.action);
+      EXPECT_EQ(x.value, y.value);
+      EXPECT_EQ(x.look, y.look);
+    }
+  }
+}
+
+TEST(outbox_content, a_message_round_trips_exactly) {
+  const auto decoded = decode_content(encode_content(sample_message()));
+  ASSERT_TRUE(decoded);
+  ASSERT_TRUE(std::holds_alternative<domain::message>(*decoded));
+  expect_same(std::get<domain::message>(*decoded), sample_message());
+}
+
+TEST(outbox_content, references_round_trip_with_their_platform) {
+  const domain::member_key who{{domain::platform::teams, "tenant-1"}, "aad-7"};
+  const auto pulse = decode_content(encode_content(pulse_ref{who, 42}));
+  ASSERT_TRUE(pulse && std::holds_alternative<pulse_ref>(*pulse));
+  EXPECT_EQ(std::get<pulse_ref>(*pulse).who, who);
+  EXPECT_EQ(std::get<pulse_ref>(*pulse).pulse_id, 42);
+  const auto home = decode_content(encode_content(home_ref{who}));
+  ASSERT_TRUE(home && std::holds_alternative<home_ref>(*home));
+  EXPECT_EQ(std::get<home_ref>(*home).who, who);
+}
+
+TEST(outbox_content, malformed_content_is_refused_not_guessed) {
+  for (const auto* text : {"", "null", "[]", "{}", R"({"message":{}})", R"({"message":{"blocks":[{"kind":"marquee"}]}})",
+                           R"({"message":{"blocks":[{"kind":"buttons","buttons":[{"style":"blink"}]}]}})",
+                           R"({"pulse":{"platform":"irc","workspace":"T","user":"U","pulse":1}})",
+                           R"({"pulse":{"platform":"slack","workspace":"T","user":"U","pulse":"1"}})",
+                           R"({"home":{"platform":"slack","workspace":"T"}})", R"({"pulse":{},"home":{}})"}) {
+    EXPECT_FALSE(decode_content(text)) << text;
+  }
+}
+
+TEST(legacy_rows, late_rendered_slack_rows_become_neutral_and_the_rest_stay_verbatim) {
+  storage::outbox_message dm;
+  dm.id = 9;
+  dm.claim = 77;
+  dm.kind = storage::outbox_kind::verbatim;
+  dm.address = R"({"method":"dm.pulse","target":"U1"})";
+  dm.content = R"({"workspace":"T1","user":"U1","pulse":5})";
+  const auto modern = modernise_legacy_row(dm);
+  ASSERT_TRUE(modern);
+  EXPECT_EQ(modern->kind, storage::outbox_kind::pulse_dm);
+  EXPECT_EQ(modern->address, "U1");
+  EXPECT_EQ(modern->id, 9);
+  EXPECT_EQ(modern->claim, 77);
+  const auto content = decode_content(modern->content);
+  ASSERT_TRUE(content && std::holds_alternative<pulse_ref>(*content));
+  const auto& ref = std::get<pulse_ref>(*content);
+  EXPECT_EQ(ref.who, (domain::member_key{{domain::platform::slack, "T1"}, "U1"}));
+  EXPECT_EQ(ref.pulse_id, 5);
+
+  auto update = dm;
+  update.address = R"({"method":"response_url.pulse","target":"https://hooks.slack.com/actions/T1/1/x"})";
+  ASSERT_TRUE(modernise_legacy_row(update));
+  EXPECT_EQ(modernise_legacy_row(update)->kind, storage::outbox_kind::pulse_update);
+  EXPECT_EQ(modernise_legacy_row(update)->address, "https://hooks.slack.com/actions/T1/1/x");
+
+  auto post = dm;
+  post.address = R"({"method":"chat.postMessage","target":"C1"})";
+  post.content = R"({"channel":"C1","text":"hi"})";
+  EXPECT_FALSE(modernise_legacy_row(post));  // sent as stored
+  ASSERT_TRUE(parse_legacy_address(post.address));
+  EXPECT_EQ(parse_legacy_address(post.address)->method, "chat.postMessage");
+
+  auto broken = dm;
+  broken.content = R"({"workspace":"T1","user":"U1"})";
+  EXPECT_FALSE(modernise_legacy_row(broken));
+  EXPECT_FALSE(parse_legacy_address("not json"));
+}
+
+}  // namespace
+}  // namespace smrel::service

@@ -1,0 +1,198 @@
+// The outbox worker on a manual clock, against a recording plug: what it sends, when it tries
+// again (after the backoff, after Retry-After, never before), what it gives up on, and the
+// direct conversation it opens once, remembers and forgets when the platform says it is gone.
+// Each wait is for an event (a send, a stored outcome), never a bare sleep.
+#include "bot/service/outbox_worker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "tests/support/recording_plug.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace smrel::service {
+namespace {
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+using storage::outbox_status;
+
+const domain::workspace_ref team{domain::platform::slack, "T1"};
+const domain::member_key alice{team, "U1"};
+
+domain::message note(std::string text) {
+  domain::message m;
+  m.fallback_text = text;
+  m.text(std::move(text));
+  return m;
+}
+
+domain::delivery_outcome outcome(domain::delivery_verdict verdict, std::string reason = {},
+                                 domain::delivery_problem problem = domain::delivery_problem::none) {
+  domain::delivery_outcome out;
+  out.verdict = verdict;
+  out.reason = std::move(reason);
+  out.problem = problem;
+  if (verdict == domain::delivery_verdict::rate_limited) out.retry_after = 30s;
+  return out;
+}
+
+// What the engine would render at send time; records where pulse DMs landed.
+class fixed_content final : public late_content {
+ public:
+  std::optional<domain::message> pulse_update(const pulse_ref&) override { return note("your pulse"); }
+  std::optional<domain::message> pulse_dm(const pulse_ref&) override { return note("this week's pulse"); }
+  void pulse_dm_sent(const pulse_ref&, const domain::message_ref& sent) override {
+    std::lock_guard lock(mutex_);
+    landed_.push_back(sent);
+  }
+  domain::message home_view(const domain::member_key&) override { return note("home"); }
+  std::vector<domain::message_ref> landed() const {
+    std::lock_guard lock(mutex_);
+    return landed_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<domain::message_ref> landed_;
+};
+
+class outbox_worker_test : public ::testing::Test {
+ protected:
+  outbox_worker_test() {
+    store_->migrate();
+    outbox_options options;
+    options.senders = 2;
+    options.idle_poll = 20ms;  // how soon a row that became due is seen without a wake
+    worker_.emplace(io_, *store_, pool_, std::vector<channel_plug*>{&plug_}, clock_, stats_, content_, options);
+    worker_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~outbox_worker_test() override {
+    std::promise<void> stopped;
+    worker_->stop([&] { stopped.set_value(); });
+    stopped.get_future().wait();
+    work_.reset();
+    thread_.join();
+    pool_.join();
+  }
+
+  std::int64_t enqueue(storage::outbox_kind kind, std::string address, const outbox_content& content) {
+    const auto id = store_->enqueue(make_row(alice.workspace.on, kind, std::move(address), content, clock_.now()), clock_.now());
+    worker_->wake();
+    return id;
+  }
+
+  // Waits until the row's stored state satisfies `done` (the worker recorded an outcome).
+  storage::outbox_message wait_for_row(std::int64_t id, const std::function<bool(const storage::outbox_message&)>& done) {
+    for (auto give_up = steady_clock::now() + 10s; steady_clock::now() < give_up;) {
+      if (auto m = store_->find_outbox(id); m && done(*m)) return *m;
+      std::this_thread::yield();
+    }
+    ADD_FAILURE() << "row " << id << " never reached the expected state";
+    return *store_->find_outbox(id);
+  }
+
+  testing::temp_dir dir_;
+  std::unique_ptr<storage::store> store_ = storage::open_store("sqlite:" + dir_.file("o.db"));
+  domain::manual_clock clock_{domain::time_point{sys_days{2026y / November / 30} + 9h}};
+  testing::recording_plug plug_;
+  fixed_content content_;
+  metrics stats_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
+  boost::asio::thread_pool pool_{2};
+  std::optional<outbox_worker> worker_;
+  std::thread thread_;
+};
+
+TEST_F(outbox_worker_test, a_message_is_rendered_by_its_plug_and_marked_sent) {
+  const auto id = enqueue(storage::outbox_kind::reply, "reply-address", note("Thanks"));
+  ASSERT_TRUE(plug_.wait_for_sends(1));
+  const auto sent = plug_.sends();
+  EXPECT_EQ(sent[0].action, send_action::reply);
+  EXPECT_EQ(sent[0].address, "reply-address");
+  EXPECT_EQ(sent[0].message.fallback_text, "Thanks");
+  EXPECT_EQ(wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; }).attempts, 1);
+}
+
+TEST_F(outbox_worker_test, a_transient_failure_is_tried_again_after_the_backoff_and_not_before) {
+  plug_.script({outcome(domain::delivery_verdict::retry, "HTTP 503")});
+  const auto id = enqueue(storage::outbox_kind::post, "C1", note("digest"));
+  const auto waiting = wait_for_row(id, [](const auto& m) { return m.status == outbox_status::pending && m.attempts == 1; });
+  EXPECT_EQ(waiting.last_error, "HTTP 503");
+  // Backoff with jitter: between half and all of the first backoff (1 s), on the clock.
+  EXPECT_GE(waiting.next_attempt_at, clock_.now() + 500ms);
+  EXPECT_LE(waiting.next_attempt_at, clock_.now() + 1s);
+  EXPECT_TRUE(store_->claim_due(clock_.now(), clock_.now() + 1min, 1).empty());  // not due: nobody may send it
+  EXPECT_EQ(plug_.sends().size(), 1U);
+
+  clock_.advance(1s);
+  worker_->wake();
+  ASSERT_TRUE(plug_.wait_for_sends(2));
+  EXPECT_EQ(wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; }).attempts, 2);
+}
+
+TEST_F(outbox_worker_test, a_rate_limit_waits_for_retry_after_without_counting_an_attempt) {
+  plug_.script({outcome(domain::delivery_verdict::rate_limited, "ratelimited")});
+  const auto id = enqueue(storage::outbox_kind::post, "C1", note("digest"));
+  const auto waiting = wait_for_row(id, [&](const auto& m) { return m.status == outbox_status::pending && m.next_attempt_at > clock_.now(); });
+  EXPECT_EQ(waiting.next_attempt_at, clock_.now() + 30s);
+  EXPECT_EQ(waiting.attempts, 0);
+  clock_.advance(30s);
+  worker_->wake();
+  ASSERT_TRUE(plug_.wait_for_sends(2));
+  wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; });
+}
+
+TEST_F(outbox_worker_test, a_permanent_failure_is_dead_lettered_with_its_reason) {
+  plug_.script({outcome(domain::delivery_verdict::permanent, "channel_not_found")});
+  const auto id = enqueue(storage::outbox_kind::post, "C404", note("digest"));
+  EXPECT_EQ(wait_for_row(id, [](const auto& m) { return m.status == outbox_status::dead; }).last_error, "channel_not_found");
+}
+
+TEST_F(outbox_worker_test, a_pulse_dm_opens_the_direct_conversation_once_and_remembers_where_it_landed) {
+  const auto id = enqueue(storage::outbox_kind::pulse_dm, alice.user, pulse_ref{alice, 7});
+  ASSERT_TRUE(plug_.wait_for_sends(2));
+  wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; });
+  const auto sent = plug_.sends();
+  EXPECT_EQ(sent[0].action, send_action::open_direct);
+  EXPECT_EQ(sent[1].action, send_action::post);
+  EXPECT_EQ(sent[1].address, "D-U1");
+  EXPECT_EQ(sent[1].message.fallback_text, "this week's pulse");
+  EXPECT_EQ(store_->find_direct_conversation(alice), (domain::conversation_ref{domain::platform::slack, "D-U1"}));
+  ASSERT_EQ(content_.landed().size(), 1U);
+  EXPECT_EQ(content_.landed()[0].conversation.address, "D-U1");
+
+  // The next pulse goes straight to the remembered conversation.
+  const auto next = enqueue(storage::outbox_kind::pulse_dm, alice.user, pulse_ref{alice, 8});
+  ASSERT_TRUE(plug_.wait_for_sends(3));
+  wait_for_row(next, [](const auto& m) { return m.status == outbox_status::sent; });
+  EXPECT_EQ(plug_.sends()[2].action, send_action::post);
+}
+
+TEST_F(outbox_worker_test, a_direct_conversation_that_is_gone_is_forgotten) {
+  store_->remember_direct_conversation(alice, {domain::platform::slack, "DOLD"});
+  plug_.script({outcome(domain::delivery_verdict::permanent, "channel_not_found", domain::delivery_problem::conversation_gone)});
+  const auto id = enqueue(storage::outbox_kind::pulse_dm, alice.user, pulse_ref{alice, 7});
+  wait_for_row(id, [](const auto& m) { return m.status == outbox_status::dead; });
+  EXPECT_FALSE(store_->find_direct_conversation(alice));
+}
+
+TEST_F(outbox_worker_test, unreadable_content_and_unknown_platforms_are_dead_lettered_not_retried) {
+  auto garbled = make_row(domain::platform::slack, storage::outbox_kind::post, "C1", note("x"), clock_.now());
+  garbled.content = "{not json";
+  const auto bad = store_->enqueue(garbled, clock_.now());
+  auto elsewhere = make_row(domain::platform::teams, storage::outbox_kind::post, "conv", note("x"), clock_.now());
+  const auto teams = store_->enqueue(elsewhere, clock_.now());
+  worker_->wake();
+  EXPECT_EQ(wait_for_row(bad, [](const auto& m) { return m.status == outbox_status::dead; }).last_error, "unreadable content");
+  EXPECT_NE(wait_for_row(teams, [](const auto& m) { return m.status == outbox_status::dead; }).last_error.find("no channel"),
+            std::string::npos);
+  EXPECT_TRUE(plug_.sends().empty());
+}
+
+}  // namespace
+}  // namespace smrel::service
