@@ -34,7 +34,8 @@ std::string trim(std::string_view s) {
 }  // namespace
 
 parsed<std::variant<domain::chat_command, ssl_check>> parse_command(std::string_view form_body) {
-  const auto fields = parse_form_fields(form_body, {"ssl_check", "team_id", "user_id", "channel_id", "text"});
+  const auto fields =
+      parse_form_fields(form_body, {"ssl_check", "team_id", "user_id", "channel_id", "text", "response_url"});
   if (!fields) return parse_error{"command body is not form-encoded"};
   if (form_value(*fields, "ssl_check") == "1") return std::variant<domain::chat_command, ssl_check>{ssl_check{}};
   domain::chat_command command;
@@ -48,6 +49,7 @@ parsed<std::variant<domain::chat_command, ssl_check>> parse_command(std::string_
   if (!command.where.empty() && !is_slack_id(command.where.address)) return parse_error{"command with a bad channel_id"};
   if (text.size() > max_text_length) return parse_error{"command text too long"};
   command.text = trim(text);
+  command.reply_to = std::string(form_value(*fields, "response_url"));
   return std::variant<domain::chat_command, ssl_check>{std::move(command)};
 }
 

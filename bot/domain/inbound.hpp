@@ -14,6 +14,9 @@ struct chat_command {
   std::string text;        // the command's words, trimmed
   conversation_ref where;  // where it was typed; empty when the platform does not say
   std::string locale;      // the user's locale when the platform tells it, else empty
+  /// Where the platform lets us answer the person later (Slack: the command's response URL),
+  /// encoded by the adapter; empty when there is no such address.
+  std::string reply_to;
 };
 
 /// A click on one of our buttons.

@@ -108,6 +108,11 @@ std::optional<std::int64_t> integer_at(const json& j, const char* name) {
 
 std::string encode_content(const outbox_content& content) {
   if (const auto* m = std::get_if<domain::message>(&content)) return json{{"message", message_json(*m)}}.dump();
+  if (const auto* post = std::get_if<post_with_notice>(&content)) {
+    return json{{"post",
+                 {{"message", message_json(post->message)}, {"notice_to", post->notice_to}, {"notice", message_json(post->notice)}}}}
+        .dump();
+  }
   if (const auto* pulse = std::get_if<pulse_ref>(&content)) {
     auto j = member_json(pulse->who);
     j["pulse"] = pulse->pulse_id;
@@ -129,6 +134,14 @@ std::optional<outbox_content> decode_content(std::string_view text) {
     const auto pulse = it->is_object() ? integer_at(*it, "pulse") : std::nullopt;
     if (!who || !pulse) return std::nullopt;
     return outbox_content{pulse_ref{*who, *pulse}};
+  }
+  if (const auto it = j.find("post"); it != j.end()) {
+    if (!it->is_object() || !it->contains("message") || !it->contains("notice")) return std::nullopt;
+    auto message = message_from((*it)["message"]);
+    auto notice = message_from((*it)["notice"]);
+    auto notice_to = string_or_empty(*it, "notice_to");
+    if (!message || !notice || notice_to.empty()) return std::nullopt;
+    return outbox_content{post_with_notice{std::move(*message), std::move(notice_to), std::move(*notice)}};
   }
   if (const auto it = j.find("home"); it != j.end()) {
     const auto who = member_from(*it);

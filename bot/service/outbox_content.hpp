@@ -25,7 +25,15 @@ struct home_ref {
   domain::member_key who;
 };
 
-using outbox_content = std::variant<domain::message, pulse_ref, home_ref>;
+/// A post into a conversation, and what to tell the person who asked for it (at `notice_to`, a
+/// reply address) when the bot turns out not to be a member of that conversation.
+struct post_with_notice {
+  domain::message message;
+  std::string notice_to;
+  domain::message notice;
+};
+
+using outbox_content = std::variant<domain::message, pulse_ref, home_ref, post_with_notice>;
 
 /// Stored as compact JSON; decoding refuses anything malformed (nullopt) rather than guessing.
 std::string encode_content(const outbox_content& content);

@@ -104,16 +104,28 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     co_return false;
   }
 
-  // A message whose content is final or rendered now: one turn, one call, one outcome.
-  asio::awaitable<void> send_message(channel_plug& plug, const storage::outbox_message& m, send_action action,
-                                     domain::message message) {
+  // A message whose content is final or rendered now: one turn, one call, one outcome; nullopt
+  // when it was put back to wait for its turn.
+  asio::awaitable<std::optional<delivery_outcome>> send_message(channel_plug& plug, const storage::outbox_message& m,
+                                                                send_action action, domain::message message) {
     const auto buckets = plug.buckets(action, m.address);
-    if (!co_await take_turn(m, buckets)) co_return;
-    const auto outcome = co_await plug.send(action, m.address, std::move(message));
+    if (!co_await take_turn(m, buckets)) co_return std::nullopt;
+    auto outcome = co_await plug.send(action, m.address, std::move(message));
     if (outcome.problem == domain::delivery_problem::not_in_conversation) {
       log_event(log_level::warn, "not_in_conversation", {{"id", static_cast<long long>(m.id)}, {"reason", outcome.reason}});
     }
     co_await apply(m, outcome, buckets);
+    co_return outcome;
+  }
+
+  // The bot is not in the conversation the person asked it to post into: they are told how to
+  // invite it, at the reply address their request came with.
+  asio::awaitable<void> post_or_tell(channel_plug& plug, const storage::outbox_message& m, post_with_notice post) {
+    const auto outcome = co_await send_message(plug, m, send_action::post, std::move(post.message));
+    if (!outcome || outcome->problem != domain::delivery_problem::not_in_conversation) co_return;
+    const auto now = clock.now();
+    auto notice = make_row(m.on, storage::outbox_kind::reply, std::move(post.notice_to), post.notice, now);
+    co_await run_blocking(pool, [&] { return store.enqueue(notice, now); });
   }
 
   asio::awaitable<void> give_up_on(const storage::outbox_message& m, std::string reason) {
@@ -175,6 +187,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     }
     if (auto* message = std::get_if<domain::message>(&*decoded)) {
       co_await send_message(plug, m, action_of(m.kind), std::move(*message));
+    } else if (auto* post = std::get_if<post_with_notice>(&*decoded)) {
+      co_await post_or_tell(plug, m, std::move(*post));
     } else if (const auto* home = std::get_if<home_ref>(&*decoded)) {
       auto view = co_await run_blocking(pool, [&] { return content.home_view(home->who); });
       co_await send_message(plug, m, send_action::publish_home, std::move(view));

@@ -38,6 +38,7 @@ TEST(inbound, parses_the_documented_slash_command) {
   EXPECT_EQ(command.who.user, "U2147483697");
   EXPECT_EQ(command.where.address, "C2147483705");
   EXPECT_EQ(command.text, "94070");
+  EXPECT_EQ(command.reply_to, "https://hooks.slack.com/commands/1234/5678");
 }
 
 TEST(inbound, refuses_commands_without_ids_and_accepts_ssl_checks) {

@@ -363,7 +363,7 @@ TEST_F(engine_test, per_workspace_and_per_person_caches_stay_bounded_and_never_s
   settings.survey.min_group_size = 3;
   chat_bot bot(*store_, pseudonyms_, clock, settings);
   const auto status_in = [&](const std::string& team, const std::string& user) {
-    return bot.on_command({{{platform::slack, team}, user}, "status", {platform::slack, "C1"}, ""});
+    return bot.on_command({{{platform::slack, team}, user}, "status", {platform::slack, "C1"}, "", ""});
   };
   for (int i = 0; i < 1'500; ++i) status_in("T" + std::to_string(i), "U1");
   for (int i = 0; i < 120'000; ++i) bot.invalidate({platform::slack, "TV" + std::to_string(i)});
@@ -374,7 +374,7 @@ TEST_F(engine_test, per_workspace_and_per_person_caches_stay_bounded_and_never_s
 
   // A summary cached before the version map was cleared must not pass for current afterwards.
   add_people(scoring::group::sales, 3, 5, 4);
-  const domain::chat_command acme_status{{acme, "sales0"}, "status", {platform::slack, "C1"}, ""};
+  const domain::chat_command acme_status{{acme, "sales0"}, "status", {platform::slack, "C1"}, "", ""};
   bot.on_command(acme_status);  // cached, with the three answers
   add_people(scoring::group::marketing, 3, 5, 2);
   bot.invalidate(acme);

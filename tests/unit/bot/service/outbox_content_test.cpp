@@ -60,12 +60,25 @@ TEST(outbox_content, references_round_trip_with_their_platform) {
   EXPECT_EQ(std::get<home_ref>(*home).who, who);
 }
 
+TEST(outbox_content, a_post_with_its_notice_round_trips) {
+  domain::message notice;
+  notice.fallback_text = "Invite me";
+  notice.text("Invite me");
+  const auto decoded = decode_content(encode_content(post_with_notice{sample_message(), "https://hooks/1", notice}));
+  ASSERT_TRUE(decoded && std::holds_alternative<post_with_notice>(*decoded));
+  const auto& post = std::get<post_with_notice>(*decoded);
+  expect_same(post.message, sample_message());
+  expect_same(post.notice, notice);
+  EXPECT_EQ(post.notice_to, "https://hooks/1");
+}
+
 TEST(outbox_content, malformed_content_is_refused_not_guessed) {
   for (const auto* text : {"", "null", "[]", "{}", R"({"message":{}})", R"({"message":{"blocks":[{"kind":"marquee"}]}})",
                            R"({"message":{"blocks":[{"kind":"buttons","buttons":[{"style":"blink"}]}]}})",
                            R"({"pulse":{"platform":"irc","workspace":"T","user":"U","pulse":1}})",
                            R"({"pulse":{"platform":"slack","workspace":"T","user":"U","pulse":"1"}})",
-                           R"({"home":{"platform":"slack","workspace":"T"}})", R"({"pulse":{},"home":{}})"}) {
+                           R"({"home":{"platform":"slack","workspace":"T"}})", R"({"pulse":{},"home":{}})",
+                           R"({"post":{"message":{"blocks":[]},"notice":{"blocks":[]}}})"}) {
     EXPECT_FALSE(decode_content(text)) << text;
   }
 }

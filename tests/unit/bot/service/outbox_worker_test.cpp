@@ -181,6 +181,27 @@ TEST_F(outbox_worker_test, a_direct_conversation_that_is_gone_is_forgotten) {
   EXPECT_FALSE(store_->find_direct_conversation(alice));
 }
 
+TEST_F(outbox_worker_test, a_post_into_a_conversation_without_the_bot_tells_whoever_asked) {
+  plug_.script({outcome(domain::delivery_verdict::permanent, "not_in_channel", domain::delivery_problem::not_in_conversation)});
+  const auto id = enqueue(storage::outbox_kind::post, "CPRIVATE",
+                          post_with_notice{note("digest"), "reply-to-the-admin", note("Invite me first")});
+  ASSERT_TRUE(plug_.wait_for_sends(2));
+  wait_for_row(id, [](const auto& m) { return m.status == outbox_status::dead; });
+  const auto sent = plug_.sends();
+  EXPECT_EQ(sent[0].action, send_action::post);
+  EXPECT_EQ(sent[0].message.fallback_text, "digest");
+  EXPECT_EQ(sent[1].action, send_action::reply);
+  EXPECT_EQ(sent[1].address, "reply-to-the-admin");
+  EXPECT_EQ(sent[1].message.fallback_text, "Invite me first");
+}
+
+TEST_F(outbox_worker_test, a_post_that_lands_sends_no_notice) {
+  const auto id = enqueue(storage::outbox_kind::post, "CPUBLIC", post_with_notice{note("digest"), "reply-to", note("Invite me")});
+  wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; });
+  ASSERT_EQ(plug_.sends().size(), 1U);
+  EXPECT_EQ(store_->outbox_depth(), 0U);
+}
+
 TEST_F(outbox_worker_test, unreadable_content_and_unknown_platforms_are_dead_lettered_not_retried) {
   auto garbled = make_row(domain::platform::slack, storage::outbox_kind::post, "C1", note("x"), clock_.now());
   garbled.content = "{not json";
