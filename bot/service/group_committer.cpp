@@ -48,6 +48,8 @@ void group_committer::commit_group(std::deque<pending>& group) {
     combined.follow_ups.insert(combined.follow_ups.end(), p.batch.follow_ups.begin(), p.batch.follow_ups.end());
     combined.outbox.insert(combined.outbox.end(), p.batch.outbox.begin(), p.batch.outbox.end());
     combined.seen_events.insert(combined.seen_events.end(), p.batch.seen_events.begin(), p.batch.seen_events.end());
+    combined.people_unchanged.insert(combined.people_unchanged.end(), p.batch.people_unchanged.begin(),
+                                     p.batch.people_unchanged.end());
   }
   try {
     store_.commit(combined, clock_.now());

@@ -55,6 +55,14 @@ class store_error : public std::runtime_error {
   store_failure kind_;
 };
 
+/// A write decided on what was known of a workspace's people (members, groups, opt-outs,
+/// erasures, languages) that changed since, possibly in another process: nothing was written;
+/// decide again on fresh facts. Kind `conflict`.
+class stale_decision : public store_error {
+ public:
+  stale_decision() : store_error("the people it was decided on changed since", store_failure::conflict) {}
+};
+
 /// Whether a write could be committed now, and if not, why (safe to show to operators).
 struct readiness {
   bool ready = false;
@@ -226,6 +234,14 @@ struct write_batch {
   std::vector<outbox_message> outbox;
   /// Inbound event / idempotency keys handled by this batch, recorded with it (see recent_events).
   std::vector<std::string> seen_events;
+  /// The batch stands only while each workspace's people_version is still the one it was decided
+  /// on; otherwise commit writes nothing and throws stale_decision. This is how a cache that
+  /// knew a member before an opt-out or an erasure elsewhere cannot store their answer.
+  struct people_as_of {
+    domain::workspace_ref workspace;
+    std::int64_t version = 0;
+  };
+  std::vector<people_as_of> people_unchanged;
 };
 
 class store {

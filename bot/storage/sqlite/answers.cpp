@@ -17,7 +17,10 @@ void backend::store_answers(std::span<const new_answer> answers) {
 }
 
 void backend::commit(const write_batch& batch, time_point now) {
-  if (batch.answers.empty() && batch.follow_ups.empty() && batch.outbox.empty() && batch.seen_events.empty()) return;
+  if (batch.answers.empty() && batch.follow_ups.empty() && batch.outbox.empty() && batch.seen_events.empty() &&
+      batch.people_unchanged.empty()) {
+    return;
+  }
   std::lock_guard lock(mutex_);
   transaction tx(db_);
   const auto queued = write_locked(batch, now);
@@ -27,6 +30,12 @@ void backend::commit(const write_batch& batch, time_point now) {
 }
 
 std::int64_t backend::write_locked(const write_batch& batch, time_point now) {
+  for (const auto& expected : batch.people_unchanged) {
+    auto s = db_.prepare("SELECT people FROM workspace_versions WHERE platform = ? AND workspace = ?");
+    s.bind(1, domain::platform_id(expected.workspace.on)).bind(2, expected.workspace.id);
+    const auto current = s.step() ? s.integer(0) : 0;
+    if (current != expected.version) throw stale_decision();
+  }
   for (const auto& a : batch.answers) insert_answer_locked(a);
   for (const auto& f : batch.follow_ups) {
     if (!scoring::is_answer_value(f.value)) throw store_error("follow-up answer out of range", store_failure::conflict);

@@ -119,7 +119,7 @@ TEST(sqlite_migration, version_8_carries_answers_over_as_instrument_1_and_takes_
   EXPECT_EQ(store->migrate(), store->latest_schema_version() - 7);
   EXPECT_EQ(store->find_delivery(1, 1)->instrument, 1) << "sent in version 1's wording";
   EXPECT_EQ(store->follow_up_values(1), (std::vector<std::uint8_t>{3}));
-  store->commit(write_batch{{}, {{1, "p2", scoring::dont_know, t0}}, {}, {}}, t0);
+  store->commit(write_batch{{}, {{1, "p2", scoring::dont_know, t0}}, {}, {}, {}}, t0);
   EXPECT_EQ(store->follow_up_values(1), (std::vector<std::uint8_t>{3, scoring::dont_know}));
   const auto kept = store->answers(acme, week48, week48);
   ASSERT_EQ(kept.size(), 1U);
@@ -451,7 +451,7 @@ TEST(sqlite_files, database_wal_and_shm_are_created_owner_only) {
   {
     const auto store = open_store("sqlite:" + dir.file("smrel.db"));
     store->migrate();
-    store->commit(write_batch{{}, {}, {pulse_update("https://hooks.slack.com/a/1", t0)}, {}}, t0);
+    store->commit(write_batch{{}, {}, {pulse_update("https://hooks.slack.com/a/1", t0)}, {}, {}}, t0);
     for (const auto* suffix : {"", "-wal", "-shm"}) {
       struct stat st {};
       ASSERT_EQ(::stat((dir.file("smrel.db") + suffix).c_str(), &st), 0) << suffix;

@@ -241,6 +241,31 @@ TEST_P(store_conformance, a_second_store_on_the_same_database_sees_an_opt_out_an
   EXPECT_FALSE(replica->find_member(ann));
 }
 
+TEST_P(store_conformance, a_batch_decided_before_an_opt_out_elsewhere_is_refused_whole) {
+  const member_key ann{acme, "U1"};
+  store_->upsert_member(ann, scoring::locale::en, t0);
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  const auto replica = second();
+  write_batch decided;  // on what this process knew: ann takes part
+  decided.answers.push_back({acme, pulse.id, "p-ann", week48, 0, 4, t0});
+  decided.seen_events.push_back("click:ann-1");
+  decided.people_unchanged.push_back({acme, store_->people_version(acme)});
+
+  replica->set_opted_out(ann, true);  // meanwhile, in another process
+  EXPECT_THROW(store_->commit(decided, t0), stale_decision);
+  EXPECT_EQ(store_->answer_count(), 0U);
+  EXPECT_TRUE(store_->recent_events("click:", t0 - hours{1}).empty());
+
+  decided.people_unchanged = {{acme, store_->people_version(acme)}};  // decided again, on fresh facts
+  store_->commit(decided, t0);
+  EXPECT_EQ(store_->answer_count(), 1U);
+  // Another workspace's people changing does not touch this workspace's batches.
+  store_->upsert_member({other_workspace, "U9"}, scoring::locale::en, t0);
+  decided.answers[0].value = 5;
+  store_->commit(decided, t0);
+  EXPECT_EQ(store_->answers(acme, week48, week48).front().value, 5);
+}
+
 // Pulses and deliveries.
 
 TEST_P(store_conformance, pulses_and_deliveries_are_idempotent_and_remember_the_message_sent) {
