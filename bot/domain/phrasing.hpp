@@ -14,4 +14,10 @@ class command_phrasing {
   virtual std::string command(std::string_view words) const = 0;
 };
 
+/// The words alone, for platforms where people write to the bot directly (Teams: "status").
+class bare_words_phrasing final : public command_phrasing {
+ public:
+  std::string command(std::string_view words) const override { return std::string(words); }
+};
+
 }  // namespace smrel::domain
