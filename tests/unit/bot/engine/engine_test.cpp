@@ -3,13 +3,14 @@
 
 #include <sstream>
 
+#include "bot/domain/plain_text.hpp"
 #include "bot/engine/chat_bot.hpp"
 #include "bot/engine/demo.hpp"
 #include "bot/engine/export.hpp"
-#include "bot/engine/render_text.hpp"
 #include "bot/engine/report_json.hpp"
 #include "bot/engine/summary.hpp"
 #include "bot/engine/views.hpp"
+#include "bot/engine/wording.hpp"
 #include "scoring/survey_csv.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -26,6 +27,10 @@ const scoring::iso_week week48 = *scoring::iso_week::parse("2026-W48");
 const time_point t0 = sys_days{2026y / November / 23} + hours{10};
 // Week 48's pulse (Monday 10:00, open seven days) has closed: its figures are published.
 const domain::time_point after48 = t0 + days{8};
+
+// What people read: the views in plain text, as notifications and the CLI show them.
+std::string status_text(const summary& s, scoring::locale lang) { return domain::plain_text(status_view(s, lang)); }
+std::string digest_text(const summary& s, scoring::locale lang) { return domain::plain_text(digest_view(s, lang)); }
 
 class engine_test : public ::testing::Test {
  protected:
@@ -89,7 +94,7 @@ TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
   EXPECT_FALSE(open.report.score.shown);
   EXPECT_EQ(open.people.asked_this_week, 12);
   EXPECT_EQ(open.people.answered_this_week, 12);
-  EXPECT_NE(render_status_text(open, scoring::locale::en).find("This week 12 of 12 answered (100%)"), std::string::npos);
+  EXPECT_NE(status_text(open, scoring::locale::en).find("This week: 12 of 12 (100%)"), std::string::npos);
 
   const auto s = published_at(after48);
   ASSERT_TRUE(s.report.score.shown);
@@ -101,13 +106,13 @@ TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
   ASSERT_FALSE(s.nudges.empty());
   EXPECT_EQ(s.nudges[0].trigger, scoring::nudge_trigger::perception_gap);
 
-  const auto text = render_status_text(s, scoring::locale::en);
+  const auto text = status_text(s, scoring::locale::en);
   EXPECT_NE(text.find("Stage: Aligned"), std::string::npos) << text;
   EXPECT_NE(text.find("Largest gap: Feedback loops: Sales 4.0 (n=6), Marketing 2.0 (n=6), gap 2.0 ("), std::string::npos) << text;
-  const auto dutch = render_status_text(s, scoring::locale::nl);
+  const auto dutch = status_text(s, scoring::locale::nl);
   EXPECT_NE(dutch.find("Fase: Afgestemd"), std::string::npos) << dutch;
-  const auto digest = render_digest_text(s, scoring::locale::en);
-  EXPECT_NE(digest.find("What to do next:"), std::string::npos);
+  const auto digest = digest_text(s, scoring::locale::en);
+  EXPECT_NE(digest.find("What to do next"), std::string::npos);
   EXPECT_NE(digest.find(std::string(s.nudges[0].what->action.en)), std::string::npos);
 }
 
@@ -116,7 +121,7 @@ TEST_F(engine_test, too_few_people_shows_no_figures_anywhere) {
   const auto s = published_at(after48);
   EXPECT_FALSE(s.report.score.shown);
   EXPECT_TRUE(s.nudges.empty());
-  const auto text = render_status_text(s, scoring::locale::en);
+  const auto text = status_text(s, scoring::locale::en);
   EXPECT_NE(text.find("Not enough answers yet"), std::string::npos) << text;
   EXPECT_NE(text.find("1 more person needed"), std::string::npos) << text;
   EXPECT_EQ(text.find("Stage"), std::string::npos) << text;
@@ -237,7 +242,7 @@ TEST_F(engine_test, cant_judge_findings_are_released_once_a_block_and_shown_unti
   EXPECT_EQ(s.report.dont_know_findings[0].item, 1);
   EXPECT_DOUBLE_EQ(s.report.dont_know_findings[0].share, 0.4);
   EXPECT_EQ(s.dont_knows_until, week48);
-  EXPECT_NE(render_digest_text(s, scoring::locale::en).find("40% of Sales can't judge"), std::string::npos);
+  EXPECT_NE(digest_text(s, scoring::locale::en).find("40% of Sales can't judge"), std::string::npos);
   EXPECT_EQ(s.report.score.respondents, 11) << "people who only answered \"can't judge\" are no respondents";
 
   // The next week ends no block: its release holds no findings, and status still shows week 48's.
@@ -299,7 +304,7 @@ TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
   EXPECT_NE(text.find("2026-W48,sales,score,,,,,,true,would_reveal_a_smaller_group\n"), std::string::npos) << text;
 }
 
-TEST(render_text, sparkline_marks_suppressed_weeks_and_scales) {
+TEST(wording, sparkline_marks_suppressed_weeks_and_scales) {
   std::vector<scoring::trend_point> trend(3);
   trend[0].score = {true, 40.0, 0, 0, 5};
   trend[2].score = {true, 60.0, 0, 0, 5};
