@@ -81,11 +81,11 @@ std::string stage_label(const scoring::report& r, locale lang) {
   return label;
 }
 
-std::string not_released_text(locale lang) {
-  return tr(lang, "No results yet: a week's figures are published once its pulse has closed, so no single answer can be read "
-                  "from them. Answer this week's pulse with /smrel pulse.",
+std::string not_released_text(locale lang, const domain::command_phrasing& phrasing) {
+  return tr(lang, phrasing, "No results yet: a week's figures are published once its pulse has closed, so no single answer can be read "
+                  "from them. Answer this week's pulse with {pulse}.",
             "Nog geen resultaten: de cijfers van een week verschijnen pas als de pulse gesloten is, zodat geen enkel antwoord "
-            "eruit af te lezen is. Beantwoord de pulse van deze week met /smrel pulse.");
+            "eruit af te lezen is. Beantwoord de pulse van deze week met {pulse}.");
 }
 
 std::string as_of_note(scoring::iso_week week, locale lang) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/domain/phrasing.hpp"
 #include "bot/engine/summary.hpp"
 
 namespace smrel::engine {
@@ -34,7 +35,7 @@ std::string dont_know_weeks(const summary& s);
 /// when the interval spans a stage edge.
 std::string stage_label(const scoring::report& r, scoring::locale lang);
 /// Before any week was published: results come when a pulse closes.
-std::string not_released_text(scoring::locale lang);
+std::string not_released_text(scoring::locale lang, const domain::command_phrasing& phrasing);
 /// " (as of 2026-W45)": for a figure shown as last published.
 std::string as_of_note(scoring::iso_week week, scoring::locale lang);
 /// "week 2026-W47: no new figures, too few new answers since the last ones".

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "adapters/slack/phrasing.hpp"
 #include "bot/domain/plain_text.hpp"
 #include "bot/engine/report_json.hpp"
 #include "bot/engine/summary.hpp"
@@ -73,7 +74,7 @@ int run_score(const score_args& args, std::istream& in, std::ostream& out, std::
     out << engine::report_to_json(report, nudges, *lang) << '\n';
   } else {
     engine::summary s{report, nudges, {0, report.score.respondents}, {}, {}, {}, true, report.as_of};
-    out << domain::plain_text(engine::digest_view(s, *lang)) << '\n';
+    out << domain::plain_text(engine::digest_view(s, *lang, adapters::slack::phrasing{})) << '\n';
   }
   return exit_ok;
 }

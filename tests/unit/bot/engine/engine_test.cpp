@@ -29,8 +29,9 @@ const time_point t0 = sys_days{2026y / November / 23} + hours{10};
 const domain::time_point after48 = t0 + days{8};
 
 // What people read: the views in plain text, as notifications and the CLI show them.
-std::string status_text(const summary& s, scoring::locale lang) { return domain::plain_text(status_view(s, lang)); }
-std::string digest_text(const summary& s, scoring::locale lang) { return domain::plain_text(digest_view(s, lang)); }
+const domain::bare_words_phrasing bare_words;
+std::string status_text(const summary& s, scoring::locale lang) { return domain::plain_text(status_view(s, lang, bare_words)); }
+std::string digest_text(const summary& s, scoring::locale lang) { return domain::plain_text(digest_view(s, lang, bare_words)); }
 
 class engine_test : public ::testing::Test {
  protected:
@@ -319,8 +320,8 @@ namespace {
 
 TEST(help, names_the_configured_minimum_and_what_the_instrument_is) {
   for (const auto lang : {scoring::locale::en, scoring::locale::nl}) {
-    const auto text = help_view(lang, false, 7).fallback_text;
-    const auto all = help_view(lang, false, 7);
+    const auto text = help_view(lang, bare_words, false, 7).fallback_text;
+    const auto all = help_view(lang, bare_words, false, 7);
     std::string shown;
     for (const auto& b : all.blocks) {
       shown += b.text + "\n";
@@ -330,6 +331,44 @@ TEST(help, names_the_configured_minimum_and_what_the_instrument_is) {
     EXPECT_NE(text.find(lang == scoring::locale::en ? "not the article's questionnaire" : "niet de vragenlijst"), std::string::npos);
     EXPECT_NE(shown.find(lang == scoring::locale::en ? "at least 7 people" : "minstens 7 mensen"), std::string::npos) << shown;
   }
+}
+
+// Commands are named as each platform types them: a Slack workspace reads "/smrel status", a
+// Teams one (no phrasing given) the bare words; the cached status views follow the workspace.
+class prefixed_phrasing final : public domain::command_phrasing {
+ public:
+  std::string command(std::string_view words) const override { return "/x " + std::string(words); }
+};
+
+TEST_F(engine_test, every_command_named_in_a_reply_is_phrased_for_the_readers_platform) {
+  domain::manual_clock clock{t0};
+  config::settings settings;
+  settings.admins = {"UADMIN"};
+  settings.slack.bot_token = "xoxb-not-seen-by-the-engine";
+  auto opts = options_from(settings).phrase_commands(platform::slack, std::make_shared<prefixed_phrasing>());
+  EXPECT_TRUE(opts.on(platform::slack).pulses_sent_by_dm);
+  EXPECT_FALSE(opts.on(platform::teams).pulses_sent_by_dm);
+  chat_bot bot(*store_, pseudonyms_, clock, std::move(opts));
+  const workspace_ref tenant{platform::teams, "tenant-1"};
+  const auto text_of = [&](const workspace_ref& w, const std::string& user, const std::string& command) {
+    return domain::plain_text(bot.on_command({{w, user}, command, {w.on, "C1"}, ""}).reply);
+  };
+  for (const auto* command : {"help", "status", "join finance", "optout", "digest"}) {
+    const auto slack = text_of(acme, "U1", command);
+    const auto teams = text_of(tenant, "U1", command);
+    EXPECT_NE(slack.find("/x "), std::string::npos) << command << ": " << slack;
+    EXPECT_EQ(teams.find("/x "), std::string::npos) << command << ": " << teams;
+    EXPECT_EQ(teams.find('{'), std::string::npos) << command << ": " << teams;
+  }
+  EXPECT_NE(text_of(tenant, "U1", "help").find("\npulse — answer this week's statements"), std::string::npos);
+  EXPECT_NE(text_of(acme, "UADMIN", "help").find("/x digest here — post it"), std::string::npos);
+  EXPECT_NE(text_of(tenant, "U2", "pulse").find("Tip: join sales|marketing|leadership so"), std::string::npos);
+  // Cached per workspace: the Teams status is not the Slack one.
+  const auto slack_status = bot.cached_status({{acme, "U1"}, "status", {platform::slack, "C1"}, ""});
+  const auto teams_status = bot.cached_status({{tenant, "U1"}, "status", {platform::teams, "C1"}, ""});
+  ASSERT_TRUE(slack_status && teams_status);
+  EXPECT_NE(slack_status->fallback_text.find("/x pulse"), std::string::npos) << slack_status->fallback_text;
+  EXPECT_NE(teams_status->fallback_text.find("with pulse."), std::string::npos) << teams_status->fallback_text;
 }
 
 TEST(answer_buttons, round_trip_statements_and_follow_ups_and_refuse_anything_else) {
@@ -366,7 +405,7 @@ TEST_F(engine_test, per_workspace_and_per_person_caches_stay_bounded_and_never_s
   domain::manual_clock clock{t0};
   config::settings settings;
   settings.survey.min_group_size = 3;
-  chat_bot bot(*store_, pseudonyms_, clock, settings);
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(settings));
   const auto status_in = [&](const std::string& team, const std::string& user) {
     return bot.on_command({{{platform::slack, team}, user}, "status", {platform::slack, "C1"}, ""});
   };
