@@ -25,22 +25,22 @@ std::vector<std::string> words(std::string_view text) {
 
 }  // namespace
 
-command_table::command_table(bot_core& core, pulses& weekly, digests& digest, membership& members) : core_(core) {
-  const auto who = [](const request& r) -> const domain::member_key& { return r.command.who; };
+command_table::command_table(bot_core& core, pulses& weekly, digests& digest, membership& members)
+    : core_(core), pulses_(weekly), digests_(digest), members_(members) {
   handlers_ = {
-      {"status", [&core, who](const request& r) { return reply_only(*core.statuses.status(who(r).workspace, r.lang)); }},
-      {"pulse", [&weekly, who](const request& r) { return reply_only(weekly.pulse_reply(who(r), r.lang)); }},
-      {"join", [&members, who](const request& r) { return reply_only(members.join(who(r), r.arg, r.lang)); }},
-      {"nudges", [&core, who](const request& r) { return reply_only(nudges_view(*core.statuses.current(who(r).workspace), r.lang)); }},
-      {"digest", [&digest](const request& r) { return digest.digest_command(r.command, r.arg, r.lang); }},
+      {"status", [this](const request& r) { return reply_only(*core_.statuses.status(r.command.who.workspace, r.lang)); }},
+      {"pulse", [this](const request& r) { return reply_only(pulses_.pulse_reply(r.command.who, r.lang)); }},
+      {"join", [this](const request& r) { return reply_only(members_.join(r.command.who, r.arg, r.lang)); }},
+      {"nudges", [this](const request& r) { return reply_only(nudges_view(*core_.statuses.current(r.command.who.workspace), r.lang)); }},
+      {"digest", [this](const request& r) { return digests_.digest_command(r.command, r.arg, r.lang); }},
       {"language",
-       [this, &members, who](const request& r) {
+       [this](const request& r) {
          const auto chosen = r.arg == "en" || r.arg == "nl" ? scoring::parse_locale(r.arg) : std::nullopt;
-         return chosen ? reply_only(members.choose_language(who(r), *chosen)) : help(r);
+         return chosen ? reply_only(members_.choose_language(r.command.who, *chosen)) : help(r);
        }},
-      {"optout", [&members, who](const request& r) { return reply_only(members.opt(who(r), true, r.lang)); }},
-      {"optin", [&members, who](const request& r) { return reply_only(members.opt(who(r), false, r.lang)); }},
-      {"forget", [&members](const request& r) { return reply_only(members.forget_prompt(r.lang)); }},
+      {"optout", [this](const request& r) { return reply_only(members_.opt(r.command.who, true, r.lang)); }},
+      {"optin", [this](const request& r) { return reply_only(members_.opt(r.command.who, false, r.lang)); }},
+      {"forget", [this](const request& r) { return reply_only(members_.forget_prompt(r.lang)); }},
       {"help", [this](const request& r) { return help(r); }},
   };
 }

@@ -34,6 +34,9 @@ class command_table {
   command_result help(const request& r);
 
   bot_core& core_;
+  pulses& pulses_;
+  digests& digests_;
+  membership& members_;
   std::map<std::string, handler, std::less<>> handlers_;
 };
 
