@@ -1,6 +1,6 @@
 #pragma once
 // Release control: what the bot publishes about a week is computed once, when that week's pulse
-// has closed, and stored frozen. Later `/smrel forget`, `/smrel join` or group changes erase or
+// has closed, and stored frozen. Later the forget and join commands or group changes erase or
 // move raw answers, but never recompute a published week, so comparing figures before and after
 // them reveals nothing. Each release is checked against the earlier ones (scoring/disclosure.hpp):
 // a figure whose people differ from an earlier release of it by fewer than min_group_size is

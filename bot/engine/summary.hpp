@@ -1,6 +1,6 @@
 #pragma once
 // Where a workspace stands: the latest published week (see releases.hpp) with its trend, the
-// chosen nudges and live participation. This is what `/smrel status`, the Home tab and the
+// chosen nudges and live participation. This is what the status command, the Home tab and the
 // weekly digest show.
 #include <algorithm>
 #include <array>

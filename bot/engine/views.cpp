@@ -5,15 +5,14 @@
 #include <cmath>
 #include <functional>
 
-#include "bot/engine/render_text.hpp"
+#include "bot/domain/plain_text.hpp"
 #include "bot/engine/text.hpp"
+#include "bot/engine/wording.hpp"
 
 namespace smrel::engine {
 namespace {
 
 using scoring::locale;
-
-
 
 std::string stage_line(const summary& s, locale lang) {
   const auto& r = s.report;
@@ -48,31 +47,30 @@ std::vector<std::string> group_fields(const summary& s, locale lang) {
   std::vector<std::string> fields;
   for (const auto g : {scoring::group::sales, scoring::group::marketing, scoring::group::leadership}) {
     const auto& e = s.report.group_score(g);
-    std::string name = g == scoring::group::sales ? "Sales" : g == scoring::group::marketing ? "Marketing" : tr(lang, "Leadership", "Leiding");
-    fields.push_back(name + "\n" + (e.shown ? format_score(e) : withheld_label(e.why, lang)) +
+    fields.push_back(group_label(g, lang) + "\n" + (e.shown ? format_score(e) : withheld_label(e.why, lang)) +
                      (s.carried.groups[static_cast<std::size_t>(g)] ? as_of_note(*s.carried.groups[static_cast<std::size_t>(g)], lang) : std::string()));
   }
   return fields;
 }
-
 
 std::string privacy_note(const summary& s, locale lang) {
   return tr(lang, "Anonymous: no figure about fewer than ", "Anoniem: geen cijfer over minder dan ") +
          std::to_string(s.report.min_group_size) + tr(lang, " people. Brackets: 95% interval.", " mensen. Tussen haakjes: 95%-interval.");
 }
 
-domain::message suppressed_view(const summary& s, locale lang, std::string title) {
+domain::message suppressed_view(const summary& s, locale lang, const domain::command_phrasing& phrasing, std::string title) {
   domain::message m;
   const int missing = std::max(1, s.report.min_group_size - s.report.score.respondents);
   const auto text =
-      !s.released ? not_released_text(lang)
+      !s.released ? not_released_text(lang, phrasing)
       : s.report.score.why == scoring::withheld::too_few_changed || s.report.score.why == scoring::withheld::combination
           ? withheld_label(s.report.score.why, lang)
           : tr(lang, "Not enough answers yet to show a score: ", "Nog niet genoeg antwoorden voor een score: ") +
-                std::to_string(missing) + tr(lang, " more needed. Answer this week's pulse with /smrel pulse.",
-                                             " meer nodig. Beantwoord de pulse van deze week met /smrel pulse.");
-  m.fallback_text = title + ": " + text + " " + participation_text(s, lang);
+                std::to_string(missing) +
+                (missing == 1 ? tr(lang, " more person needed.", " persoon meer nodig.") : tr(lang, " more people needed.", " mensen meer nodig.")) +
+                tr(lang, phrasing, " Answer this week's pulse with {pulse}.", " Beantwoord de pulse van deze week met {pulse}.");
   m.header(std::move(title)).text(text).context({participation_text(s, lang), privacy_note(s, lang)});
+  m.fallback_text = domain::plain_text(m);
   return m;
 }
 
@@ -94,11 +92,10 @@ domain::message notice(std::string text) {
   return m;
 }
 
-domain::message status_view(const summary& s, locale lang) {
+domain::message status_view(const summary& s, locale lang, const domain::command_phrasing& phrasing) {
   const auto title = tr(lang, "Sales × Marketing, week ", "Sales × Marketing, week ") + s.report.as_of.to_string();
-  if (!s.report.score.shown) return suppressed_view(s, lang, title);
+  if (!s.report.score.shown) return suppressed_view(s, lang, phrasing, title);
   domain::message m;
-  m.fallback_text = render_status_text(s, lang);
   m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
   m.text(gap_line(s.report, lang) + (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()));
   if (const auto unsure = dont_know_lines(s.report, lang, 1); !unsure.empty()) {
@@ -109,14 +106,14 @@ domain::message status_view(const summary& s, locale lang) {
     add_nudge(m, s.nudges.front(), lang, false);
   }
   m.context({participation_text(s, lang), privacy_note(s, lang)});
+  m.fallback_text = domain::plain_text(m);
   return m;
 }
 
-domain::message digest_view(const summary& s, locale lang) {
+domain::message digest_view(const summary& s, locale lang, const domain::command_phrasing& phrasing) {
   const auto title = tr(lang, "Weekly Sales × Marketing digest, ", "Wekelijks overzicht Sales × Marketing, ") + s.report.as_of.to_string();
-  if (!s.report.score.shown) return suppressed_view(s, lang, title);
+  if (!s.report.score.shown) return suppressed_view(s, lang, phrasing, title);
   domain::message m;
-  m.fallback_text = render_digest_text(s, lang);
   m.visible_to_channel = true;
   m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
   std::vector<const scoring::dimension_result*> dims;
@@ -144,6 +141,7 @@ domain::message digest_view(const summary& s, locale lang) {
   }
   if (!s.follow_ups.empty()) m.divider().text(follow_up_text(s, lang));
   m.context({participation_text(s, lang), privacy_note(s, lang)});
+  m.fallback_text = domain::plain_text(m);
   return m;
 }
 
@@ -154,38 +152,35 @@ domain::message nudges_view(const summary& s, locale lang) {
     const auto text = s.report.score.shown ? tr(lang, "No nudges this week.", "Geen suggesties deze week.")
                                            : tr(lang, "Nudges appear once enough people have answered.",
                                                 "Suggesties verschijnen zodra genoeg mensen hebben geantwoord.");
-    m.fallback_text = text;
-    return m.header(title).text(text);
+    m.header(title).text(text);
+  } else {
+    m.header(title);
+    for (const auto& n : s.nudges) add_nudge(m, n, lang, true);
   }
-  m.header(title);
-  m.fallback_text = title;
-  for (const auto& n : s.nudges) {
-    add_nudge(m, n, lang, true);
-    m.fallback_text += "\n• " + std::string(n.what->title.in(lang));
-  }
+  m.fallback_text = domain::plain_text(m);
   return m;
 }
 
-domain::message help_view(locale lang, bool is_admin, int min_group_size) {
+domain::message help_view(locale lang, const domain::command_phrasing& phrasing, bool is_admin, int min_group_size) {
   domain::message m;
-  std::string text = tr(lang,
-                        "/smrel status — where Sales and Marketing stand\n"
-                        "/smrel pulse — answer this week's statements\n"
-                        "/smrel join sales|marketing|leadership — say which team you are in\n"
-                        "/smrel nudges — what to do next, and why\n"
-                        "/smrel language en|nl — English or Dutch\n"
-                        "/smrel optout · /smrel optin — stop or restart pulses\n"
-                        "/smrel forget — erase your membership and all your answers",
-                        "/smrel status — hoe Sales en Marketing ervoor staan\n"
-                        "/smrel pulse — beantwoord de stellingen van deze week\n"
-                        "/smrel join sales|marketing|leadership — in welk team zit je\n"
-                        "/smrel nudges — wat nu te doen, en waarom\n"
-                        "/smrel language en|nl — Engels of Nederlands\n"
-                        "/smrel optout · /smrel optin — pulses stoppen of hervatten\n"
-                        "/smrel forget — je lidmaatschap en al je antwoorden wissen");
+  std::string text = tr(lang, phrasing,
+                        "{status} — where Sales and Marketing stand\n"
+                        "{pulse} — answer this week's statements\n"
+                        "{join sales|marketing|leadership} — say which team you are in\n"
+                        "{nudges} — what to do next, and why\n"
+                        "{language en|nl} — English or Dutch\n"
+                        "{optout} · {optin} — stop or restart pulses\n"
+                        "{forget} — erase your membership and all your answers",
+                        "{status} — hoe Sales en Marketing ervoor staan\n"
+                        "{pulse} — beantwoord de stellingen van deze week\n"
+                        "{join sales|marketing|leadership} — in welk team zit je\n"
+                        "{nudges} — wat nu te doen, en waarom\n"
+                        "{language en|nl} — Engels of Nederlands\n"
+                        "{optout} · {optin} — pulses stoppen of hervatten\n"
+                        "{forget} — je lidmaatschap en al je antwoorden wissen");
   if (is_admin) {
-    text += tr(lang, "\n/smrel digest preview — see this week's digest\n/smrel digest here — post it in this channel",
-               "\n/smrel digest preview — bekijk het overzicht van deze week\n/smrel digest here — plaats het in dit kanaal");
+    text += tr(lang, phrasing, "\n{digest preview} — see this week's digest\n{digest here} — post it in this channel",
+               "\n{digest preview} — bekijk het overzicht van deze week\n{digest here} — plaats het in dit kanaal");
   }
   text += tr(lang,
              "\n\nThe statements are smrel's own, based on the article \"Ending the War Between Sales and Marketing\" "
@@ -194,9 +189,9 @@ domain::message help_view(locale lang, bool is_admin, int min_group_size) {
              "\n\nDe stellingen zijn van smrel zelf, gebaseerd op het artikel \"Ending the War Between Sales and Marketing\" "
              "(Kotler, Rackham & Krishnaswamy, HBR 2006) — niet de vragenlijst uit het artikel. Geef elke stelling 1–5, of "
              "antwoord \"Weet ik niet\" als je het vanuit je werk niet kunt zien: dat telt mee, maar niet in de score.");
-  m.fallback_text = text;
   m.header("smrel").text(text).context({tr(lang, "Answers are anonymous; figures need at least ", "Antwoorden zijn anoniem; cijfers vragen minstens ") +
                                         std::to_string(min_group_size) + tr(lang, " people.", " mensen.")});
+  m.fallback_text = domain::plain_text(m);
   return m;
 }
 

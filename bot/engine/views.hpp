@@ -1,19 +1,21 @@
 #pragma once
 // The messages the bot shows, composed once in neutral form (domain::message) in the reader's
-// language; platform adapters only translate them.
+// language, naming commands as the reader's platform types them; platform adapters and
+// domain::plain_text only render them.
 #include <optional>
 #include <vector>
 
 #include "bot/domain/message.hpp"
+#include "bot/domain/phrasing.hpp"
 #include "bot/engine/summary.hpp"
 
 namespace smrel::engine {
 
-domain::message status_view(const summary& s, scoring::locale lang);
-domain::message digest_view(const summary& s, scoring::locale lang);
+domain::message status_view(const summary& s, scoring::locale lang, const domain::command_phrasing& phrasing);
+domain::message digest_view(const summary& s, scoring::locale lang, const domain::command_phrasing& phrasing);
 domain::message nudges_view(const summary& s, scoring::locale lang);
 /// `min_group_size`: the configured minimum, which the privacy line names.
-domain::message help_view(scoring::locale lang, bool is_admin, int min_group_size);
+domain::message help_view(scoring::locale lang, const domain::command_phrasing& phrasing, bool is_admin, int min_group_size);
 domain::message notice(std::string text);
 
 /// A nudge's follow-up statement asked in this pulse, and this person's answer so far.

@@ -1,8 +1,10 @@
 #include <iostream>
 
+#include "adapters/slack/phrasing.hpp"
+#include "bot/domain/plain_text.hpp"
 #include "bot/domain/pseudonymizer.hpp"
 #include "bot/engine/demo.hpp"
-#include "bot/engine/render_text.hpp"
+#include "bot/engine/views.hpp"
 #include "config/redact.hpp"
 #include "bot/service/commands.hpp"
 #include "bot/service/context.hpp"
@@ -39,9 +41,9 @@ int run_demo(const demo_args& args, std::ostream& out) {
   out << "smrel demo: " << seeded.members << " people, " << seeded.pulses << " weekly pulses, " << seeded.answers
       << " answers stored in " << config::redact_url(settings.database) << " (workspace " << options.workspace.id << ").\n\n";
   out << "── /smrel status ──────────────────────────────────────────────\n"
-      << engine::render_status_text(summary, *lang) << '\n';
+      << domain::plain_text(engine::status_view(summary, *lang, adapters::slack::phrasing{})) << "\n\n";
   out << "── Weekly digest (leadership channel) ─────────────────────────\n"
-      << engine::render_digest_text(summary, *lang);
+      << domain::plain_text(engine::digest_view(summary, *lang, adapters::slack::phrasing{})) << '\n';
   return exit_ok;
 }
 

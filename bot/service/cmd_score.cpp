@@ -2,9 +2,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "bot/engine/render_text.hpp"
+#include "adapters/slack/phrasing.hpp"
+#include "bot/domain/plain_text.hpp"
 #include "bot/engine/report_json.hpp"
 #include "bot/engine/summary.hpp"
+#include "bot/engine/views.hpp"
 #include "bot/service/commands.hpp"
 #include "bot/service/context.hpp"
 #include "scoring/disclosure.hpp"
@@ -72,7 +74,7 @@ int run_score(const score_args& args, std::istream& in, std::ostream& out, std::
     out << engine::report_to_json(report, nudges, *lang) << '\n';
   } else {
     engine::summary s{report, nudges, {0, report.score.respondents}, {}, {}, {}, true, report.as_of};
-    out << engine::render_digest_text(s, *lang);
+    out << domain::plain_text(engine::digest_view(s, *lang, adapters::slack::phrasing{})) << '\n';
   }
   return exit_ok;
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bot/domain/pseudonymizer.hpp"
+#include "adapters/slack/phrasing.hpp"
 #include "bot/engine/chat_bot.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/service/blocking.hpp"
@@ -86,7 +87,8 @@ struct server_app::impl final : late_content {
         clock(c),
         store(open_migrated_store(settings)),
         pseudonyms(resolve_pseudonym_key(settings)),
-        bot(*store, pseudonyms, clock, settings),
+        bot(*store, pseudonyms, clock,
+            engine::options_from(settings).phrase_commands(domain::platform::slack, std::make_shared<adapters::slack::phrasing>())),
         committer(*store, clock),
         pool(blocking_threads),
         work(asio::make_work_guard(io)),

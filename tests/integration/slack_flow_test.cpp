@@ -44,7 +44,7 @@ TEST(slack_commands, status_is_suppressed_until_enough_people_answered) {
   answer_pulse(h, "US1", "sales", 4);
   h.clock().advance(std::chrono::days{8});
   reply = reply_json(h.command("U1", "status"));
-  EXPECT_NE(reply["text"].get<std::string>().find("Not enough answers yet to show a score: 1 more needed"), std::string::npos)
+  EXPECT_NE(reply["text"].get<std::string>().find("Not enough answers yet to show a score: 1 more person needed"), std::string::npos)
       << reply.dump();
 }
 

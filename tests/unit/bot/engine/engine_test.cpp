@@ -3,13 +3,14 @@
 
 #include <sstream>
 
+#include "bot/domain/plain_text.hpp"
 #include "bot/engine/chat_bot.hpp"
 #include "bot/engine/demo.hpp"
 #include "bot/engine/export.hpp"
-#include "bot/engine/render_text.hpp"
 #include "bot/engine/report_json.hpp"
 #include "bot/engine/summary.hpp"
 #include "bot/engine/views.hpp"
+#include "bot/engine/wording.hpp"
 #include "scoring/survey_csv.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -26,6 +27,11 @@ const scoring::iso_week week48 = *scoring::iso_week::parse("2026-W48");
 const time_point t0 = sys_days{2026y / November / 23} + hours{10};
 // Week 48's pulse (Monday 10:00, open seven days) has closed: its figures are published.
 const domain::time_point after48 = t0 + days{8};
+
+// What people read: the views in plain text, as notifications and the CLI show them.
+const domain::bare_words_phrasing bare_words;
+std::string status_text(const summary& s, scoring::locale lang) { return domain::plain_text(status_view(s, lang, bare_words)); }
+std::string digest_text(const summary& s, scoring::locale lang) { return domain::plain_text(digest_view(s, lang, bare_words)); }
 
 class engine_test : public ::testing::Test {
  protected:
@@ -89,7 +95,7 @@ TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
   EXPECT_FALSE(open.report.score.shown);
   EXPECT_EQ(open.people.asked_this_week, 12);
   EXPECT_EQ(open.people.answered_this_week, 12);
-  EXPECT_NE(render_status_text(open, scoring::locale::en).find("This week 12 of 12 answered (100%)"), std::string::npos);
+  EXPECT_NE(status_text(open, scoring::locale::en).find("This week: 12 of 12 (100%)"), std::string::npos);
 
   const auto s = published_at(after48);
   ASSERT_TRUE(s.report.score.shown);
@@ -101,13 +107,13 @@ TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
   ASSERT_FALSE(s.nudges.empty());
   EXPECT_EQ(s.nudges[0].trigger, scoring::nudge_trigger::perception_gap);
 
-  const auto text = render_status_text(s, scoring::locale::en);
+  const auto text = status_text(s, scoring::locale::en);
   EXPECT_NE(text.find("Stage: Aligned"), std::string::npos) << text;
   EXPECT_NE(text.find("Largest gap: Feedback loops: Sales 4.0 (n=6), Marketing 2.0 (n=6), gap 2.0 ("), std::string::npos) << text;
-  const auto dutch = render_status_text(s, scoring::locale::nl);
+  const auto dutch = status_text(s, scoring::locale::nl);
   EXPECT_NE(dutch.find("Fase: Afgestemd"), std::string::npos) << dutch;
-  const auto digest = render_digest_text(s, scoring::locale::en);
-  EXPECT_NE(digest.find("What to do next:"), std::string::npos);
+  const auto digest = digest_text(s, scoring::locale::en);
+  EXPECT_NE(digest.find("What to do next"), std::string::npos);
   EXPECT_NE(digest.find(std::string(s.nudges[0].what->action.en)), std::string::npos);
 }
 
@@ -116,7 +122,7 @@ TEST_F(engine_test, too_few_people_shows_no_figures_anywhere) {
   const auto s = published_at(after48);
   EXPECT_FALSE(s.report.score.shown);
   EXPECT_TRUE(s.nudges.empty());
-  const auto text = render_status_text(s, scoring::locale::en);
+  const auto text = status_text(s, scoring::locale::en);
   EXPECT_NE(text.find("Not enough answers yet"), std::string::npos) << text;
   EXPECT_NE(text.find("1 more person needed"), std::string::npos) << text;
   EXPECT_EQ(text.find("Stage"), std::string::npos) << text;
@@ -237,7 +243,7 @@ TEST_F(engine_test, cant_judge_findings_are_released_once_a_block_and_shown_unti
   EXPECT_EQ(s.report.dont_know_findings[0].item, 1);
   EXPECT_DOUBLE_EQ(s.report.dont_know_findings[0].share, 0.4);
   EXPECT_EQ(s.dont_knows_until, week48);
-  EXPECT_NE(render_digest_text(s, scoring::locale::en).find("40% of Sales can't judge"), std::string::npos);
+  EXPECT_NE(digest_text(s, scoring::locale::en).find("40% of Sales can't judge"), std::string::npos);
   EXPECT_EQ(s.report.score.respondents, 11) << "people who only answered \"can't judge\" are no respondents";
 
   // The next week ends no block: its release holds no findings, and status still shows week 48's.
@@ -299,7 +305,7 @@ TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
   EXPECT_NE(text.find("2026-W48,sales,score,,,,,,true,would_reveal_a_smaller_group\n"), std::string::npos) << text;
 }
 
-TEST(render_text, sparkline_marks_suppressed_weeks_and_scales) {
+TEST(wording, sparkline_marks_suppressed_weeks_and_scales) {
   std::vector<scoring::trend_point> trend(3);
   trend[0].score = {true, 40.0, 0, 0, 5};
   trend[2].score = {true, 60.0, 0, 0, 5};
@@ -314,8 +320,8 @@ namespace {
 
 TEST(help, names_the_configured_minimum_and_what_the_instrument_is) {
   for (const auto lang : {scoring::locale::en, scoring::locale::nl}) {
-    const auto text = help_view(lang, false, 7).fallback_text;
-    const auto all = help_view(lang, false, 7);
+    const auto text = help_view(lang, bare_words, false, 7).fallback_text;
+    const auto all = help_view(lang, bare_words, false, 7);
     std::string shown;
     for (const auto& b : all.blocks) {
       shown += b.text + "\n";
@@ -325,6 +331,44 @@ TEST(help, names_the_configured_minimum_and_what_the_instrument_is) {
     EXPECT_NE(text.find(lang == scoring::locale::en ? "not the article's questionnaire" : "niet de vragenlijst"), std::string::npos);
     EXPECT_NE(shown.find(lang == scoring::locale::en ? "at least 7 people" : "minstens 7 mensen"), std::string::npos) << shown;
   }
+}
+
+// Commands are named as each platform types them: a Slack workspace reads "/smrel status", a
+// Teams one (no phrasing given) the bare words; the cached status views follow the workspace.
+class prefixed_phrasing final : public domain::command_phrasing {
+ public:
+  std::string command(std::string_view words) const override { return "/x " + std::string(words); }
+};
+
+TEST_F(engine_test, every_command_named_in_a_reply_is_phrased_for_the_readers_platform) {
+  domain::manual_clock clock{t0};
+  config::settings settings;
+  settings.admins = {"UADMIN"};
+  settings.slack.bot_token = "xoxb-not-seen-by-the-engine";
+  auto opts = options_from(settings).phrase_commands(platform::slack, std::make_shared<prefixed_phrasing>());
+  EXPECT_TRUE(opts.on(platform::slack).pulses_sent_by_dm);
+  EXPECT_FALSE(opts.on(platform::teams).pulses_sent_by_dm);
+  chat_bot bot(*store_, pseudonyms_, clock, std::move(opts));
+  const workspace_ref tenant{platform::teams, "tenant-1"};
+  const auto text_of = [&](const workspace_ref& w, const std::string& user, const std::string& command) {
+    return domain::plain_text(bot.on_command({{w, user}, command, {w.on, "C1"}, "", ""}).reply);
+  };
+  for (const auto* command : {"help", "status", "join finance", "optout", "digest"}) {
+    const auto slack = text_of(acme, "U1", command);
+    const auto teams = text_of(tenant, "U1", command);
+    EXPECT_NE(slack.find("/x "), std::string::npos) << command << ": " << slack;
+    EXPECT_EQ(teams.find("/x "), std::string::npos) << command << ": " << teams;
+    EXPECT_EQ(teams.find('{'), std::string::npos) << command << ": " << teams;
+  }
+  EXPECT_NE(text_of(tenant, "U1", "help").find("\npulse — answer this week's statements"), std::string::npos);
+  EXPECT_NE(text_of(acme, "UADMIN", "help").find("/x digest here — post it"), std::string::npos);
+  EXPECT_NE(text_of(tenant, "U2", "pulse").find("Tip: join sales|marketing|leadership so"), std::string::npos);
+  // Cached per workspace: the Teams status is not the Slack one.
+  const auto slack_status = bot.cached_status({{acme, "U1"}, "status", {platform::slack, "C1"}, "", ""});
+  const auto teams_status = bot.cached_status({{tenant, "U1"}, "status", {platform::teams, "C1"}, "", ""});
+  ASSERT_TRUE(slack_status && teams_status);
+  EXPECT_NE(slack_status->fallback_text.find("/x pulse"), std::string::npos) << slack_status->fallback_text;
+  EXPECT_NE(teams_status->fallback_text.find("with pulse."), std::string::npos) << teams_status->fallback_text;
 }
 
 TEST(answer_buttons, round_trip_statements_and_follow_ups_and_refuse_anything_else) {
@@ -361,7 +405,7 @@ TEST_F(engine_test, per_workspace_and_per_person_caches_stay_bounded_and_never_s
   domain::manual_clock clock{t0};
   config::settings settings;
   settings.survey.min_group_size = 3;
-  chat_bot bot(*store_, pseudonyms_, clock, settings);
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(settings));
   const auto status_in = [&](const std::string& team, const std::string& user) {
     return bot.on_command({{{platform::slack, team}, user}, "status", {platform::slack, "C1"}, "", ""});
   };

@@ -31,7 +31,7 @@ class scheduler_test : public ::testing::Test {
   }
 
   std::unique_ptr<scheduler> replica(storage::store& store, schedule_options options = {}) {
-    bots_.push_back(std::make_unique<engine::chat_bot>(store, pseudonyms_, clock_, settings_));
+    bots_.push_back(std::make_unique<engine::chat_bot>(store, pseudonyms_, clock_, engine::options_from(settings_)));
     return std::make_unique<scheduler>(io_, pool_, store, *bots_.back(), std::vector<channel_plug*>{&plug_}, options,
                                        clock_, nullptr, 50ms);
   }

@@ -1,10 +1,10 @@
 #pragma once
-// Plain-text renderings of a summary in English or Dutch: the `/smrel status` reply, the weekly
-// digest, and the small pieces (score with interval, sparkline) the platform renderers reuse.
-// Plain text doubles as the `text` fallback Slack and Teams show in notifications.
+// The small pieces of wording the views share, in English or Dutch: a score with its interval, a
+// sparkline, a gap, why a figure is withheld. The views (views.hpp) put them together.
 #include <string>
 #include <vector>
 
+#include "bot/domain/phrasing.hpp"
 #include "bot/engine/summary.hpp"
 
 namespace smrel::engine {
@@ -28,22 +28,21 @@ std::string describe_gap(const scoring::dimension_result& d, scoring::locale lan
 std::string gap_line(const scoring::report& r, scoring::locale lang);
 /// Statements many of one side could not judge ("40% of Sales can't judge “…” (q11)"), one per
 /// line, at most `most`; empty when there are none. Itself a finding: those people cannot see it.
-std::string dont_know_lines(const scoring::report& r, scoring::locale lang, std::size_t most, std::string_view indent = "");
+std::string dont_know_lines(const scoring::report& r, scoring::locale lang, std::size_t most);
 /// The weeks those findings come from: " (2026-W40–2026-W47)", or empty.
 std::string dont_know_weeks(const summary& s);
 /// The stage label people see: "Defined", with "(on the border between Defined and Aligned)"
 /// when the interval spans a stage edge.
 std::string stage_label(const scoring::report& r, scoring::locale lang);
 /// Before any week was published: results come when a pulse closes.
-std::string not_released_text(scoring::locale lang);
+std::string not_released_text(scoring::locale lang, const domain::command_phrasing& phrasing);
 /// " (as of 2026-W45)": for a figure shown as last published.
 std::string as_of_note(scoring::iso_week week, scoring::locale lang);
 /// "week 2026-W47: no new figures, too few new answers since the last ones".
 std::string newer_week_note(const held_back& newer, scoring::locale lang);
 /// Why a figure is not shown, for people: "too few to show", "held back: …".
 std::string withheld_label(scoring::withheld why, scoring::locale lang);
-
-std::string render_status_text(const summary& s, scoring::locale lang);
-std::string render_digest_text(const summary& s, scoring::locale lang);
+/// "Sales", "Marketing", "Leadership" / "Leiding".
+std::string group_label(scoring::group g, scoring::locale lang);
 
 }  // namespace smrel::engine

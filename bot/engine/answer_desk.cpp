@@ -1,0 +1,79 @@
+#include "bot/engine/answer_desk.hpp"
+
+#include <algorithm>
+
+#include "bot/engine/text.hpp"
+#include "bot/engine/views.hpp"
+
+namespace smrel::engine {
+
+answer_decision answer_desk::decide(const domain::button_click& click, scoring::locale lang, const click_facts& facts) {
+  const auto& phrasing = core_.phrasing(click.who.workspace);
+  const auto refuse = [&](std::string_view en, std::string_view nl) {
+    answer_decision refused;
+    refused.refusal = notice(tr(lang, phrasing, en, nl));
+    return refused;
+  };
+  const auto button = parse_answer_button(click.value);
+  if (!button) return refuse("That button is not one of ours; nothing was stored.", "Die knop is niet van ons; er is niets opgeslagen.");
+  const auto& pulse = facts.pulse;
+  if (!pulse || !(pulse->workspace == click.who.workspace)) {
+    return refuse("That pulse does not exist here; nothing was stored.", "Die pulse bestaat hier niet; er is niets opgeslagen.");
+  }
+  const auto& delivery = facts.delivery;
+  const bool asked = button->follow_up != 0
+                         ? facts.nudge && facts.nudge->id == button->follow_up && facts.nudge->workspace == click.who.workspace &&
+                               facts.nudge->follow_up_week == pulse->week
+                         : delivery && std::find(delivery->items.begin(), delivery->items.end(), button->item) != delivery->items.end();
+  if (!facts.member || !delivery || !asked) {
+    return refuse("This pulse was not sent to you, so your click was not stored. Type {pulse} for your own.",
+                  "Deze pulse is niet aan jou gestuurd, dus je klik is niet opgeslagen. Typ {pulse} voor je eigen pulse.");
+  }
+  const auto now = core_.clock.now();
+  if (now >= pulse->closes_at) {
+    return refuse("This pulse is closed; nothing was stored. Type {pulse} for this week's.",
+                  "Deze pulse is gesloten; er is niets opgeslagen. Typ {pulse} voor die van deze week.");
+  }
+  if (facts.member->opted_out) {
+    return refuse("You opted out; type {optin} to answer again.", "Je bent afgemeld; typ {optin} om weer te antwoorden.");
+  }
+  answer_decision accepted;
+  accepted.pulse_id = pulse->id;
+  const auto pseudonym = core_.pseudonyms.pseudonym(click.who);
+  if (button->follow_up != 0) {
+    accepted.follow_up = storage::follow_up_answer{button->follow_up, pseudonym, button->value, now};
+  } else {
+    accepted.answer = storage::new_answer{click.who.workspace, pulse->id, pseudonym, pulse->week,
+                                          button->item, button->value, now, delivery->instrument};
+  }
+  return accepted;
+}
+
+answer_decision answer_desk::on_answer_click(const domain::button_click& click) {
+  const auto lang = core_.locale_of(click.who);
+  const auto button = parse_answer_button(click.value);
+  click_facts facts;
+  if (button) {
+    facts.pulse = core_.found.pulse(button->pulse_id);
+    facts.member = core_.found.member(click.who);
+    if (facts.pulse && facts.member) facts.delivery = core_.found.delivery(facts.pulse->id, facts.member->id);
+    if (facts.pulse && button->follow_up != 0) {
+      for (auto& n : pulses_.follow_ups_asked(facts.pulse->workspace, facts.pulse->week)) {
+        if (n.id == button->follow_up) facts.nudge = std::move(n);
+      }
+    }
+  }
+  return decide(click, lang, facts);
+}
+
+std::optional<answer_decision> answer_desk::on_answer_click_cached(const domain::button_click& click) {
+  const auto button = parse_answer_button(click.value);
+  if (!button || button->follow_up != 0) return std::nullopt;  // follow-ups are rare: checked against storage
+  click_facts facts{core_.found.cached_pulse(button->pulse_id), core_.found.cached_member(click.who), std::nullopt, std::nullopt};
+  if (!facts.pulse || !facts.member) return std::nullopt;
+  facts.delivery = core_.found.cached_delivery(facts.pulse->id, facts.member->id);
+  if (!facts.delivery) return std::nullopt;
+  return decide(click, facts.member->locale, facts);
+}
+
+}  // namespace smrel::engine

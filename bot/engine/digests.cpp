@@ -1,0 +1,45 @@
+#include "bot/engine/digests.hpp"
+
+#include "bot/engine/text.hpp"
+#include "bot/engine/views.hpp"
+
+namespace smrel::engine {
+
+command_result digests::weekly_digest(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
+                                      scoring::locale lang) {
+  const auto s = core_.statuses.current(workspace);
+  command_result result;
+  // Nudges are issued in the week the digest goes out (the figures are of the last closed week).
+  const auto now = core_.clock.now();
+  const auto this_week = core_.company_calendar.week_of(now);
+  result.posts.push_back({workspace, where, digest_view(*s, lang, core_.phrasing(workspace)),
+                          "digest:" + workspace.id + ":" + where.address + ":" + this_week.to_string()});
+  result.issued = s->nudges;
+  for (const auto& n : s->nudges) {
+    core_.store.record_nudge(
+        {0, workspace, std::string(n.what->id), this_week, n.why(scoring::locale::en), now, this_week + follow_up_delay_weeks});
+  }
+  core_.found.forget_follow_ups();  // the nudges just issued are asked about later
+  return result;
+}
+
+command_result digests::post_here(const domain::chat_command& command, scoring::locale lang) {
+  if (command.where.empty()) return reply_only(notice(tr(lang, "I cannot post here.", "Ik kan hier niet posten.")));
+  auto result = weekly_digest(command.who.workspace, command.where, lang);
+  result.reply = notice(tr(lang, "Posting this week's digest here.", "Het overzicht van deze week wordt hier geplaatst."));
+  return result;
+}
+
+command_result digests::digest_command(const domain::chat_command& command, std::string_view mode, scoring::locale lang) {
+  if (!core_.is_admin(command.who)) {
+    return reply_only(notice(tr(lang, core_.phrasing(command.who.workspace), "Only admins can use {digest} (SMREL_ADMINS).",
+                                "Alleen beheerders kunnen {digest} gebruiken (SMREL_ADMINS).")));
+  }
+  if (mode == "here") return post_here(command, lang);
+  const auto s = core_.statuses.current(command.who.workspace);
+  auto preview = digest_view(*s, lang, core_.phrasing(command.who.workspace));
+  preview.visible_to_channel = false;
+  return reply_only(std::move(preview));
+}
+
+}  // namespace smrel::engine

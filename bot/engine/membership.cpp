@@ -1,0 +1,81 @@
+#include "bot/engine/membership.hpp"
+
+#include <array>
+
+#include "bot/domain/plain_text.hpp"
+#include "bot/engine/text.hpp"
+#include "bot/engine/views.hpp"
+
+namespace smrel::engine {
+
+using scoring::locale;
+
+std::string membership::schedule_sentence(locale lang, const domain::command_phrasing& phrasing) const {
+  static constexpr std::array<std::string_view, 7> dutch_days{"maandag", "dinsdag", "woensdag", "donderdag",
+                                                             "vrijdag", "zaterdag", "zondag"};
+  const auto& survey = core_.opts.survey;
+  std::string day = survey.pulse_day;
+  if (const auto index = config::parse_weekday(day); index && lang == locale::nl) day = dutch_days[static_cast<std::size_t>(*index)];
+  const auto when = day + " " + survey.pulse_time + " (" + survey.timezone + ")";
+  return tr(lang, "Your pulse arrives as a direct message every ", "Je pulse komt elke ") + when +
+         tr(lang, phrasing, "; {pulse} answers it any time.", " als direct bericht; {pulse} beantwoordt hem wanneer je wilt.");
+}
+
+domain::message membership::join(const domain::member_key& who, std::string_view team, locale lang) {
+  const auto& phrasing = core_.phrasing(who.workspace);
+  const auto g = scoring::parse_group(team);
+  if (!g || *g == scoring::group::other) {
+    return notice(tr(lang, phrasing, "Which team? {join sales}, {join marketing} or {join leadership}.",
+                     "Welk team? {join sales}, {join marketing} of {join leadership}."));
+  }
+  core_.store.upsert_member(who, lang, core_.clock.now());
+  core_.store.set_group(who, core_.pseudonyms.pseudonym(who), *g);
+  core_.found.forget_member(who);
+  core_.statuses.invalidate(who.workspace);
+  auto text = tr(lang, "Thanks: your answers now count for ", "Dank je: je antwoorden tellen nu mee voor ") +
+              std::string(*g == scoring::group::leadership ? tr(lang, "leadership", "de leiding") : std::string(team == "sales" ? "Sales" : "Marketing")) +
+              tr(lang, ". Only groups of 5 or more are ever shown.", ". Alleen groepen van 5 of meer worden getoond.");
+  if (core_.opts.on(who.workspace.on).pulses_sent_by_dm) text += " " + schedule_sentence(lang, phrasing);
+  return notice(text);
+}
+
+domain::message membership::choose_language(const domain::member_key& who, locale chosen) {
+  core_.store.upsert_member(who, chosen, core_.clock.now());
+  core_.store.set_locale(who, chosen);
+  core_.found.forget_member(who);
+  core_.locale_of(who);
+  return notice(tr(chosen, "I will speak English with you.", "Ik spreek voortaan Nederlands met je."));
+}
+
+domain::message membership::opt(const domain::member_key& who, bool out, locale lang) {
+  core_.store.upsert_member(who, lang, core_.clock.now());
+  core_.store.set_opted_out(who, out);
+  core_.found.forget_member(who);
+  return notice(out ? tr(lang, core_.phrasing(who.workspace), "You will get no more pulses. Your earlier answers stay (anonymous); {forget} erases them.",
+                         "Je krijgt geen pulses meer. Je eerdere antwoorden blijven (anoniem); {forget} wist ze.")
+                    : tr(lang, "Welcome back: you will get the weekly pulse again.", "Welkom terug: je krijgt de wekelijkse pulse weer."));
+}
+
+domain::message membership::forget_prompt(locale lang) {
+  domain::message m;
+  const auto text = tr(lang, "This erases your membership and every answer you gave, for good. Figures already shown are not recalculated backwards.",
+                       "Dit wist je lidmaatschap en al je antwoorden, voorgoed. Eerder getoonde cijfers worden niet met terugwerkende kracht herberekend.");
+  m.text(text).buttons({{tr(lang, "Erase my data", "Wis mijn gegevens"), std::string(forget_action), "me", domain::button::style::danger},
+                        {tr(lang, "Cancel", "Annuleren"), std::string(forget_cancel_action), "me", domain::button::style::plain}});
+  m.fallback_text = domain::plain_text(m);
+  return m;
+}
+
+domain::message membership::on_click(const domain::button_click& click) {
+  const auto lang = core_.locale_of(click.who);
+  if (click.action == forget_action) {
+    core_.store.forget(click.who, core_.pseudonyms.pseudonym(click.who));
+    core_.found.forget_member(click.who);
+    core_.statuses.invalidate(click.who.workspace);
+    return notice(tr(lang, "Done: your membership and all your answers are erased.", "Klaar: je lidmaatschap en al je antwoorden zijn gewist."));
+  }
+  if (click.action == forget_cancel_action) return notice(tr(lang, "Nothing was erased.", "Er is niets gewist."));
+  return notice(tr(lang, "That button is not one of ours.", "Die knop is niet van ons."));
+}
+
+}  // namespace smrel::engine

@@ -1,0 +1,146 @@
+#include "bot/engine/pulses.hpp"
+
+#include <algorithm>
+
+#include "bot/engine/demo.hpp"
+#include "bot/engine/text.hpp"
+#include "scoring/rotation.hpp"
+
+namespace smrel::engine {
+namespace {
+
+using scoring::locale;
+
+void add_join_tip(domain::message& view, locale lang, const domain::command_phrasing& phrasing) {
+  view.context({tr(lang, phrasing, "Tip: {join sales|marketing|leadership} so your answers count for your team.",
+                   "Tip: {join sales|marketing|leadership} zodat je antwoorden voor je team meetellen.")});
+}
+
+}  // namespace
+
+std::vector<storage::issued_nudge> pulses::follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week) {
+  std::vector<storage::issued_nudge> out;
+  for (auto& n : core_.found.follow_ups(workspace, week)) {
+    if (!scoring::find_nudge(n.nudge_id)) continue;
+    // The same nudge issued in two weeks would ask the same thing twice: once is enough.
+    if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.nudge_id == n.nudge_id; })) continue;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::vector<follow_up_item> pulses::follow_up_items(const domain::workspace_ref& workspace, scoring::iso_week week,
+                                                    const std::string& pseudonym) {
+  std::vector<follow_up_item> out;
+  for (const auto& n : follow_ups_asked(workspace, week)) {
+    out.push_back({n.id, scoring::find_nudge(n.nudge_id), core_.store.follow_up_value(n.id, pseudonym)});
+  }
+  return out;
+}
+
+storage::pulse pulses::this_weeks_pulse(const domain::workspace_ref& workspace) {
+  const auto& days = core_.company_calendar;
+  const auto week = days.week_of(core_.clock.now());
+  return core_.store.open_pulse(workspace, week, days.week_start(week), days.pulse_closes(week));
+}
+
+storage::delivery pulses::deliver(const storage::pulse& pulse, const storage::member& m) {
+  const auto& items = scoring::pulse_statements(pulse.week, static_cast<std::uint32_t>(m.id));
+  auto delivery = core_.store.record_delivery(pulse.id, m.id, items, core_.clock.now());
+  core_.found.remember(delivery);
+  return delivery;
+}
+
+pulse_state pulses::open_pulse_for(const storage::member& m) {
+  pulse_state state;
+  state.pulse = this_weeks_pulse(m.key.workspace);
+  state.delivery = deliver(state.pulse, m);
+  const auto pseudonym = core_.pseudonyms.pseudonym(m.key);
+  state.answers = core_.store.answers_by(pseudonym, state.pulse.id);
+  state.closed = core_.clock.now() >= state.pulse.closes_at;
+  state.follow_ups = follow_up_items(m.key.workspace, state.pulse.week, pseudonym);
+  return state;
+}
+
+std::optional<std::pair<storage::member, pulse_state>> pulses::pulse_state_of(const domain::member_key& who, std::int64_t pulse_id) {
+  const auto m = core_.found.member(who);
+  const auto pulse = core_.found.pulse(pulse_id);
+  const auto delivery = m && pulse ? core_.found.delivery(pulse_id, m->id) : std::nullopt;
+  if (!delivery) return std::nullopt;
+  const auto pseudonym = core_.pseudonyms.pseudonym(who);
+  return std::pair{*m, pulse_state{*pulse, *delivery, core_.store.answers_by(pseudonym, pulse_id),
+                                   core_.clock.now() >= pulse->closes_at, follow_up_items(who.workspace, pulse->week, pseudonym)}};
+}
+
+domain::message pulses::pulse_reply(const domain::member_key& who, locale lang) {
+  const auto& phrasing = core_.phrasing(who.workspace);
+  const auto known = core_.found.member(who);
+  const auto m = known ? *known : core_.store.upsert_member(who, lang, core_.clock.now());
+  if (m.opted_out) {
+    return notice(tr(lang, phrasing, "You opted out of pulses. Type {optin} to answer again.",
+                     "Je hebt je afgemeld voor pulses. Typ {optin} om weer te antwoorden."));
+  }
+  auto view = pulse_view(open_pulse_for(m), lang);
+  if (m.group == scoring::group::other) add_join_tip(view, lang, phrasing);
+  return view;
+}
+
+std::optional<domain::message> pulses::pulse_message(const domain::member_key& who, std::int64_t pulse_id) {
+  const auto found = pulse_state_of(who, pulse_id);
+  if (!found) return std::nullopt;
+  return pulse_view(found->second, found->first.locale);
+}
+
+bool pulses::has_real_members(const domain::workspace_ref& workspace) {
+  const auto all = core_.store.members(workspace);
+  return std::any_of(all.begin(), all.end(), [](const storage::member& m) { return !is_demo_member(m.key); });
+}
+
+std::vector<pulse_recipient> pulses::open_weekly_pulse(const domain::workspace_ref& workspace) {
+  // Deliveries only: what each person has answered is read when their DM is rendered.
+  const auto pulse = this_weeks_pulse(workspace);
+  std::vector<pulse_recipient> out;
+  for (const auto& m : core_.store.members(workspace)) {
+    if (m.opted_out || is_demo_member(m.key)) continue;
+    deliver(pulse, m);
+    out.push_back({m.key, pulse.id});
+  }
+  return out;
+}
+
+std::optional<domain::message> pulses::pulse_dm(const domain::member_key& who, std::int64_t pulse_id) {
+  const auto found = pulse_state_of(who, pulse_id);
+  if (!found) return std::nullopt;
+  const auto& [m, state] = *found;
+  // Someone who answered already through the pulse command or the Home tab is not asked again.
+  if (m.opted_out || state.closed || all_answered(state)) return std::nullopt;
+  const auto& phrasing = core_.phrasing(who.workspace);
+  auto view = pulse_view(state, m.locale);
+  if (m.group == scoring::group::other) add_join_tip(view, m.locale, phrasing);
+  view.context({tr(m.locale, phrasing, "You get this once a week. {optout} stops it; {status} shows where we stand.",
+                   "Je krijgt dit eens per week. {optout} stopt het; {status} laat zien waar we staan.")});
+  return view;
+}
+
+void pulses::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent) {
+  const auto m = core_.found.member(who);
+  const auto delivery = m ? core_.found.delivery(pulse_id, m->id) : std::nullopt;
+  if (delivery) core_.store.set_delivery_message(delivery->id, sent);
+}
+
+domain::message pulses::home_view(const domain::member_key& who) {
+  const auto lang = core_.locale_of(who);
+  auto home = *core_.statuses.status(who.workspace, lang);
+  const auto m = core_.found.member(who);
+  if (m && !m->opted_out) {
+    const auto pulse = pulse_view(open_pulse_for(*m), lang);
+    home.divider();
+    for (const auto& b : pulse.blocks) home.add(b);
+  } else {
+    home.divider().text(tr(lang, core_.phrasing(who.workspace), "Type {pulse} to answer this week's statements.",
+                           "Typ {pulse} om de stellingen van deze week te beantwoorden."));
+  }
+  return home;
+}
+
+}  // namespace smrel::engine

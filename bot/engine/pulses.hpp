@@ -1,0 +1,63 @@
+#pragma once
+// The weekly pulse: opening it for a workspace, each person's statements (delivered once, kept),
+// the pulse as one person sees it (the pulse command, the DM, the message after a click), and the
+// Home view that shows it under the status.
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "bot/domain/conversation.hpp"
+#include "bot/domain/message.hpp"
+#include "bot/engine/bot_core.hpp"
+#include "bot/engine/views.hpp"
+
+namespace smrel::engine {
+
+/// Someone the weekly pulse goes to.
+struct pulse_recipient {
+  domain::member_key who;
+  std::int64_t pulse_id = 0;
+};
+
+class pulses {
+ public:
+  explicit pulses(bot_core& core) : core_(core) {}
+
+  /// The pulse command: the person's pulse for this week, opened on demand.
+  domain::message pulse_reply(const domain::member_key& who, scoring::locale lang);
+  /// One person's pulse as it stands now; nullopt when it was never delivered to them.
+  std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id);
+
+  /// Does the workspace have real people (not only `smrel demo`'s)? Only then is anything sent.
+  bool has_real_members(const domain::workspace_ref& workspace);
+  /// Opens this week's pulse for everyone in the workspace who takes part; whom to send it to.
+  std::vector<pulse_recipient> open_weekly_pulse(const domain::workspace_ref& workspace);
+  /// A person's pulse to send by DM now; nullopt when there is nothing to ask any more.
+  std::optional<domain::message> pulse_dm(const domain::member_key& who, std::int64_t pulse_id);
+  /// The DM went out: remember where, so the message can be found again.
+  void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent);
+
+  /// The status, then the person's pulse (or how to get one).
+  domain::message home_view(const domain::member_key& who);
+
+  /// The follow-ups a workspace asks in a week's pulse (nudges issued follow_up_delay_weeks ago),
+  /// each nudge once.
+  std::vector<storage::issued_nudge> follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week);
+
+ private:
+  /// This week's pulse of the workspace, opened on first use.
+  storage::pulse this_weeks_pulse(const domain::workspace_ref& workspace);
+  /// The member's statements in the pulse, recorded on first use.
+  storage::delivery deliver(const storage::pulse& pulse, const storage::member& m);
+  /// This week's pulse and the member's delivery, opening either on demand.
+  pulse_state open_pulse_for(const storage::member& m);
+  std::vector<follow_up_item> follow_up_items(const domain::workspace_ref& workspace, scoring::iso_week week,
+                                              const std::string& pseudonym);
+  /// A member's pulse as it stands, if it was delivered to them.
+  std::optional<std::pair<storage::member, pulse_state>> pulse_state_of(const domain::member_key& who, std::int64_t pulse_id);
+
+  bot_core& core_;
+};
+
+}  // namespace smrel::engine

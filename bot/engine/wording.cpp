@@ -1,0 +1,205 @@
+#include "bot/engine/wording.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+#include "bot/engine/text.hpp"
+
+namespace smrel::engine {
+namespace {
+
+using scoring::locale;
+
+std::string printf_string(const char* format, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
+}  // namespace
+
+std::string group_label(scoring::group g, locale lang) {
+  switch (g) {
+    case scoring::group::sales: return "Sales";
+    case scoring::group::marketing: return "Marketing";
+    case scoring::group::leadership: return std::string(tr(lang, "Leadership", "Leiding"));
+    case scoring::group::other: return std::string(tr(lang, "Other", "Overig"));
+  }
+  return {};
+}
+
+std::string describe_gap(const scoring::dimension_result& d, locale lang) {
+  const double low = std::min(std::abs(d.gap_ci_low), std::abs(d.gap_ci_high));
+  const double high = std::max(std::abs(d.gap_ci_low), std::abs(d.gap_ci_high));
+  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value) + " (n=" +
+         std::to_string(d.sales.respondents) + "), Marketing " + format_mean(d.marketing.value) + " (n=" +
+         std::to_string(d.marketing.respondents) + tr(lang, "), gap ", "), verschil ") + format_mean(std::abs(*d.gap)) + " (" +
+         format_mean(low) + "–" + format_mean(high) + ")";
+}
+
+std::string gap_line(const scoring::report& r, locale lang) {
+  if (const auto gap = r.largest_gap()) {
+    return tr(lang, "Largest gap: ", "Grootste verschil: ") + describe_gap(r.dimension_figures(*gap), lang);
+  }
+  const bool told = std::any_of(r.dimensions.begin(), r.dimensions.end(),
+                                [](const auto& d) { return d.verdict != scoring::gap_verdict::too_few_to_tell; });
+  if (!told) {
+    return tr(lang, "Too few people on one side to tell whether Sales and Marketing see it differently.",
+              "Te weinig mensen aan één kant om te zien of Sales en Marketing het anders zien.");
+  }
+  return tr(lang, "No clear perception gap between Sales and Marketing (a gap counts from 0.5 and beyond the noise).",
+            "Geen duidelijk verschil in beleving tussen Sales en Marketing (een verschil telt vanaf 0,5 en boven de ruis).");
+}
+
+std::string dont_know_lines(const scoring::report& r, locale lang, std::size_t most) {
+  std::string out;
+  for (std::size_t i = 0; i < r.dont_know_findings.size() && i < most; ++i) {
+    const auto& f = r.dont_know_findings[i];
+    if (!out.empty()) out += "\n";
+    out += printf_string("%.0f%%", f.share * 100.0) + (f.at_least ? tr(lang, " or more", " of meer") : "") +
+           tr(lang, " of ", " van ") + group_label(f.side, lang) +
+           tr(lang, " can't judge “", " kan niet beoordelen: “") + std::string(scoring::statements()[f.item].text(lang)) +
+           "” (" + std::string(scoring::statements()[f.item].id) + ")";
+  }
+  return out;
+}
+
+std::string dont_know_weeks(const summary& s) {
+  if (!s.dont_knows_until) return {};
+  return " (" + (*s.dont_knows_until - (s.report.window_weeks - 1)).to_string() + "–" + s.dont_knows_until->to_string() + ")";
+}
+
+std::string stage_label(const scoring::report& r, locale lang) {
+  const auto reading = scoring::read_stage(r.score);
+  std::string label(scoring::stage_name(r.shown_stage.value_or(reading.at), lang));
+  if (reading.on_border()) {
+    label += tr(lang, " (on the border between ", " (op de grens tussen ") + std::string(scoring::stage_name(reading.lowest, lang)) +
+             tr(lang, " and ", " en ") + std::string(scoring::stage_name(reading.highest, lang)) + ")";
+  }
+  return label;
+}
+
+std::string not_released_text(locale lang, const domain::command_phrasing& phrasing) {
+  return tr(lang, phrasing, "No results yet: a week's figures are published once its pulse has closed, so no single answer can be read "
+                  "from them. Answer this week's pulse with {pulse}.",
+            "Nog geen resultaten: de cijfers van een week verschijnen pas als de pulse gesloten is, zodat geen enkel antwoord "
+            "eruit af te lezen is. Beantwoord de pulse van deze week met {pulse}.");
+}
+
+std::string as_of_note(scoring::iso_week week, locale lang) {
+  return tr(lang, " (as of ", " (stand ") + week.to_string() + ")";
+}
+
+std::string newer_week_note(const held_back& newer, locale lang) {
+  std::string why;
+  switch (newer.why) {
+    case scoring::withheld::too_few_changed:
+      why = tr(lang, "no new figures, too few new answers since the last ones", "geen nieuwe cijfers, te weinig nieuwe antwoorden sinds de vorige");
+      break;
+    case scoring::withheld::combination:
+      why = tr(lang, "no new figures, they would reveal a smaller group", "geen nieuwe cijfers, ze zouden een kleinere groep onthullen");
+      break;
+    case scoring::withheld::no:
+    case scoring::withheld::too_few:
+      why = tr(lang, "too few answers to show", "te weinig antwoorden om te tonen");
+      break;
+  }
+  return tr(lang, "week ", "week ") + newer.week.to_string() + ": " + why;
+}
+
+std::string withheld_label(scoring::withheld why, locale lang) {
+  switch (why) {
+    case scoring::withheld::combination:
+      return tr(lang, "held back: it would reveal a smaller group", "achtergehouden: het zou een kleinere groep onthullen");
+    case scoring::withheld::too_few_changed:
+      return tr(lang, "held back: too few new answers since it was last shown",
+                "achtergehouden: te weinig nieuwe antwoorden sinds het laatst getoond werd");
+    case scoring::withheld::no:
+    case scoring::withheld::too_few:
+      break;
+  }
+  return tr(lang, "too few to show", "te weinig om te tonen");
+}
+
+std::string format_score(const scoring::estimate& e) {
+  return printf_string("%.0f", e.value) + " (" + printf_string("%.0f", e.ci_low) + "–" + printf_string("%.0f", e.ci_high) + ")";
+}
+
+std::string format_mean(double mean) { return printf_string("%.1f", mean); }
+
+std::string sparkline(const std::vector<scoring::trend_point>& trend) {
+  static constexpr std::array<std::string_view, 8> bars{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  double low = 0.0;
+  double high = 0.0;
+  bool any = false;
+  for (const auto& p : trend) {
+    if (!p.score.shown) continue;
+    low = any ? std::min(low, p.score.value) : p.score.value;
+    high = any ? std::max(high, p.score.value) : p.score.value;
+    any = true;
+  }
+  // Scale to at least a 10-point range, so noise of a point or two does not look like a cliff.
+  constexpr double min_range = 10.0;
+  if (high - low < min_range) {
+    const double mid = (high + low) / 2.0;
+    low = mid - min_range / 2.0;
+    high = mid + min_range / 2.0;
+  }
+  std::string out;
+  for (const auto& p : trend) {
+    if (!p.score.shown) {
+      out += "·";
+      continue;
+    }
+    const auto level = static_cast<std::size_t>(std::clamp((p.score.value - low) / (high - low) * 7.0 + 0.5, 0.0, 7.0));
+    out += bars[level];
+  }
+  return out;
+}
+
+std::string describe_change(const scoring::trend_point& point, locale lang) {
+  switch (point.change) {
+    case scoring::trend_change::up:
+      return std::string(tr(lang, "up ", "gestegen met ")) + printf_string("%.0f", point.delta) + tr(lang, " since last week", " sinds vorige week");
+    case scoring::trend_change::down:
+      return std::string(tr(lang, "down ", "gedaald met ")) + printf_string("%.0f", -point.delta) + tr(lang, " since last week", " sinds vorige week");
+    case scoring::trend_change::steady:
+      return std::string(tr(lang, "steady this week", "stabiel deze week"));
+    case scoring::trend_change::none:
+      break;
+  }
+  return {};
+}
+
+std::string describe_change_since(const scoring::trend_point& change, locale lang) {
+  const auto since = tr(lang, " since ", " sinds ") + change.week.to_string();
+  switch (change.change) {
+    case scoring::trend_change::up: return tr(lang, "up ", "gestegen met ") + printf_string("%.0f", change.delta) + since;
+    case scoring::trend_change::down: return tr(lang, "down ", "gedaald met ") + printf_string("%.0f", -change.delta) + since;
+    case scoring::trend_change::steady: return tr(lang, "no clear change", "geen duidelijke verandering") + since;
+    case scoring::trend_change::none: break;
+  }
+  return {};
+}
+
+// How earlier nudges landed: the follow-up statement's mean, under the same anonymity rule. The
+// newest few only: a digest is read in a minute.
+std::string follow_up_text(const summary& s, locale lang) {
+  constexpr std::size_t most_shown = 3;
+  std::string out = tr(lang, "How earlier suggestions landed (1–5):", "Hoe eerdere suggesties uitpakten (1–5):");
+  for (std::size_t i = 0; i < s.follow_ups.size() && i < most_shown; ++i) {
+    const auto& f = s.follow_ups[i];
+    out += "\n• " + std::string(f.what->title.in(lang)) + ": “" + std::string(f.what->follow_up.in(lang)) + "” ";
+    if (f.shown) {
+      out += format_mean(f.mean) + " (" + std::to_string(f.respondents) + tr(lang, " people)", " mensen)");
+    } else {
+      out += tr(lang, "not enough answers yet to show", "nog te weinig antwoorden om te tonen");
+    }
+  }
+  return out;
+}
+
+}  // namespace smrel::engine
+
