@@ -34,11 +34,12 @@ answer_decision answer_desk::decide(const domain::button_click& click, scoring::
     return refuse("This pulse is closed; nothing was stored. Type {pulse} for this week's.",
                   "Deze pulse is gesloten; er is niets opgeslagen. Typ {pulse} voor die van deze week.");
   }
-  if (facts.member->opted_out) {
+  if (facts.member->member.opted_out) {
     return refuse("You opted out; type {optin} to answer again.", "Je bent afgemeld; typ {optin} om weer te antwoorden.");
   }
   answer_decision accepted;
   accepted.pulse_id = pulse->id;
+  accepted.people_version = facts.member->people_version;
   const auto pseudonym = core_.pseudonyms.pseudonym(click.who);
   if (button->follow_up != 0) {
     accepted.follow_up = storage::follow_up_answer{button->follow_up, pseudonym, button->value, now};
@@ -55,8 +56,8 @@ answer_decision answer_desk::on_answer_click(const domain::button_click& click) 
   click_facts facts;
   if (button) {
     facts.pulse = core_.found.pulse(button->pulse_id);
-    facts.member = core_.found.member(click.who);
-    if (facts.pulse && facts.member) facts.delivery = core_.found.delivery(facts.pulse->id, facts.member->id);
+    facts.member = core_.found.member_as_known(click.who);
+    if (facts.pulse && facts.member) facts.delivery = core_.found.delivery(facts.pulse->id, facts.member->member.id);
     if (facts.pulse && button->follow_up != 0) {
       for (auto& n : pulses_.follow_ups_asked(facts.pulse->workspace, facts.pulse->week)) {
         if (n.id == button->follow_up) facts.nudge = std::move(n);
@@ -71,9 +72,9 @@ std::optional<answer_decision> answer_desk::on_answer_click_cached(const domain:
   if (!button || button->follow_up != 0) return std::nullopt;  // follow-ups are rare: checked against storage
   click_facts facts{core_.found.cached_pulse(button->pulse_id), core_.found.cached_member(click.who), std::nullopt, std::nullopt};
   if (!facts.pulse || !facts.member) return std::nullopt;
-  facts.delivery = core_.found.cached_delivery(facts.pulse->id, facts.member->id);
+  facts.delivery = core_.found.cached_delivery(facts.pulse->id, facts.member->member.id);
   if (!facts.delivery) return std::nullopt;
-  return decide(click, facts.member->locale, facts);
+  return decide(click, facts.member->member.locale, facts);
 }
 
 }  // namespace smrel::engine

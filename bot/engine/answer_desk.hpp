@@ -21,6 +21,8 @@ struct answer_decision {
   std::optional<storage::follow_up_answer> follow_up;
   std::int64_t pulse_id = 0;  // the pulse answered, to show it again
   domain::message refusal;
+  /// The workspace's people_version the decision was made on: commit it only while it holds.
+  std::int64_t people_version = 0;
 
   bool accepted() const { return answer || follow_up; }
 };
@@ -37,7 +39,7 @@ class answer_desk {
  private:
   struct click_facts {
     std::optional<storage::pulse> pulse;
-    std::optional<storage::member> member;
+    std::optional<known_member> member;
     std::optional<storage::delivery> delivery;
     std::optional<storage::issued_nudge> nudge;  // for a follow-up
   };

@@ -77,6 +77,11 @@ class chat_bot {
 
   /// Answers changed for this workspace: cached summaries are stale.
   void invalidate(const domain::workspace_ref& workspace) { core_.statuses.invalidate(workspace); }
+  /// The workspace's people changed in another process (a write decided on them was refused as
+  /// stale): what is cached about them is read afresh.
+  void forget_people(const domain::workspace_ref& workspace) { core_.found.forget_people(workspace); }
+  /// What is cached about one person is read afresh next time.
+  void forget_person(const domain::member_key& who) { core_.found.forget_member(who); }
 
   /// How much the per-workspace and per-person caches hold; each stays under its bound however
   /// many workspaces and people signed requests name.

@@ -32,17 +32,38 @@ std::optional<typename Map::mapped_type> read_through(std::mutex& mutex, Map& ma
 
 }  // namespace
 
-std::string lookups::key_of(const domain::member_key& key) {
-  return std::string(domain::platform_id(key.workspace.on)) + '\x1f' + key.workspace.id + '\x1f' + key.user;
+std::string lookups::key_of(const domain::workspace_ref& workspace) {
+  return std::string(domain::platform_id(workspace.on)) + '\x1f' + workspace.id + '\x1f';
+}
+
+std::string lookups::key_of(const domain::member_key& key) { return key_of(key.workspace) + key.user; }
+
+std::optional<known_member> lookups::member_as_known(const domain::member_key& key) {
+  return read_through(mutex_, members_, key_of(key), max_entries, [&]() -> std::optional<known_member> {
+    // The version first: should the member change in between, the version is older than what
+    // was read, and a write decided on it is refused rather than wrongly accepted.
+    const auto version = store_.people_version(key.workspace);
+    auto found = store_.find_member(key);
+    if (!found) return std::nullopt;
+    return known_member{std::move(*found), version};
+  });
 }
 
 std::optional<storage::member> lookups::member(const domain::member_key& key) {
-  return read_through(mutex_, members_, key_of(key), max_entries, [&] { return store_.find_member(key); });
+  auto known = member_as_known(key);
+  if (!known) return std::nullopt;
+  return std::move(known->member);
 }
 
 void lookups::forget_member(const domain::member_key& key) {
   std::lock_guard lock(mutex_);
   members_.erase(key_of(key));
+}
+
+void lookups::forget_people(const domain::workspace_ref& workspace) {
+  const auto prefix = key_of(workspace);
+  std::lock_guard lock(mutex_);
+  for (auto it = members_.lower_bound(prefix); it != members_.end() && it->first.starts_with(prefix);) it = members_.erase(it);
 }
 
 std::optional<storage::pulse> lookups::pulse(std::int64_t id) {
@@ -73,7 +94,7 @@ void lookups::forget_follow_ups() {
   follow_ups_.clear();
 }
 
-std::optional<storage::member> lookups::cached_member(const domain::member_key& key) {
+std::optional<known_member> lookups::cached_member(const domain::member_key& key) {
   return find_in(mutex_, members_, key_of(key));
 }
 

@@ -12,13 +12,24 @@
 
 namespace smrel::engine {
 
+/// A member as known, with the workspace's people_version read just before: a write decided on
+/// it stands only while that version does (write_batch::people_unchanged), so a change made by
+/// another process since (an opt-out, an erasure) is never overlooked.
+struct known_member {
+  storage::member member;
+  std::int64_t people_version = 0;
+};
+
 class lookups {
  public:
   explicit lookups(storage::store& store) : store_(store) {}
 
   std::optional<storage::member> member(const domain::member_key& key);
+  std::optional<known_member> member_as_known(const domain::member_key& key);
   /// Call after every write to this member (group, language, opt-out, forget).
   void forget_member(const domain::member_key& key);
+  /// The workspace's people changed elsewhere: every member of it is read afresh.
+  void forget_people(const domain::workspace_ref& workspace);
   std::optional<storage::pulse> pulse(std::int64_t id);
   std::optional<storage::delivery> delivery(std::int64_t pulse_id, std::int64_t member_id);
   void remember(const storage::delivery& d);
@@ -28,18 +39,19 @@ class lookups {
   void forget_follow_ups();
 
   // The same, from memory only: nullopt when it is not cached (the caller then goes to storage).
-  std::optional<storage::member> cached_member(const domain::member_key& key);
+  std::optional<known_member> cached_member(const domain::member_key& key);
   std::optional<storage::pulse> cached_pulse(std::int64_t id);
   std::optional<storage::delivery> cached_delivery(std::int64_t pulse_id, std::int64_t member_id);
 
  private:
   // Bounded: past this many entries a map starts over rather than growing without limit.
   static constexpr std::size_t max_entries = 200'000;
+  static std::string key_of(const domain::workspace_ref& workspace);
   static std::string key_of(const domain::member_key& key);
 
   storage::store& store_;
   std::mutex mutex_;
-  std::map<std::string, storage::member> members_;
+  std::map<std::string, known_member> members_;
   std::map<std::int64_t, storage::pulse> pulses_;
   std::map<std::pair<std::int64_t, std::int64_t>, storage::delivery> deliveries_;
   std::map<std::string, std::vector<storage::issued_nudge>> follow_ups_;

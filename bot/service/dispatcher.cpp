@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::size_t max_remembered_clicks = 1'000'000;  // ten minutes at well over 1,000 clicks/s
 constexpr std::string_view click_key_prefix = "click:";
+constexpr int max_decision_rounds = 3;
 
 std::string click_key(const domain::button_click& click) {
   return std::string(click_key_prefix) + std::string(domain::platform_id(click.who.workspace.on)) + ":" +
@@ -64,7 +65,19 @@ boost::asio::awaitable<click_result> dispatcher::click(domain::button_click clic
     co_return click_result{true, std::nullopt};
   }
   try {
-    co_return co_await handle_click(click, how, replay_key);
+    // A decision made on cached facts about people that changed in another process (an opt-out,
+    // an erasure) is refused at commit; it is made again on fresh facts. Changes racing the
+    // decision again and again are not worth more than a few rounds: then the click fails (503).
+    for (int round = 1;; ++round) {
+      bool stale = false;
+      try {
+        co_return co_await handle_click(click, how, replay_key, round > 1);
+      } catch (const storage::stale_decision&) {
+        if (round == max_decision_rounds) throw;
+        stale = true;
+      }
+      if (stale) bot_.forget_people(click.who.workspace);
+    }
   } catch (...) {
     if (!replay_key.empty()) clicks_.forget(replay_key);  // nothing took effect: a retry is welcome
     throw;
@@ -78,7 +91,7 @@ void dispatcher::queue_reply(storage::write_batch& batch, const domain::button_c
 }
 
 boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::button_click& click, click_answer how,
-                                                              const std::string& replay_key) {
+                                                              const std::string& replay_key, bool fresh) {
   storage::write_batch batch;
   // Stored with what the click changes, so a replay after a restart is recognised too.
   if (!replay_key.empty()) batch.seen_events.push_back(replay_key);
@@ -86,8 +99,14 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
   std::optional<std::int64_t> refreshed_pulse;
   if (click.action == engine::answer_action) {
     // Usually everything the check needs is cached and it runs right here; otherwise off-thread.
-    auto decision = bot_.on_answer_click_cached(click);
+    auto decision = fresh ? std::nullopt : bot_.on_answer_click_cached(click);
     if (!decision) decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
+    if (!decision->accepted() && !fresh) {
+      // A refusal commits no answer, so no stale check would catch one made on cached facts
+      // (say, an opt-in on another replica since): refusals are made again on fresh facts.
+      bot_.forget_person(click.who);
+      decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
+    }
     if (!decision->accepted()) {
       log_event(log_level::info, "answer_refused", {{"reason", decision->refusal.fallback_text}});
       if (how == click_answer::queued) queue_reply(batch, click, storage::outbox_kind::reply, decision->refusal);
@@ -95,6 +114,7 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
     } else {
       // The message update is queued in the same transaction as the answer, so a crash can never
       // leave a stored answer without its confirmation on the way, or the other way round.
+      batch.people_unchanged.push_back({click.who.workspace, decision->people_version});
       if (decision->answer) batch.answers.push_back(std::move(*decision->answer));
       if (decision->follow_up) batch.follow_ups.push_back(std::move(*decision->follow_up));
       refreshed_pulse = decision->pulse_id;

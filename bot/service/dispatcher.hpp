@@ -61,8 +61,9 @@ class dispatcher {
   std::size_t prune_clicks();
 
  private:
+  /// `fresh`: decide from storage, not from what is cached (after a stale decision).
   boost::asio::awaitable<click_result> handle_click(const domain::button_click& click, click_answer how,
-                                                    const std::string& replay_key);
+                                                    const std::string& replay_key, bool fresh);
   void queue_reply(storage::write_batch& batch, const domain::button_click& click, storage::outbox_kind kind,
                    const domain::message& m) const;
 

@@ -137,6 +137,39 @@ TEST(resilience, a_message_that_keeps_crashing_the_sender_is_dead_lettered_not_r
   EXPECT_TRUE(h.fake().calls("/actions/T1/poison").empty());
 }
 
+TEST(resilience, an_opt_out_or_erasure_on_one_replica_is_honoured_by_the_next_click_on_another) {
+  slack_harness h;  // replica A
+  unsigned short b_port = 0;
+  const auto b = h.start_replica(b_port);  // replica B, on the same database
+  const auto week = scoring::iso_week::containing(h.clock().now());
+  h.aim_at(b_port);
+  const auto buttons = pulse_buttons(h, "U1");
+  ASSERT_EQ(buttons.size(), 24U);
+  ASSERT_EQ(h.click("U1", buttons[3].first, buttons[3].second).status, 200);  // B now knows U1 from memory
+  ASSERT_EQ(h.store().answers(team, week, week).size(), 1U);
+
+  h.aim_at(0);
+  ASSERT_EQ(h.command("U1", "optout").status, 200);  // on A
+  h.aim_at(b_port);
+  ASSERT_EQ(h.click("U1", buttons[7].first, buttons[7].second).status, 200);
+  EXPECT_EQ(h.store().answers(team, week, week).size(), 1U);  // B did not store it
+
+  h.aim_at(0);
+  ASSERT_EQ(h.command("U1", "optin").status, 200);
+  h.aim_at(b_port);
+  ASSERT_EQ(h.click("U1", buttons[7].first, buttons[7].second).status, 200);
+  ASSERT_EQ(h.store().answers(team, week, week).size(), 2U);  // back in: B stores again
+
+  h.aim_at(0);
+  ASSERT_EQ(h.click("U1", "forget_confirm", "me").status, 200);  // erased on A
+  EXPECT_EQ(h.store().answers(team, week, week).size(), 0U);
+  h.aim_at(b_port);
+  ASSERT_EQ(h.click("U1", buttons[11].first, buttons[11].second).status, 200);
+  EXPECT_EQ(h.store().answers(team, week, week).size(), 0U);  // B stores nothing for an erased person
+  b->request_stop();
+  b->wait();
+}
+
 TEST(resilience, a_replayed_click_is_recognised_across_a_restart) {
   slack_harness h;
   const auto buttons = pulse_buttons(h, "U1");

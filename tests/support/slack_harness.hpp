@@ -81,7 +81,7 @@ class slack_harness {
   test_response signed_post(const std::string& target, const std::string& body, const std::string& content_type,
                             std::chrono::seconds skew = std::chrono::seconds{0}) {
     const auto ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>((clock_.now() + skew).time_since_epoch()).count());
-    return http_call(port_, "POST", target, body,
+    return http_call(aimed_at_ ? aimed_at_ : port_, "POST", target, body,
                      {{"Content-Type", content_type},
                       {"X-Slack-Request-Timestamp", ts},
                       {"X-Slack-Signature", adapters::slack::sign(key_, ts, body)}});
@@ -113,6 +113,15 @@ class slack_harness {
 
   test_response event(const nlohmann::json& body) { return signed_post("/slack/events", body.dump(), "application/json"); }
 
+  /// Another replica: a second server on the same database and settings (its own caches).
+  std::unique_ptr<service::server_app> start_replica(unsigned short& port) {
+    auto replica = std::make_unique<service::server_app>(settings_, clock_, options_);
+    port = replica->start();
+    return replica;
+  }
+  /// Requests go to this port from now on (0: this harness's own server).
+  void aim_at(unsigned short port) { aimed_at_ = port; }
+
   unsigned short port() const { return port_; }
   offset_clock& clock() { return clock_; }
   fake_slack& fake() { return fake_; }
@@ -130,6 +139,7 @@ class slack_harness {
   std::unique_ptr<service::server_app> app_;
   std::unique_ptr<storage::store> store_;
   unsigned short port_ = 0;
+  unsigned short aimed_at_ = 0;
   std::atomic<int> next_click_{0};
 };
 
