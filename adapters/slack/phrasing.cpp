@@ -4,6 +4,7 @@ namespace smrel::adapters::slack {
 namespace {
 
 constexpr std::string_view slash_command = "/smrel";  // deploy/slack/manifest.yml: slash_commands
+constexpr std::string_view bot_mention = "@smrel";    // deploy/slack/manifest.yml: bot_user display_name
 
 }  // namespace
 
@@ -12,5 +13,7 @@ std::string phrasing::command(std::string_view words) const {
   if (!words.empty()) out.append(" ").append(words);
   return out;
 }
+
+std::string phrasing::invite() const { return "/invite " + std::string(bot_mention); }
 
 }  // namespace smrel::adapters::slack

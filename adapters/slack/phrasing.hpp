@@ -12,6 +12,7 @@ namespace smrel::adapters::slack {
 class phrasing final : public domain::command_phrasing {
  public:
   std::string command(std::string_view words) const override;
+  std::string invite() const override;
 };
 
 }  // namespace smrel::adapters::slack

@@ -12,6 +12,9 @@ class command_phrasing {
   virtual ~command_phrasing() = default;
   /// What to type to run `words` (e.g. "join sales"): "/smrel join sales".
   virtual std::string command(std::string_view words) const = 0;
+  /// What to type to add the bot to a conversation ("/invite @smrel"); empty where that is not
+  /// typed but done in the platform's own screens.
+  virtual std::string invite() const { return {}; }
 };
 
 /// The words alone, for platforms where people write to the bot directly (Teams: "status").

@@ -15,7 +15,11 @@ bot_core::bot_core(storage::store& s, const domain::pseudonymizer& p, const doma
       statuses(s, ledger, company_calendar, c, opts) {}
 
 bool bot_core::is_admin(const domain::member_key& who) const {
-  return std::find(opts.admins.begin(), opts.admins.end(), who.user) != opts.admins.end();
+  if (std::find(opts.admins.begin(), opts.admins.end(), who.user) != opts.admins.end()) return true;
+  // The workspace's own admins (its installation), read from storage: a change made by another
+  // replica counts at once.
+  const auto installed = store.find_installation(who.workspace);
+  return installed && std::find(installed->admins.begin(), installed->admins.end(), who.user) != installed->admins.end();
 }
 
 scoring::locale bot_core::locale_of(const domain::member_key& who, std::string_view platform_locale) {

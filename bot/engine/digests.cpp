@@ -13,7 +13,7 @@ command_result digests::weekly_digest(const domain::workspace_ref& workspace, co
   const auto now = core_.clock.now();
   const auto this_week = core_.company_calendar.week_of(now);
   result.posts.push_back({workspace, where, digest_view(*s, lang, core_.phrasing(workspace)),
-                          "digest:" + workspace.id + ":" + where.address + ":" + this_week.to_string()});
+                          "digest:" + workspace.id + ":" + where.address + ":" + this_week.to_string(), std::nullopt});
   result.issued = s->nudges;
   for (const auto& n : s->nudges) {
     core_.store.record_nudge(
@@ -25,15 +25,27 @@ command_result digests::weekly_digest(const domain::workspace_ref& workspace, co
 
 command_result digests::post_here(const domain::chat_command& command, scoring::locale lang) {
   if (command.where.empty()) return reply_only(notice(tr(lang, "I cannot post here.", "Ik kan hier niet posten.")));
+  // This conversation becomes the workspace's weekly digest target, and gets this week's now.
+  core_.store.set_digest_target(command.who.workspace, command.where, core_.clock.now());
   auto result = weekly_digest(command.who.workspace, command.where, lang);
-  result.reply = notice(tr(lang, "Posting this week's digest here.", "Het overzicht van deze week wordt hier geplaatst."));
+  const auto& phrasing = core_.phrasing(command.who.workspace);
+  result.reply = notice(tr(lang, "Posting this week's digest here; the weekly digest comes here from now on.",
+                           "Het overzicht van deze week wordt hier geplaatst; het wekelijkse overzicht komt voortaan hier."));
+  const auto invite = phrasing.invite();
+  result.posts.front().if_bot_absent = notice(
+      invite.empty()
+          ? tr(lang, phrasing, "I am not in that conversation, so the digest was not posted. Add me to it, then type {digest here} again.",
+               "Ik zit niet in dat gesprek, dus het overzicht is niet geplaatst. Voeg me toe en typ dan opnieuw {digest here}.")
+          : tr(lang, phrasing, "I am not in that channel, so the digest was not posted. Invite me with ",
+               "Ik zit niet in dat kanaal, dus het overzicht is niet geplaatst. Nodig me uit met ") +
+                invite + tr(lang, phrasing, ", then type {digest here} again.", " en typ dan opnieuw {digest here}."));
   return result;
 }
 
 command_result digests::digest_command(const domain::chat_command& command, std::string_view mode, scoring::locale lang) {
   if (!core_.is_admin(command.who)) {
-    return reply_only(notice(tr(lang, core_.phrasing(command.who.workspace), "Only admins can use {digest} (SMREL_ADMINS).",
-                                "Alleen beheerders kunnen {digest} gebruiken (SMREL_ADMINS).")));
+    return reply_only(notice(tr(lang, core_.phrasing(command.who.workspace), "Only admins can use {digest}.",
+                                "Alleen beheerders kunnen {digest} gebruiken.")));
   }
   if (mode == "here") return post_here(command, lang);
   const auto s = core_.statuses.current(command.who.workspace);

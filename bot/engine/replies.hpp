@@ -16,6 +16,8 @@ struct channel_post {
   domain::conversation_ref where;
   domain::message message;
   std::string dedupe_key;
+  /// What to tell the person who asked for the post should the bot not be in `where`.
+  std::optional<domain::message> if_bot_absent;
 };
 
 struct command_result {

@@ -45,7 +45,11 @@ boost::asio::awaitable<domain::message> dispatcher::command(domain::chat_command
     storage::write_batch batch;
     const auto now = clock_.now();
     for (auto& post : result.posts) {
-      auto out = make_row(post.where.on, storage::outbox_kind::post, post.where.address, post.message, now);
+      // Whoever asked hears about it should the bot not be in that conversation.
+      auto out = post.if_bot_absent && !command.reply_to.empty()
+                     ? make_row(post.where.on, storage::outbox_kind::post, post.where.address,
+                                post_with_notice{post.message, command.reply_to, *post.if_bot_absent}, now)
+                     : make_row(post.where.on, storage::outbox_kind::post, post.where.address, post.message, now);
       out.dedupe_key = std::move(post.dedupe_key);
       batch.outbox.push_back(std::move(out));
     }

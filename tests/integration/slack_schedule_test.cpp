@@ -149,6 +149,35 @@ TEST(slack_schedule, the_digest_lands_in_the_leadership_channel_once_a_week) {
   EXPECT_EQ(digests(), 1U);
 }
 
+TEST(slack_schedule, digest_here_makes_the_channel_the_weekly_target_and_says_how_to_invite_the_bot) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  join(h, "U1", "sales");
+  // The bot was never invited to the private channel: Slack answers not_in_channel.
+  h.fake().script("/api/chat.postMessage", {{200, R"({"ok":false,"error":"not_in_channel"})", ""}});
+  const auto reply = h.command("UADMIN", "digest here", "CPRIVATE");
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_NE(reply.body.find("from now on"), std::string::npos) << reply.body;
+  // The admin is told at the command's response_url what to do.
+  ASSERT_TRUE(h.fake().wait_for("/actions/T1/cmd", 1));
+  const auto told = h.fake().calls("/actions/T1/cmd").back().body;
+  EXPECT_NE(told.find("/invite @smrel"), std::string::npos) << told;
+  EXPECT_NE(told.find("/smrel digest here"), std::string::npos) << told;
+  const auto installed = h.store().find_installation({domain::platform::slack, testing::test_team});
+  ASSERT_TRUE(installed);
+  EXPECT_EQ(installed->digest_target.address, "CPRIVATE");
+
+  // (Invited now.) The scheduled digests go to the workspace's own channel, not the configured
+  // default; this week's was posted by hand already, so the first is next week's.
+  h.clock().advance(days{11} + 5min);  // Friday 11 December, 09:03 in Amsterdam
+  const auto posted_to = [&](const char* channel) {
+    return field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count(channel);
+  };
+  for (int i = 0; i < 250 && posted_to("CPRIVATE") < 2; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(posted_to("CPRIVATE"), 2U);  // the refused one by hand, and next week's
+  EXPECT_EQ(posted_to("C0LEADERS"), 0U);
+}
+
 TEST(slack_schedule, opening_the_messages_tab_names_the_dm_channel_and_publishes_nothing) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());

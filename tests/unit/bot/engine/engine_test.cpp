@@ -428,5 +428,37 @@ TEST_F(engine_test, per_workspace_and_per_person_caches_stay_bounded_and_never_s
   EXPECT_NE(fresh.reply.fallback_text.find("6"), std::string::npos) << fresh.reply.fallback_text;
 }
 
+TEST_F(engine_test, admins_are_the_configured_ones_and_the_workspaces_own) {
+  domain::manual_clock clock{t0};
+  config::settings settings;
+  settings.admins = {"UGLOBAL"};
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(settings));
+  const auto digest_by = [&](const workspace_ref& w, const std::string& user) {
+    return domain::plain_text(bot.on_command({{w, user}, "digest", {w.on, "C1"}, "", ""}).reply);
+  };
+  const auto refused = [](const std::string& text) { return text.find("Only admins") != std::string::npos; };
+  EXPECT_FALSE(refused(digest_by(acme, "UGLOBAL")));
+  EXPECT_TRUE(refused(digest_by(acme, "ULOCAL")));
+  store_->set_admins(acme, {"ULOCAL"}, t0);  // say, by another replica
+  EXPECT_FALSE(refused(digest_by(acme, "ULOCAL")));
+  EXPECT_TRUE(refused(digest_by({platform::slack, "T0OTHER"}, "ULOCAL")));  // admins of acme only
+}
+
+TEST_F(engine_test, digest_here_makes_the_conversation_the_workspaces_digest_target) {
+  domain::manual_clock clock{t0};
+  config::settings settings;
+  settings.admins = {"UADMIN"};
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(settings));
+  const domain::conversation_ref leaders{platform::slack, "CLEADERS"};
+  const auto result = bot.on_command({{acme, "UADMIN"}, "digest here", leaders, "", ""});
+  ASSERT_EQ(result.posts.size(), 1U);
+  EXPECT_EQ(result.posts[0].where, leaders);
+  ASSERT_TRUE(result.posts[0].if_bot_absent);  // what to tell the admin should the bot not be there
+  EXPECT_NE(result.posts[0].if_bot_absent->fallback_text.find("digest here"), std::string::npos);
+  const auto installed = store_->find_installation(acme);
+  ASSERT_TRUE(installed);
+  EXPECT_EQ(installed->digest_target, leaders);
+}
+
 }  // namespace
 }  // namespace smrel::engine
