@@ -17,9 +17,7 @@ options options_from(const config::settings& settings) {
   options out;
   out.survey = settings.survey;
   out.admins = settings.admins;
-  out.on(domain::platform::slack).pulses_sent_by_dm = !settings.slack.bot_token.empty();
-  out.on(domain::platform::teams).pulses_sent_by_dm = false;  // no Teams outbox yet
-  return out;
+  return out;  // how each platform phrases commands and whether it sends DMs: the service says
 }
 
 }  // namespace smrel::engine

@@ -35,9 +35,9 @@ struct options {
   options& phrase_commands(domain::platform p, std::shared_ptr<const domain::command_phrasing> phrasing);
 };
 
-/// The engine's part of the settings, secrets left behind. Slack sends pulses by DM when it has a
-/// bot token; Teams sends none yet. Phrasings stay the words alone: the engine knows no platform's
-/// syntax, so the service plugs them in (phrase_commands).
+/// The engine's part of the settings, secrets left behind. Which platforms send pulses by DM and
+/// how each phrases commands is the service's to say (service/platforms.hpp): until then no
+/// platform sends DMs and commands read as the words alone.
 options options_from(const config::settings& settings);
 
 }  // namespace smrel::engine

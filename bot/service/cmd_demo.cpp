@@ -1,6 +1,5 @@
 #include <iostream>
 
-#include "adapters/slack/phrasing.hpp"
 #include "bot/domain/plain_text.hpp"
 #include "bot/domain/pseudonymizer.hpp"
 #include "bot/engine/demo.hpp"
@@ -9,6 +8,7 @@
 #include "bot/service/commands.hpp"
 #include "bot/service/context.hpp"
 #include "bot/service/logging.hpp"
+#include "bot/service/platforms.hpp"
 
 namespace smrel::service {
 
@@ -40,10 +40,11 @@ int run_demo(const demo_args& args, std::ostream& out) {
   const auto summary = engine::summarize(*store, ledger, options.workspace, settings.survey, clock.now());
   out << "smrel demo: " << seeded.members << " people, " << seeded.pulses << " weekly pulses, " << seeded.answers
       << " answers stored in " << config::redact_url(settings.database) << " (workspace " << options.workspace.id << ").\n\n";
-  out << "── /smrel status ──────────────────────────────────────────────\n"
-      << domain::plain_text(engine::status_view(summary, *lang, adapters::slack::phrasing{})) << "\n\n";
+  const auto& phrasing = phrasing_for(options.workspace.on);
+  out << "── " << phrasing.command("status") << " ──────────────────────────────────────────────\n"
+      << domain::plain_text(engine::status_view(summary, *lang, phrasing)) << "\n\n";
   out << "── Weekly digest (leadership channel) ─────────────────────────\n"
-      << domain::plain_text(engine::digest_view(summary, *lang, adapters::slack::phrasing{})) << '\n';
+      << domain::plain_text(engine::digest_view(summary, *lang, phrasing)) << '\n';
   return exit_ok;
 }
 

@@ -2,13 +2,13 @@
 #include <iostream>
 #include <sstream>
 
-#include "adapters/slack/phrasing.hpp"
 #include "bot/domain/plain_text.hpp"
 #include "bot/engine/report_json.hpp"
 #include "bot/engine/summary.hpp"
 #include "bot/engine/views.hpp"
 #include "bot/service/commands.hpp"
 #include "bot/service/context.hpp"
+#include "bot/service/platforms.hpp"
 #include "scoring/disclosure.hpp"
 #include "scoring/survey_csv.hpp"
 
@@ -74,7 +74,7 @@ int run_score(const score_args& args, std::istream& in, std::ostream& out, std::
     out << engine::report_to_json(report, nudges, *lang) << '\n';
   } else {
     engine::summary s{report, nudges, {0, report.score.respondents}, {}, {}, {}, true, report.as_of};
-    out << domain::plain_text(engine::digest_view(s, *lang, adapters::slack::phrasing{})) << '\n';
+    out << domain::plain_text(engine::digest_view(s, *lang, phrasing_for(domain::platform::slack))) << '\n';
   }
   return exit_ok;
 }

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "bot/domain/pseudonymizer.hpp"
-#include "adapters/slack/phrasing.hpp"
 #include "bot/engine/chat_bot.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/service/blocking.hpp"
@@ -27,6 +26,7 @@
 #include "bot/service/logging.hpp"
 #include "bot/service/metrics.hpp"
 #include "bot/service/outbox_worker.hpp"
+#include "bot/service/platforms.hpp"
 #include "bot/service/scheduler.hpp"
 #include "bot/service/slack/slack_plug.hpp"
 
@@ -88,7 +88,7 @@ struct server_app::impl final : late_content {
         store(open_migrated_store(settings)),
         pseudonyms(resolve_pseudonym_key(settings)),
         bot(*store, pseudonyms, clock,
-            engine::options_from(settings).phrase_commands(domain::platform::slack, std::make_shared<adapters::slack::phrasing>())),
+            engine_options(settings)),
         committer(*store, clock),
         pool(blocking_threads),
         work(asio::make_work_guard(io)),

@@ -344,10 +344,8 @@ TEST_F(engine_test, every_command_named_in_a_reply_is_phrased_for_the_readers_pl
   domain::manual_clock clock{t0};
   config::settings settings;
   settings.admins = {"UADMIN"};
-  settings.slack.bot_token = "xoxb-not-seen-by-the-engine";
   auto opts = options_from(settings).phrase_commands(platform::slack, std::make_shared<prefixed_phrasing>());
-  EXPECT_TRUE(opts.on(platform::slack).pulses_sent_by_dm);
-  EXPECT_FALSE(opts.on(platform::teams).pulses_sent_by_dm);
+  opts.on(platform::slack).pulses_sent_by_dm = true;
   chat_bot bot(*store_, pseudonyms_, clock, std::move(opts));
   const workspace_ref tenant{platform::teams, "tenant-1"};
   const auto text_of = [&](const workspace_ref& w, const std::string& user, const std::string& command) {
