@@ -134,13 +134,21 @@ struct server_app::impl final : late_content {
                       }, no_body});
   }
 
-  // Bodies rendered at delivery time: a person's pulse or Home view as it stands then.
+  // Bodies rendered at delivery time: a person's pulse or Home view as it stands then. What is
+  // sent unasked (a DM, the Home view) reads the person afresh: an opt-out or an erasure on
+  // another process must stop it, and these are few enough to afford the read.
   std::optional<domain::message> pulse_update(const pulse_ref& ref) override { return bot.pulse_message(ref.who, ref.pulse_id); }
-  std::optional<domain::message> pulse_dm(const pulse_ref& ref) override { return bot.pulse_dm(ref.who, ref.pulse_id); }
+  std::optional<domain::message> pulse_dm(const pulse_ref& ref) override {
+    bot.forget_person(ref.who);
+    return bot.pulse_dm(ref.who, ref.pulse_id);
+  }
   void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) override {
     bot.pulse_dm_sent(ref.who, ref.pulse_id, sent);
   }
-  domain::message home_view(const domain::member_key& who) override { return bot.home_view(who); }
+  domain::message home_view(const domain::member_key& who) override {
+    bot.forget_person(who);
+    return bot.home_view(who);
+  }
 
   struct route_lookup {
     std::size_t index = 0;    // routes.size() when nothing matched: the "other" label
