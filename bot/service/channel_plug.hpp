@@ -73,11 +73,17 @@ class channel_plug {
   /// Opens (or finds) the direct conversation with `who`; when sent, `landed.conversation` is it.
   virtual boost::asio::awaitable<domain::delivery_outcome> open_direct(domain::member_key who) = 0;
 
-  // Rows stored before outbox rows were neutral (kind `verbatim`): the plug knows its old forms.
+  // Rows stored before outbox rows were neutral (kind `verbatim`): only a platform that existed
+  // then has any, and only its plug knows their forms. A newer platform keeps these defaults.
   /// The neutral row a verbatim row stands for, when there is one (the same id and claim).
-  virtual std::optional<storage::outbox_message> modernise(const storage::outbox_message& verbatim) const = 0;
-  virtual send_buckets verbatim_buckets(const storage::outbox_message& verbatim) const = 0;
-  virtual boost::asio::awaitable<domain::delivery_outcome> send_verbatim(storage::outbox_message verbatim) = 0;
+  virtual std::optional<storage::outbox_message> modernise(const storage::outbox_message&) const { return std::nullopt; }
+  virtual send_buckets verbatim_buckets(const storage::outbox_message&) const { return {}; }
+  virtual boost::asio::awaitable<domain::delivery_outcome> send_verbatim(storage::outbox_message) {
+    domain::delivery_outcome unknown;
+    unknown.verdict = domain::delivery_verdict::permanent;
+    unknown.reason = "not a row this platform ever stored";
+    co_return unknown;
+  }
 };
 
 }  // namespace smrel::service

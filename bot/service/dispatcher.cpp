@@ -14,9 +14,12 @@ constexpr std::size_t max_remembered_clicks = 1'000'000;  // ten minutes at well
 constexpr std::string_view click_key_prefix = "click:";
 constexpr int max_decision_rounds = 3;
 
+// Slack's keep the form they had before other platforms, so a replay across the upgrade is
+// still recognised.
 std::string click_key(const domain::button_click& click) {
-  return std::string(click_key_prefix) + std::string(domain::platform_id(click.who.workspace.on)) + ":" +
-         click.who.workspace.id + "/" + click.who.user + "/" + click.interaction_id;
+  const auto& w = click.who.workspace;
+  const auto platform = w.on == domain::platform::slack ? std::string() : std::string(domain::platform_id(w.on)) + ":";
+  return std::string(click_key_prefix) + platform + w.id + "/" + click.who.user + "/" + click.interaction_id;
 }
 
 }  // namespace
@@ -74,11 +77,20 @@ boost::asio::awaitable<click_result> dispatcher::click(domain::button_click clic
     // decision again and again are not worth more than a few rounds: then the click fails (503).
     for (int round = 1;; ++round) {
       bool stale = false;
+      bool seen = false;
       try {
         co_return co_await handle_click(click, how, replay_key, round > 1);
       } catch (const storage::stale_decision&) {
-        if (round == max_decision_rounds) throw;
+        if (round == max_decision_rounds) {
+          throw storage::store_error("the people a click was decided on kept changing", storage::store_failure::transient);
+        }
         stale = true;
+      } catch (const storage::already_seen&) {
+        seen = true;  // handled before by another process: a replay
+      }
+      if (seen) {
+        stats_.refused("replayed");
+        co_return click_result{true, std::nullopt};
       }
       if (stale) bot_.forget_people(click.who.workspace);
     }

@@ -111,18 +111,28 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     const auto buckets = plug.buckets(action, m.address);
     if (!co_await take_turn(m, buckets)) co_return std::nullopt;
     auto outcome = co_await plug.send(action, m.address, std::move(message));
-    if (outcome.problem == domain::delivery_problem::not_in_conversation) {
-      log_event(log_level::warn, "not_in_conversation", {{"id", static_cast<long long>(m.id)}, {"reason", outcome.reason}});
-    }
     co_await apply(m, outcome, buckets);
+    if (action == send_action::post && bot_absent(outcome)) {
+      log_event(log_level::warn, "not_in_conversation", {{"id", static_cast<long long>(m.id)}, {"reason", outcome.reason}});
+      // Once someone invites the bot, the same post may be asked for again: its key stops guarding.
+      if (!m.dedupe_key.empty()) co_await run_blocking(pool, [&] { store.forget_dedupe_key(m.id); });
+    }
     co_return outcome;
+  }
+
+  // A post refused because the bot is not in the conversation; a private channel it was never
+  // invited to looks gone to it (Slack: channel_not_found), so that counts too.
+  static bool bot_absent(const delivery_outcome& outcome) {
+    return outcome.verdict == delivery_verdict::permanent &&
+           (outcome.problem == domain::delivery_problem::not_in_conversation ||
+            outcome.problem == domain::delivery_problem::conversation_gone);
   }
 
   // The bot is not in the conversation the person asked it to post into: they are told how to
   // invite it, at the reply address their request came with.
   asio::awaitable<void> post_or_tell(channel_plug& plug, const storage::outbox_message& m, post_with_notice post) {
     const auto outcome = co_await send_message(plug, m, send_action::post, std::move(post.message));
-    if (!outcome || outcome->problem != domain::delivery_problem::not_in_conversation) co_return;
+    if (!outcome || !bot_absent(*outcome)) co_return;
     const auto now = clock.now();
     auto notice = make_row(m.on, storage::outbox_kind::reply, std::move(post.notice_to), post.notice, now);
     co_await run_blocking(pool, [&] { return store.enqueue(notice, now); });

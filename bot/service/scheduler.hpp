@@ -20,7 +20,7 @@
 
 namespace smrel::service {
 
-/// A pulse sent later than this before it closes is not worth a DM; /smrel pulse still works.
+/// A pulse sent later than this before it closes is not worth a DM; the pulse command still works.
 inline constexpr auto least_time_to_answer = std::chrono::hours{24};
 
 struct schedule_options {

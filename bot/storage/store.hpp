@@ -63,6 +63,13 @@ class stale_decision : public store_error {
   stale_decision() : store_error("the people it was decided on changed since", store_failure::conflict) {}
 };
 
+/// A batch whose seen-event key was recorded before (a replay, handled by this or another
+/// process): nothing was written. Kind `conflict`.
+class already_seen : public store_error {
+ public:
+  already_seen() : store_error("an event handled before", store_failure::conflict) {}
+};
+
 /// Whether a write could be committed now, and if not, why (safe to show to operators).
 struct readiness {
   bool ready = false;
@@ -233,6 +240,8 @@ struct write_batch {
   std::vector<follow_up_answer> follow_ups;
   std::vector<outbox_message> outbox;
   /// Inbound event / idempotency keys handled by this batch, recorded with it (see recent_events).
+  /// A key recorded before fails the batch with already_seen: a replay sent to another process is
+  /// caught too.
   std::vector<std::string> seen_events;
   /// The batch stands only while each workspace's people_version is still the one it was decided
   /// on; otherwise commit writes nothing and throws stale_decision. This is how a cache that
@@ -384,6 +393,9 @@ class store {
   virtual bool mark_dead(std::int64_t id, std::int64_t claim, std::string_view error, time_point at) = 0;
   /// Puts a claimed message back without counting the attempt (e.g. our own rate limit).
   virtual bool release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) = 0;
+  /// A dead message's dedupe key stops guarding, so the same message may be queued again (say, a
+  /// digest once the bot was invited to the channel it could not post into). Live rows keep it.
+  virtual void forget_dedupe_key(std::int64_t id) = 0;
   /// Makes every claimed message due now. Only when single_process(), at start-up, when no
   /// sender can still hold a claim; returns how many were released. The attempt counted at claim
   /// is kept: a message that crashes its sender every time still reaches the attempt limit.

@@ -170,6 +170,21 @@ TEST(resilience, an_opt_out_or_erasure_on_one_replica_is_honoured_by_the_next_cl
   b->wait();
 }
 
+TEST(resilience, a_click_replayed_to_another_replica_changes_nothing) {
+  slack_harness h;
+  unsigned short b_port = 0;
+  const auto b = h.start_replica(b_port);
+  const auto buttons = pulse_buttons(h, "U1");
+  ASSERT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "first", "1700000000.000001").status, 200);
+  ASSERT_EQ(h.click("U1", buttons[1].first, buttons[1].second, "second", "1700000000.000002").status, 200);
+  ASSERT_EQ(stored_value(h), 2);
+  h.aim_at(b_port);  // the first click again, byte for byte, to the other replica
+  EXPECT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "first", "1700000000.000001").status, 200);
+  EXPECT_EQ(stored_value(h), 2);
+  b->request_stop();
+  b->wait();
+}
+
 TEST(resilience, a_replayed_click_is_recognised_across_a_restart) {
   slack_harness h;
   const auto buttons = pulse_buttons(h, "U1");

@@ -54,6 +54,7 @@ std::int64_t backend::write_locked(const write_batch& batch, time_point now) {
         .bind(1, key)
         .bind(2, to_ms(now))
         .run();
+    if (db_.changes() == 0) throw already_seen();
   }
   return queued;
 }

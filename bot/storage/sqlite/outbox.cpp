@@ -149,6 +149,11 @@ bool backend::mark_dead(std::int64_t id, std::int64_t claim, std::string_view er
   return true;
 }
 
+void backend::forget_dedupe_key(std::int64_t id) {
+  std::lock_guard lock(outbox_mutex_);
+  outbox_db_.prepare("UPDATE outbox SET dedupe_key = NULL WHERE id = ? AND status = 'dead'").bind(1, id).run();
+}
+
 bool backend::release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) {
   std::lock_guard lock(outbox_mutex_);
   outbox_db_.prepare("UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = ? "

@@ -40,8 +40,12 @@ int backend::migrate() {
   std::lock_guard lock(mutex_);
   const auto all = migrations();
   int applied = 0;
-  for (int version = current_version() + 1; version <= static_cast<int>(all.size()); ++version) {
+  for (;;) {
+    // The version is read under the write lock: a second process starting at the same moment
+    // waits here, then finds the migration done instead of running it again.
     transaction tx(db_);
+    const int version = current_version() + 1;
+    if (version > static_cast<int>(all.size())) break;
     db_.exec(all[static_cast<std::size_t>(version - 1)]);
     db_.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now') * 1000)")
         .bind(1, version)
@@ -113,7 +117,7 @@ member backend::upsert_member(const domain::member_key& key, scoring::locale loc
       .bind(4, scoring::locale_id(locale))
       .bind(5, to_ms(now))
       .run();
-  if (db_.changes() > 0) bump_people_version_locked(key.workspace);
+  // No version bump: a member who did not exist cannot be behind anyone's cached decision.
   auto found = *find_member_locked(db_, key);
   tx.commit();
   return found;
@@ -183,7 +187,9 @@ void backend::set_group(const domain::member_key& key, std::string_view pseudony
 void backend::set_locale(const domain::member_key& key, scoring::locale locale) {
   std::lock_guard lock(mutex_);
   transaction tx(db_);
-  db_.prepare("UPDATE members SET locale = ? WHERE platform = ? AND workspace = ? AND chat_user = ?")
+  // Only a real change moves the version: every bump makes cached decisions about the
+  // workspace's people stale, and a Monday burst should not pay for no-op writes.
+  db_.prepare("UPDATE members SET locale = ? WHERE platform = ? AND workspace = ? AND chat_user = ? AND locale <> ?1")
       .bind(1, scoring::locale_id(locale))
       .bind(2, domain::platform_id(key.workspace.on))
       .bind(3, key.workspace.id)
@@ -196,7 +202,7 @@ void backend::set_locale(const domain::member_key& key, scoring::locale locale) 
 void backend::set_opted_out(const domain::member_key& key, bool opted_out) {
   std::lock_guard lock(mutex_);
   transaction tx(db_);
-  db_.prepare("UPDATE members SET opted_out = ? WHERE platform = ? AND workspace = ? AND chat_user = ?")
+  db_.prepare("UPDATE members SET opted_out = ? WHERE platform = ? AND workspace = ? AND chat_user = ? AND opted_out <> ?1")
       .bind(1, opted_out ? 1 : 0)
       .bind(2, domain::platform_id(key.workspace.on))
       .bind(3, key.workspace.id)

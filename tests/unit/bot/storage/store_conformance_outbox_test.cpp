@@ -266,8 +266,13 @@ TEST_P(store_conformance, seen_events_commit_with_the_batch_and_reload_by_prefix
   auto batch = one_answer(pulse.id, "p1", t0);
   batch.seen_events = {"click:a", "click:b"};
   store_->commit(batch, t0);
-  batch.seen_events = {"click:b", "click:c"};  // a repeat is harmless
+  batch.seen_events = {"click:c"};
   store_->commit(batch, t0 + minutes{3});
+  // A key seen before is a replay, whichever process saw it: the whole batch is refused.
+  auto replay = one_answer(pulse.id, "p2", t0 + minutes{3});
+  replay.seen_events = {"click:b"};
+  EXPECT_THROW(second()->commit(replay, t0 + minutes{3}), already_seen);
+  EXPECT_EQ(store_->answers(acme, week48, week48).size(), 1U);
   EXPECT_TRUE(store_->record_event("Ev1", t0 + minutes{4}));
   EXPECT_FALSE(store_->record_event("click:a", t0 + minutes{4}));
 

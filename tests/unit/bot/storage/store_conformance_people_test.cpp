@@ -74,15 +74,19 @@ TEST_P(store_conformance, people_version_grows_with_each_change_to_people_and_on
   const auto expect_same = [&](const char* step) { EXPECT_EQ(store_->people_version(acme), last) << step; };
 
   store_->upsert_member(ann, scoring::locale::en, t0);
-  expect_grown("a member created");
+  expect_same("a member created (no decision about anyone can rest on them yet)");
   store_->upsert_member(ann, scoring::locale::nl, t0);
   expect_same("an existing member upserted");
   store_->set_group(ann, "p-ann", scoring::group::sales);
   expect_grown("a group set");
   store_->set_locale(ann, scoring::locale::nl);
   expect_grown("a language set");
+  store_->set_locale(ann, scoring::locale::nl);
+  expect_same("the same language set again");
   store_->set_opted_out(ann, true);
   expect_grown("an opt-out");
+  store_->set_opted_out(ann, true);
+  expect_same("an opt-out repeated");
   store_->set_opted_out(ann, false);
   expect_grown("an opt-in");
 
@@ -100,7 +104,8 @@ TEST_P(store_conformance, people_version_grows_with_each_change_to_people_and_on
   store_->record_event("Ev1", t0);
   store_->set_locale({acme, "nobody"}, scoring::locale::nl);
   store_->set_opted_out({acme, "nobody"}, true);
-  store_->upsert_member({other_workspace, "U1"}, scoring::locale::en, t0);  // another workspace's change
+  store_->upsert_member({other_workspace, "U1"}, scoring::locale::en, t0);
+  store_->set_opted_out({other_workspace, "U1"}, true);  // another workspace's change
   expect_same("unrelated writes");
   EXPECT_GT(store_->people_version(other_workspace), 0);
 
@@ -150,8 +155,11 @@ TEST_P(store_conformance, a_batch_decided_before_an_opt_out_elsewhere_is_refused
   store_->commit(decided, t0);
   EXPECT_EQ(store_->answer_count(), 1U);
   // Another workspace's people changing does not touch this workspace's batches.
+  replica->set_opted_out({other_workspace, "U9"}, true);
   store_->upsert_member({other_workspace, "U9"}, scoring::locale::en, t0);
+  store_->set_opted_out({other_workspace, "U9"}, true);
   decided.answers[0].value = 5;
+  decided.seen_events = {"click:ann-2"};
   store_->commit(decided, t0);
   EXPECT_EQ(store_->answers(acme, week48, week48).front().value, 5);
 }
