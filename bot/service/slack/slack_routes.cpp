@@ -101,13 +101,13 @@ boost::asio::awaitable<http_response> slack_plug::commands(http_request& request
   auto& payload = std::get<0>(parsed);
   if (std::holds_alternative<slack::ssl_check>(payload)) co_return http_response::empty(200);
   auto command = std::get<domain::chat_command>(std::move(payload));
+  // Hot path: the status command with everything cached needs no storage, so it is answered
+  // right here on the network thread, from JSON rendered once per summary and language.
+  if (const auto view = flow_.cached_reply(command)) co_return http_response::json(rendered_status(command, view));
   if (!command.reply_to.empty() && !allowed_url(command.reply_to, settings_.response_hosts)) {
     log_event(log_level::warn, "response_url_refused", {{"reason", "host not in SMREL_SLACK_RESPONSE_HOSTS"}});
     command.reply_to.clear();
   }
-  // Hot path: the status command with everything cached needs no storage, so it is answered
-  // right here on the network thread, from JSON rendered once per summary and language.
-  if (const auto view = flow_.cached_reply(command)) co_return http_response::json(rendered_status(command, view));
   const auto reply = co_await flow_.command(std::move(command));
   co_return http_response::json(slack::command_reply_json(reply));
 }

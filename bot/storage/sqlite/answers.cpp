@@ -30,7 +30,13 @@ void backend::commit(const write_batch& batch, time_point now) {
 }
 
 std::int64_t backend::write_locked(const write_batch& batch, time_point now) {
-  for (const auto& expected : batch.people_unchanged) {
+  for (std::size_t i = 0; i < batch.people_unchanged.size(); ++i) {
+    const auto& expected = batch.people_unchanged[i];
+    // A group commit repeats the same expectation once per click: each is checked once.
+    if (i > 0 && expected.workspace == batch.people_unchanged[i - 1].workspace &&
+        expected.version == batch.people_unchanged[i - 1].version) {
+      continue;
+    }
     auto s = db_.prepare("SELECT people FROM workspace_versions WHERE platform = ? AND workspace = ?");
     s.bind(1, domain::platform_id(expected.workspace.on)).bind(2, expected.workspace.id);
     const auto current = s.step() ? s.integer(0) : 0;
