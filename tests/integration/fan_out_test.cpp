@@ -21,9 +21,10 @@ using testing::slack_harness;
 constexpr int people = 300;
 constexpr double posts_per_second = 5.0;
 constexpr double burst = 5.0;
-// Calls leave our sender evenly spaced but arrive with a few milliseconds of scheduling noise
-// between them; the fake forgives that much early arrival, no more.
-constexpr auto arrival_noise = 40ms;
+// Calls leave our sender evenly spaced but arrive with some scheduling noise between them (tens
+// of milliseconds under the sanitizers with other tests on both cores); the fake forgives that
+// much early arrival, no more.
+constexpr auto arrival_noise = 100ms;
 
 // Monday 30 November 2026, 09:58 in Amsterdam (CET): two minutes before the pulse.
 const domain::time_point before_pulse = domain::time_point{sys_days{2026y / November / 30} + 8h + 58min};

@@ -93,12 +93,19 @@ connection::connection(const std::string& path, const connection_options& option
   }
   sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db_, 1);
-  // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable (fsync
-  // of the WAL) before it returns, which is what "stored before acknowledged" needs.
-  exec("PRAGMA journal_mode=WAL");
-  exec(options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-  exec("PRAGMA foreign_keys=ON");
-  if (options.query_only) exec("PRAGMA query_only=ON");
+  try {
+    // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable (fsync
+    // of the WAL) before it returns, which is what "stored before acknowledged" needs.
+    exec("PRAGMA journal_mode=WAL");
+    exec(options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+    if (options.query_only) exec("PRAGMA query_only=ON");
+  } catch (...) {
+    // Not a database after all (or unreadable): the destructor will not run, so close it here.
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 connection::~connection() {
