@@ -163,6 +163,13 @@ bool is_host_port(std::string_view text, bool port_optional, bool allow_zero_por
   return !host.empty() && host.find_first_of(" /?#@") == std::string_view::npos;
 }
 
+// A tenant as Entra names it in an authority URL: a GUID or a verified domain.
+bool is_tenant_id(std::string_view text) {
+  return !text.empty() && text.size() <= 128 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+  });
+}
+
 bool is_time_zone(const std::string& name) {
   if (name == "UTC") return true;
   try {
@@ -249,6 +256,8 @@ void apply_json(std::string_view json_text, settings& s, std::vector<problem>& p
     r.read("app_password", s.teams.app_password);
     r.read("openid_url", s.teams.openid_url);
     r.read("token_url", s.teams.token_url);
+    r.read("tenant_id", s.teams.tenant_id);
+    r.read("service_hosts", s.teams.service_hosts);
   });
 }
 
@@ -268,6 +277,11 @@ void apply_environment(const environment& env, settings& s, std::vector<problem>
   set("SMREL_TEAMS_APP_PASSWORD", s.teams.app_password);
   set("SMREL_TEAMS_OPENID_URL", s.teams.openid_url);
   set("SMREL_TEAMS_TOKEN_URL", s.teams.token_url);
+  set("SMREL_TEAMS_TENANT_ID", s.teams.tenant_id);
+  if (auto hosts = env("SMREL_TEAMS_SERVICE_HOSTS")) {
+    s.teams.service_hosts = split_list(*hosts);
+    if (s.teams.service_hosts.empty()) problems.push_back({"SMREL_TEAMS_SERVICE_HOSTS", "lists no host"});
+  }
   if (auto hosts = env("SMREL_SLACK_RESPONSE_HOSTS")) {
     s.slack.response_hosts = split_list(*hosts);
     if (s.slack.response_hosts.empty()) problems.push_back({"SMREL_SLACK_RESPONSE_HOSTS", "lists no host"});
@@ -344,6 +358,12 @@ void validate(const settings& s, std::vector<problem>& problems, std::vector<pro
   }
   if (!is_http_url(s.teams.openid_url)) problems.push_back({"teams.openid_url", "must be an http:// or https:// URL"});
   if (!is_http_url(s.teams.token_url)) problems.push_back({"teams.token_url", "must be an http:// or https:// URL"});
+  for (const auto& host : s.teams.service_hosts) {
+    if (!is_host_port(host, true, false)) problems.push_back({"teams.service_hosts", "\"" + host + "\" is not host or host:port"});
+  }
+  if (!s.teams.tenant_id.empty() && !is_tenant_id(s.teams.tenant_id)) {
+    problems.push_back({"teams.tenant_id", "must be a tenant id (a GUID) or a domain such as contoso.onmicrosoft.com"});
+  }
   if (s.teams.app_id.empty() != s.teams.app_password.empty()) {
     warnings.push_back({"teams.app_id", "Teams needs both the app id and the app password"});
   }
@@ -385,6 +405,12 @@ std::optional<std::chrono::minutes> parse_clock_time(std::string_view text) {
   const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
   if (hours > 23 || minutes > 59) return std::nullopt;
   return std::chrono::hours{hours} + std::chrono::minutes{minutes};
+}
+
+std::string teams_settings::effective_token_url() const {
+  const teams_settings defaults;
+  if (tenant_id.empty() || token_url != defaults.token_url) return token_url;
+  return "https://login.microsoftonline.com/" + tenant_id + "/oauth2/v2.0/token";
 }
 
 }  // namespace smrel::config

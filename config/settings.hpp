@@ -56,6 +56,17 @@ struct teams_settings {
   std::string app_password;
   std::string openid_url = "https://login.botframework.com/v1/.well-known/openidconfiguration";
   std::string token_url = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token";
+  /// A single-tenant bot's tenant: the access token is asked of this tenant's authority (the
+  /// default token_url names the Bot Framework's own, which only multi-tenant bots may use).
+  std::string tenant_id;
+  /// Where a serviceUrl may point (host or host:port); https only, except for loopback hosts.
+  std::vector<std::string> service_hosts{"smba.trafficmanager.net", "smba.infra.gcc.teams.microsoft.com",
+                                         "smba.infra.gov.teams.microsoft.us"};
+  /// The token URL to use: token_url, or the tenant's authority when tenant_id is set and
+  /// token_url was left at its default.
+  std::string effective_token_url() const;
+  /// No app id: the local mode (loopback peers with a loopback serviceUrl, no tokens either way).
+  bool local_mode() const { return app_id.empty(); }
 };
 
 struct settings {

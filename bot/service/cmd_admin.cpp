@@ -31,8 +31,11 @@ int run_check_config(std::ostream& out) {
       << "  pseudonym key   " << secret(s.pseudonym_key) << '\n'
       << "  slack secret    " << secret(s.slack.signing_secret) << ", bot token " << secret(s.slack.bot_token) << '\n'
       << "  slack api       " << config::redact_url(s.slack.api_base) << '\n'
-      << "  teams app       " << (s.teams.app_id.empty() ? "not set" : s.teams.app_id) << ", password "
-      << secret(s.teams.app_password) << '\n'
+      << "  teams app       " << (s.teams.app_id.empty() ? "not set (local mode: loopback only)" : s.teams.app_id)
+      << ", password " << secret(s.teams.app_password) << ", tenant "
+      << (s.teams.tenant_id.empty() ? "not set (multi-tenant)" : s.teams.tenant_id) << '\n'
+      << "  teams token     " << config::redact_url(s.teams.effective_token_url()) << '\n'
+      << "  teams hosts     " << s.teams.service_hosts.size() << " allowed for serviceUrl\n"
       << "  admins          " << s.admins.size() << '\n'
       << "  survey          window " << s.survey.window_weeks << " weeks, minimum group " << s.survey.min_group_size
       << ", pulses " << s.survey.pulse_day << ' ' << s.survey.pulse_time << ", digest " << s.survey.digest_day << ' '
