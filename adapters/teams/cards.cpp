@@ -151,16 +151,19 @@ std::string summary(const domain::message& m) {
 }
 
 // The largest card whose wrapper (built by `wrap`) fits max_card_bytes: all blocks when they fit,
-// otherwise the longest prefix that does, with the omission noted.
+// otherwise the longest prefix that does (found by bisection: size grows with blocks), with the
+// omission noted.
 template <typename Wrap>
 std::string fitted(const domain::message& m, Wrap wrap) {
-  auto out = dump(wrap(card(m, m.blocks.size(), false)));
-  if (out.size() <= max_card_bytes) return out;
-  for (std::size_t blocks = m.blocks.size(); blocks-- > 0;) {
-    out = dump(wrap(card(m, blocks, true)));
-    if (out.size() <= max_card_bytes) return out;
+  auto whole = dump(wrap(card(m, m.blocks.size(), false)));
+  if (whole.size() <= max_card_bytes) return whole;
+  std::size_t fits = 0;  // the empty card with its note and a clipped summary is small
+  std::size_t too_many = m.blocks.size();
+  while (too_many - fits > 1) {
+    const auto middle = fits + (too_many - fits) / 2;
+    (dump(wrap(card(m, middle, true))).size() <= max_card_bytes ? fits : too_many) = middle;
   }
-  return out;  // not reached: the empty card with its note and a clipped summary is small
+  return dump(wrap(card(m, fits, true)));
 }
 
 }  // namespace
