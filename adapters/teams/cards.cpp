@@ -14,6 +14,10 @@ constexpr std::string_view card_schema = "http://adaptivecards.io/schemas/adapti
 constexpr std::string_view card_content_type = "application/vnd.microsoft.card.adaptive";
 constexpr std::string_view error_content_type = "application/vnd.microsoft.error";
 constexpr std::size_t max_columns_per_row = 3;  // fields side by side; more wrap to a new row
+// The host config's maxActions (5 by default, which the adaptivecards validator enforces; Teams
+// folds more into an overflow menu): a longer row, like a pulse's 1–5 plus "can't judge",
+// continues in a second set just below.
+constexpr std::size_t max_actions_per_set = 5;
 constexpr std::size_t max_summary_chars = 1000;  // a notification line, not the message
 constexpr std::string_view chosen_mark = "✓ ";   // Teams has no "primary" button look (see button_action)
 constexpr std::string_view omitted_note = "…";
@@ -106,12 +110,17 @@ void add_block(json& body, const domain::block& b) {
     case domain::block::kind::context:
       for (const auto& item : b.items) add_lines(body, item, {{"size", "Small"}, {"isSubtle", true}});
       break;
-    case domain::block::kind::buttons: {
-      json actions = json::array();
-      for (const auto& button : b.buttons) actions.push_back(button_action(button));
-      if (!actions.empty()) body.push_back({{"type", "ActionSet"}, {"actions", std::move(actions)}});
+    case domain::block::kind::buttons:
+      for (std::size_t first = 0; first < b.buttons.size(); first += max_actions_per_set) {
+        json actions = json::array();
+        for (std::size_t i = first; i < std::min(b.buttons.size(), first + max_actions_per_set); ++i) {
+          actions.push_back(button_action(b.buttons[i]));
+        }
+        json set{{"type", "ActionSet"}, {"actions", std::move(actions)}};
+        if (first > 0) set["spacing"] = "Small";  // the row goes on, under its start
+        body.push_back(std::move(set));
+      }
       break;
-    }
     case domain::block::kind::divider:
       break;  // a separator on the next element (see card)
   }

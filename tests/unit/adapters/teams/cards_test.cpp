@@ -45,7 +45,7 @@ TEST(cards, an_adaptive_card_1_5_full_width_with_every_block_kind) {
   EXPECT_EQ(card["$schema"], "http://adaptivecards.io/schemas/adaptive-card.json");
   EXPECT_EQ(card["msteams"]["width"], "Full");
   const auto& body = card["body"];
-  ASSERT_GE(body.size(), 8U);
+  ASSERT_GE(body.size(), 9U);
   EXPECT_EQ(body[0]["type"], "TextBlock");
   EXPECT_EQ(body[0]["weight"], "Bolder");
   EXPECT_EQ(body[0]["size"], "Medium");
@@ -58,18 +58,22 @@ TEST(cards, an_adaptive_card_1_5_full_width_with_every_block_kind) {
   EXPECT_EQ(body[3]["text"], "Marketing weet wat Sales nodig heeft.");
   EXPECT_EQ(body[4]["type"], "ActionSet");
   EXPECT_EQ(body[4]["id"], "p12.q03");
-  EXPECT_EQ(body[5]["size"], "Small");
-  EXPECT_EQ(body[5]["isSubtle"], true);
+  EXPECT_EQ(body[4]["actions"].size(), 5U);  // the validator's (and the default host's) maxActions
+  EXPECT_EQ(body[5]["type"], "ActionSet");    // the row goes on: "can't judge"
+  EXPECT_EQ(body[5]["actions"].size(), 1U);
+  EXPECT_FALSE(body[5].contains("id"));
+  EXPECT_EQ(body[6]["size"], "Small");
+  EXPECT_EQ(body[6]["isSubtle"], true);
   // The divider separates the fields; four fields wrap after three columns.
-  EXPECT_EQ(body[6]["type"], "ColumnSet");
-  EXPECT_EQ(body[6]["separator"], true);
-  ASSERT_EQ(body[6]["columns"].size(), 3U);
-  EXPECT_EQ(body[6]["columns"][0]["items"][0]["text"], "Sales");
-  EXPECT_EQ(body[6]["columns"][0]["items"][0]["weight"], "Bolder");
-  EXPECT_EQ(body[6]["columns"][0]["items"][1]["text"], "52 (47–57)");
   EXPECT_EQ(body[7]["type"], "ColumnSet");
-  EXPECT_EQ(body[7]["columns"].size(), 1U);
-  EXPECT_EQ(body.size(), 8U);  // the trailing divider adds nothing
+  EXPECT_EQ(body[7]["separator"], true);
+  ASSERT_EQ(body[7]["columns"].size(), 3U);
+  EXPECT_EQ(body[7]["columns"][0]["items"][0]["text"], "Sales");
+  EXPECT_EQ(body[7]["columns"][0]["items"][0]["weight"], "Bolder");
+  EXPECT_EQ(body[7]["columns"][0]["items"][1]["text"], "52 (47–57)");
+  EXPECT_EQ(body[8]["type"], "ColumnSet");
+  EXPECT_EQ(body[8]["columns"].size(), 1U);
+  EXPECT_EQ(body.size(), 9U);  // the trailing divider adds nothing
 }
 
 TEST(cards, buttons_are_execute_actions_with_a_submit_fallback_carrying_the_same_data_object) {
