@@ -28,7 +28,7 @@ constexpr std::string_view bot = "28:c9e8c047-2a74-40a2-b28a-b162d5f5327c";
 constexpr std::string_view tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 constexpr std::string_view megan = "29:1XJKJMvc5GBtc2JwZq0oj8tHZmzrQgFmB39ATiQWA85gQtHieVkKilBZ9XHoq9j7Zaqt7CZ-NJWi7me2kHTL3Bw";
 
-TEST(activity, a_personal_message_is_a_command_with_its_words_and_locale) {
+TEST(teams_activity, a_personal_message_is_a_command_with_its_words_and_locale) {
   const auto a = parsed("personal_message.json");
   EXPECT_EQ(a.what, kind::command);
   EXPECT_EQ(a.text, "Status");
@@ -45,7 +45,7 @@ TEST(activity, a_personal_message_is_a_command_with_its_words_and_locale) {
   EXPECT_EQ(a.id, "1485983408511");
 }
 
-TEST(activity, a_channel_message_counts_only_when_it_mentions_the_bot_which_is_stripped) {
+TEST(teams_activity, a_channel_message_counts_only_when_it_mentions_the_bot_which_is_stripped) {
   const auto a = parsed("channel_message_mention.json");
   EXPECT_EQ(a.what, kind::command);
   EXPECT_EQ(a.text, "digest here");
@@ -58,7 +58,7 @@ TEST(activity, a_channel_message_counts_only_when_it_mentions_the_bot_which_is_s
   EXPECT_EQ(other.text, "");
 }
 
-TEST(activity, a_group_chat_mention_with_the_apps_name_typed_too) {
+TEST(teams_activity, a_group_chat_mention_with_the_apps_name_typed_too) {
   const auto a = parsed("group_chat_mention.json");
   EXPECT_EQ(a.what, kind::command);
   EXPECT_EQ(a.text, "join sales");
@@ -66,14 +66,14 @@ TEST(activity, a_group_chat_mention_with_the_apps_name_typed_too) {
   EXPECT_EQ(a.locale, "en-GB");
 }
 
-TEST(activity, the_agents_playground_message_strips_a_slash_command) {
+TEST(teams_activity, the_agents_playground_message_strips_a_slash_command) {
   const auto a = parsed("agents_playground_message.json");
   EXPECT_EQ(a.what, kind::command);
   EXPECT_EQ(a.text, "help");
   EXPECT_EQ(a.service_url, "http://localhost:56150/_connector");
 }
 
-TEST(activity, a_universal_action_carries_verb_and_our_data) {
+TEST(teams_activity, a_universal_action_carries_verb_and_our_data) {
   const auto a = parsed("invoke_card_action.json");
   EXPECT_EQ(a.what, kind::card_action);
   EXPECT_EQ(a.name, "adaptiveCard/action");
@@ -90,7 +90,7 @@ TEST(activity, a_universal_action_carries_verb_and_our_data) {
   EXPECT_EQ(foreign.tenant, tenant);  // from channelData when the conversation does not say
 }
 
-TEST(activity, a_submit_fallback_is_a_message_with_our_value_and_the_cards_id) {
+TEST(teams_activity, a_submit_fallback_is_a_message_with_our_value_and_the_cards_id) {
   const auto a = parsed("submit_message.json");
   EXPECT_EQ(a.what, kind::card_submit);
   EXPECT_EQ(a.action, "forget_confirm");
@@ -99,7 +99,7 @@ TEST(activity, a_submit_fallback_is_a_message_with_our_value_and_the_cards_id) {
   EXPECT_EQ(a.locale, "nl-NL");
 }
 
-TEST(activity, installs_and_uninstalls) {
+TEST(teams_activity, installs_and_uninstalls) {
   const auto team = parsed("conversation_update_team.json");
   EXPECT_EQ(team.what, kind::installed);
   EXPECT_TRUE(team.bot_added);
@@ -123,7 +123,7 @@ TEST(activity, installs_and_uninstalls) {
   EXPECT_EQ(parsed("message_reaction.json").what, kind::ignored);
 }
 
-TEST(activity, members_added_without_the_bot_and_the_bot_removed) {
+TEST(teams_activity, members_added_without_the_bot_and_the_bot_removed) {
   const auto others = parse_activity(R"({"type":"conversationUpdate","recipient":{"id":"28:b"},
     "membersAdded":[{"id":"29:new","aadObjectId":"aad-new"}]})");
   ASSERT_TRUE(others);
@@ -142,7 +142,7 @@ std::string message(std::string_view conversation_type, std::string_view text, s
          std::string(conversation_type) + R"("},"text":)" + std::string(text) + R"(,"entities":)" + std::string(entities) + "}";
 }
 
-TEST(activity, mentions_are_stripped_by_their_entity_and_only_the_bots) {
+TEST(teams_activity, mentions_are_stripped_by_their_entity_and_only_the_bots) {
   const auto bot_mention = R"([{"type":"mention","mentioned":{"id":"28:bot","name":"smrel"},"text":"<at>smrel</at>"}])";
   // Personal: every message is a command, a mention of the bot removed all the same.
   auto a = parse_activity(message("personal", R"("<at>smrel</at>   JOIN\tmarketing ")", bot_mention));
@@ -183,7 +183,7 @@ TEST(activity, mentions_are_stripped_by_their_entity_and_only_the_bots) {
   EXPECT_EQ(a->text, "status");
 }
 
-TEST(activity, submits_that_are_not_ours_are_ignored) {
+TEST(teams_activity, submits_that_are_not_ours_are_ignored) {
   for (const auto* value : {R"("answer")", "42", "[1,2]", R"({"action":"x"})", R"({"smrel":7,"value":"v"})", R"({"msteams":{"type":"messageBack"}})"}) {
     const auto a = parse_activity(R"({"type":"message","conversation":{"conversationType":"personal"},"text":"","value":)" +
                                   std::string(value) + "}");
@@ -200,7 +200,7 @@ TEST(activity, submits_that_are_not_ours_are_ignored) {
   EXPECT_EQ(a->reply_to_id, "9");
 }
 
-TEST(activity, other_invokes_and_types_are_ignored) {
+TEST(teams_activity, other_invokes_and_types_are_ignored) {
   for (const auto* body : {R"({"type":"invoke","name":"task/fetch","value":{"data":{"smrel":"answer"}}})",
                            R"({"type":"invoke","name":"composeExtension/query"})", R"({"type":"typing"})",
                            R"({"type":"event","name":"application/vnd.microsoft.meetingStart"})", R"({"type":"endOfConversation"})",
@@ -215,7 +215,7 @@ TEST(activity, other_invokes_and_types_are_ignored) {
   EXPECT_EQ(no_data->action, "");
 }
 
-TEST(activity, odd_shapes_are_refused_not_thrown) {
+TEST(teams_activity, odd_shapes_are_refused_not_thrown) {
   for (const auto* body :
        {"", "not json", "[]", "\"message\"", "{}", R"({"type":""})", R"({"type":7})", R"({"type":"message","text":5})",
         R"({"type":"message","from":"29:x"})", R"({"type":"message","conversation":[]})", R"({"type":"message","recipient":{"id":28}})",
@@ -236,7 +236,7 @@ TEST(activity, odd_shapes_are_refused_not_thrown) {
   EXPECT_EQ(odd_entities->text, "help");
 }
 
-TEST(activity, huge_input_is_refused_unread) {
+TEST(teams_activity, huge_input_is_refused_unread) {
   std::string body = R"({"type":"message","conversation":{"conversationType":"personal"},"text":")";
   body += std::string(max_activity_bytes, 'a');
   body += "\"}";

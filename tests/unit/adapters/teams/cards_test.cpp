@@ -38,7 +38,7 @@ void collect_actions(const json& node, std::vector<json>& out) {
   }
 }
 
-TEST(cards, an_adaptive_card_1_5_full_width_with_every_block_kind) {
+TEST(teams_cards, an_adaptive_card_1_5_full_width_with_every_block_kind) {
   const auto card = json::parse(card_json(pulse_like()));
   EXPECT_EQ(card["type"], "AdaptiveCard");
   EXPECT_EQ(card["version"], "1.5");
@@ -76,7 +76,7 @@ TEST(cards, an_adaptive_card_1_5_full_width_with_every_block_kind) {
   EXPECT_EQ(body.size(), 9U);  // the trailing divider adds nothing
 }
 
-TEST(cards, buttons_are_execute_actions_with_a_submit_fallback_carrying_the_same_data_object) {
+TEST(teams_cards, buttons_are_execute_actions_with_a_submit_fallback_carrying_the_same_data_object) {
   std::vector<json> actions;
   collect_actions(json::parse(card_json(pulse_like())), actions);
   ASSERT_EQ(actions.size(), 6U);
@@ -99,7 +99,7 @@ TEST(cards, buttons_are_execute_actions_with_a_submit_fallback_carrying_the_same
   EXPECT_EQ(actions[5]["data"]["value"], "p12.q03.9");
 }
 
-TEST(cards, the_message_activity_and_invoke_answers) {
+TEST(teams_cards, the_message_activity_and_invoke_answers) {
   const auto m = pulse_like();
   const auto activity = json::parse(message_activity(m));
   EXPECT_EQ(activity["type"], "message");
@@ -124,7 +124,7 @@ TEST(cards, the_message_activity_and_invoke_answers) {
   EXPECT_EQ(json::parse(message_activity(bare))["summary"], "Title\n\nBody");
 }
 
-TEST(cards, an_oversized_message_keeps_what_fits_and_says_more_was_left_out) {
+TEST(teams_cards, an_oversized_message_keeps_what_fits_and_says_more_was_left_out) {
   domain::message m;
   m.fallback_text = std::string(50'000, 's');
   m.header("Big");
@@ -147,7 +147,7 @@ TEST(cards, an_oversized_message_keeps_what_fits_and_says_more_was_left_out) {
   EXPECT_EQ(card_json(pulse_like()).find("…\""), std::string::npos);
 }
 
-TEST(cards, invalid_utf8_is_replaced_not_thrown) {
+TEST(teams_cards, invalid_utf8_is_replaced_not_thrown) {
   domain::message m;
   m.header("bad \xff byte").buttons({{"ok", "x", "\xc3", button::style::danger}});
   const auto card = json::parse(card_json(m));

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 const conversation_address channel{"https://smba.trafficmanager.net/emea/", "tenant-1",
                                    "19:5a2b@thread.tacv2;messageid=1700000000001"};
 
-TEST(address, every_kind_round_trips_and_refuses_the_others) {
+TEST(teams_address, every_kind_round_trips_and_refuses_the_others) {
   const reply_address reply{channel, "1:1Nv9c1Y0m"};
   const contact person{"https://smba.trafficmanager.net/teams/", "tenant-1", "29:1XJK-Bw"};
   const auto c = encode(channel);
@@ -48,7 +48,7 @@ TEST(address, every_kind_round_trips_and_refuses_the_others) {
   EXPECT_EQ(encode(contact{"u", "t", ""}), "");
 }
 
-TEST(connector, urls_encode_ids_as_one_segment_whatever_the_trailing_slash) {
+TEST(teams_connector, urls_encode_ids_as_one_segment_whatever_the_trailing_slash) {
   const reply_address reply{channel, "1700000000001"};
   const auto posted = post_call(channel, "{}");
   EXPECT_EQ(posted.method, "POST");
@@ -66,7 +66,7 @@ TEST(connector, urls_encode_ids_as_one_segment_whatever_the_trailing_slash) {
   EXPECT_EQ(post_call({"http://127.0.0.1:4000", "", "c-._~"}, "").url, "http://127.0.0.1:4000/v3/conversations/c-._~/activities");
 }
 
-TEST(connector, create_conversation_names_the_member_tenant_and_bot) {
+TEST(teams_connector, create_conversation_names_the_member_tenant_and_bot) {
   const contact person{"https://smba.trafficmanager.net/teams/", "tenant-1", "29:1XJK"};
   const auto call = create_conversation_call(person, "c9e8c047");
   EXPECT_EQ(call.method, "POST");
@@ -80,7 +80,7 @@ TEST(connector, create_conversation_names_the_member_tenant_and_bot) {
   EXPECT_EQ(bare["members"][0]["id"], "29:x");
 }
 
-TEST(connector, resource_and_conversation_ids) {
+TEST(teams_connector, resource_and_conversation_ids) {
   EXPECT_EQ(resource_id(R"({"id":"1:1Nv9c1Y0m"})"), "1:1Nv9c1Y0m");
   EXPECT_EQ(created_conversation_id(R"({"id":"a:1xyz","activityId":"","serviceUrl":"https://smba.trafficmanager.net/emea/"})"), "a:1xyz");
   for (const auto* odd : {"", "{}", "[]", R"({"id":""})", R"({"id":5})", "<html>", R"({"id":null})"}) {
@@ -91,7 +91,7 @@ TEST(connector, resource_and_conversation_ids) {
 
 std::string error(std::string_view code) { return R"({"error":{"code":")" + std::string(code) + R"(","message":"some words"}})"; }
 
-TEST(connector, classification_row_by_row) {
+TEST(teams_connector, classification_row_by_row) {
   auto o = classify(200, R"({"id":"1:abc"})", "");
   EXPECT_EQ(o.verdict, delivery_verdict::sent);
   EXPECT_EQ(o.landed.id, "1:abc");
@@ -167,7 +167,7 @@ TEST(connector, classification_row_by_row) {
 const std::vector<std::string> hosts{"smba.trafficmanager.net", "smba.infra.gcc.teams.microsoft.com", "127.0.0.1:4000", "localhost",
                                      "[::1]:5000"};
 
-TEST(connector, service_urls_must_be_https_on_the_list_or_loopback_http_on_it) {
+TEST(teams_connector, service_urls_must_be_https_on_the_list_or_loopback_http_on_it) {
   for (const auto* ok : {"https://smba.trafficmanager.net/emea/", "https://SMBA.TrafficManager.net/teams/", "HTTPS://smba.trafficmanager.net",
                          "https://smba.trafficmanager.net:443/amer/", "https://smba.infra.gcc.teams.microsoft.com/gcc",
                          "http://127.0.0.1:4000/", "https://127.0.0.1:4000/x", "http://localhost:3978/_connector", "http://[::1]:5000/"}) {
@@ -190,7 +190,7 @@ TEST(connector, service_urls_must_be_https_on_the_list_or_loopback_http_on_it) {
   EXPECT_FALSE(service_url_allowed("https://smba.trafficmanager.net/", {}));
 }
 
-TEST(connector, loopback_urls) {
+TEST(teams_connector, loopback_urls) {
   for (const auto* yes : {"http://localhost/", "http://localhost:3978/api", "https://127.0.0.1:4000/", "http://127.255.0.9", "http://[::1]:80/",
                           "http://LOCALHOST:1/"}) {
     EXPECT_TRUE(loopback_url(yes)) << yes;
@@ -202,7 +202,7 @@ TEST(connector, loopback_urls) {
   }
 }
 
-TEST(phrasing, commands_are_the_bare_words_and_inviting_is_done_in_teams_screens) {
+TEST(teams_phrasing, commands_are_the_bare_words_and_inviting_is_done_in_teams_screens) {
   const phrasing teams;
   EXPECT_EQ(teams.command("join sales"), "join sales");
   EXPECT_EQ(teams.command("status"), "status");
