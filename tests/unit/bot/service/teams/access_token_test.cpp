@@ -36,13 +36,13 @@ bool eventually(Predicate done) {
   return true;
 }
 
-class token_test : public ::testing::Test {
+class teams_token : public ::testing::Test {
  protected:
-  token_test() : work_(asio::make_work_guard(io_)) {
+  teams_token() : work_(asio::make_work_guard(io_)) {
     fake_.set("/token", {200, grant("tok-1")});
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
   }
-  ~token_test() override {
+  ~teams_token() override {
     work_.reset();
     io_.stop();
     for (auto& t : threads_) t.join();
@@ -68,7 +68,7 @@ class token_test : public ::testing::Test {
   std::vector<std::thread> threads_;
 };
 
-TEST_F(token_test, many_concurrent_callers_share_one_fetch) {
+TEST_F(teams_token, many_concurrent_callers_share_one_fetch) {
   fake_.hold("/token");
   constexpr std::size_t callers = 10;
   std::vector<std::future<std::optional<std::string>>> results;
@@ -84,7 +84,7 @@ TEST_F(token_test, many_concurrent_callers_share_one_fetch) {
             "&scope=https%3A%2F%2Fapi.botframework.com%2F.default");
 }
 
-TEST_F(token_test, the_token_is_replaced_five_minutes_before_it_expires) {
+TEST_F(teams_token, the_token_is_replaced_five_minutes_before_it_expires) {
   EXPECT_EQ(get(), "tok-1");
   fake_.set("/token", {200, grant("tok-2")});
   clock_.advance(3600s - 300s - 1s);
@@ -95,7 +95,7 @@ TEST_F(token_test, the_token_is_replaced_five_minutes_before_it_expires) {
   EXPECT_EQ(fake_.calls("/token"), 2U);
 }
 
-TEST_F(token_test, a_short_lived_token_is_used_for_half_its_life) {
+TEST_F(teams_token, a_short_lived_token_is_used_for_half_its_life) {
   fake_.set("/token", {200, grant("short", 120)});
   EXPECT_EQ(get(), "short");
   clock_.advance(59s);
@@ -106,7 +106,7 @@ TEST_F(token_test, a_short_lived_token_is_used_for_half_its_life) {
   EXPECT_EQ(fake_.calls("/token"), 2U);
 }
 
-TEST_F(token_test, invalidate_after_a_401_forces_one_new_fetch) {
+TEST_F(teams_token, invalidate_after_a_401_forces_one_new_fetch) {
   EXPECT_EQ(get(), "tok-1");
   fake_.set("/token", {200, grant("tok-2")});
   tokens_.invalidate("tok-1");
@@ -121,7 +121,7 @@ TEST_F(token_test, invalidate_after_a_401_forces_one_new_fetch) {
   EXPECT_EQ(fake_.calls("/token"), 3U);
 }
 
-TEST_F(token_test, a_failed_fetch_gives_no_token_and_pauses_before_the_next) {
+TEST_F(teams_token, a_failed_fetch_gives_no_token_and_pauses_before_the_next) {
   fake_.set("/token", {401, R"({"error":"invalid_client"})"});
   EXPECT_EQ(get(), std::nullopt);
   EXPECT_EQ(get(), std::nullopt);
@@ -136,7 +136,7 @@ TEST_F(token_test, a_failed_fetch_gives_no_token_and_pauses_before_the_next) {
   EXPECT_EQ(fake_.calls("/token"), 3U);
 }
 
-TEST(token_cache, without_an_app_id_there_is_no_token_and_no_fetch) {
+TEST(teams_token_cache, without_an_app_id_there_is_no_token_and_no_fetch) {
   testing::fake_openid fake;
   domain::manual_clock clock{start_time};
   asio::io_context io;

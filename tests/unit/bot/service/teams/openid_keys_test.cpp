@@ -56,13 +56,13 @@ bool eventually(Predicate done) {
 }
 
 // The bot's side: two io threads (the caches are used from several), an HTTP client, the caches.
-class keys_test : public ::testing::Test {
+class teams_keys : public ::testing::Test {
  protected:
-  keys_test() : work_(asio::make_work_guard(io_)) {
+  teams_keys() : work_(asio::make_work_guard(io_)) {
     fake_.set("/keys", {200, fixtures().at("jwks").dump()});
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
   }
-  ~keys_test() override {
+  ~teams_keys() override {
     work_.reset();
     io_.stop();
     for (auto& t : threads_) t.join();
@@ -95,7 +95,7 @@ class keys_test : public ::testing::Test {
   std::vector<std::thread> threads_;
 };
 
-TEST_F(keys_test, keys_are_fetched_once_and_kept_for_a_day) {
+TEST_F(teams_keys, keys_are_fetched_once_and_kept_for_a_day) {
   EXPECT_FALSE(keys_.ready());
   EXPECT_TRUE(run(keys_.prefetch()));
   EXPECT_TRUE(keys_.ready());
@@ -120,13 +120,13 @@ TEST_F(keys_test, keys_are_fetched_once_and_kept_for_a_day) {
   EXPECT_EQ(fake_.calls("/keys"), 2U);
 }
 
-TEST_F(keys_test, the_first_request_loads_the_keys_when_prefetch_did_not) {
+TEST_F(teams_keys, the_first_request_loads_the_keys_when_prefetch_did_not) {
   EXPECT_EQ(check(bearer("valid")), token_problem::none);
   EXPECT_EQ(fake_.calls("/keys"), 1U);
   EXPECT_TRUE(keys_.ready());
 }
 
-TEST_F(keys_test, an_unknown_kid_refreshes_at_most_once_per_cooldown) {
+TEST_F(teams_keys, an_unknown_kid_refreshes_at_most_once_per_cooldown) {
   ASSERT_TRUE(run(keys_.prefetch()));
   fake_.set("/keys", {200, fixtures().at("rotated_jwks").dump()});
   clock_.advance(5min);
@@ -150,7 +150,7 @@ TEST_F(keys_test, an_unknown_kid_refreshes_at_most_once_per_cooldown) {
   EXPECT_EQ(fake_.calls("/keys"), 3U);
 }
 
-TEST_F(keys_test, a_failed_refresh_keeps_the_old_keys) {
+TEST_F(teams_keys, a_failed_refresh_keeps_the_old_keys) {
   ASSERT_TRUE(run(keys_.prefetch()));
   clock_.advance(5min);
   fake_.set("/keys", {500, "oops"});
@@ -170,7 +170,7 @@ TEST_F(keys_test, a_failed_refresh_keeps_the_old_keys) {
   EXPECT_EQ(check(bearer("aud_array")), token_problem::none);  // key-a, from the first load
 }
 
-TEST_F(keys_test, without_any_keys_requests_are_refused_and_loading_is_retried_sparingly) {
+TEST_F(teams_keys, without_any_keys_requests_are_refused_and_loading_is_retried_sparingly) {
   fake_.set("/openid", {500, ""});
   EXPECT_FALSE(run(keys_.prefetch()));
   EXPECT_FALSE(keys_.ready());
@@ -183,7 +183,7 @@ TEST_F(keys_test, without_any_keys_requests_are_refused_and_loading_is_retried_s
   EXPECT_TRUE(keys_.ready());
 }
 
-TEST_F(keys_test, a_verified_token_is_cached_until_exp_plus_skew) {
+TEST_F(teams_keys, a_verified_token_is_cached_until_exp_plus_skew) {
   ASSERT_TRUE(run(keys_.prefetch()));
   EXPECT_EQ(check(bearer("valid")), token_problem::none);
   EXPECT_EQ(verifier_.full_checks(), 1U);
@@ -206,7 +206,7 @@ TEST_F(keys_test, a_verified_token_is_cached_until_exp_plus_skew) {
   EXPECT_GT(verifier_.full_checks(), checks);
 }
 
-TEST_F(keys_test, tokens_that_fail_are_not_cached) {
+TEST_F(teams_keys, tokens_that_fail_are_not_cached) {
   ASSERT_TRUE(run(keys_.prefetch()));
   EXPECT_EQ(check(bearer("wrong_aud")), token_problem::audience);
   EXPECT_EQ(check(bearer("wrong_aud")), token_problem::audience);
@@ -216,7 +216,7 @@ TEST_F(keys_test, tokens_that_fail_are_not_cached) {
   EXPECT_EQ(check(""), token_problem::scheme);
 }
 
-TEST_F(keys_test, the_cache_is_bounded) {
+TEST_F(teams_keys, the_cache_is_bounded) {
   token_verifier small{keys_, rules(), clock_, 2};
   ASSERT_TRUE(run(keys_.prefetch()));
   for (const auto* name : {"valid", "aud_array", "cty_jwt"}) {
@@ -225,7 +225,7 @@ TEST_F(keys_test, the_cache_is_bounded) {
   EXPECT_EQ(small.cached_tokens(), 2U);
 }
 
-TEST_F(keys_test, concurrent_unknown_kids_share_one_refresh) {
+TEST_F(teams_keys, concurrent_unknown_kids_share_one_refresh) {
   ASSERT_TRUE(run(keys_.prefetch()));
   clock_.advance(5min);
   fake_.set("/keys", {200, fixtures().at("rotated_jwks").dump()});
@@ -241,7 +241,7 @@ TEST_F(keys_test, concurrent_unknown_kids_share_one_refresh) {
   EXPECT_EQ(fake_.calls("/openid"), 2U);
 }
 
-TEST_F(keys_test, endorsement_and_service_url_are_checked_on_the_cached_token) {
+TEST_F(teams_keys, endorsement_and_service_url_are_checked_on_the_cached_token) {
   ASSERT_TRUE(run(keys_.prefetch()));
   const auto url = fixtures().at("service_url").get<std::string>();
   const auto first = run(verifier_.verify(bearer("endorsements_lack_msteams")));
