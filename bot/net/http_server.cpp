@@ -301,6 +301,7 @@ class session final : public tracked_connection, public std::enable_shared_from_
         co_return co_await refuse(classify(ec, parser.problem(), false, started || parser.got_some()));
       }
       between_requests_ = false;
+      request.remote = remote();  // the screen may judge by the peer too
       if (server_->screen) {
         std::optional<int> status;
         try {
@@ -327,7 +328,6 @@ class session final : public tracked_connection, public std::enable_shared_from_
         }
       }
 
-      request.remote = remote();
       request.received_at = std::chrono::steady_clock::now();
       http_response response;
       try {
