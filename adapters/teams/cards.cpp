@@ -13,6 +13,7 @@ constexpr std::string_view card_version = "1.5";
 constexpr std::string_view card_schema = "http://adaptivecards.io/schemas/adaptive-card.json";
 constexpr std::string_view card_content_type = "application/vnd.microsoft.card.adaptive";
 constexpr std::string_view error_content_type = "application/vnd.microsoft.error";
+constexpr std::string_view message_content_type = "application/vnd.microsoft.activity.message";
 constexpr std::size_t max_columns_per_row = 3;  // fields side by side; more wrap to a new row
 // The host config's maxActions (5 by default, which the adaptivecards validator enforces; Teams
 // folds more into an overflow menu): a longer row, like a pulse's 1–5 plus "can't judge",
@@ -196,6 +197,10 @@ std::string invoke_card_response(const domain::message& m) {
 
 std::string invoke_error_response(int status, std::string_view code, std::string_view message) {
   return dump({{"statusCode", status}, {"type", error_content_type}, {"value", {{"code", code}, {"message", message}}}});
+}
+
+std::string invoke_message_response(std::string_view text) {
+  return dump({{"statusCode", 200}, {"type", message_content_type}, {"value", text}});
 }
 
 }  // namespace smrel::adapters::teams

@@ -23,5 +23,7 @@ std::string message_activity(const domain::message& m);
 std::string invoke_card_response(const domain::message& m);
 /// The HTTP body refusing an `adaptiveCard/action` invoke (application/vnd.microsoft.error).
 std::string invoke_error_response(int status, std::string_view code, std::string_view message);
+/// An invoke answered with a plain message (the card stays as it is).
+std::string invoke_message_response(std::string_view text);
 
 }  // namespace smrel::adapters::teams

@@ -5,7 +5,8 @@
 #   bot/engine/       no service, net or adapters; no Beast or Asio
 #   bot/storage/      no engine, service, net or adapters; no Beast or Asio
 #   adapters/         no service and no net (platform rules and formats, no I/O)
-#   Slack's API names only in adapters/slack/ and bot/service/slack/ (and where they are wired up)
+#   Slack's API names only in adapters/slack/ and bot/service/slack/ (and where they are wired up);
+#   Teams' likewise only in adapters/teams/ and bot/service/teams/
 # Prints every include that crosses a seam and fails if there is one.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -28,21 +29,26 @@ forbid bot/engine 'bot/(service|net)/|adapters/|boost/(beast|asio)' "the service
 forbid bot/storage 'bot/(engine|service|net)/|adapters/|boost/(beast|asio)' "the engine, service, net, adapters, Beast or Asio"
 forbid adapters 'bot/(service|net)/|boost/(beast|asio)' "the service, net, Beast or Asio"
 
-# Slack stays in adapters/slack and its plug (bot/service/slack); the composition root
-# (server_app.cpp, platforms.cpp) and check-config's settings dump (cmd_admin.cpp) name it to wire
-# it up. Comments may mention Slack to explain a mapping; code may not use its API names.
-slack_names='response_url|chat\.(postMessage|update)|conversations\.open|views\.publish|Block ?Kit|/smrel|adapters/slack|\.slack\b|slack_'
-while IFS= read -r file; do
-  case "$file" in
-    bot/service/slack/*|bot/service/server_app.cpp|bot/service/platforms.cpp|bot/service/cmd_admin.cpp) continue ;;
-  esac
-  hits=$(sed -e 's#//.*##' "$file" | grep -nE "$slack_names" || true)
-  if [[ -n "$hits" ]]; then
-    echo "$file names Slack outside adapters/slack and its plug:" >&2
-    echo "$hits" >&2
-    failed=1
-  fi
-done < <(find scoring bot -name '*.hpp' -o -name '*.cpp' | sort)
+# Each platform stays in adapters/<platform> and its plug (bot/service/<platform>); the
+# composition root (server_app.cpp, platforms.cpp) and check-config's settings dump (cmd_admin.cpp)
+# name it to wire it up. Comments may mention a platform to explain a mapping; code may not use
+# its API names.
+platform_names() {  # platform REGEX
+  local platform=$1 names=$2 file hits
+  while IFS= read -r file; do
+    case "$file" in
+      bot/service/"$platform"/*|bot/service/server_app.cpp|bot/service/platforms.cpp|bot/service/cmd_admin.cpp) continue ;;
+    esac
+    hits=$(sed -e 's#//.*##' "$file" | grep -nE "$names" || true)
+    if [[ -n "$hits" ]]; then
+      echo "$file names $platform outside adapters/$platform and its plug:" >&2
+      echo "$hits" >&2
+      failed=1
+    fi
+  done < <(find scoring bot -name '*.hpp' -o -name '*.cpp' | sort)
+}
+platform_names slack 'response_url|chat\.(postMessage|update)|conversations\.open|views\.publish|Block ?Kit|/smrel|adapters/slack|\.slack\b|slack_'
+platform_names teams '/v3/conversations|adaptiveCard/action|Action\.(Execute|Submit)|application/vnd\.microsoft|serviceUrl|botframework|adapters/teams|\.teams\b|teams_'
 
 if [[ $failed -eq 0 ]]; then echo "layers: every seam holds"; fi
 exit $failed

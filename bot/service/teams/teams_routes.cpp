@@ -2,7 +2,6 @@
 // own claims checked against the token, then translated and handed to the dispatcher.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <nlohmann/json.hpp>
 
 #include "adapters/teams/cards.hpp"
 #include "adapters/teams/connector.hpp"
@@ -41,13 +40,6 @@ domain::conversation_ref conversation_ref_of(const msteams::activity& a) {
   const auto thread = a.conversation_id.find(";messageid=");
   return {domain::platform::teams,
           msteams::encode(msteams::conversation_address{a.service_url, a.tenant, a.conversation_id.substr(0, thread)})};
-}
-
-// A redelivered invoke gets a plain message: the card its first delivery returned stands.
-std::string already_handled() {
-  return nlohmann::json{{"statusCode", 200}, {"type", "application/vnd.microsoft.activity.message"},
-                        {"value", "This click was already recorded."}}
-      .dump();
 }
 
 // The key that answers one message once, however often the connector delivers it.
@@ -194,7 +186,7 @@ boost::asio::awaitable<http_response> teams_plug::card_action(const msteams::act
   const auto result = co_await flow_.click(std::move(click), click_answer::in_response);
   if (result.replayed || !result.shown) {
     // A redelivered invoke: the first delivery answered it; this one only needs to succeed.
-    co_return http_response::json(already_handled());
+    co_return http_response::json(msteams::invoke_message_response("This click was already recorded."));
   }
   co_return http_response::json(msteams::invoke_card_response(*result.shown));
 }
