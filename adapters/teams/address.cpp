@@ -9,6 +9,7 @@ namespace {
 constexpr std::string_view conversation_tag = "teams.c1";
 constexpr std::string_view reply_tag = "teams.r1";
 constexpr std::string_view contact_tag = "teams.u1";
+constexpr std::string_view private_reply_tag = "teams.p1";
 constexpr char separator = '\n';
 
 struct field {
@@ -75,6 +76,18 @@ std::optional<contact> decode_contact(std::string_view encoded) {
   auto f = split(encoded, contact_tag, 3);
   if (!f || (*f)[0].empty() || (*f)[2].empty()) return std::nullopt;
   return contact{std::move((*f)[0]), std::move((*f)[1]), std::move((*f)[2])};
+}
+
+std::string encode(const private_reply& r) {
+  const auto& c = r.thread.conversation;
+  return join(private_reply_tag, {{c.service_url, true}, {c.tenant, false}, {c.conversation, true},
+                                  {r.thread.activity_id, true}, {r.user, true}});
+}
+
+std::optional<private_reply> decode_private_reply(std::string_view encoded) {
+  auto f = split(encoded, private_reply_tag, 5);
+  if (!f || (*f)[0].empty() || (*f)[2].empty() || (*f)[3].empty() || (*f)[4].empty()) return std::nullopt;
+  return private_reply{{{std::move((*f)[0]), std::move((*f)[1]), std::move((*f)[2])}, std::move((*f)[3])}, std::move((*f)[4])};
 }
 
 }  // namespace smrel::adapters::teams

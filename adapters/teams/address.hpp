@@ -32,6 +32,16 @@ struct contact {
   bool operator==(const contact&) const = default;
 };
 
+/// Where the answer to something said in a channel or group chat goes: into its thread when the
+/// whole conversation may see it, else to the person alone, in their 1:1 chat (Teams has no
+/// message only one member of a channel sees).
+struct private_reply {
+  reply_address thread;
+  std::string user;  // the person's "29:" id; the thread's serviceUrl and tenant reach them too
+  contact person() const { return {thread.conversation.service_url, thread.conversation.tenant, user}; }
+  bool operator==(const private_reply&) const = default;
+};
+
 /// Encodings are "<tag>\n<field>\n<field>…". Encoding a field that holds '\n', or an empty
 /// required field, gives "" (which every decoder refuses), so a stored address always decodes.
 std::string encode(const conversation_address& a);
@@ -40,5 +50,7 @@ std::string encode(const reply_address& a);
 std::optional<reply_address> decode_reply(std::string_view encoded);
 std::string encode(const contact& c);
 std::optional<contact> decode_contact(std::string_view encoded);
+std::string encode(const private_reply& r);
+std::optional<private_reply> decode_private_reply(std::string_view encoded);
 
 }  // namespace smrel::adapters::teams

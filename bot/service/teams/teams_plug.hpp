@@ -68,6 +68,11 @@ class teams_plug final : public channel_plug {
                                                                                  std::string body);
   boost::asio::awaitable<domain::delivery_outcome> post_to_person(const adapters::teams::contact& person,
                                                                   std::string activity);
+  boost::asio::awaitable<domain::delivery_outcome> post_to_conversation(const adapters::teams::conversation_address& where,
+                                                                        std::string activity);
+  /// A reply to one activity, or (`replace`) the activity replaced.
+  boost::asio::awaitable<domain::delivery_outcome> answer(const adapters::teams::reply_address& reply, bool replace,
+                                                          std::string activity);
 
   const config::teams_settings& settings_;
   boost::asio::io_context& io_;

@@ -175,8 +175,12 @@ boost::asio::awaitable<void> teams_plug::remember_reach(const msteams::activity&
 
 boost::asio::awaitable<http_response> teams_plug::command(const msteams::activity& a) {
   if (!a.from.id.empty()) co_await remember_reach(a);
-  domain::chat_command c{member_of(a), a.text, conversation_ref_of(a), a.locale,
-                         msteams::encode(msteams::reply_address{conversation_of(a), a.id})};
+  const msteams::reply_address thread{conversation_of(a), a.id};
+  // In a channel or group chat, what only the person should see goes to their 1:1 chat.
+  auto reply_to = a.conversation_type == "personal" || a.from.id.empty()
+                      ? msteams::encode(thread)
+                      : msteams::encode(msteams::private_reply{thread, a.from.id});
+  domain::chat_command c{member_of(a), a.text, conversation_ref_of(a), a.locale, std::move(reply_to)};
   co_await flow_.command_queued(std::move(c), message_key(a));
   co_return http_response::empty(200);
 }
@@ -209,7 +213,7 @@ boost::asio::awaitable<http_response> teams_plug::installed(const msteams::activ
   co_await remember_reach(a);
   // A welcome in the new personal chat: the help text, posted once per conversation.
   domain::chat_command welcome{member_of(a), "help", conversation_ref_of(a), a.locale,
-                               msteams::encode(msteams::reply_address{conversation_of(a), {}})};
+                               msteams::encode(conversation_of(a))};
   co_await flow_.command_queued(std::move(welcome), "teams:welcome:" + a.tenant + "/" + a.conversation_id);
   co_return http_response::empty(200);
 }

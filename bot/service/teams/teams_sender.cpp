@@ -66,6 +66,14 @@ send_buckets teams_plug::buckets(send_action action, std::string_view address) c
       if (const auto reply = msteams::decode_reply(address)) {
         return conversation_buckets(reply->conversation.tenant, reply->conversation.conversation);
       }
+      if (const auto asked = msteams::decode_private_reply(address)) {
+        // Into the thread, or to the person (a 1:1 opened on the way): at most two calls.
+        const auto& where = asked->thread.conversation;
+        auto out = conversation_buckets(where.tenant, where.conversation);
+        out.take.push_back(tenant_key(where.tenant));
+        return out;
+      }
+      if (const auto where = msteams::decode_conversation(address)) return conversation_buckets(where->tenant, where->conversation);
       break;
     case send_action::post:
       if (const auto where = msteams::decode_conversation(address)) return conversation_buckets(where->tenant, where->conversation);
@@ -121,37 +129,54 @@ boost::asio::awaitable<std::pair<delivery_outcome, std::string>> teams_plug::cal
   co_return std::make_pair(std::move(outcome), std::move(response.body));
 }
 
+boost::asio::awaitable<delivery_outcome> teams_plug::post_to_conversation(const msteams::conversation_address& where,
+                                                                        std::string activity) {
+  auto request = msteams::post_call(where, std::move(activity));
+  auto [outcome, body] = co_await call(where.service_url, std::move(request.method), std::move(request.url),
+                                       std::move(request.body));
+  if (outcome.verdict == delivery_verdict::sent) {
+    outcome.landed = {{domain::platform::teams, msteams::encode(where)}, msteams::resource_id(body).value_or("")};
+  }
+  co_return outcome;
+}
+
+boost::asio::awaitable<delivery_outcome> teams_plug::answer(const msteams::reply_address& reply, bool replace,
+                                                          std::string activity) {
+  const auto& where = reply.conversation;
+  auto request = replace ? msteams::update_call(reply, std::move(activity)) : msteams::reply_call(reply, std::move(activity));
+  auto [outcome, body] = co_await call(where.service_url, std::move(request.method), std::move(request.url),
+                                       std::move(request.body));
+  if (outcome.verdict == delivery_verdict::sent) {
+    outcome.landed = {{domain::platform::teams, msteams::encode(where)},
+                      replace ? reply.activity_id : msteams::resource_id(body).value_or("")};
+  }
+  co_return outcome;
+}
+
 boost::asio::awaitable<delivery_outcome> teams_plug::send(send_action action, std::string address, domain::message message) {
   auto activity = msteams::message_activity(message);
   switch (action) {
     case send_action::reply:
-    case send_action::replace: {
-      const auto reply = msteams::decode_reply(address);
-      if (!reply) co_return give_up("not a Teams reply address");
-      const auto& where = reply->conversation;
-      // No activity to answer (a welcome): a new message in the conversation.
-      auto request = reply->activity_id.empty() ? msteams::post_call(where, std::move(activity))
-                     : action == send_action::replace ? msteams::update_call(*reply, std::move(activity))
-                                                      : msteams::reply_call(*reply, std::move(activity));
-      auto [outcome, body] = co_await call(where.service_url, std::move(request.method), std::move(request.url),
-                                           std::move(request.body));
-      if (outcome.verdict == delivery_verdict::sent) {
-        outcome.landed = {{domain::platform::teams, msteams::encode(where)},
-                          action == send_action::replace ? reply->activity_id : msteams::resource_id(body).value_or("")};
+    case send_action::replace:
+      if (const auto reply = msteams::decode_reply(address)) {
+        co_return co_await answer(*reply, action == send_action::replace, std::move(activity));
       }
-      co_return outcome;
-    }
+      if (const auto asked = msteams::decode_private_reply(address)) {
+        // Asked in a channel or group chat: only what all of it may see is answered there.
+        if (message.visible_to_channel) co_return co_await answer(asked->thread, false, std::move(activity));
+        const auto person = asked->person();  // named: see post_to_person
+        co_return co_await post_to_person(person, std::move(activity));
+      }
+      // No activity to answer (a welcome): a new message in the conversation.
+      if (const auto where = msteams::decode_conversation(address); where && action == send_action::reply) {
+        co_return co_await post_to_conversation(*where, std::move(activity));
+      }
+      co_return give_up("not a Teams reply address");
     case send_action::post: {
       if (const auto person = msteams::decode_contact(address)) co_return co_await post_to_person(*person, std::move(activity));
       const auto where = msteams::decode_conversation(address);
       if (!where) co_return give_up("not a Teams conversation");
-      auto request = msteams::post_call(*where, std::move(activity));
-      auto [outcome, body] = co_await call(where->service_url, std::move(request.method), std::move(request.url),
-                                           std::move(request.body));
-      if (outcome.verdict == delivery_verdict::sent) {
-        outcome.landed = {{domain::platform::teams, std::move(address)}, msteams::resource_id(body).value_or("")};
-      }
-      co_return outcome;
+      co_return co_await post_to_conversation(*where, std::move(activity));
     }
     case send_action::publish_home: co_return give_up("Teams has no Home view");
     case send_action::open_direct: break;
@@ -167,14 +192,9 @@ boost::asio::awaitable<delivery_outcome> teams_plug::post_to_person(const msteam
   if (opened.verdict != delivery_verdict::sent) co_return opened;
   const auto id = msteams::created_conversation_id(body);
   if (!id) co_return try_again("the Bot Connector opened a conversation without an id");
+  // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
   const msteams::conversation_address where{person.service_url, person.tenant, *id};
-  auto request = msteams::post_call(where, std::move(activity));
-  auto [outcome, posted] = co_await call(where.service_url, std::move(request.method), std::move(request.url),
-                                         std::move(request.body));
-  if (outcome.verdict == delivery_verdict::sent) {
-    outcome.landed = {{domain::platform::teams, msteams::encode(where)}, msteams::resource_id(posted).value_or("")};
-  }
-  co_return outcome;
+  co_return co_await post_to_conversation(where, std::move(activity));
 }
 
 boost::asio::awaitable<delivery_outcome> teams_plug::open_direct(domain::member_key who) {

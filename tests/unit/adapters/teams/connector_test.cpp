@@ -31,6 +31,16 @@ TEST(teams_address, every_kind_round_trips_and_refuses_the_others) {
   EXPECT_FALSE(decode_contact(r));
   EXPECT_FALSE(decode_conversation(p));
   EXPECT_FALSE(decode_reply(p));
+  const private_reply asked_in_channel{reply, "29:1XJK-Bw"};
+  const auto s = encode(asked_in_channel);
+  EXPECT_EQ(decode_private_reply(s), asked_in_channel);
+  EXPECT_EQ(asked_in_channel.person(), (contact{channel.service_url, channel.tenant, "29:1XJK-Bw"}));
+  EXPECT_FALSE(decode_reply(s));
+  EXPECT_FALSE(decode_contact(s));
+  EXPECT_FALSE(decode_conversation(s));
+  EXPECT_FALSE(decode_private_reply(r));
+  EXPECT_FALSE(decode_private_reply(p));
+  EXPECT_EQ(encode(private_reply{reply, ""}), "");
   // Local mode: no tenant is allowed; the other fields are required.
   const conversation_address local{"http://127.0.0.1:3978/", "", "a:1"};
   EXPECT_EQ(decode_conversation(encode(local)), local);
