@@ -10,6 +10,7 @@ Usage: pulses.py <smrel port> <loopback port> <token file> <tenant> <app id> <me
 import json
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -39,9 +40,10 @@ def post_pulse_request(smrel_port, service_url, token, tenant, app_id, user, i):
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        if response.status // 100 != 2:
-            sys.exit(f"smrel answered {response.status} to a pulse request")
+    try:
+        urllib.request.urlopen(request, timeout=10).close()
+    except urllib.error.HTTPError as e:
+        sys.exit(f"smrel answered {e.code} to the pulse request of {user}")
 
 
 def answer_values(node, out):
