@@ -43,10 +43,25 @@ std::shared_ptr<const domain::message> dispatcher::cached_reply(const domain::ch
 }
 
 boost::asio::awaitable<domain::message> dispatcher::command(domain::chat_command command) {
+  co_return co_await run_command(command, std::nullopt);
+}
+
+boost::asio::awaitable<void> dispatcher::command_queued(domain::chat_command command, std::string dedupe_key) {
+  co_await run_command(command, std::move(dedupe_key));
+}
+
+boost::asio::awaitable<domain::message> dispatcher::run_command(const domain::chat_command& command,
+                                                                std::optional<std::string> reply_dedupe_key) {
   auto result = co_await run_blocking(pool_, [&] { return bot_.on_command(command); });
-  if (!result.posts.empty()) {
+  const bool reply_queued = reply_dedupe_key && !command.reply_to.empty();
+  if (!result.posts.empty() || reply_queued) {
     storage::write_batch batch;
     const auto now = clock_.now();
+    if (reply_queued) {
+      auto reply = make_row(command.who.workspace.on, storage::outbox_kind::reply, command.reply_to, result.reply, now);
+      reply.dedupe_key = std::move(*reply_dedupe_key);
+      batch.outbox.push_back(std::move(reply));
+    }
     for (auto& post : result.posts) {
       // Whoever asked hears about it should the bot not be in that conversation.
       auto out = post.if_bot_absent && !command.reply_to.empty()

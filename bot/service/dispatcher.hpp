@@ -49,6 +49,11 @@ class dispatcher {
   std::shared_ptr<const domain::message> cached_reply(const domain::chat_command& command) const;
   /// Runs a command; the posts it asks for are committed before the reply is returned.
   boost::asio::awaitable<domain::message> command(domain::chat_command command);
+  /// Runs a command whose reply the platform cannot take in its HTTP response (Teams): the reply
+  /// goes to `command.reply_to` through the outbox, committed with the posts the command asks
+  /// for before this returns. `dedupe_key` (the platform's id of the message) keeps a redelivered
+  /// message from being answered twice.
+  boost::asio::awaitable<void> command_queued(domain::chat_command command, std::string dedupe_key);
   /// A click on one of our buttons; the answer it carries is durable when this returns.
   boost::asio::awaitable<click_result> click(domain::button_click click, click_answer how);
   /// A platform event, handled once per `event_id` (false: handled before, a retry); `opened`
@@ -64,6 +69,10 @@ class dispatcher {
   /// `fresh`: decide from storage, not from what is cached (after a stale decision).
   boost::asio::awaitable<click_result> handle_click(const domain::button_click& click, click_answer how,
                                                     const std::string& replay_key, bool fresh);
+  /// Runs the engine on `command` and commits its posts, plus its reply to `command.reply_to` when
+  /// a dedupe key for it is given.
+  boost::asio::awaitable<domain::message> run_command(const domain::chat_command& command,
+                                                      std::optional<std::string> reply_dedupe_key);
   void queue_reply(storage::write_batch& batch, const domain::button_click& click, storage::outbox_kind kind,
                    const domain::message& m) const;
 

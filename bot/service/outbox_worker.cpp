@@ -173,7 +173,13 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     if (!co_await take_turn(m, buckets)) co_return;
     const auto outcome = co_await plug.send(send_action::post, direct->address, std::move(*message));
     if (outcome.verdict == delivery_verdict::sent) {
-      co_await run_blocking(pool, [&] { content.pulse_dm_sent(ref, outcome.landed); });
+      co_await run_blocking(pool, [&] {
+        // A platform may reach a person by who they are and open the conversation on the way
+        // (Teams: a person known from a team's roster); the conversation is what is kept.
+        const auto& landed_in = outcome.landed.conversation;
+        if (!landed_in.empty() && landed_in != *direct) store.remember_direct_conversation(ref.who, landed_in);
+        content.pulse_dm_sent(ref, outcome.landed);
+      });
     } else if (outcome.problem == domain::delivery_problem::conversation_gone) {
       // A remembered direct conversation that no longer exists: the next attempt opens a fresh one.
       co_await run_blocking(pool, [&] { store.forget_direct_conversation(ref.who); });

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "adapters/slack/phrasing.hpp"
+#include "adapters/teams/phrasing.hpp"
 
 namespace smrel::service {
 namespace {
@@ -12,18 +13,24 @@ const std::shared_ptr<const domain::command_phrasing>& slack_phrasing() {
   return phrasing;
 }
 
+const std::shared_ptr<const domain::command_phrasing>& teams_phrasing() {
+  static const std::shared_ptr<const domain::command_phrasing> phrasing = std::make_shared<adapters::teams::phrasing>();
+  return phrasing;
+}
+
 }  // namespace
 
 const domain::command_phrasing& phrasing_for(domain::platform p) {
-  static const domain::bare_words_phrasing bare;  // Teams: the words, written to the bot
-  return p == domain::platform::slack ? *slack_phrasing() : static_cast<const domain::command_phrasing&>(bare);
+  return p == domain::platform::slack ? *slack_phrasing() : *teams_phrasing();
 }
 
 engine::options engine_options(const config::settings& settings) {
   auto out = engine::options_from(settings);
   out.phrase_commands(domain::platform::slack, slack_phrasing());
   out.on(domain::platform::slack).pulses_sent_by_dm = !settings.slack.bot_token.empty();
-  out.on(domain::platform::teams).pulses_sent_by_dm = false;  // no Teams plug yet
+  out.phrase_commands(domain::platform::teams, teams_phrasing());
+  // Teams always can: with the app's credentials, or in local mode to a loopback serviceUrl.
+  out.on(domain::platform::teams).pulses_sent_by_dm = true;
   return out;
 }
 

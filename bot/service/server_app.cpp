@@ -29,6 +29,7 @@
 #include "bot/service/platforms.hpp"
 #include "bot/service/scheduler.hpp"
 #include "bot/service/slack/slack_plug.hpp"
+#include "bot/service/teams/teams_plug.hpp"
 
 namespace smrel::service {
 namespace {
@@ -94,11 +95,13 @@ struct server_app::impl final : late_content {
         work(asio::make_work_guard(io)),
         flow(bot, *store, committer, pool, clock, stats, [this] { outbox.wake(); }),
         slack(settings.slack, io, flow, clock, stats),
+        teams(settings.teams, io, flow, *store, pool, clock, stats),
         outbox(io, *store, pool, plugs(), clock, stats, *this),
         options(o),
         schedule(io, pool, *store, bot, plugs(), schedule_options_from(settings), clock, [this] { outbox.wake(); },
                  o.schedule_tick.value_or(std::chrono::seconds{30})) {
     routes = slack.routes();
+    for (auto& r : teams.routes()) routes.push_back(std::move(r));
     add_ops_routes();
     std::vector<std::string> names;
     for (const auto& r : routes) names.push_back(r.path);
@@ -106,7 +109,7 @@ struct server_app::impl final : late_content {
     stats.set_routes(std::move(names));
   }
 
-  std::vector<channel_plug*> plugs() { return {&slack}; }
+  std::vector<channel_plug*> plugs() { return {&slack, &teams}; }
 
   static schedule_options schedule_options_from(const config::settings& settings) {
     schedule_options out;
@@ -255,6 +258,7 @@ struct server_app::impl final : late_content {
   asio::executor_work_guard<asio::io_context::executor_type> work;
   dispatcher flow;
   slack_plug slack;
+  teams_plug teams;
   outbox_worker outbox;
   server_options options;
   scheduler schedule;

@@ -1,1 +1,187 @@
-// placeholder
+// The Bot Connector, out: replies, posts, card replacements and 1:1 conversations, each to a
+// serviceUrl on the allow list, with the app's access token (none in local mode), paced by Teams'
+// limits per conversation and per tenant.
+#include "adapters/teams/cards.hpp"
+#include "adapters/teams/connector.hpp"
+#include "bot/service/logging.hpp"
+#include "bot/service/teams/teams_plug.hpp"
+
+namespace smrel::service {
+namespace {
+
+namespace msteams = adapters::teams;
+using domain::delivery_outcome;
+using domain::delivery_verdict;
+
+constexpr std::string_view bucket_prefix = "teams:";
+
+delivery_outcome give_up(std::string reason) {
+  delivery_outcome out;
+  out.verdict = delivery_verdict::permanent;
+  out.reason = std::move(reason);
+  return out;
+}
+
+delivery_outcome try_again(std::string reason) {
+  delivery_outcome out;
+  out.verdict = delivery_verdict::retry;
+  out.reason = std::move(reason);
+  return out;
+}
+
+// Teams allows a bot per conversation 7 sends a second, 8 in two, 60 in thirty and 1,800 in an
+// hour; one token bucket cannot hold all four, so two do: {1.8/s, burst 4} keeps within the
+// first three (4 + 2·1.8 ≤ 8, 4 + 30·1.8 ≤ 60), {0.45/s, burst 180} within the hour.
+std::string conversation_key(std::string_view conversation) { return std::string(bucket_prefix) + "conv:" + std::string(conversation); }
+std::string conversation_hour_key(std::string_view conversation) {
+  return std::string(bucket_prefix) + "conv-hour:" + std::string(conversation);
+}
+// And the app 50 requests a second per tenant, the limit a weekly fan-out meets: {40/s, burst
+// 10} never asks for more than 50 in any second.
+std::string tenant_key(std::string_view tenant) { return std::string(bucket_prefix) + "tenant:" + std::string(tenant); }
+
+send_buckets conversation_buckets(std::string_view tenant, std::string_view conversation) {
+  send_buckets out;
+  out.take = {conversation_key(conversation), conversation_hour_key(conversation), tenant_key(tenant)};
+  // A 429 is about the conversation or the tenant; Retry-After on the tenant holds up everyone.
+  out.pause_when_limited = {tenant_key(tenant)};
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> teams_plug::cannot_send() const { return std::nullopt; }  // local mode sends too
+
+void teams_plug::set_rate_rules(rate_limiter& limiter) const {
+  limiter.set_rule(std::string(bucket_prefix), {40.0, 10.0});
+  limiter.set_rule(std::string(bucket_prefix) + "conv:", {1.8, 4.0});
+  limiter.set_rule(std::string(bucket_prefix) + "conv-hour:", {0.45, 180.0});
+  limiter.set_rule(std::string(bucket_prefix) + "tenant:", {40.0, 10.0});
+}
+
+send_buckets teams_plug::buckets(send_action action, std::string_view address) const {
+  switch (action) {
+    case send_action::reply:
+    case send_action::replace:
+      if (const auto reply = msteams::decode_reply(address)) {
+        return conversation_buckets(reply->conversation.tenant, reply->conversation.conversation);
+      }
+      break;
+    case send_action::post:
+      if (const auto where = msteams::decode_conversation(address)) return conversation_buckets(where->tenant, where->conversation);
+      if (const auto person = msteams::decode_contact(address)) {
+        // Opening the conversation and posting in it: two calls against the tenant's limit.
+        auto out = conversation_buckets(person->tenant, person->user);
+        out.take.push_back(tenant_key(person->tenant));
+        return out;
+      }
+      break;
+    case send_action::publish_home:
+    case send_action::open_direct: break;
+  }
+  return {{std::string(bucket_prefix)}, {}};
+}
+
+bool teams_plug::may_call(std::string_view service_url) const {
+  if (settings_.local_mode()) return msteams::loopback_url(service_url);
+  return msteams::service_url_allowed(service_url, settings_.service_hosts);
+}
+
+boost::asio::awaitable<std::pair<delivery_outcome, std::string>> teams_plug::call(std::string_view service_url,
+                                                                                   std::string method, std::string url,
+                                                                                   std::string body) {
+  // Checked again here, not only when the activity came in: the token goes nowhere else, even
+  // for an address stored under an older, wider allow list.
+  if (!may_call(service_url)) co_return std::make_pair(give_up("serviceUrl not allowed"), std::string());
+  net::client_request request;
+  request.method = std::move(method);
+  request.url = std::move(url);
+  request.body = std::move(body);
+  request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  std::string used_token;
+  if (access_) {
+    auto token = co_await access_->get();
+    if (!token) co_return std::make_pair(try_again("no access token"), std::string());
+    used_token = std::move(*token);
+    request.headers.emplace_back("Authorization", "Bearer " + used_token);
+  }
+  auto [ec, response] = co_await client_.send(std::move(request));
+  if (ec) co_return std::make_pair(try_again(ec.message()), std::string());
+  if (const auto correlation = response.header("x-correlating-operationid"); !correlation.empty() && response.status >= 400) {
+    log_event(log_level::info, "teams_call_failed",
+              {{"status", static_cast<long long>(response.status)}, {"correlation", correlation}});
+  }
+  if (response.status == 401 && access_) {
+    // A token the connector no longer takes (rotated secret, clock trouble): fetch a new one and
+    // try again rather than dead-lettering every message.
+    access_->invalidate(used_token);
+    co_return std::make_pair(try_again("401 from the Bot Connector"), std::string());
+  }
+  auto outcome = msteams::classify(response.status, response.body, response.header("retry-after"));
+  co_return std::make_pair(std::move(outcome), std::move(response.body));
+}
+
+boost::asio::awaitable<delivery_outcome> teams_plug::send(send_action action, std::string address, domain::message message) {
+  auto activity = msteams::message_activity(message);
+  switch (action) {
+    case send_action::reply:
+    case send_action::replace: {
+      const auto reply = msteams::decode_reply(address);
+      if (!reply) co_return give_up("not a Teams reply address");
+      const auto& where = reply->conversation;
+      // No activity to answer (a welcome): a new message in the conversation.
+      auto request = reply->activity_id.empty() ? msteams::post_call(where, std::move(activity))
+                     : action == send_action::replace ? msteams::update_call(*reply, std::move(activity))
+                                                      : msteams::reply_call(*reply, std::move(activity));
+      auto [outcome, body] = co_await call(where.service_url, std::move(request.method), std::move(request.url),
+                                           std::move(request.body));
+      if (outcome.verdict == delivery_verdict::sent) {
+        outcome.landed = {{domain::platform::teams, msteams::encode(where)},
+                          action == send_action::replace ? reply->activity_id : msteams::resource_id(body).value_or("")};
+      }
+      co_return outcome;
+    }
+    case send_action::post: {
+      if (const auto person = msteams::decode_contact(address)) co_return co_await post_to_person(*person, std::move(activity));
+      const auto where = msteams::decode_conversation(address);
+      if (!where) co_return give_up("not a Teams conversation");
+      auto request = msteams::post_call(*where, std::move(activity));
+      auto [outcome, body] = co_await call(where->service_url, std::move(request.method), std::move(request.url),
+                                           std::move(request.body));
+      if (outcome.verdict == delivery_verdict::sent) {
+        outcome.landed = {{domain::platform::teams, std::move(address)}, msteams::resource_id(body).value_or("")};
+      }
+      co_return outcome;
+    }
+    case send_action::publish_home: co_return give_up("Teams has no Home view");
+    case send_action::open_direct: break;
+  }
+  co_return give_up("not something Teams sends");
+}
+
+boost::asio::awaitable<delivery_outcome> teams_plug::post_to_person(const msteams::contact& person, std::string activity) {
+  // Teams opens a 1:1 by who the person is and gives the same conversation every time, so the
+  // pulse opens it on the way and the worker keeps the conversation it landed in.
+  auto open = msteams::create_conversation_call(person, settings_.app_id.empty() ? "" : "28:" + settings_.app_id);
+  auto [opened, body] = co_await call(person.service_url, std::move(open.method), std::move(open.url), std::move(open.body));
+  if (opened.verdict != delivery_verdict::sent) co_return opened;
+  const auto id = msteams::created_conversation_id(body);
+  if (!id) co_return try_again("the Bot Connector opened a conversation without an id");
+  const msteams::conversation_address where{person.service_url, person.tenant, *id};
+  auto request = msteams::post_call(where, std::move(activity));
+  auto [outcome, posted] = co_await call(where.service_url, std::move(request.method), std::move(request.url),
+                                         std::move(request.body));
+  if (outcome.verdict == delivery_verdict::sent) {
+    outcome.landed = {{domain::platform::teams, msteams::encode(where)}, msteams::resource_id(posted).value_or("")};
+  }
+  co_return outcome;
+}
+
+boost::asio::awaitable<delivery_outcome> teams_plug::open_direct(domain::member_key who) {
+  // Without a contact nothing can be opened: a person is reachable once they wrote to the bot,
+  // in a personal chat or by @mention (then the pulse's own post opens the conversation).
+  log_event(log_level::info, "teams_unreachable", {{"tenant", who.workspace.id}});
+  co_return give_up("this person has not written to the bot yet");
+}
+
+}  // namespace smrel::service
