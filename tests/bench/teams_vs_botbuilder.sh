@@ -28,7 +28,12 @@ cmake --build "$build" --target smrel >/dev/null
 
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  local status=$?
+  # A failed run shows what the servers said (a crash, a refusal) before their logs go.
+  [ "$status" -eq 0 ] || tail -n 20 "$work"/*.log >&2 2>/dev/null || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -46,7 +51,7 @@ botbuilder_version=$(node -p "require('$here/botbuilder/node_modules/botbuilder/
 botbuilder_port=$(free_port)
 PORT=$botbuilder_port APP_ID=$app_id APP_PASSWORD=$app_password TENANT_ID=$tenant OPENID_URL=http://127.0.0.1:$loopback_port/openid \
   taskset -c $server_core node "$here/botbuilder/bot.js" >"$work/botbuilder.log" 2>&1 &
-pids+=($!)
+pids+=($!); botbuilder_pid=$!
 
 # --- smrel, with the demo company in the tenant's workspace --------------------------------------
 smrel_port=$(free_port)
@@ -58,7 +63,7 @@ export SMREL_TEAMS_SERVICE_HOSTS=127.0.0.1:$loopback_port
 echo '{"http": {"threads": 1}}' > "$work/smrel.json"
 "$build/bot/service/smrel" demo --workspace "teams:$tenant" >/dev/null 2>&1
 taskset -c $server_core "$build/bot/service/smrel" serve >"$work/smrel.log" 2>&1 &
-pids+=($!)
+pids+=($!); smrel_pid=$!
 wait_for "$botbuilder_port" api/messages; wait_for "$smrel_port" healthz
 
 # --- the clicks: every answer button of a real pulse for each member ------------------------------
@@ -86,7 +91,12 @@ done
 answers_after_check=$(curl -s "http://127.0.0.1:$smrel_port/metrics" | awk '/^smrel_answers_stored_total /{print $2}')
 [ "$answers_after_check" -eq $((answers_before_check + 1)) ] || { echo "smrel did not store the checked click as an answer" >&2; exit 1; }
 
+still_running() {  # a server that died under load is the finding, not wrk's "connection refused"
+  kill -0 "$botbuilder_pid" 2>/dev/null || { echo "botbuilder exited" >&2; return 1; }
+  kill -0 "$smrel_pid" 2>/dev/null || { echo "smrel exited" >&2; return 1; }
+}
 run_wrk() {  # port tag → "req_per_s p99_ms requests"
+  still_running
   taskset -c $load_core wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$work/clicks.lua" "http://127.0.0.1:$1" -- "$2" > "$work/wrk.out"
   python3 - "$work/wrk.out" <<'PY'
 import re, sys
@@ -100,6 +110,7 @@ for problem in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: .*timeout (
     if found and int(found.group(1)) > 0: sys.exit(f"{found.group(0)}")
 print(rps, p99, requests)
 PY
+  still_running
 }
 sql() { sqlite3 -cmd '.timeout 5000' "$work/smrel.db" "$1"; }
 # Each committed click stores its replay key in the same transaction as its answer.
