@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -139,6 +140,17 @@ class fake_teams {
     }
     return out;
   }
+  /// The 1:1 conversation id this fake created for a member ("29:…"), if it did.
+  std::optional<std::string> created_conversation(const std::string& member) const {
+    std::lock_guard lock(mutex_);
+    if (!personal_.contains(member)) return std::nullopt;
+    return personal_chat_id(member);
+  }
+  /// The id this fake gives the 1:1 chat with a member: "a:dm-user-3" for "29:user-3", the same
+  /// every time, as Teams does.
+  static std::string personal_chat_id(const std::string& member) {
+    return "a:dm-" + (member.starts_with("29:") ? member.substr(3) : member);
+  }
   /// Every call of any kind (metadata, keys, token, connector), in order.
   std::vector<call> all_calls() const {
     std::lock_guard lock(mutex_);
@@ -238,8 +250,8 @@ class fake_teams {
       if (c.json.is_object() && c.json.contains("members") && c.json["members"].is_array() && !c.json["members"].empty()) {
         member = c.json["members"][0].value("id", "");
       }
-      auto [it, fresh] = personal_.try_emplace(member, personal_.size() + 1);
-      return {201, nlohmann::json{{"id", "a:" + std::to_string(it->second)}}.dump(), ""};
+      personal_.insert(member);
+      return {201, nlohmann::json{{"id", personal_chat_id(member)}}.dump(), ""};
     }
     const auto activities = c.path.find("/activities");
     if (activities == std::string::npos) return {404, R"({"error":{"code":"NotFound","message":"no such route"}})", ""};
@@ -268,7 +280,7 @@ class fake_teams {
   std::atomic<std::size_t> token_requests_{0};
   std::deque<scripted> token_script_;
   std::map<std::pair<std::string, std::string>, std::deque<scripted>> scripts_;
-  std::map<std::string, std::size_t> personal_;
+  std::set<std::string> personal_;
   int activity_ids_ = 0;
 };
 

@@ -29,6 +29,7 @@ inline const domain::workspace_ref& teams_workspace() {
   static const domain::workspace_ref ws{domain::platform::teams, teams_tenant};
   return ws;
 }
+inline bool is_2xx_status(int status) { return status >= 200 && status < 300; }
 inline std::string user_mri(const std::string& who) { return "29:user-" + who; }
 inline std::string aad_of(const std::string& who) { return "aad-" + who; }
 inline std::string personal_conversation(const std::string& who) { return "a:conv-" + who; }
