@@ -1,6 +1,9 @@
 // Teams end to end against a fake Microsoft: every command as a message, cards and clicks,
 // token verification, the allowed serviceUrl hosts, the access token and connector retries.
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "bot/engine/views.hpp"
 #include "tests/support/teams_harness.hpp"
@@ -397,6 +400,114 @@ TEST(teams_local_mode, without_an_app_id_only_loopback_is_answered_and_without_a
   remote["serviceUrl"] = "https://smba.trafficmanager.net/emea/";
   expect_refused(h, remote, "", "a serviceUrl off loopback in local mode");
   EXPECT_FALSE(h.store().find_member(testing::teams_member("2")));
+}
+
+// ---- the fakes themselves: a test of the plug is only as good as they are ----
+
+std::string base64url_decode(const std::string& in) {
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (const char c : in) {
+    const auto at = std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_").find(c);
+    if (at == std::string_view::npos) break;
+    buffer = (buffer << 6) | static_cast<unsigned>(at);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// Verifies an RS256 JWS with the RSA key of a JWK, as a verifier that trusts only the JWKS would.
+bool verifies(const std::string& token, const json& jwk) {
+  const auto n = base64url_decode(jwk["n"].get<std::string>());
+  const auto e = base64url_decode(jwk["e"].get<std::string>());
+  BIGNUM* bn_n = BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr);
+  BIGNUM* bn_e = BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr);
+  OSSL_PARAM_BLD* build = OSSL_PARAM_BLD_new();
+  OSSL_PARAM_BLD_push_BN(build, OSSL_PKEY_PARAM_RSA_N, bn_n);
+  OSSL_PARAM_BLD_push_BN(build, OSSL_PKEY_PARAM_RSA_E, bn_e);
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(build);
+  EVP_PKEY_CTX* from = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+  EVP_PKEY* key = nullptr;
+  EVP_PKEY_fromdata_init(from);
+  EVP_PKEY_fromdata(from, &key, EVP_PKEY_PUBLIC_KEY, params);
+  const auto last_dot = token.rfind('.');
+  const auto input = token.substr(0, last_dot);
+  const auto signature = base64url_decode(token.substr(last_dot + 1));
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok = key && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+                  EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                   reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(key);
+  EVP_PKEY_CTX_free(from);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(build);
+  BN_free(bn_n);
+  BN_free(bn_e);
+  return ok;
+}
+
+TEST(teams_fakes, minted_tokens_verify_with_the_published_keys_and_only_with_them) {
+  fake_teams fake;
+  const auto metadata = json::parse(testing::http_call(fake.port(), "GET", "/openid").body);
+  EXPECT_EQ(metadata["issuer"], "https://api.botframework.com");
+  const auto jwks_uri = metadata["jwks_uri"].get<std::string>();
+  ASSERT_EQ(jwks_uri, "http://" + fake.host() + "/keys");
+  const auto jwks = json::parse(testing::http_call(fake.port(), "GET", "/keys").body);
+  ASSERT_EQ(jwks["keys"].size(), 1U);
+  const auto& jwk = jwks["keys"][0];
+  EXPECT_EQ(jwk["endorsements"], json::array({"msteams"}));
+  EXPECT_EQ(fake.openid_fetches(), 1U);
+  EXPECT_EQ(fake.jwks_fetches(), 1U);
+
+  const auto& minter = testing::token_minter::instance();
+  testing::token_spec spec;
+  spec.aud = testing::teams_app_id;
+  spec.serviceurl = fake.service_url();
+  const auto good = minter.token(spec);
+  EXPECT_TRUE(verifies(good, jwk));
+  const auto header = json::parse(base64url_decode(good.substr(0, good.find('.'))));
+  EXPECT_EQ(header["alg"], "RS256");
+  EXPECT_EQ(header["kid"], jwk["kid"]);
+  const auto claims = json::parse(base64url_decode(good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1)));
+  EXPECT_EQ(claims["serviceurl"], fake.service_url());
+  EXPECT_EQ(claims["aud"], testing::teams_app_id);
+  EXPECT_GT(claims["exp"].get<long long>(), claims["nbf"].get<long long>());
+  spec.how = testing::token_spec::signing::other_key;
+  EXPECT_FALSE(verifies(minter.token(spec), jwk));
+  spec.how = testing::token_spec::signing::hs256;
+  EXPECT_FALSE(verifies(minter.token(spec), jwk));
+}
+
+TEST(teams_fakes, the_token_endpoint_checks_the_client_and_the_connector_answers_like_teams) {
+  fake_teams fake;
+  fake.expect_credentials(testing::teams_app_id, testing::teams_app_password);
+  const auto form = std::string("grant_type=client_credentials&client_id=") + testing::teams_app_id +
+                    "&client_secret=" + testing::teams_app_password + "&scope=https%3A%2F%2Fapi.botframework.com%2F.default";
+  const auto ok = testing::http_call(fake.port(), "POST", "/token", form, {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_EQ(json::parse(ok.body)["access_token"], "teams-token-1");
+  EXPECT_EQ(testing::http_call(fake.port(), "POST", "/token", form + "x").status, 400);
+  EXPECT_EQ(fake.token_requests(), 2U);
+
+  const json create{{"isGroup", false}, {"members", {{{"id", "29:user-7"}}}}, {"tenantId", testing::teams_tenant}};
+  const auto first = testing::http_call(fake.port(), "POST", "/v3/conversations", create.dump());
+  EXPECT_EQ(first.status, 201);
+  EXPECT_EQ(first.body, testing::http_call(fake.port(), "POST", "/v3/conversations", create.dump()).body);
+  fake.script("POST", "/v3/conversations/a:x", {{429, "{}", "1"}});
+  const auto limited = testing::http_call(fake.port(), "POST", "/v3/conversations/a%3Ax/activities/5", "{}");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(testing::http_call(fake.port(), "POST", "/v3/conversations/a%3Ax/activities/5", "{}").status, 201);
+  EXPECT_EQ(testing::http_call(fake.port(), "PUT", "/v3/conversations/a%3Ax/activities/5", "{}").body, R"({"id":"5"})");
+  const auto calls = fake.connector_calls(fake_teams::under("POST", "/v3/conversations/a:x/"));
+  ASSERT_EQ(calls.size(), 2U);
+  EXPECT_EQ(calls[0].raw_path, "/v3/conversations/a%3Ax/activities/5");
+  EXPECT_TRUE(fake.wait_for(fake_teams::under("PUT", "/v3/"), 1, std::chrono::milliseconds{100}));
 }
 
 }  // namespace
