@@ -127,6 +127,19 @@ TEST(teams_commands, channel_messages_count_only_when_the_bot_is_mentioned) {
                h.store().find_member(testing::teams_member("1"))->group == scoring::group::sales);
 }
 
+TEST(teams_commands, installing_the_app_in_personal_scope_welcomes_and_remembers_the_chat) {
+  teams_harness h;
+  EXPECT_TRUE(is_2xx(h.post(h.installation_added("5"))));
+  const auto welcome = fake_teams::under("POST", "/v3/conversations/" + testing::personal_conversation("5") + "/activities");
+  ASSERT_TRUE(h.fake().wait_for(welcome, 1));
+  const auto call = h.fake().connector_calls(welcome).front();
+  expect_card_reply(call.json, "welcome");
+  EXPECT_NE(shown(call.json).find("join sales|marketing|leadership"), std::string::npos) << call.body;
+  const auto chat = h.store().find_direct_conversation(testing::teams_member("5"));
+  ASSERT_TRUE(chat);
+  EXPECT_NE(chat->address.find(testing::personal_conversation("5")), std::string::npos) << chat->address;
+}
+
 TEST(teams_answers, a_click_is_stored_before_its_card_answer) {
   teams_harness h;
   const auto buttons = testing::buttons_named(testing::card_of(h.say("1", "pulse")), "answer");
