@@ -349,8 +349,7 @@ TEST(teams_auth, five_minutes_of_clock_skew_are_forgiven) {
 }
 
 TEST(teams_auth, keys_endorsed_for_other_channels_only_are_refused) {
-  teams_harness h;
-  h.fake().set_endorsements(std::vector<std::string>{"webchat", "directline"});
+  teams_harness h({}, [](fake_teams& fake) { fake.set_endorsements(std::vector<std::string>{"webchat", "directline"}); });
   const auto activity = h.personal_message("x", "join sales");
   expect_refused(h, activity, "Bearer " + h.token_for(activity["serviceUrl"]), "endorsements without msteams");
   EXPECT_FALSE(h.store().find_member(testing::teams_member("x")));
@@ -359,8 +358,7 @@ TEST(teams_auth, keys_endorsed_for_other_channels_only_are_refused) {
 }
 
 TEST(teams_auth, a_key_without_endorsements_is_accepted) {
-  teams_harness h;
-  h.fake().set_endorsements(std::nullopt);
+  teams_harness h({}, [](fake_teams& fake) { fake.set_endorsements(std::nullopt); });
   expect_card_reply(h.say("1", "status"), "no endorsements");
 }
 

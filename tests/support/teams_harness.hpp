@@ -78,8 +78,10 @@ class teams_harness {
  public:
   using setup = std::function<void(config::settings&, service::server_options&, offset_clock&)>;
 
-  explicit teams_harness(const setup& before_start = {}) {
+  /// `prepare_fake` runs before the server starts (which fetches the keys at once).
+  explicit teams_harness(const setup& before_start = {}, const std::function<void(fake_teams&)>& prepare_fake = {}) {
     fake_.expect_credentials(teams_app_id, teams_app_password);
+    if (prepare_fake) prepare_fake(fake_);
     settings_.database = "sqlite:" + dir_.file("smrel.db");
     settings_.pseudonym_key = std::string(40, 'k');
     settings_.http.listen = "127.0.0.1:0";
