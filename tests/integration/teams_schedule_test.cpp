@@ -1,0 +1,192 @@
+// The weekly rhythm in Teams against a fake Bot Connector: the pulse as proactive 1:1 cards (a 1:1
+// conversation created for people known only from a team's roster), a blocked person forgotten,
+// and the digest in the channel an admin named with `digest here`, once a week across restarts.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "bot/engine/views.hpp"
+#include "tests/support/teams_harness.hpp"
+
+namespace smrel {
+namespace {
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using testing::fake_teams;
+using testing::teams_harness;
+
+const scoring::iso_week week49 = *scoring::iso_week::parse("2026-W49");
+// Monday 30 November 2026, 09:58 in Amsterdam (CET): two minutes before the pulse.
+const domain::time_point before_pulse = domain::time_point{sys_days{2026y / November / 30} + 8h + 58min};
+const std::string leaders = "19:leaders@thread.tacv2";
+
+teams_harness::setup amsterdam_schedule() {
+  return [](config::settings& s, service::server_options& o, testing::offset_clock& clock) {
+    s.survey.timezone = "Europe/Amsterdam";
+    o.schedule_tick = 50ms;
+    clock.set(before_pulse);
+  };
+}
+
+// Lets the scheduler tick a few times and the outbox drain.
+void settle() { std::this_thread::sleep_for(400ms); }
+
+// The conversations that are `who`'s 1:1 chat with the bot: the one they wrote from, and any the
+// bot created for them.
+std::set<std::string> personal_chats(const fake_teams& fake, const std::string& who) {
+  std::set<std::string> out{testing::personal_conversation(who)};
+  if (const auto created = fake.created_conversation(testing::user_mri(who))) out.insert(*created);
+  return out;
+}
+
+// Posts of a card into one of `who`'s 1:1 chats that are not replies to something they said.
+std::vector<fake_teams::call> proactive_posts(const fake_teams& fake, const std::string& who) {
+  const auto chats = personal_chats(fake, who);
+  return fake.connector_calls([&](const fake_teams::call& c) {
+    if (c.method != "POST") return false;
+    for (const auto& chat : chats) {
+      if (c.path == "/v3/conversations/" + chat + "/activities") return true;
+    }
+    return false;
+  });
+}
+
+std::vector<fake_teams::call> creates_for(const fake_teams& fake, const std::string& who) {
+  return fake.connector_calls([&](const fake_teams::call& c) {
+    return c.method == "POST" && c.path == "/v3/conversations" && c.json.is_object() &&
+           c.json.value("members", json::array()).size() == 1 && c.json["members"][0].value("id", "") == testing::user_mri(who);
+  });
+}
+
+std::size_t index_of(const std::vector<fake_teams::call>& all, const fake_teams::call& one) {
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (all[i].path == one.path && all[i].body == one.body && all[i].method == one.method) return i;
+  }
+  return all.size();
+}
+
+TEST(teams_schedule, the_weekly_pulse_goes_out_as_a_proactive_card_once_per_person) {
+  teams_harness h(amsterdam_schedule());
+  h.say("1", "join sales");
+  h.say("2", "join marketing");
+  ASSERT_TRUE(testing::is_2xx_status(h.post(h.members_added({"3"})).status));  // known from the roster only
+  h.say("4", "join sales");
+  h.say("4", "optout");
+  settle();
+  const auto before = h.fake().connector_calls().size();
+  EXPECT_TRUE(proactive_posts(h.fake(), "1").empty()) << "nothing is due before 10:00 in Amsterdam";
+
+  h.clock().advance(3min);  // 10:01 in Amsterdam
+  const auto pulses = [&](const fake_teams::call& c) {
+    return c.method == "POST" && c.path.ends_with("/activities") && c.body.find("2026-W49") != std::string::npos;
+  };
+  EXPECT_TRUE(h.fake().wait_for(pulses, 3, 15s)) << "1, 2, and 3 (known from the team's roster only) each get one";
+  settle();
+  EXPECT_GT(h.fake().connector_calls().size(), before);
+  for (const auto* who : {"1", "2", "3"}) {
+    const auto posts = proactive_posts(h.fake(), who);
+    EXPECT_EQ(posts.size(), 1U) << who;
+    if (posts.empty()) continue;
+    EXPECT_EQ(posts[0].authorization, "Bearer teams-token-1");
+    const auto card = testing::card_of(posts[0].json);
+    EXPECT_GE(testing::buttons_named(card, "answer").size(), 20U) << who << ": " << posts[0].body;
+  }
+  EXPECT_TRUE(proactive_posts(h.fake(), "4").empty()) << "opted out";
+
+  // Person 3 had no 1:1 chat yet: one was created, with the tenant and their 29: id, before the post.
+  const auto creates = creates_for(h.fake(), "3");
+  ASSERT_EQ(creates.size(), 1U) << "a 1:1 chat for the member known from conversationUpdate membersAdded";
+  const auto& create = creates[0].json;
+  const auto tenant = create.value("tenantId", create.contains("channelData") ? create["channelData"]["tenant"].value("id", "") : "");
+  EXPECT_EQ(tenant, testing::teams_tenant) << create.dump();
+  const auto all = h.fake().connector_calls();
+  ASSERT_EQ(proactive_posts(h.fake(), "3").size(), 1U);
+  EXPECT_LT(index_of(all, creates[0]), index_of(all, proactive_posts(h.fake(), "3")[0]));
+
+  // The card's own buttons work.
+  const auto buttons = testing::buttons_named(testing::card_of(proactive_posts(h.fake(), "3")[0].json), "answer");
+  const auto r = h.post(h.invoke_action("3", buttons[0].verb, buttons[0].data));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(h.store().answers(testing::teams_workspace(), week49, week49).size(), 1U);
+
+  // Later ticks and a restart send nothing again.
+  h.restart();
+  settle();
+  EXPECT_EQ(h.fake().connector_calls(pulses).size(), 3U);
+  EXPECT_EQ(creates_for(h.fake(), "3").size(), 1U);
+}
+
+TEST(teams_schedule, a_person_who_blocked_the_bot_is_dead_lettered_and_their_chat_forgotten) {
+  teams_harness h(amsterdam_schedule());
+  // Person 3 is known from a channel only: their 1:1 chat is created for the pulse.
+  h.send_and_wait_reply(h.channel_message("3", "join sales", true));
+  // Person 3 has blocked the bot in their 1:1 chat.
+  const auto blocked = "/v3/conversations/" + fake_teams::personal_chat_id(testing::user_mri("3")) + "/activities";
+  h.fake().script("POST", blocked,
+                  {{403, testing::connector_error("ConversationBlockedByUser", "User blocked the conversation with the bot."), ""}});
+  h.clock().advance(3min);
+  ASSERT_TRUE(h.fake().wait_for_calls(fake_teams::to("POST", blocked), 1, 15s));
+  int dead = 0;
+  for (int i = 0; i < 100 && dead == 0; ++i) {
+    for (std::int64_t id = 1; id < 20; ++id) {
+      const auto m = h.store().find_outbox(id);
+      if (m && m->status == storage::outbox_status::dead) {
+        ++dead;
+        EXPECT_NE(m->last_error.find("ConversationBlockedByUser"), std::string::npos) << m->last_error;
+        EXPECT_EQ(m->kind, storage::outbox_kind::pulse_dm);
+      }
+    }
+    if (dead == 0) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(dead, 1);
+  EXPECT_FALSE(h.store().find_direct_conversation(testing::teams_member("3")));
+
+  // Next week's pulse asks Teams for the 1:1 chat again.
+  h.clock().advance(days{7});
+  ASSERT_TRUE(h.fake().wait_for([](const fake_teams::call& c) { return c.method == "POST" && c.path == "/v3/conversations"; }, 2, 15s));
+  EXPECT_EQ(creates_for(h.fake(), "3").size(), 2U);
+}
+
+TEST(teams_schedule, the_digest_goes_to_the_channel_an_admin_named_once_a_week_across_restarts) {
+  teams_harness h(amsterdam_schedule());
+  h.say("1", "join sales");
+  std::set<std::string> command_replies;
+  const auto digest_here = [&] {
+    const auto command = h.channel_message("admin", "digest here", true, leaders);
+    command_replies.insert(teams_harness::reply_path(command));
+    h.send_and_wait_reply(command);
+  };
+  const auto digests = [&] {
+    return h.fake()
+        .connector_calls([&](const fake_teams::call& c) {
+          return c.method == "POST" && c.path.starts_with("/v3/conversations/" + leaders) && !command_replies.contains(c.path) &&
+                 c.answered < 300;
+        })
+        .size();
+  };
+  digest_here();  // Monday, week 49: this week's digest is posted now
+  for (int i = 0; i < 100 && digests() == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(digests(), 1U);
+  const auto installed = h.store().find_installation(testing::teams_workspace());
+  ASSERT_TRUE(installed);
+  EXPECT_NE(installed->digest_target.address.find(leaders), std::string::npos) << installed->digest_target.address;
+
+  h.clock().advance(days{4} + 4min);  // Friday 09:02 in Amsterdam: this week's went out already
+  settle();
+  h.restart();
+  settle();
+  EXPECT_EQ(digests(), 1U);
+
+  h.clock().advance(days{7});  // Friday of week 50, 09:02
+  for (int i = 0; i < 200 && digests() < 2; ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(digests(), 2U);
+  h.restart();
+  settle();
+  EXPECT_EQ(digests(), 2U);
+}
+
+}  // namespace
+}  // namespace smrel
