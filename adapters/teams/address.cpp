@@ -10,6 +10,7 @@ constexpr std::string_view conversation_tag = "teams.c1";
 constexpr std::string_view reply_tag = "teams.r1";
 constexpr std::string_view contact_tag = "teams.u1";
 constexpr std::string_view private_reply_tag = "teams.p1";
+constexpr std::string_view direct_chat_tag = "teams.d1";
 constexpr char separator = '\n';
 
 struct field {
@@ -76,6 +77,17 @@ std::optional<contact> decode_contact(std::string_view encoded) {
   auto f = split(encoded, contact_tag, 3);
   if (!f || (*f)[0].empty() || (*f)[2].empty()) return std::nullopt;
   return contact{std::move((*f)[0]), std::move((*f)[1]), std::move((*f)[2])};
+}
+
+std::string encode(const direct_chat& d) {
+  const auto& p = d.person;
+  return join(direct_chat_tag, {{p.service_url, true}, {p.tenant, false}, {p.user, true}, {d.conversation, true}});
+}
+
+std::optional<direct_chat> decode_direct_chat(std::string_view encoded) {
+  auto f = split(encoded, direct_chat_tag, 4);
+  if (!f || (*f)[0].empty() || (*f)[2].empty() || (*f)[3].empty()) return std::nullopt;
+  return direct_chat{{std::move((*f)[0]), std::move((*f)[1]), std::move((*f)[2])}, std::move((*f)[3])};
 }
 
 std::string encode(const private_reply& r) {

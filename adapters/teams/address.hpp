@@ -42,6 +42,15 @@ struct private_reply {
   bool operator==(const private_reply&) const = default;
 };
 
+/// A person's 1:1 chat with the bot, with who they are: should the chat be gone (they blocked the
+/// bot), the contact is what is kept, so a later pulse can open it again.
+struct direct_chat {
+  contact person;
+  std::string conversation;  // the "a:" id
+  conversation_address chat() const { return {person.service_url, person.tenant, conversation}; }
+  bool operator==(const direct_chat&) const = default;
+};
+
 /// Encodings are "<tag>\n<field>\n<field>…". Encoding a field that holds '\n', or an empty
 /// required field, gives "" (which every decoder refuses), so a stored address always decodes.
 std::string encode(const conversation_address& a);
@@ -50,6 +59,8 @@ std::string encode(const reply_address& a);
 std::optional<reply_address> decode_reply(std::string_view encoded);
 std::string encode(const contact& c);
 std::optional<contact> decode_contact(std::string_view encoded);
+std::string encode(const direct_chat& d);
+std::optional<direct_chat> decode_direct_chat(std::string_view encoded);
 std::string encode(const private_reply& r);
 std::optional<private_reply> decode_private_reply(std::string_view encoded);
 

@@ -72,6 +72,10 @@ class channel_plug {
                                                                 domain::message message) = 0;
   /// Opens (or finds) the direct conversation with `who`; when sent, `landed.conversation` is it.
   virtual boost::asio::awaitable<domain::delivery_outcome> open_direct(domain::member_key who) = 0;
+  /// A remembered direct conversation turned out gone (the person blocked the bot, or left): what
+  /// to remember instead, when the platform can reach the person another way later; nothing
+  /// forgets it.
+  virtual std::optional<std::string> reach_after_gone(std::string_view /*direct*/) const { return std::nullopt; }
 
   // Rows stored before outbox rows were neutral (kind `verbatim`): only a platform that existed
   // then has any, and only its plug knows their forms. A newer platform keeps these defaults.

@@ -181,8 +181,16 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         content.pulse_dm_sent(ref, outcome.landed);
       });
     } else if (outcome.problem == domain::delivery_problem::conversation_gone) {
-      // A remembered direct conversation that no longer exists: the next attempt opens a fresh one.
-      co_await run_blocking(pool, [&] { store.forget_direct_conversation(ref.who); });
+      // A remembered direct conversation that no longer exists: the next attempt opens a fresh one
+      // (from what the platform keeps of the person, when it keeps something).
+      const auto again = plug.reach_after_gone(direct->address);
+      co_await run_blocking(pool, [&] {
+        if (again) {
+          store.remember_direct_conversation(ref.who, {direct->on, *again});
+        } else {
+          store.forget_direct_conversation(ref.who);
+        }
+      });
     }
     co_await apply(m, outcome, buckets);
   }

@@ -119,10 +119,13 @@ TEST(teams_commands, channel_messages_count_only_when_the_bot_is_mentioned) {
   expect_card_reply(reply, "mentioned");
   EXPECT_NE(shown(reply).find("Marketing"), std::string::npos) << "the mention is stripped: " << shown(reply);
   EXPECT_EQ(h.store().find_member(testing::teams_member("2"))->group, scoring::group::marketing);
-  // The mentioned command's reply is the first and only call: the unmentioned one did nothing.
+  // The mentioned command's reply, in the person's 1:1 chat (opened on the way), is all that was
+  // sent: the unmentioned one did nothing.
   const auto calls = h.fake().connector_calls();
-  ASSERT_EQ(calls.size(), 1U);
-  EXPECT_EQ(calls[0].path, teams_harness::reply_path(mentioned));
+  ASSERT_EQ(calls.size(), 2U);
+  EXPECT_EQ(calls[0].path, "/v3/conversations");
+  EXPECT_EQ(calls[0].json["members"][0]["id"], "29:user-2");
+  EXPECT_EQ(calls[1].path, teams_harness::reply_path(mentioned));
   EXPECT_FALSE(h.store().find_member(testing::teams_member("1")) &&
                h.store().find_member(testing::teams_member("1"))->group == scoring::group::sales);
 }

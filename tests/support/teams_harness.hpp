@@ -147,20 +147,25 @@ class teams_harness {
   }
   /// Posts a message activity and waits for the bot's reply to it.
   nlohmann::json send_and_wait_reply(const nlohmann::json& activity) {
+    const auto path = reply_path(activity);
+    const auto before = fake_.connector_calls(fake_teams::to("POST", path)).size();
     const auto r = post(activity);
     if (!is_2xx_status(r.status)) {
       ADD_FAILURE() << "POST /api/messages answered " << r.status << " " << r.body;
       return nullptr;
     }
-    const auto path = reply_path(activity);
-    if (!fake_.wait_for(fake_teams::to("POST", path), 1)) {
+    if (!fake_.wait_for(fake_teams::to("POST", path), before + 1)) {
       ADD_FAILURE() << "no reply at " << path;
       return nullptr;
     }
     return fake_.connector_calls(fake_teams::to("POST", path)).back().json;
   }
-  /// Where the reply to `activity` is posted.
+  /// Where the reply to `activity` is posted: in a personal chat, as a reply to it; asked in a
+  /// channel or group chat, into the person's own 1:1 chat (only the digest itself is for all).
   static std::string reply_path(const nlohmann::json& activity) {
+    if (activity["conversation"].value("conversationType", "personal") != "personal") {
+      return "/v3/conversations/" + fake_teams::personal_chat_id(activity["from"]["id"].get<std::string>()) + "/activities";
+    }
     return "/v3/conversations/" + activity["conversation"]["id"].get<std::string>() + "/activities/" + activity["id"].get<std::string>();
   }
 

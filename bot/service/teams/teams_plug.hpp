@@ -44,6 +44,7 @@ class teams_plug final : public channel_plug {
   boost::asio::awaitable<domain::delivery_outcome> send(send_action action, std::string address,
                                                         domain::message message) override;
   boost::asio::awaitable<domain::delivery_outcome> open_direct(domain::member_key who) override;
+  std::optional<std::string> reach_after_gone(std::string_view direct) const override;
 
  private:
   // Inbound (teams_routes.cpp).
@@ -59,6 +60,8 @@ class teams_plug final : public channel_plug {
   /// Keeps how to reach the person in a 1:1: their personal conversation when this is it, else
   /// who they are (the conversation is opened when the first pulse goes). Stored once per process.
   boost::asio::awaitable<void> remember_reach(const adapters::teams::activity& a);
+  /// Remembers `address` for `who`; a contact only when nothing better is known of them.
+  boost::asio::awaitable<void> remember_reach(domain::member_key who, std::string address, bool contact_only);
   net::http_response refuse(const net::http_request& request, int status, std::string_view kind, std::string_view reason);
 
   // Outbound (teams_sender.cpp).

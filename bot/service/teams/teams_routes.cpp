@@ -117,7 +117,9 @@ boost::asio::awaitable<http_response> teams_plug::messages(http_request& request
   // the Bot Framework.
   std::optional<msteams::verified_token> token;
   if (tokens_) {
-    auto verified = co_await tokens_->verify(std::string(request.header("authorization")));
+    // Arguments to a co_await are named throughout: GCC 12 can destroy a temporary there twice.
+    std::string authorization(request.header("authorization"));
+    auto verified = co_await tokens_->verify(std::move(authorization));
     if (!verified.ok()) co_return refuse(request, 401, "bad_token", msteams::describe(verified.problem));
     token = std::move(verified.token);
   } else if (const auto why = local_mode_refusal(request)) {
@@ -153,19 +155,26 @@ boost::asio::awaitable<http_response> teams_plug::messages(http_request& request
 }
 
 boost::asio::awaitable<void> teams_plug::remember_reach(const msteams::activity& a) {
-  const auto who = member_of(a);
+  // A person's personal chat with the bot is where pulses go; from a channel we only learn who
+  // they are, and keep that until they write to the bot directly.
+  const msteams::contact person{a.service_url, a.tenant, a.from.id};
   const bool personal = a.conversation_type == "personal";
-  // A person's personal conversation with the bot is where pulses go; from a channel we only
-  // learn who they are, and keep that until they write to the bot directly.
-  auto address = personal ? msteams::encode(conversation_of(a)) : msteams::encode(msteams::contact{a.service_url, a.tenant, a.from.id});
+  auto address = personal ? msteams::encode(msteams::direct_chat{person, a.conversation_id}) : msteams::encode(person);
+  auto who = member_of(a);
+  co_await remember_reach(std::move(who), std::move(address), !personal);
+}
+
+boost::asio::awaitable<void> teams_plug::remember_reach(domain::member_key who, std::string address,
+                                                        bool contact_only) {
+  if (address.empty()) co_return;  // nothing that encodes (an id with a line break, say)
   const auto key = who.workspace.id + "/" + who.user;
   {
     std::lock_guard lock(reach_mutex_);
     const auto known = reach_.find(key);
-    if (known != reach_.end() && (known->second == address || !personal)) co_return;
+    if (known != reach_.end() && (known->second == address || contact_only)) co_return;
   }
   co_await run_blocking(pool_, [&] {
-    if (!personal && store_.find_direct_conversation(who)) return;  // a conversation beats a contact
+    if (contact_only && store_.find_direct_conversation(who)) return;  // a chat beats a contact
     store_.remember_direct_conversation(who, {domain::platform::teams, address});
   });
   std::lock_guard lock(reach_mutex_);
@@ -181,7 +190,8 @@ boost::asio::awaitable<http_response> teams_plug::command(const msteams::activit
                       ? msteams::encode(thread)
                       : msteams::encode(msteams::private_reply{thread, a.from.id});
   domain::chat_command c{member_of(a), a.text, conversation_ref_of(a), a.locale, std::move(reply_to)};
-  co_await flow_.command_queued(std::move(c), message_key(a));
+  auto key = message_key(a);
+  co_await flow_.command_queued(std::move(c), std::move(key));
   co_return http_response::empty(200);
 }
 
@@ -205,6 +215,14 @@ boost::asio::awaitable<http_response> teams_plug::card_submit(const msteams::act
 }
 
 boost::asio::awaitable<http_response> teams_plug::installed(const msteams::activity& a) {
+  // People added to a team the bot is in (or the team, with the bot, added): how to reach each
+  // of them in a 1:1 chat, for when they join.
+  for (const auto& added : a.members_added) {
+    if (added.id == a.recipient.id || added.aad_object_id.empty() || !added.id.starts_with("29:")) continue;
+    domain::member_key who{{domain::platform::teams, a.tenant}, added.aad_object_id};
+    auto address = msteams::encode(msteams::contact{a.service_url, a.tenant, added.id});
+    co_await remember_reach(std::move(who), std::move(address), true);
+  }
   if (!a.bot_added || a.conversation_type != "personal" || a.from.id.empty()) {
     log_event(log_level::info, "teams_installed", {{"tenant", a.tenant}, {"conversation_type", a.conversation_type},
                                                    {"members_added", static_cast<long long>(a.members_added.size())}});
@@ -214,7 +232,8 @@ boost::asio::awaitable<http_response> teams_plug::installed(const msteams::activ
   // A welcome in the new personal chat: the help text, posted once per conversation.
   domain::chat_command welcome{member_of(a), "help", conversation_ref_of(a), a.locale,
                                msteams::encode(conversation_of(a))};
-  co_await flow_.command_queued(std::move(welcome), "teams:welcome:" + a.tenant + "/" + a.conversation_id);
+  auto key = "teams:welcome:" + a.tenant + "/" + a.conversation_id;
+  co_await flow_.command_queued(std::move(welcome), std::move(key));
   co_return http_response::empty(200);
 }
 

@@ -77,6 +77,7 @@ send_buckets teams_plug::buckets(send_action action, std::string_view address) c
       break;
     case send_action::post:
       if (const auto where = msteams::decode_conversation(address)) return conversation_buckets(where->tenant, where->conversation);
+      if (const auto chat = msteams::decode_direct_chat(address)) return conversation_buckets(chat->person.tenant, chat->conversation);
       if (const auto person = msteams::decode_contact(address)) {
         // Opening the conversation and posting in it: two calls against the tenant's limit.
         auto out = conversation_buckets(person->tenant, person->user);
@@ -174,6 +175,12 @@ boost::asio::awaitable<delivery_outcome> teams_plug::send(send_action action, st
       co_return give_up("not a Teams reply address");
     case send_action::post: {
       if (const auto person = msteams::decode_contact(address)) co_return co_await post_to_person(*person, std::move(activity));
+      if (const auto chat = msteams::decode_direct_chat(address)) {
+        const auto where = chat->chat();
+        auto outcome = co_await post_to_conversation(where, std::move(activity));
+        if (outcome.verdict == delivery_verdict::sent) outcome.landed.conversation.address = std::move(address);
+        co_return outcome;
+      }
       const auto where = msteams::decode_conversation(address);
       if (!where) co_return give_up("not a Teams conversation");
       co_return co_await post_to_conversation(*where, std::move(activity));
@@ -194,7 +201,17 @@ boost::asio::awaitable<delivery_outcome> teams_plug::post_to_person(const msteam
   if (!id) co_return try_again("the Bot Connector opened a conversation without an id");
   // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
   const msteams::conversation_address where{person.service_url, person.tenant, *id};
-  co_return co_await post_to_conversation(where, std::move(activity));
+  auto outcome = co_await post_to_conversation(where, std::move(activity));
+  // Landed in the person's 1:1 chat: kept with who they are (see reach_after_gone).
+  if (outcome.verdict == delivery_verdict::sent) outcome.landed.conversation.address = msteams::encode(msteams::direct_chat{person, *id});
+  co_return outcome;
+}
+
+std::optional<std::string> teams_plug::reach_after_gone(std::string_view direct) const {
+  // A blocked or deleted 1:1 chat: the person stays reachable by who they are, so a later pulse
+  // asks Teams for the chat again (and is refused again while they still block the bot).
+  if (const auto chat = msteams::decode_direct_chat(direct)) return msteams::encode(chat->person);
+  return std::nullopt;
 }
 
 boost::asio::awaitable<delivery_outcome> teams_plug::open_direct(domain::member_key who) {

@@ -41,6 +41,15 @@ TEST(teams_address, every_kind_round_trips_and_refuses_the_others) {
   EXPECT_FALSE(decode_private_reply(r));
   EXPECT_FALSE(decode_private_reply(p));
   EXPECT_EQ(encode(private_reply{reply, ""}), "");
+  const direct_chat chat{person, "a:1Qz"};
+  const auto d = encode(chat);
+  EXPECT_EQ(decode_direct_chat(d), chat);
+  EXPECT_EQ(chat.chat(), (conversation_address{person.service_url, person.tenant, "a:1Qz"}));
+  EXPECT_FALSE(decode_contact(d));
+  EXPECT_FALSE(decode_conversation(d));
+  EXPECT_FALSE(decode_direct_chat(p));
+  EXPECT_FALSE(decode_direct_chat(c));
+  EXPECT_EQ(encode(direct_chat{person, ""}), "");
   // Local mode: no tenant is allowed; the other fields are required.
   const conversation_address local{"http://127.0.0.1:3978/", "", "a:1"};
   EXPECT_EQ(decode_conversation(encode(local)), local);
