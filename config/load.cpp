@@ -163,6 +163,14 @@ bool is_host_port(std::string_view text, bool port_optional, bool allow_zero_por
   return !host.empty() && host.find_first_of(" /?#@") == std::string_view::npos;
 }
 
+bool is_https_or_loopback_url(std::string_view url) {
+  if (url.starts_with("https://")) return url.size() > 8;
+  for (const std::string_view loopback : {"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"}) {
+    if (url.starts_with(loopback)) return true;
+  }
+  return false;
+}
+
 // A tenant as Entra names it in an authority URL: a GUID or a verified domain.
 bool is_tenant_id(std::string_view text) {
   return !text.empty() && text.size() <= 128 && std::all_of(text.begin(), text.end(), [](char c) {
@@ -356,7 +364,10 @@ void validate(const settings& s, std::vector<problem>& problems, std::vector<pro
   if (!s.slack.bot_token.empty() && s.slack.signing_secret.empty()) {
     warnings.push_back({"slack.signing_secret", "not set: every Slack request will be refused"});
   }
-  if (!is_http_url(s.teams.openid_url)) problems.push_back({"teams.openid_url", "must be an http:// or https:// URL"});
+  // The signing keys come from here: plain http only on loopback (tests, local fakes).
+  if (!is_https_or_loopback_url(s.teams.openid_url)) {
+    problems.push_back({"teams.openid_url", "must be an https:// URL (http:// only for localhost or 127.0.0.1)"});
+  }
   if (!is_http_url(s.teams.token_url)) problems.push_back({"teams.token_url", "must be an http:// or https:// URL"});
   for (const auto& host : s.teams.service_hosts) {
     if (!is_host_port(host, true, false)) problems.push_back({"teams.service_hosts", "\"" + host + "\" is not host or host:port"});

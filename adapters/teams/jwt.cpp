@@ -205,9 +205,10 @@ token_verification verify(std::string_view token, const key_set& keys, const tok
 
 token_problem check_activity(const verified_token& token, std::string_view channel_id, std::string_view service_url) {
   // Endorsements restrict only when the key lists some: in 2023 keys stopped carrying them for
-  // some channels, and validators that required them broke. An empty channel id passes, as in the
-  // SDK's EndorsementsValidator.
-  if (!token.endorsements.empty() && !channel_id.empty() &&
+  // some channels, and validators that required them broke. When the key lists some, the channel
+  // must be among them; an activity that names none is refused (the SDK's EndorsementsValidator
+  // lets it pass, which would make the list meaningless to anyone who leaves channelId out).
+  if (!token.endorsements.empty() &&
       std::find(token.endorsements.begin(), token.endorsements.end(), channel_id) == token.endorsements.end()) {
     return token_problem::endorsement;
   }

@@ -58,9 +58,10 @@ boost::asio::awaitable<domain::message> dispatcher::run_command(const domain::ch
     storage::write_batch batch;
     const auto now = clock_.now();
     if (reply_queued) {
-      auto reply = make_row(command.who.workspace.on, storage::outbox_kind::reply, command.reply_to, result.reply, now);
-      reply.dedupe_key = std::move(*reply_dedupe_key);
-      batch.outbox.push_back(std::move(reply));
+      // The message's key is recorded with the reply, as an event (pruned after a day), not as the
+      // row's dedupe key, which would keep the reply, and who it went to, for good.
+      batch.outbox.push_back(make_row(command.who.workspace.on, storage::outbox_kind::reply, command.reply_to, result.reply, now));
+      batch.seen_events.push_back(std::move(*reply_dedupe_key));
     }
     for (auto& post : result.posts) {
       // Whoever asked hears about it should the bot not be in that conversation.
@@ -71,8 +72,17 @@ boost::asio::awaitable<domain::message> dispatcher::run_command(const domain::ch
       out.dedupe_key = std::move(post.dedupe_key);
       batch.outbox.push_back(std::move(out));
     }
-    co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
-    on_queued_();
+    bool redelivered = false;
+    try {
+      co_await committer_.async_commit(std::move(batch), boost::asio::use_awaitable);  // throws on failure
+    } catch (const storage::already_seen&) {
+      redelivered = true;  // answered when it came the first time
+    }
+    if (redelivered) {
+      stats_.refused("replayed");
+    } else {
+      on_queued_();
+    }
   }
   co_return std::move(result.reply);
 }

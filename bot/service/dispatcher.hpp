@@ -51,8 +51,8 @@ class dispatcher {
   boost::asio::awaitable<domain::message> command(domain::chat_command command);
   /// Runs a command whose reply the platform cannot take in its HTTP response (Teams): the reply
   /// goes to `command.reply_to` through the outbox, committed with the posts the command asks
-  /// for before this returns. `dedupe_key` (the platform's id of the message) keeps a redelivered
-  /// message from being answered twice.
+  /// for before this returns. `dedupe_key` (the platform's id of the message), recorded as an
+  /// event with them, keeps a redelivered message from being answered twice.
   boost::asio::awaitable<void> command_queued(domain::chat_command command, std::string dedupe_key);
   /// A click on one of our buttons; the answer it carries is durable when this returns.
   boost::asio::awaitable<click_result> click(domain::button_click click, click_answer how);

@@ -48,6 +48,16 @@ void rate_limiter::take(const std::string& key, time_point now) {
   b.tokens -= 1.0;
 }
 
+void rate_limiter::forget_idle(time_point now) {
+  std::erase_if(buckets_, [&](const auto& entry) {
+    const auto& [key, b] = entry;
+    if (b.paused_until > now) return false;
+    const auto& r = rule_for(key);
+    const double elapsed = std::chrono::duration<double>(now - b.updated).count();
+    return b.tokens + std::max(0.0, elapsed) * r.per_second >= r.burst;
+  });
+}
+
 void rate_limiter::pause(const std::string& key, time_point until) {
   auto& b = buckets_[key];
   if (!b.initialised) b = {rule_for(key).burst, until, {}, true};

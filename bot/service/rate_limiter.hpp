@@ -22,6 +22,7 @@ class rate_limiter {
   /// When a call charged to every key in `keys` may go; takes the tokens if that is `now`.
   template <class Keys>
   time_point acquire(const Keys& keys, time_point now) {
+    if (++acquired_ % forget_every == 0) forget_idle(now);
     time_point ready = now;
     for (const auto& key : keys) ready = std::max(ready, ready_at(key, now));
     if (ready <= now) {
@@ -32,6 +33,12 @@ class rate_limiter {
 
   /// Nothing under `key` goes before `until` (Slack's Retry-After).
   void pause(const std::string& key, time_point until);
+
+  /// Drops buckets that are full again and not paused: a fresh one is the same, and keys per
+  /// conversation would otherwise pile up for the life of the process. Called every few thousand
+  /// acquisitions.
+  void forget_idle(time_point now);
+  std::size_t size() const { return buckets_.size(); }
 
  private:
   struct bucket {
@@ -48,6 +55,8 @@ class rate_limiter {
   std::map<std::string, rule> rules_;
   std::map<std::string, bucket> buckets_;
   rule default_rule_{1.0, 1.0};
+  static constexpr std::size_t forget_every = 4096;
+  std::size_t acquired_ = 0;
 };
 
 }  // namespace smrel::service

@@ -383,13 +383,18 @@ TEST(teams_auth, an_unknown_kid_refetches_the_keys_at_most_once) {
 
 TEST(teams_auth, a_service_url_outside_the_allowed_hosts_gets_nothing) {
   teams_harness h;
+  // A second connector on loopback, on a port not on the allow list: it must hear nothing.
+  fake_teams elsewhere;
   auto activity = h.personal_message("x", "status");
-  activity["serviceUrl"] = "https://evil.example/";
-  const auto r = h.post(activity);  // signed correctly, naming evil.example
-  EXPECT_LT(r.status, 500);
+  activity["serviceUrl"] = elsewhere.service_url();
+  EXPECT_EQ(h.post(activity).status, 403);  // signed correctly, naming that serviceUrl
+  auto evil = h.personal_message("x", "status");
+  evil["serviceUrl"] = "https://evil.example/";
+  EXPECT_EQ(h.post(evil).status, 403);
   auto plain_http = h.personal_message("y", "status");
   plain_http["serviceUrl"] = "http://smba.trafficmanager.net/emea/";  // allowed host names need https
-  h.post(plain_http);
+  EXPECT_EQ(h.post(plain_http).status, 403);
+  EXPECT_FALSE(h.store().find_member({{domain::platform::teams, testing::teams_tenant}, testing::aad_of("x")}));
   // Nothing went anywhere: the next good command's reply is the only connector call.
   const auto good = h.personal_message("good", "status");
   h.send_and_wait_reply(good);
@@ -398,6 +403,7 @@ TEST(teams_auth, a_service_url_outside_the_allowed_hosts_gets_nothing) {
   EXPECT_EQ(h.fake().token_requests(), 1U);
   for (int i = 0; i < 50 && h.store().outbox_depth() > 0; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(h.store().outbox_depth(), 0U);
+  EXPECT_TRUE(elsewhere.all_calls().empty());
 }
 
 TEST(teams_local_mode, without_an_app_id_only_loopback_is_answered_and_without_a_token) {

@@ -63,5 +63,30 @@ TEST(teams_privacy, a_click_delivered_twice_is_stored_once) {
   EXPECT_EQ(h.store().recent_events("click:teams:", h.clock().now() - std::chrono::hours{1}).size(), 1U);
 }
 
+TEST(teams_privacy, a_single_tenant_bot_refuses_other_tenants) {
+  teams_harness h([](config::settings& s, service::server_options&, testing::offset_clock&) {
+    s.teams.tenant_id = testing::teams_tenant;
+  });
+  auto foreign = h.personal_message("1", "join sales");
+  foreign["conversation"]["tenantId"] = "another-tenant";
+  EXPECT_EQ(h.post(foreign).status, 403);
+  EXPECT_FALSE(h.store().find_member({{domain::platform::teams, "another-tenant"}, testing::aad_of("1")}));
+  // Its own tenant is served.
+  h.say("1", "join sales");
+  EXPECT_TRUE(h.store().find_member(testing::teams_member("1")));
+}
+
+TEST(teams_privacy, after_forget_the_next_message_makes_the_person_reachable_again) {
+  teams_harness h;
+  h.say("1", "join sales");
+  ASSERT_TRUE(h.store().find_direct_conversation(testing::teams_member("1")));
+  const auto buttons = testing::buttons_named(testing::card_of(h.say("1", "forget")), std::string(engine::forget_action));
+  ASSERT_EQ(buttons.size(), 1U);
+  ASSERT_EQ(h.post(h.invoke_action("1", buttons[0].verb, buttons[0].data)).status, 200);
+  EXPECT_FALSE(h.store().find_direct_conversation(testing::teams_member("1"))) << "erased with the rest";
+  h.say("1", "join sales");  // same chat, same process
+  EXPECT_TRUE(h.store().find_direct_conversation(testing::teams_member("1")));
+}
+
 }  // namespace
 }  // namespace smrel

@@ -6,10 +6,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "adapters/teams/activity.hpp"
 #include "adapters/teams/address.hpp"
@@ -53,12 +51,13 @@ class teams_plug final : public channel_plug {
   std::optional<int> screen(const net::http_request& head);
   /// Why this request may not come in unauthenticated (local mode only); nullopt when it may.
   std::optional<std::string_view> local_mode_refusal(const net::http_request& request) const;
+  bool serves_tenant(std::string_view tenant) const;
   boost::asio::awaitable<net::http_response> command(const adapters::teams::activity& a);
   boost::asio::awaitable<net::http_response> card_action(const adapters::teams::activity& a);
   boost::asio::awaitable<net::http_response> card_submit(const adapters::teams::activity& a);
   boost::asio::awaitable<net::http_response> installed(const adapters::teams::activity& a);
   /// Keeps how to reach the person in a 1:1: their personal conversation when this is it, else
-  /// who they are (the conversation is opened when the first pulse goes). Stored once per process.
+  /// who they are (the conversation is opened when the first pulse goes).
   boost::asio::awaitable<void> remember_reach(const adapters::teams::activity& a);
   /// Remembers `address` for `who`; a contact only when nothing better is known of them.
   boost::asio::awaitable<void> remember_reach(domain::member_key who, std::string address, bool contact_only);
@@ -90,8 +89,6 @@ class teams_plug final : public channel_plug {
   std::unique_ptr<teams::token_verifier> tokens_;  // null in local mode
   std::unique_ptr<teams::access_token_cache> access_;  // null in local mode
   log_throttle refusal_logs_{10.0, 20.0};
-  std::mutex reach_mutex_;
-  std::unordered_map<std::string, std::string> reach_;  // member → the address stored for them
 };
 
 }  // namespace smrel::service

@@ -3,6 +3,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 #include "adapters/teams/cards.hpp"
 #include "adapters/teams/connector.hpp"
 #include "bot/service/blocking.hpp"
@@ -78,6 +81,15 @@ void teams_plug::at_start() {
   boost::asio::co_spawn(io_, keys_->prefetch(), boost::asio::detached);
 }
 
+bool teams_plug::serves_tenant(std::string_view tenant) const {
+  // A single-tenant bot serves its own tenant only. Named by a domain (contoso.onmicrosoft.com)
+  // the tenant cannot be compared with the id activities carry, so then any is taken.
+  const auto& mine = settings_.tenant_id;
+  if (mine.empty() || mine.find('.') != std::string::npos) return true;
+  return std::equal(mine.begin(), mine.end(), tenant.begin(), tenant.end(),
+                    [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
+}
+
 std::optional<std::string_view> teams_plug::local_mode_refusal(const http_request& request) const {
   if (!loopback_peer(request.remote)) return "local mode: the peer is not on loopback";
   // A reverse proxy on the same machine makes every peer look local: what it forwards is not.
@@ -141,6 +153,7 @@ boost::asio::awaitable<http_response> teams_plug::messages(http_request& request
   if (!may_call(a.service_url)) co_return refuse(request, 403, "service_url", "serviceUrl not in SMREL_TEAMS_SERVICE_HOSTS");
   if (a.what == msteams::activity::kind::ignored) co_return http_response::empty(200);
   if (a.tenant.empty()) co_return refuse(request, 400, "malformed", "an activity without a tenant");
+  if (!serves_tenant(a.tenant)) co_return refuse(request, 403, "tenant", "a tenant other than SMREL_TEAMS_TENANT_ID");
   switch (a.what) {
     case msteams::activity::kind::command: co_return co_await command(a);
     case msteams::activity::kind::card_action: co_return co_await card_action(a);
@@ -167,19 +180,12 @@ boost::asio::awaitable<void> teams_plug::remember_reach(const msteams::activity&
 boost::asio::awaitable<void> teams_plug::remember_reach(domain::member_key who, std::string address,
                                                         bool contact_only) {
   if (address.empty()) co_return;  // nothing that encodes (an id with a line break, say)
-  const auto key = who.workspace.id + "/" + who.user;
-  {
-    std::lock_guard lock(reach_mutex_);
-    const auto known = reach_.find(key);
-    if (known != reach_.end() && (known->second == address || contact_only)) co_return;
-  }
+  // Read and written each time, not cached here: `forget` erases it, and so may another replica.
   co_await run_blocking(pool_, [&] {
-    if (contact_only && store_.find_direct_conversation(who)) return;  // a chat beats a contact
+    const auto known = store_.find_direct_conversation(who);
+    if (known && (contact_only || known->address == address)) return;  // a chat beats a contact
     store_.remember_direct_conversation(who, {domain::platform::teams, address});
   });
-  std::lock_guard lock(reach_mutex_);
-  if (reach_.size() >= 100'000) reach_.clear();  // a cache: bounded, and refilled as people write
-  reach_[key] = std::move(address);
 }
 
 boost::asio::awaitable<http_response> teams_plug::command(const msteams::activity& a) {

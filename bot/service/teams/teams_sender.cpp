@@ -32,9 +32,13 @@ delivery_outcome try_again(std::string reason) {
 // Teams allows a bot per conversation 7 sends a second, 8 in two, 60 in thirty and 1,800 in an
 // hour; one token bucket cannot hold all four, so two do: {1.8/s, burst 4} keeps within the
 // first three (4 + 2·1.8 ≤ 8, 4 + 30·1.8 ≤ 60), {0.45/s, burst 180} within the hour.
-std::string conversation_key(std::string_view conversation) { return std::string(bucket_prefix) + "conv:" + std::string(conversation); }
+// A channel's threads ("19:…;messageid=…") share the channel's limit.
+std::string_view thread_of(std::string_view conversation) { return conversation.substr(0, conversation.find(";messageid=")); }
+std::string conversation_key(std::string_view conversation) {
+  return std::string(bucket_prefix) + "conv:" + std::string(thread_of(conversation));
+}
 std::string conversation_hour_key(std::string_view conversation) {
-  return std::string(bucket_prefix) + "conv-hour:" + std::string(conversation);
+  return std::string(bucket_prefix) + "conv-hour:" + std::string(thread_of(conversation));
 }
 // And the app 50 requests a second per tenant, the limit a weekly fan-out meets: {40/s, burst
 // 10} never asks for more than 50 in any second.
@@ -102,29 +106,31 @@ boost::asio::awaitable<std::pair<delivery_outcome, std::string>> teams_plug::cal
   // Checked again here, not only when the activity came in: the token goes nowhere else, even
   // for an address stored under an older, wider allow list.
   if (!may_call(service_url)) co_return std::make_pair(give_up("serviceUrl not allowed"), std::string());
-  net::client_request request;
-  request.method = std::move(method);
-  request.url = std::move(url);
-  request.body = std::move(body);
-  request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-  std::string used_token;
-  if (access_) {
-    auto token = co_await access_->get();
-    if (!token) co_return std::make_pair(try_again("no access token"), std::string());
-    used_token = std::move(*token);
-    request.headers.emplace_back("Authorization", "Bearer " + used_token);
+  net::client_response response;
+  // A 401 may be a token the connector stopped taking (a rotated secret): one more try with a
+  // fresh one; a second 401 is the connector's answer, and dead-letters the message.
+  for (int attempt = 1;; ++attempt) {
+    net::client_request request;
+    request.method = method;
+    request.url = url;
+    request.body = body;
+    request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    std::string used_token;
+    if (access_) {
+      auto token = co_await access_->get();
+      if (!token) co_return std::make_pair(try_again("no access token"), std::string());
+      used_token = std::move(*token);
+      request.headers.emplace_back("Authorization", "Bearer " + used_token);
+    }
+    auto [ec, answer] = co_await client_.send(std::move(request));
+    if (ec) co_return std::make_pair(try_again(ec.message()), std::string());
+    response = std::move(answer);
+    if (response.status != 401 || !access_ || attempt == 2) break;
+    access_->invalidate(used_token);
   }
-  auto [ec, response] = co_await client_.send(std::move(request));
-  if (ec) co_return std::make_pair(try_again(ec.message()), std::string());
   if (const auto correlation = response.header("x-correlating-operationid"); !correlation.empty() && response.status >= 400) {
     log_event(log_level::info, "teams_call_failed",
               {{"status", static_cast<long long>(response.status)}, {"correlation", correlation}});
-  }
-  if (response.status == 401 && access_) {
-    // A token the connector no longer takes (rotated secret, clock trouble): fetch a new one and
-    // try again rather than dead-lettering every message.
-    access_->invalidate(used_token);
-    co_return std::make_pair(try_again("401 from the Bot Connector"), std::string());
   }
   auto outcome = msteams::classify(response.status, response.body, response.header("retry-after"));
   co_return std::make_pair(std::move(outcome), std::move(response.body));

@@ -226,7 +226,8 @@ verified_token with_endorsements(std::vector<std::string> endorsements) {
 
 TEST(teams_jwt, endorsements_follow_the_sdk_truth_table) {
   const std::string url = "https://smba.trafficmanager.net/teams/";
-  EXPECT_EQ(check_activity(with_endorsements({"msteams"}), "", url), token_problem::none);  // empty channel passes
+  // Stricter than the SDK: a key that lists channels does not vouch for an activity naming none.
+  EXPECT_EQ(check_activity(with_endorsements({"msteams"}), "", url), token_problem::endorsement);
   EXPECT_EQ(check_activity(with_endorsements({}), "msteams", url), token_problem::none);    // no list: no check
   EXPECT_EQ(check_activity(with_endorsements({"wrong"}), "msteams", url), token_problem::endorsement);
   EXPECT_EQ(check_activity(with_endorsements({"wrong", "msteams"}), "msteams", url), token_problem::none);
@@ -245,7 +246,8 @@ TEST(teams_jwt, service_url_must_equal_the_claim_exactly_and_the_claim_is_requir
   const auto webchat = verify_case("endorsements_lack_msteams");
   ASSERT_TRUE(webchat.ok());
   EXPECT_EQ(check_activity(webchat.token, "msteams", "elsewhere"), token_problem::endorsement);
-  EXPECT_EQ(check_activity(webchat.token, "", service_url()), token_problem::none);
+  EXPECT_EQ(check_activity(webchat.token, "", service_url()), token_problem::endorsement);
+  EXPECT_EQ(check_activity(webchat.token, "webchat", service_url()), token_problem::none);
 }
 
 TEST(teams_jwks, parses_rsa_signing_keys_and_skips_the_rest) {

@@ -35,6 +35,22 @@ TEST(rate_limiter, spaces_calls_by_bucket_and_honours_pauses) {
   EXPECT_EQ(limiter.acquire(both, t0 + 2s), t0 + 30s);  // the slowest key decides
 }
 
+TEST(rate_limiter, forgets_buckets_that_are_full_again_but_not_paused_ones) {
+  rate_limiter limiter;
+  limiter.set_rule("conv:", {1.0, 2.0});
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  for (int i = 0; i < 100; ++i) limiter.acquire(std::vector<std::string>{"conv:" + std::to_string(i)}, t0);
+  limiter.pause("conv:paused", t0 + 1min);
+  EXPECT_EQ(limiter.size(), 101U);
+  limiter.forget_idle(t0);  // each spent one of two tokens: none is full yet
+  EXPECT_EQ(limiter.size(), 101U);
+  limiter.forget_idle(t0 + 2s);  // refilled: forgotten, except the paused one
+  EXPECT_EQ(limiter.size(), 1U);
+  // A forgotten bucket starts full, as it would have been.
+  EXPECT_EQ(limiter.acquire(std::vector<std::string>{"conv:1"}, t0 + 2s), t0 + 2s);
+  EXPECT_EQ(limiter.acquire(std::vector<std::string>{"conv:paused"}, t0 + 2s), t0 + 1min);
+}
+
 TEST(outbound, response_urls_only_go_to_allowed_hosts) {
   const std::vector<std::string> slack{"hooks.slack.com"};
   EXPECT_TRUE(allowed_url("https://hooks.slack.com/actions/T1/2/x", slack));
