@@ -8,6 +8,8 @@
 namespace smrel::adapters::teams {
 namespace {
 
+using namespace std::string_view_literals;  // appended without a strlen
+
 constexpr std::string_view card_version = "1.5";
 constexpr std::string_view card_schema = "http://adaptivecards.io/schemas/adaptive-card.json";
 constexpr std::string_view card_content_type = "application/vnd.microsoft.card.adaptive";
@@ -103,7 +105,7 @@ void append_escaped(std::string& out, std::string_view s) {
       case '\f': out.push_back('f'); break;
       case '\r': out.push_back('r'); break;
       default:
-        out.append("u00");
+        out.append("u00"sv);
         out.push_back(hex[c >> 4]);
         out.push_back(hex[c & 0xF]);
     }
@@ -126,11 +128,11 @@ class card_writer {
   explicit card_writer(std::string& out) : out_(out) {}
 
   void card(const domain::message& m, std::size_t blocks, bool cut) {
-    out_.append(R"({"type":"AdaptiveCard","$schema":")");
+    out_.append(R"({"type":"AdaptiveCard","$schema":")"sv);
     out_.append(card_schema);
-    out_.append(R"(","version":")");
+    out_.append(R"(","version":")"sv);
     out_.append(card_version);
-    out_.append(R"(","msteams":{"width":"Full"},"body":[)");
+    out_.append(R"(","msteams":{"width":"Full"},"body":[)"sv);
     bool separate = false;
     for (std::size_t i = 0; i < blocks; ++i) {
       const auto& b = m.blocks[i];
@@ -152,7 +154,7 @@ class card_writer {
       text_block(omitted_note, {});
       out_.push_back('}');
     }
-    out_.append("]}");
+    out_.append("]}"sv);
   }
 
  private:
@@ -171,9 +173,9 @@ class card_writer {
   void open_body_element() {
     if (body_elements_++ > 0) out_.push_back(',');
     out_.push_back('{');
-    if (separate_next_) out_.append(R"("separator":true,"spacing":"Medium",)");
+    if (separate_next_) out_.append(R"("separator":true,"spacing":"Medium",)"sv);
     if (!id_next_.empty()) {
-      out_.append(R"("id":)");
+      out_.append(R"("id":)"sv);
       append_string(out_, id_next_);
       out_.push_back(',');
     }
@@ -183,12 +185,12 @@ class card_writer {
 
   // The inside of a TextBlock object (after its "{").
   void text_block(std::string_view text, look l) {
-    out_.append(R"("type":"TextBlock","text":)");
+    out_.append(R"("type":"TextBlock","text":)"sv);
     append_string(out_, text);
-    out_.append(R"(,"wrap":true)");
-    if (l.bolder) out_.append(R"(,"weight":"Bolder")");
-    if (l.medium) out_.append(R"(,"size":"Medium")");
-    if (l.small_subtle) out_.append(R"(,"size":"Small","isSubtle":true)");
+    out_.append(R"(,"wrap":true)"sv);
+    if (l.bolder) out_.append(R"(,"weight":"Bolder")"sv);
+    if (l.medium) out_.append(R"(,"size":"Medium")"sv);
+    if (l.small_subtle) out_.append(R"(,"size":"Small","isSubtle":true)"sv);
   }
 
   // One TextBlock per line: a single line break inside a TextBlock is markdown's soft break, which
@@ -208,12 +210,12 @@ class card_writer {
         continue;
       }
       if (nested) {
-        out_.append(",{");
+        out_.append(",{"sv);
       } else {
         open_body_element();
       }
       text_block(line, l);
-      if (!first && !gap) out_.append(R"(,"spacing":"None")");
+      if (!first && !gap) out_.append(R"(,"spacing":"None")"sv);
       out_.push_back('}');
       first = false;
       gap = false;
@@ -223,29 +225,29 @@ class card_writer {
   // A field is a label over its value ("Sales\n52 (47–57)"): a column with the label in bold.
   void field_column(std::string_view item) {
     const auto cut = item.find('\n');
-    out_.append(R"({"type":"Column","width":"stretch","items":[{)");
+    out_.append(R"({"type":"Column","width":"stretch","items":[{)"sv);
     text_block(item.substr(0, cut), label_look);
     out_.push_back('}');
     if (cut != std::string_view::npos) lines(item.substr(cut + 1), {}, true);
-    out_.append("]}");
+    out_.append("]}"sv);
   }
 
   void fields(const std::vector<std::string>& items) {
     for (std::size_t first = 0; first < items.size(); first += max_columns_per_row) {
       open_body_element();
-      out_.append(R"("type":"ColumnSet","columns":[)");
+      out_.append(R"("type":"ColumnSet","columns":[)"sv);
       for (std::size_t i = first; i < std::min(items.size(), first + max_columns_per_row); ++i) {
         if (i > first) out_.push_back(',');
         field_column(items[i]);
       }
-      out_.append("]}");
+      out_.append("]}"sv);
     }
   }
 
   void action_data(const domain::button& b) {
-    out_.append(R"({"smrel":)");
+    out_.append(R"({"smrel":)"sv);
     append_string(out_, b.action);
-    out_.append(R"(,"value":)");
+    out_.append(R"(,"value":)"sv);
     append_string(out_, b.value);
     out_.push_back('}');
   }
@@ -259,30 +261,30 @@ class card_writer {
     if (b.look == domain::button::style::primary) title_.append(chosen_mark);
     append_escaped(title_, b.label);
     title_.push_back('"');
-    out_.append(R"({"type":"Action.Execute","title":)");
+    out_.append(R"({"type":"Action.Execute","title":)"sv);
     out_.append(title_);
-    out_.append(R"(,"verb":)");
+    out_.append(R"(,"verb":)"sv);
     append_string(out_, b.action);
-    out_.append(R"(,"data":)");
+    out_.append(R"(,"data":)"sv);
     action_data(b);
-    out_.append(R"(,"fallback":{"type":"Action.Submit","title":)");
+    out_.append(R"(,"fallback":{"type":"Action.Submit","title":)"sv);
     out_.append(title_);
-    out_.append(R"(,"data":)");
+    out_.append(R"(,"data":)"sv);
     action_data(b);
-    out_.append("}}");
+    out_.append("}}"sv);
   }
 
   void buttons(const std::vector<domain::button>& row) {
     for (std::size_t first = 0; first < row.size(); first += max_actions_per_set) {
       open_body_element();
-      out_.append(R"("type":"ActionSet",)");
-      if (first > 0) out_.append(R"("spacing":"Small",)");  // the row goes on, under its start
-      out_.append(R"("actions":[)");
+      out_.append(R"("type":"ActionSet",)"sv);
+      if (first > 0) out_.append(R"("spacing":"Small",)"sv);  // the row goes on, under its start
+      out_.append(R"("actions":[)"sv);
       for (std::size_t i = first; i < std::min(row.size(), first + max_actions_per_set); ++i) {
         if (i > first) out_.push_back(',');
         action(row[i]);
       }
-      out_.append("]}");
+      out_.append("]}"sv);
     }
   }
 
@@ -355,16 +357,16 @@ std::string card_json(const domain::message& m) { return fitted(m, {}, {}); }
 std::string message_activity(const domain::message& m) {
   std::string before = R"({"type":"message","summary":)";
   append_string(before, summary(m));
-  before.append(R"(,"attachments":[{"contentType":")");
+  before.append(R"(,"attachments":[{"contentType":")"sv);
   before.append(card_content_type);
-  before.append(R"(","content":)");
+  before.append(R"(","content":)"sv);
   return fitted(m, before, "}]}");
 }
 
 std::string invoke_card_response(const domain::message& m) {
   std::string before = R"({"statusCode":200,"type":")";
   before.append(card_content_type);
-  before.append(R"(","value":)");
+  before.append(R"(","value":)"sv);
   return fitted(m, before, "}");
 }
 
