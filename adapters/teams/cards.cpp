@@ -1,5 +1,6 @@
 #include "adapters/teams/cards.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "bot/domain/plain_text.hpp"
@@ -7,7 +8,7 @@
 namespace smrel::adapters::teams {
 namespace {
 
-using json = nlohmann::json;
+using namespace std::string_view_literals;  // appended without a strlen
 
 constexpr std::string_view card_version = "1.5";
 constexpr std::string_view card_schema = "http://adaptivecards.io/schemas/adaptive-card.json";
@@ -20,8 +21,11 @@ constexpr std::size_t max_columns_per_row = 3;  // fields side by side; more wra
 // continues in a second set just below.
 constexpr std::size_t max_actions_per_set = 5;
 constexpr std::size_t max_summary_chars = 1000;  // a notification line, not the message
-constexpr std::string_view chosen_mark = "✓ ";   // Teams has no "primary" button look (see button_action)
+constexpr std::string_view chosen_mark = "✓ ";   // Teams has no "primary" button look (see write_action)
 constexpr std::string_view omitted_note = "…";
+constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD, for invalid UTF-8
+// A pulse card is about 10 KB: one allocation for the usual card.
+constexpr std::size_t usual_card_bytes = 16 * 1024;
 
 // Cuts to at most `limit` code points, ending with "…" when cut; never splits a UTF-8 sequence.
 std::string clip(std::string_view text, std::size_t limit) {
@@ -35,164 +39,335 @@ std::string clip(std::string_view text, std::size_t limit) {
   return std::string(text);
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+// How many bytes from `at` (a byte ≥ 0x80) form a well-formed UTF-8 sequence (Unicode table 3-7),
+// or, when they do not, minus the length of the well-formed start before the offending byte.
+int utf8_sequence(std::string_view s, std::size_t at) {
+  const auto lead = static_cast<unsigned char>(s[at]);
+  int length = 0;
+  unsigned char low = 0x80;  // the allowed range of the second byte
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // no overlong forms
+    if (lead == 0xED) high = 0x9F;  // no surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;  // nothing past U+10FFFF
+  } else {
+    return 0;  // a continuation byte or a lead that never starts a sequence
+  }
+  for (int k = 1; k < length; ++k) {
+    if (at + k >= s.size()) return -k;
+    const auto c = static_cast<unsigned char>(s[at + k]);
+    if (k == 1 ? (c < low || c > high) : (c < 0x80 || c > 0xBF)) return -k;
+  }
+  return length;
+}
 
-json text_block(std::string_view text) { return {{"type", "TextBlock"}, {"text", text}, {"wrap", true}}; }
-
-// One TextBlock per line: a single line break inside a TextBlock is markdown's soft break, which
-// Teams may join into one line, so lines are kept apart by the layout instead; a blank line
-// becomes the default spacing before the next one.
-void add_lines(json& body, std::string_view text, const json& look) {
-  bool first = true;
-  bool gap = false;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto end = std::min(text.find('\n', start), text.size());
-    const auto line = text.substr(start, end - start);
-    start = end + 1;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
-      gap = !first;
+// Appends `s` as the inside of a JSON string, escaped as nlohmann/json dumps it (short escapes,
+// other control characters as \u00xx, UTF-8 kept as is) with each ill-formed UTF-8 sequence
+// replaced by U+FFFD, like its error_handler_t::replace: the offending byte starts over, and a
+// sequence cut short by the end of the text becomes one U+FFFD.
+void append_escaped(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::size_t run = 0;  // start of the bytes copied as they are
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      ++i;
       continue;
     }
-    auto block = text_block(line);
-    block.update(look);
-    if (!first && !gap) block["spacing"] = "None";
-    body.push_back(std::move(block));
-    first = false;
-    gap = false;
-  }
-}
-
-// A field is a label over its value ("Sales\n52 (47–57)"): a column with the label in bold.
-json field_column(std::string_view item) {
-  const auto cut = item.find('\n');
-  json items = json::array();
-  items.push_back(text_block(item.substr(0, cut)));
-  items.back()["weight"] = "Bolder";
-  if (cut != std::string_view::npos) add_lines(items, item.substr(cut + 1), json::object());
-  return {{"type", "Column"}, {"width", "stretch"}, {"items", std::move(items)}};
-}
-
-void add_fields(json& body, const std::vector<std::string>& fields) {
-  for (std::size_t first = 0; first < fields.size(); first += max_columns_per_row) {
-    json columns = json::array();
-    for (std::size_t i = first; i < std::min(fields.size(), first + max_columns_per_row); ++i) {
-      columns.push_back(field_column(fields[i]));
-    }
-    body.push_back({{"type", "ColumnSet"}, {"columns", std::move(columns)}});
-  }
-}
-
-// Execute for clients with Universal Actions; the same data object through Submit for older
-// ones. Teams does not render positive/destructive action styles (cards reference), so the
-// chosen answer ("primary") is marked in its title instead, and "danger" relies on its words.
-json button_action(const domain::button& b) {
-  const json data{{"smrel", b.action}, {"value", b.value}};
-  const auto title = b.look == domain::button::style::primary ? std::string(chosen_mark) + b.label : b.label;
-  return {{"type", "Action.Execute"},
-          {"title", title},
-          {"verb", b.action},
-          {"data", data},
-          {"fallback", {{"type", "Action.Submit"}, {"title", title}, {"data", data}}}};
-}
-
-void add_block(json& body, const domain::block& b) {
-  const auto before = body.size();
-  switch (b.type) {
-    case domain::block::kind::header:
-      add_lines(body, b.text, {{"weight", "Bolder"}, {"size", "Medium"}});
-      break;
-    case domain::block::kind::text:
-      add_lines(body, b.text, json::object());
-      break;
-    case domain::block::kind::fields:
-      add_fields(body, b.items);
-      break;
-    case domain::block::kind::context:
-      for (const auto& item : b.items) add_lines(body, item, {{"size", "Small"}, {"isSubtle", true}});
-      break;
-    case domain::block::kind::buttons:
-      for (std::size_t first = 0; first < b.buttons.size(); first += max_actions_per_set) {
-        json actions = json::array();
-        for (std::size_t i = first; i < std::min(b.buttons.size(), first + max_actions_per_set); ++i) {
-          actions.push_back(button_action(b.buttons[i]));
-        }
-        json set{{"type", "ActionSet"}, {"actions", std::move(actions)}};
-        if (first > 0) set["spacing"] = "Small";  // the row goes on, under its start
-        body.push_back(std::move(set));
+    if (c >= 0x80) {
+      const int length = utf8_sequence(s, i);
+      if (length > 0) {
+        i += static_cast<std::size_t>(length);
+        continue;
       }
-      break;
-    case domain::block::kind::divider:
-      break;  // a separator on the next element (see card)
-  }
-  if (body.size() > before && !b.id.empty() && b.type == domain::block::kind::buttons) {
-    body[before]["id"] = b.id;  // unique within the message, so within the card
-  }
-}
-
-json card(const domain::message& m, std::size_t blocks, bool cut) {
-  json body = json::array();
-  bool separate = false;
-  for (std::size_t i = 0; i < blocks; ++i) {
-    const auto& b = m.blocks[i];
-    if (b.type == domain::block::kind::divider) {
-      separate = !body.empty();
+      out.append(s.substr(run, i - run));
+      out.append(replacement_character);
+      const auto well_formed_start = static_cast<std::size_t>(-length);
+      i = i + well_formed_start >= s.size() ? s.size() : i + std::max<std::size_t>(well_formed_start, 1);
+      run = i;
       continue;
     }
-    const auto before = body.size();
-    add_block(body, b);
-    if (separate && body.size() > before) {
-      body[before]["separator"] = true;
-      body[before]["spacing"] = "Medium";
-      separate = false;
+    out.append(s.substr(run, i - run));
+    out.push_back('\\');
+    switch (c) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '\b': out.push_back('b'); break;
+      case '\t': out.push_back('t'); break;
+      case '\n': out.push_back('n'); break;
+      case '\f': out.push_back('f'); break;
+      case '\r': out.push_back('r'); break;
+      default:
+        out.append("u00"sv);
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xF]);
+    }
+    run = ++i;
+  }
+  out.append(s.substr(run));
+}
+
+void append_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  append_escaped(out, s);
+  out.push_back('"');
+}
+
+// Writes an Adaptive Card straight into one string, without a JSON tree: a pulse card is
+// rendered on every click. Keys and fixed values are ASCII literals, written as they are; every
+// text from the message goes through append_escaped.
+class card_writer {
+ public:
+  explicit card_writer(std::string& out) : out_(out) {}
+
+  void card(const domain::message& m, std::size_t blocks, bool cut) {
+    out_.append(R"({"type":"AdaptiveCard","$schema":")"sv);
+    out_.append(card_schema);
+    out_.append(R"(","version":")"sv);
+    out_.append(card_version);
+    out_.append(R"(","msteams":{"width":"Full"},"body":[)"sv);
+    bool separate = false;
+    for (std::size_t i = 0; i < blocks; ++i) {
+      const auto& b = m.blocks[i];
+      if (b.type == domain::block::kind::divider) {
+        separate = body_elements_ > 0;  // a separator on the next element
+        continue;
+      }
+      const auto before = body_elements_;
+      // What only the block's first element carries.
+      separate_next_ = separate;
+      id_next_ = b.type == domain::block::kind::buttons ? std::string_view(b.id) : std::string_view();
+      block(b);
+      separate_next_ = false;
+      id_next_ = {};
+      if (body_elements_ > before) separate = false;
+    }
+    if (cut) {
+      open_body_element();
+      text_block(omitted_note, {});
+      out_.push_back('}');
+    }
+    out_.append("]}"sv);
+  }
+
+ private:
+  // Attributes a TextBlock gets from its block kind, beyond type, text and wrap.
+  struct look {
+    bool bolder = false;
+    bool medium = false;
+    bool small_subtle = false;
+  };
+  static constexpr look header_look{true, true, false};
+  static constexpr look context_look{false, false, true};
+  static constexpr look label_look{true, false, false};
+
+  // Starts an element of the card's body: a comma after the one before, then what the block's
+  // first element carries (a separator after a divider, the block id).
+  void open_body_element() {
+    if (body_elements_++ > 0) out_.push_back(',');
+    out_.push_back('{');
+    if (separate_next_) out_.append(R"("separator":true,"spacing":"Medium",)"sv);
+    if (!id_next_.empty()) {
+      out_.append(R"("id":)"sv);
+      append_string(out_, id_next_);
+      out_.push_back(',');
+    }
+    separate_next_ = false;
+    id_next_ = {};
+  }
+
+  // The inside of a TextBlock object (after its "{").
+  void text_block(std::string_view text, look l) {
+    out_.append(R"("type":"TextBlock","text":)"sv);
+    append_string(out_, text);
+    out_.append(R"(,"wrap":true)"sv);
+    if (l.bolder) out_.append(R"(,"weight":"Bolder")"sv);
+    if (l.medium) out_.append(R"(,"size":"Medium")"sv);
+    if (l.small_subtle) out_.append(R"(,"size":"Small","isSubtle":true)"sv);
+  }
+
+  // One TextBlock per line: a single line break inside a TextBlock is markdown's soft break, which
+  // Teams may join into one line, so lines are kept apart by the layout instead; a blank line
+  // becomes the default spacing before the next one. In the body, or (`nested`) inside a column
+  // whose items already hold an element.
+  void lines(std::string_view text, look l, bool nested) {
+    bool first = true;
+    bool gap = false;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto end = std::min(text.find('\n', start), text.size());
+      const auto line = text.substr(start, end - start);
+      start = end + 1;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+        gap = !first;
+        continue;
+      }
+      if (nested) {
+        out_.append(",{"sv);
+      } else {
+        open_body_element();
+      }
+      text_block(line, l);
+      if (!first && !gap) out_.append(R"(,"spacing":"None")"sv);
+      out_.push_back('}');
+      first = false;
+      gap = false;
     }
   }
-  if (cut) body.push_back(text_block(omitted_note));
-  return {{"type", "AdaptiveCard"},
-          {"$schema", card_schema},
-          {"version", card_version},
-          {"msteams", {{"width", "Full"}}},
-          {"body", std::move(body)}};
-}
+
+  // A field is a label over its value ("Sales\n52 (47–57)"): a column with the label in bold.
+  void field_column(std::string_view item) {
+    const auto cut = item.find('\n');
+    out_.append(R"({"type":"Column","width":"stretch","items":[{)"sv);
+    text_block(item.substr(0, cut), label_look);
+    out_.push_back('}');
+    if (cut != std::string_view::npos) lines(item.substr(cut + 1), {}, true);
+    out_.append("]}"sv);
+  }
+
+  void fields(const std::vector<std::string>& items) {
+    for (std::size_t first = 0; first < items.size(); first += max_columns_per_row) {
+      open_body_element();
+      out_.append(R"("type":"ColumnSet","columns":[)"sv);
+      for (std::size_t i = first; i < std::min(items.size(), first + max_columns_per_row); ++i) {
+        if (i > first) out_.push_back(',');
+        field_column(items[i]);
+      }
+      out_.append("]}"sv);
+    }
+  }
+
+  void action_data(const domain::button& b) {
+    out_.append(R"({"smrel":)"sv);
+    append_string(out_, b.action);
+    out_.append(R"(,"value":)"sv);
+    append_string(out_, b.value);
+    out_.push_back('}');
+  }
+
+  // Execute for clients with Universal Actions; the same data object through Submit for older
+  // ones. Teams does not render positive/destructive action styles (cards reference), so the
+  // chosen answer ("primary") is marked in its title instead, and "danger" relies on its words.
+  void action(const domain::button& b) {
+    title_.clear();  // escaped once, written twice
+    title_.push_back('"');
+    if (b.look == domain::button::style::primary) title_.append(chosen_mark);
+    append_escaped(title_, b.label);
+    title_.push_back('"');
+    out_.append(R"({"type":"Action.Execute","title":)"sv);
+    out_.append(title_);
+    out_.append(R"(,"verb":)"sv);
+    append_string(out_, b.action);
+    out_.append(R"(,"data":)"sv);
+    action_data(b);
+    out_.append(R"(,"fallback":{"type":"Action.Submit","title":)"sv);
+    out_.append(title_);
+    out_.append(R"(,"data":)"sv);
+    action_data(b);
+    out_.append("}}"sv);
+  }
+
+  void buttons(const std::vector<domain::button>& row) {
+    for (std::size_t first = 0; first < row.size(); first += max_actions_per_set) {
+      open_body_element();
+      out_.append(R"("type":"ActionSet",)"sv);
+      if (first > 0) out_.append(R"("spacing":"Small",)"sv);  // the row goes on, under its start
+      out_.append(R"("actions":[)"sv);
+      for (std::size_t i = first; i < std::min(row.size(), first + max_actions_per_set); ++i) {
+        if (i > first) out_.push_back(',');
+        action(row[i]);
+      }
+      out_.append("]}"sv);
+    }
+  }
+
+  void block(const domain::block& b) {
+    switch (b.type) {
+      case domain::block::kind::header:
+        lines(b.text, header_look, false);
+        break;
+      case domain::block::kind::text:
+        lines(b.text, {}, false);
+        break;
+      case domain::block::kind::fields:
+        fields(b.items);
+        break;
+      case domain::block::kind::context:
+        for (const auto& item : b.items) lines(item, context_look, false);
+        break;
+      case domain::block::kind::buttons:
+        buttons(b.buttons);  // the block id is unique within the message, so within the card
+        break;
+      case domain::block::kind::divider:
+        break;
+    }
+  }
+
+  std::string& out_;
+  std::size_t body_elements_ = 0;
+  bool separate_next_ = false;
+  std::string_view id_next_;
+  std::string title_;  // the button being written, reused
+};
 
 std::string summary(const domain::message& m) {
   auto text = m.fallback_text.empty() ? domain::plain_text(m) : m.fallback_text;
   return clip(text, max_summary_chars);
 }
 
-// The largest card whose wrapper (built by `wrap`) fits max_card_bytes: all blocks when they fit,
+// The card between `before` and `after` (the JSON around it), with the first `blocks` blocks.
+std::string wrapped_card(const domain::message& m, std::size_t blocks, bool cut, std::string_view before,
+                         std::string_view after) {
+  std::string out;
+  out.reserve(usual_card_bytes);
+  out.append(before);
+  card_writer(out).card(m, blocks, cut);
+  out.append(after);
+  return out;
+}
+
+// The largest card that fits max_card_bytes with the JSON around it: all blocks when they fit,
 // otherwise the longest prefix that does (found by bisection: size grows with blocks), with the
 // omission noted.
-template <typename Wrap>
-std::string fitted(const domain::message& m, Wrap wrap) {
-  auto whole = dump(wrap(card(m, m.blocks.size(), false)));
+std::string fitted(const domain::message& m, std::string_view before, std::string_view after) {
+  auto whole = wrapped_card(m, m.blocks.size(), false, before, after);
   if (whole.size() <= max_card_bytes) return whole;
   std::size_t fits = 0;  // the empty card with its note and a clipped summary is small
   std::size_t too_many = m.blocks.size();
   while (too_many - fits > 1) {
     const auto middle = fits + (too_many - fits) / 2;
-    (dump(wrap(card(m, middle, true))).size() <= max_card_bytes ? fits : too_many) = middle;
+    (wrapped_card(m, middle, true, before, after).size() <= max_card_bytes ? fits : too_many) = middle;
   }
-  return dump(wrap(card(m, fits, true)));
+  return wrapped_card(m, fits, true, before, after);
 }
+
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 }  // namespace
 
-std::string card_json(const domain::message& m) {
-  return fitted(m, [](json c) { return c; });
-}
+std::string card_json(const domain::message& m) { return fitted(m, {}, {}); }
 
 std::string message_activity(const domain::message& m) {
-  const auto text = summary(m);
-  return fitted(m, [&](json c) {
-    return json{{"type", "message"},
-                {"summary", text},
-                {"attachments", json::array({{{"contentType", card_content_type}, {"content", std::move(c)}}})}};
-  });
+  std::string before = R"({"type":"message","summary":)";
+  append_string(before, summary(m));
+  before.append(R"(,"attachments":[{"contentType":")"sv);
+  before.append(card_content_type);
+  before.append(R"(","content":)"sv);
+  return fitted(m, before, "}]}");
 }
 
 std::string invoke_card_response(const domain::message& m) {
-  return fitted(m, [](json c) { return json{{"statusCode", 200}, {"type", card_content_type}, {"value", std::move(c)}}; });
+  std::string before = R"({"statusCode":200,"type":")";
+  before.append(card_content_type);
+  before.append(R"(","value":)"sv);
+  return fitted(m, before, "}");
 }
 
 std::string invoke_error_response(int status, std::string_view code, std::string_view message) {

@@ -40,7 +40,7 @@ answer_decision answer_desk::decide(const domain::button_click& click, scoring::
   answer_decision accepted;
   accepted.pulse_id = pulse->id;
   accepted.people_version = facts.member->people_version;
-  const auto pseudonym = core_.pseudonyms.pseudonym(click.who);
+  const auto pseudonym = pulses_.pseudonym(click.who);
   if (button->follow_up != 0) {
     accepted.follow_up = storage::follow_up_answer{button->follow_up, pseudonym, button->value, now};
   } else {

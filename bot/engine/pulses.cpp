@@ -16,7 +16,31 @@ void add_join_tip(domain::message& view, locale lang, const domain::command_phra
                    "Tip: {join sales|marketing|leadership} zodat je antwoorden voor je team meetellen.")});
 }
 
+// Length-prefixed, so no two member keys share one whatever their ids hold.
+std::string pseudonym_key(const domain::member_key& who) {
+  const auto platform = domain::platform_id(who.workspace.on);
+  std::string key;
+  key.reserve(platform.size() + who.workspace.id.size() + who.user.size() + 8);
+  key.append(platform).push_back('\x1f');
+  key.append(std::to_string(who.workspace.id.size())).push_back(':');
+  key.append(who.workspace.id).append(who.user);
+  return key;
+}
+
 }  // namespace
+
+std::string pulses::pseudonym(const domain::member_key& who) {
+  auto key = pseudonym_key(who);
+  {
+    std::lock_guard lock(pseudonyms_mutex_);
+    if (const auto found = pseudonyms_.find(key); found != pseudonyms_.end()) return found->second;
+  }
+  auto made = core_.pseudonyms.pseudonym(who);  // outside the lock: the HMAC is the slow part
+  std::lock_guard lock(pseudonyms_mutex_);
+  if (pseudonyms_.size() >= max_pseudonyms) pseudonyms_.clear();
+  pseudonyms_.emplace(std::move(key), made);
+  return made;
+}
 
 std::vector<storage::issued_nudge> pulses::follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week) {
   std::vector<storage::issued_nudge> out;
@@ -55,7 +79,7 @@ pulse_state pulses::open_pulse_for(const storage::member& m) {
   pulse_state state;
   state.pulse = this_weeks_pulse(m.key.workspace);
   state.delivery = deliver(state.pulse, m);
-  const auto pseudonym = core_.pseudonyms.pseudonym(m.key);
+  const auto pseudonym = this->pseudonym(m.key);
   state.answers = core_.store.answers_by(pseudonym, state.pulse.id);
   state.closed = core_.clock.now() >= state.pulse.closes_at;
   state.follow_ups = follow_up_items(m.key.workspace, state.pulse.week, pseudonym);
@@ -67,7 +91,7 @@ std::optional<std::pair<storage::member, pulse_state>> pulses::pulse_state_of(co
   const auto pulse = core_.found.pulse(pulse_id);
   const auto delivery = m && pulse ? core_.found.delivery(pulse_id, m->id) : std::nullopt;
   if (!delivery) return std::nullopt;
-  const auto pseudonym = core_.pseudonyms.pseudonym(who);
+  const auto pseudonym = this->pseudonym(who);
   return std::pair{*m, pulse_state{*pulse, *delivery, core_.store.answers_by(pseudonym, pulse_id),
                                    core_.clock.now() >= pulse->closes_at, follow_up_items(who.workspace, pulse->week, pseudonym)}};
 }

@@ -3,7 +3,10 @@
 // the pulse as one person sees it (the pulse command, the DM, the message after a click), and the
 // Home view that shows it under the status.
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -38,6 +41,10 @@ class pulses {
   /// The DM went out: remember where, so the message can be found again.
   void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent);
 
+  /// The person's pseudonym, kept once worked out: an HMAC per click otherwise (twice for a
+  /// Teams click answered with its card), and it never changes for a member key.
+  std::string pseudonym(const domain::member_key& who);
+
   /// The status, then the person's pulse (or how to get one).
   domain::message home_view(const domain::member_key& who);
 
@@ -58,6 +65,10 @@ class pulses {
   std::optional<std::pair<storage::member, pulse_state>> pulse_state_of(const domain::member_key& who, std::int64_t pulse_id);
 
   bot_core& core_;
+  // Bounded: past this many a fresh map starts, like lookups'.
+  static constexpr std::size_t max_pseudonyms = 200'000;
+  std::mutex pseudonyms_mutex_;
+  std::unordered_map<std::string, std::string> pseudonyms_;
 };
 
 }  // namespace smrel::engine
