@@ -37,6 +37,7 @@ struct scheduler::state : std::enable_shared_from_this<state> {
   const domain::clock& clock;
   std::function<void()> on_queued;
   std::chrono::milliseconds tick;
+  std::atomic<std::size_t> passes{0};
   std::atomic<bool> stopped{false};
   const std::string owner;  // this replica's name on the runs it claims
   std::set<domain::platform> told_idle;  // passes never overlap, so no lock
@@ -154,6 +155,7 @@ struct scheduler::state : std::enable_shared_from_this<state> {
       } catch (...) {
         log_event(log_level::error, "schedule_failed", {{"error", "unknown exception"}});
       }
+      ++self->passes;
       asio::post(self->timer.get_executor(), [self] {
         if (!self->stopped) self->arm(self->tick);
       });
@@ -168,6 +170,8 @@ scheduler::scheduler(asio::io_context& io, asio::thread_pool& pool, storage::sto
                                      tick)) {}
 
 scheduler::~scheduler() { stop(); }
+
+std::size_t scheduler::passes() const { return state_->passes.load(); }
 
 bool scheduler::run_once() { return state_->run_due(); }
 

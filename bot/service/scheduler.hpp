@@ -44,6 +44,9 @@ class scheduler {
   /// One pass now, on the calling thread (blocking): queues whatever is due and not done; true
   /// when it queued. What every tick does; tests call it on a manual clock.
   bool run_once();
+  /// Ticks completed since start(), queued or not: what tests wait on before they say nothing
+  /// was due.
+  std::size_t passes() const;
 
  private:
   struct state;

@@ -392,6 +392,8 @@ void server_app::wait() {
   i.pool.join();
 }
 
+std::size_t server_app::schedule_passes() const { return impl_->schedule.passes(); }
+
 void server_app::stop_on_signals() {
   auto& i = *impl_;
   i.signals.emplace(i.io, SIGINT, SIGTERM);

@@ -32,6 +32,8 @@ class server_app {
   void wait();
   /// Stops on SIGINT/SIGTERM (for `smrel serve`).
   void stop_on_signals();
+  /// Scheduler ticks completed (for tests that must know a tick looked and found nothing due).
+  std::size_t schedule_passes() const;
 
  private:
   struct impl;

@@ -56,8 +56,6 @@ void join(slack_harness& h, const std::string& user, const std::string& team_nam
 }
 
 // Lets the scheduler tick a few times and the outbox drain.
-void settle() { std::this_thread::sleep_for(400ms); }
-
 TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_time) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());
@@ -67,12 +65,12 @@ TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_ti
   join(h, "U3", "sales");
   ASSERT_EQ(h.command("U3", "optout").status, 200);
   h.store().upsert_member({team, "U0DEMO001"}, scoring::locale::en, h.clock().now());  // `smrel demo`'s people get no DMs
-  settle();
+  h.settle_schedule();
   EXPECT_TRUE(h.fake().calls("/api/").empty()) << "nothing is due before 10:00 in Amsterdam";
 
   h.clock().advance(3min);  // 10:01 in Amsterdam
   ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 3));
-  settle();
+  h.settle_schedule();
   EXPECT_EQ(field_of_calls(h.fake(), "/api/conversations.open", "users"), (std::multiset<std::string>{"U1", "U2", "U4"}));
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D-U1", "D-U2", "D-U4"}));
   for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
@@ -102,7 +100,7 @@ TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_ti
 
   // Later ticks and a restart send nothing again.
   h.restart();
-  settle();
+  h.settle_schedule();
   EXPECT_EQ(h.fake().calls("/api/chat.postMessage").size(), 3U);
   EXPECT_EQ(h.fake().calls("/api/conversations.open").size(), 3U);
 
@@ -115,7 +113,7 @@ TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_ti
   }
   h.clock().advance(2h);  // 10:01
   ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 5));
-  settle();
+  h.settle_schedule();
   EXPECT_EQ(h.fake().calls("/api/conversations.open").size(), 3U);
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"),
             (std::multiset<std::string>{"D-U1", "D-U2", "D-U4", "D-U1", "D-U4"}));
@@ -128,7 +126,7 @@ TEST(slack_schedule, the_digest_lands_in_the_leadership_channel_once_a_week) {
   // A workspace of `smrel demo` people only (the README's quick start) gets no digest.
   h.store().upsert_member({{domain::platform::slack, "T0DEMO"}, "U0DEMO001"}, scoring::locale::en, h.clock().now());
   h.clock().advance(days{4} - 1h - 1min);  // Friday 08:57 in Amsterdam
-  settle();
+  h.settle_schedule();
   const auto digests = [&] { return field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count("C0LEADERS"); };
   EXPECT_EQ(digests(), 0U);
 
@@ -145,7 +143,7 @@ TEST(slack_schedule, the_digest_lands_in_the_leadership_channel_once_a_week) {
   // An admin posting it by hand in the same channel that week does not post it twice.
   ASSERT_EQ(h.command("UADMIN", "digest here", "C0LEADERS").status, 200);
   h.restart();
-  settle();
+  h.settle_schedule();
   EXPECT_EQ(digests(), 1U);
 }
 
@@ -194,7 +192,7 @@ TEST(slack_schedule, opening_the_messages_tab_names_the_dm_channel_and_publishes
   ASSERT_EQ(h.event(opened).status, 200);
   h.clock().advance(3min);
   ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 1));
-  settle();
+  h.settle_schedule();
   EXPECT_TRUE(h.fake().calls("/api/views.publish").empty());
   EXPECT_TRUE(h.fake().calls("/api/conversations.open").empty());
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D0FROMHOME"}));
@@ -219,7 +217,7 @@ TEST(slack_schedule, without_a_bot_token_the_week_waits_for_one) {
   act_like_slack(h.fake());
   join(h, "U1", "sales");
   h.clock().advance(3min);
-  settle();
+  h.settle_schedule();
   EXPECT_TRUE(h.fake().calls("/api/").empty());
   EXPECT_EQ(h.store().outbox_depth(), 0U);
   EXPECT_FALSE(h.store().run_done(team, "pulse", week49));
@@ -241,7 +239,7 @@ TEST(slack_schedule, dm_failures_are_retried_or_dead_lettered_per_person) {
   // Two opens are answered 429, then user_not_found (whoever came first gets each); the method
   // pauses for Retry-After, and the other person's DM still goes out.
   ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 1, 10s));
-  settle();
+  h.settle_schedule();
   EXPECT_EQ(h.fake().calls("/api/chat.postMessage").size(), 1U);
   EXPECT_EQ(h.fake().calls("/api/conversations.open").size(), 3U);
   int dead = 0;

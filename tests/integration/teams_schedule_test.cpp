@@ -32,8 +32,6 @@ teams_harness::setup amsterdam_schedule() {
 }
 
 // Lets the scheduler tick a few times and the outbox drain.
-void settle() { std::this_thread::sleep_for(400ms); }
-
 // The conversations that are `who`'s 1:1 chat with the bot: the one they wrote from, and any the
 // bot created for them.
 std::set<std::string> personal_chats(const fake_teams& fake, const std::string& who) {
@@ -78,7 +76,7 @@ TEST(teams_schedule, the_weekly_pulse_goes_out_as_a_proactive_card_once_per_pers
   h.send_and_wait_reply(h.channel_message("3", "join sales", true));
   h.say("4", "join sales");
   h.say("4", "optout");
-  settle();
+  h.settle_schedule();
   const auto before = h.fake().connector_calls().size();
   EXPECT_TRUE(proactive_posts(h.fake(), "1").empty()) << "nothing is due before 10:00 in Amsterdam";
 
@@ -87,7 +85,7 @@ TEST(teams_schedule, the_weekly_pulse_goes_out_as_a_proactive_card_once_per_pers
     return c.method == "POST" && c.path.ends_with("/activities") && c.body.find("2026-W49") != std::string::npos;
   };
   EXPECT_TRUE(h.fake().wait_for(pulses, 3, 15s)) << "1, 2, and 3 (known from a channel only) each get one";
-  settle();
+  h.settle_schedule();
   EXPECT_GT(h.fake().connector_calls().size(), before);
   const auto weekly_pulses = [&](const std::string& who) {
     auto out = proactive_posts(h.fake(), who);
@@ -124,7 +122,7 @@ TEST(teams_schedule, the_weekly_pulse_goes_out_as_a_proactive_card_once_per_pers
   // Later ticks and a restart send nothing again.
   const auto created = creates_for(h.fake(), "3").size();
   h.restart();
-  settle();
+  h.settle_schedule();
   EXPECT_EQ(h.fake().connector_calls(pulses).size(), 3U);
   EXPECT_EQ(creates_for(h.fake(), "3").size(), created);
 }
@@ -185,16 +183,16 @@ TEST(teams_schedule, the_digest_goes_to_the_channel_an_admin_named_once_a_week_a
   EXPECT_NE(installed->digest_target.address.find(leaders), std::string::npos) << installed->digest_target.address;
 
   h.clock().advance(days{4} + 4min);  // Friday 09:02 in Amsterdam: this week's went out already
-  settle();
+  h.settle_schedule();
   h.restart();
-  settle();
+  h.settle_schedule();
   EXPECT_EQ(digests(), 1U);
 
   h.clock().advance(days{7});  // Friday of week 50, 09:02
   for (int i = 0; i < 200 && digests() < 2; ++i) std::this_thread::sleep_for(50ms);
   EXPECT_EQ(digests(), 2U);
   h.restart();
-  settle();
+  h.settle_schedule();
   EXPECT_EQ(digests(), 2U);
 }
 

@@ -77,6 +77,13 @@ class slack_harness {
     stop();
     start();
   }
+  /// Waits until the scheduler has looked `passes` more times: what it did not send by then was
+  /// not due (a queued message goes out within the next pass's time).
+  void settle_schedule(std::size_t passes = 3) {
+    const auto target = app_->schedule_passes() + passes;
+    for (int i = 0; i < 1000 && app_->schedule_passes() < target; ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    EXPECT_GE(app_->schedule_passes(), target) << "the scheduler did not tick";
+  }
 
   test_response signed_post(const std::string& target, const std::string& body, const std::string& content_type,
                             std::chrono::seconds skew = std::chrono::seconds{0}) {
