@@ -12,6 +12,7 @@ bot_core::bot_core(storage::store& s, const domain::pseudonymizer& p, const doma
       company_calendar(opts.survey),
       ledger(s, p, company_calendar, opts.survey),
       found(s),
+      sheets(s.single_process()),
       statuses(s, ledger, company_calendar, c, opts) {}
 
 bool bot_core::is_admin(const domain::member_key& who) const {

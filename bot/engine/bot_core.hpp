@@ -1,6 +1,7 @@
 #pragma once
 // What every part of the bot works with: the store, pseudonyms, the clock and the options; the
-// company's calendar and release ledger; the read-through lookups and the status cache. And the
+// company's calendar and release ledger; the read-through lookups, the pulse sheets and the status
+// cache. And the
 // two questions every part asks: in which language, and may this person use admin commands.
 #include <string_view>
 
@@ -11,6 +12,7 @@
 #include "bot/engine/calendar.hpp"
 #include "bot/engine/lookups.hpp"
 #include "bot/engine/options.hpp"
+#include "bot/engine/pulse_sheets.hpp"
 #include "bot/engine/releases.hpp"
 #include "bot/engine/status_cache.hpp"
 #include "bot/storage/store.hpp"
@@ -39,6 +41,7 @@ struct bot_core {
   const calendar company_calendar;
   release_ledger ledger;
   lookups found;
+  pulse_sheets sheets;
   status_cache statuses;
 };
 

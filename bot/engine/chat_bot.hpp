@@ -42,6 +42,14 @@ class chat_bot {
   std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id) {
     return pulses_.pulse_message(who, pulse_id);
   }
+  /// The same from memory only, cheap enough for the network thread; nullopt when something it
+  /// needs was not read yet (then pulse_message).
+  std::optional<domain::message> pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id) {
+    return pulses_.pulse_message_cached(who, pulse_id);
+  }
+  /// A write batch was committed: what it answered shows in the pulses kept in memory. Call for
+  /// every batch with answers, in commit order.
+  void committed(const storage::write_batch& batch) { core_.sheets.committed(batch.answers, batch.follow_ups); }
   /// The status command's reply when it can be given without storage (the summary and the
   /// person's language are cached); null otherwise, or when the command is not `status`.
   std::shared_ptr<const domain::message> cached_status(const domain::chat_command& command) {
@@ -79,7 +87,10 @@ class chat_bot {
   void invalidate(const domain::workspace_ref& workspace) { core_.statuses.invalidate(workspace); }
   /// The workspace's people changed in another process (a write decided on them was refused as
   /// stale): what is cached about them is read afresh.
-  void forget_people(const domain::workspace_ref& workspace) { core_.found.forget_people(workspace); }
+  void forget_people(const domain::workspace_ref& workspace) {
+    core_.found.forget_people(workspace);
+    core_.sheets.clear();  // rare: a few reads more, rather than a sheet kept past an erasure
+  }
   /// What is cached about one person is read afresh next time.
   void forget_person(const domain::member_key& who) { core_.found.forget_member(who); }
 

@@ -79,9 +79,12 @@ void lookups::remember(const storage::delivery& d) {
   put_in(mutex_, deliveries_, std::pair{d.pulse_id, d.member_id}, d, max_entries);
 }
 
+std::string lookups::key_of(const domain::workspace_ref& workspace, scoring::iso_week week) {
+  return key_of(workspace) + week.to_string();
+}
+
 std::vector<storage::issued_nudge> lookups::follow_ups(const domain::workspace_ref& workspace, scoring::iso_week week) {
-  const auto key = std::string(domain::platform_id(workspace.on)) + '\x1f' + workspace.id + '\x1f' + week.to_string();
-  return *read_through(mutex_, follow_ups_, key, max_entries, [&] {
+  return *read_through(mutex_, follow_ups_, key_of(workspace, week), max_entries, [&] {
     // Looks back further than the delay, with room to spare should the delay ever change.
     auto issued = store_.nudges_since(workspace, week - (follow_up_delay_weeks + 4));
     std::erase_if(issued, [&](const storage::issued_nudge& n) { return n.follow_up_week != week; });
@@ -102,6 +105,11 @@ std::optional<storage::pulse> lookups::cached_pulse(std::int64_t id) { return fi
 
 std::optional<storage::delivery> lookups::cached_delivery(std::int64_t pulse_id, std::int64_t member_id) {
   return find_in(mutex_, deliveries_, std::pair{pulse_id, member_id});
+}
+
+std::optional<std::vector<storage::issued_nudge>> lookups::cached_follow_ups(const domain::workspace_ref& workspace,
+                                                                              scoring::iso_week week) {
+  return find_in(mutex_, follow_ups_, key_of(workspace, week));
 }
 
 }  // namespace smrel::engine

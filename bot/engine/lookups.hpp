@@ -42,12 +42,15 @@ class lookups {
   std::optional<known_member> cached_member(const domain::member_key& key);
   std::optional<storage::pulse> cached_pulse(std::int64_t id);
   std::optional<storage::delivery> cached_delivery(std::int64_t pulse_id, std::int64_t member_id);
+  std::optional<std::vector<storage::issued_nudge>> cached_follow_ups(const domain::workspace_ref& workspace,
+                                                                       scoring::iso_week week);
 
  private:
   // Bounded: past this many entries a map starts over rather than growing without limit.
   static constexpr std::size_t max_entries = 200'000;
   static std::string key_of(const domain::workspace_ref& workspace);
   static std::string key_of(const domain::member_key& key);
+  static std::string key_of(const domain::workspace_ref& workspace, scoring::iso_week week);
 
   storage::store& store_;
   std::mutex mutex_;

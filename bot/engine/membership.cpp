@@ -69,7 +69,9 @@ domain::message membership::forget_prompt(locale lang) {
 domain::message membership::on_click(const domain::button_click& click) {
   const auto lang = core_.locale_of(click.who);
   if (click.action == forget_action) {
-    core_.store.forget(click.who, core_.pseudonyms.pseudonym(click.who));
+    const auto pseudonym = core_.pseudonyms.pseudonym(click.who);
+    core_.store.forget(click.who, pseudonym);
+    core_.sheets.forget(pseudonym);
     core_.found.forget_member(click.who);
     core_.statuses.invalidate(click.who.workspace);
     return notice(tr(lang, "Done: your membership and all your answers are erased.", "Klaar: je lidmaatschap en al je antwoorden zijn gewist."));

@@ -42,9 +42,12 @@ std::string pulses::pseudonym(const domain::member_key& who) {
   return made;
 }
 
-std::vector<storage::issued_nudge> pulses::follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week) {
+namespace {
+
+// The nudges issued for a week's follow-ups that the pulse asks about.
+std::vector<storage::issued_nudge> distinct_follow_ups(std::vector<storage::issued_nudge> issued) {
   std::vector<storage::issued_nudge> out;
-  for (auto& n : core_.found.follow_ups(workspace, week)) {
+  for (auto& n : issued) {
     if (!scoring::find_nudge(n.nudge_id)) continue;
     // The same nudge issued in two weeks would ask the same thing twice: once is enough.
     if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.nudge_id == n.nudge_id; })) continue;
@@ -53,13 +56,43 @@ std::vector<storage::issued_nudge> pulses::follow_ups_asked(const domain::worksp
   return out;
 }
 
-std::vector<follow_up_item> pulses::follow_up_items(const domain::workspace_ref& workspace, scoring::iso_week week,
-                                                    const std::string& pseudonym) {
+// The sheet's value for each follow-up asked; nullopt when the sheet predates one of them.
+std::optional<std::vector<follow_up_item>> follow_up_items(const std::vector<storage::issued_nudge>& asked,
+                                                           const pulse_sheet& sheet) {
   std::vector<follow_up_item> out;
-  for (const auto& n : follow_ups_asked(workspace, week)) {
-    out.push_back({n.id, scoring::find_nudge(n.nudge_id), core_.store.follow_up_value(n.id, pseudonym)});
+  out.reserve(asked.size());
+  for (const auto& n : asked) {
+    const auto known = std::find_if(sheet.follow_ups.begin(), sheet.follow_ups.end(),
+                                    [&](const auto& f) { return f.first == n.id; });
+    if (known == sheet.follow_ups.end()) return std::nullopt;
+    out.push_back({n.id, scoring::find_nudge(n.nudge_id), known->second});
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<storage::issued_nudge> pulses::follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week) {
+  return distinct_follow_ups(core_.found.follow_ups(workspace, week));
+}
+
+void pulses::fill_answers(pulse_state& state, const std::string& pseudonym) {
+  const auto& pulse = state.pulse;
+  const auto asked = follow_ups_asked(pulse.workspace, pulse.week);
+  if (const auto kept = core_.sheets.find(pseudonym, pulse.id)) {
+    if (auto items = follow_up_items(asked, *kept)) {
+      state.answers = kept->answers;
+      state.follow_ups = std::move(*items);
+      return;
+    }
+  }
+  const auto ticket = core_.sheets.loading(pseudonym, pulse.id);
+  pulse_sheet read;
+  read.answers = core_.store.answers_by(pseudonym, pulse.id);
+  for (const auto& n : asked) read.follow_ups.emplace_back(n.id, core_.store.follow_up_value(n.id, pseudonym));
+  state.answers = read.answers;
+  state.follow_ups = *follow_up_items(asked, read);
+  core_.sheets.loaded(pseudonym, pulse.id, ticket, std::move(read));
 }
 
 storage::pulse pulses::this_weeks_pulse(const domain::workspace_ref& workspace) {
@@ -79,10 +112,8 @@ pulse_state pulses::open_pulse_for(const storage::member& m) {
   pulse_state state;
   state.pulse = this_weeks_pulse(m.key.workspace);
   state.delivery = deliver(state.pulse, m);
-  const auto pseudonym = this->pseudonym(m.key);
-  state.answers = core_.store.answers_by(pseudonym, state.pulse.id);
+  fill_answers(state, pseudonym(m.key));
   state.closed = core_.clock.now() >= state.pulse.closes_at;
-  state.follow_ups = follow_up_items(m.key.workspace, state.pulse.week, pseudonym);
   return state;
 }
 
@@ -91,9 +122,9 @@ std::optional<std::pair<storage::member, pulse_state>> pulses::pulse_state_of(co
   const auto pulse = core_.found.pulse(pulse_id);
   const auto delivery = m && pulse ? core_.found.delivery(pulse_id, m->id) : std::nullopt;
   if (!delivery) return std::nullopt;
-  const auto pseudonym = this->pseudonym(who);
-  return std::pair{*m, pulse_state{*pulse, *delivery, core_.store.answers_by(pseudonym, pulse_id),
-                                   core_.clock.now() >= pulse->closes_at, follow_up_items(who.workspace, pulse->week, pseudonym)}};
+  pulse_state state{*pulse, *delivery, {}, core_.clock.now() >= pulse->closes_at, {}};
+  fill_answers(state, pseudonym(who));
+  return std::pair{*m, std::move(state)};
 }
 
 domain::message pulses::pulse_reply(const domain::member_key& who, locale lang) {
@@ -113,6 +144,21 @@ std::optional<domain::message> pulses::pulse_message(const domain::member_key& w
   const auto found = pulse_state_of(who, pulse_id);
   if (!found) return std::nullopt;
   return pulse_view(found->second, found->first.locale);
+}
+
+std::optional<domain::message> pulses::pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id) {
+  const auto m = core_.found.cached_member(who);
+  const auto pulse = core_.found.cached_pulse(pulse_id);
+  if (!m || !pulse) return std::nullopt;
+  const auto delivery = core_.found.cached_delivery(pulse_id, m->member.id);
+  const auto issued = core_.found.cached_follow_ups(pulse->workspace, pulse->week);
+  if (!delivery || !issued) return std::nullopt;
+  const auto sheet = core_.sheets.find(pseudonym(who), pulse_id);
+  if (!sheet) return std::nullopt;
+  auto items = follow_up_items(distinct_follow_ups(*issued), *sheet);
+  if (!items) return std::nullopt;
+  const pulse_state state{*pulse, *delivery, sheet->answers, core_.clock.now() >= pulse->closes_at, std::move(*items)};
+  return pulse_view(state, m->member.locale);
 }
 
 bool pulses::has_real_members(const domain::workspace_ref& workspace) {

@@ -31,6 +31,9 @@ class pulses {
   domain::message pulse_reply(const domain::member_key& who, scoring::locale lang);
   /// One person's pulse as it stands now; nullopt when it was never delivered to them.
   std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id);
+  /// The same from memory only (members, pulses, deliveries and sheets already read): nullopt
+  /// when something is not there, and then pulse_message reads it.
+  std::optional<domain::message> pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id);
 
   /// Does the workspace have real people (not only `smrel demo`'s)? Only then is anything sent.
   bool has_real_members(const domain::workspace_ref& workspace);
@@ -59,8 +62,8 @@ class pulses {
   storage::delivery deliver(const storage::pulse& pulse, const storage::member& m);
   /// This week's pulse and the member's delivery, opening either on demand.
   pulse_state open_pulse_for(const storage::member& m);
-  std::vector<follow_up_item> follow_up_items(const domain::workspace_ref& workspace, scoring::iso_week week,
-                                              const std::string& pseudonym);
+  /// The person's answers and follow-ups in the state's pulse: from their sheet, else read (and kept).
+  void fill_answers(pulse_state& state, const std::string& pseudonym);
   /// A member's pulse as it stands, if it was delivered to them.
   std::optional<std::pair<storage::member, pulse_state>> pulse_state_of(const domain::member_key& who, std::int64_t pulse_id);
 

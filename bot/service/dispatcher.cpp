@@ -186,8 +186,10 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
   }
   if (how == click_answer::queued) co_return click_result{false, std::nullopt};
   if (refreshed_pulse) {
-    // Only now is the answer durable: the pulse shown includes it.
-    shown = co_await run_blocking(pool_, [&] { return bot_.pulse_message(click.who, *refreshed_pulse); });
+    // Only now is the answer durable: the pulse shown includes it. Usually all of it is in memory
+    // (the committer put the answer in the person's sheet); otherwise it is read off-thread.
+    shown = bot_.pulse_message_cached(click.who, *refreshed_pulse);
+    if (!shown) shown = co_await run_blocking(pool_, [&] { return bot_.pulse_message(click.who, *refreshed_pulse); });
   }
   co_return click_result{false, std::move(shown)};
 }

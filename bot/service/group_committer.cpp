@@ -2,8 +2,8 @@
 
 namespace smrel::service {
 
-group_committer::group_committer(storage::store& store, const domain::clock& clock)
-    : store_(store), clock_(clock), worker_([this] { run(); }) {}
+group_committer::group_committer(storage::store& store, const domain::clock& clock, committed_hook on_committed)
+    : store_(store), clock_(clock), on_committed_(std::move(on_committed)), worker_([this] { run(); }) {}
 
 group_committer::~group_committer() {
   {
@@ -53,6 +53,7 @@ void group_committer::commit_group(std::deque<pending>& group) {
   }
   try {
     store_.commit(combined, clock_.now());
+    committed(combined);
     for (auto& p : group) p.done(nullptr);
     return;
   } catch (const storage::store_error& e) {
@@ -77,6 +78,7 @@ void group_committer::commit_group(std::deque<pending>& group) {
     }
     try {
       store_.commit(p.batch, clock_.now());
+      committed(p.batch);
       p.done(nullptr);
     } catch (const storage::store_error& e) {
       if (e.about_the_database()) database_error = std::current_exception();
@@ -84,6 +86,15 @@ void group_committer::commit_group(std::deque<pending>& group) {
     } catch (...) {
       p.done(std::current_exception());
     }
+  }
+}
+
+void group_committer::committed(const storage::write_batch& batch) {
+  if (!on_committed_) return;
+  try {
+    on_committed_(batch);
+  } catch (...) {
+    // What is durable stays acknowledged: a hook (a cache update) failing must not undo that.
   }
 }
 

@@ -25,7 +25,10 @@ namespace smrel::service {
 
 class group_committer {
  public:
-  group_committer(storage::store& store, const domain::clock& clock);
+  /// `on_committed` sees every batch (or group of them, combined) once it is durable, in commit
+  /// order, on the committing thread, before any waiter is completed.
+  using committed_hook = std::function<void(const storage::write_batch&)>;
+  group_committer(storage::store& store, const domain::clock& clock, committed_hook on_committed = {});
   ~group_committer();  // commits what is queued, then stops
   group_committer(const group_committer&) = delete;
   group_committer& operator=(const group_committer&) = delete;
@@ -56,10 +59,12 @@ class group_committer {
   void enqueue(storage::write_batch batch, completion done);
   void run();
   void commit_group(std::deque<pending>& group);
+  void committed(const storage::write_batch& batch);
   void fail_queued_during_the_wait(const std::exception_ptr& error);
 
   storage::store& store_;
   const domain::clock& clock_;
+  committed_hook on_committed_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<pending> queue_;

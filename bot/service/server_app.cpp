@@ -90,7 +90,7 @@ struct server_app::impl final : late_content {
         pseudonyms(resolve_pseudonym_key(settings)),
         bot(*store, pseudonyms, clock,
             engine_options(settings)),
-        committer(*store, clock),
+        committer(*store, clock, [this](const storage::write_batch& b) { bot.committed(b); }),
         pool(blocking_threads),
         work(asio::make_work_guard(io)),
         flow(bot, *store, committer, pool, clock, stats, [this] { outbox.wake(); }),

@@ -6,6 +6,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "bot/service/group_committer.hpp"
@@ -78,8 +80,18 @@ TEST(group_committer, concurrent_writers_share_transactions_and_all_become_durab
   constexpr int writers = 400;
   std::atomic<int> done{0};
   std::atomic<int> failed{0};
+  std::atomic<int> seen_before_done{0};
+  std::mutex seen_mutex;
+  std::multiset<std::string> seen;  // what the hook was shown as committed
+  const auto was_seen = [&](const std::string& p) {
+    std::lock_guard lock(seen_mutex);
+    return seen.count(p) == 1;
+  };
   {
-    group_committer committer(*store, clock);
+    group_committer committer(*store, clock, [&](const storage::write_batch& committed) {
+      std::lock_guard lock(seen_mutex);
+      for (const auto& a : committed.answers) seen.insert(a.pseudonym);
+    });
     boost::asio::io_context io;
     for (int i = 0; i < writers; ++i) {
       storage::write_batch batch;
@@ -88,9 +100,11 @@ TEST(group_committer, concurrent_writers_share_transactions_and_all_become_durab
       boost::asio::co_spawn(
           io,
           [&, b = std::move(batch)]() mutable -> boost::asio::awaitable<void> {
+            const auto pseudonym = b.answers.front().pseudonym;
             try {
               co_await committer.async_commit(std::move(b), boost::asio::use_awaitable);
               ++done;
+              if (was_seen(pseudonym)) ++seen_before_done;
             } catch (const storage::store_error&) {
               ++failed;
             }
@@ -106,6 +120,10 @@ TEST(group_committer, concurrent_writers_share_transactions_and_all_become_durab
   EXPECT_EQ(done.load(), writers - 1);
   EXPECT_EQ(failed.load(), 1);
   EXPECT_EQ(store->answer_count(), static_cast<std::size_t>(writers - 1));
+  // The hook saw each committed batch once, before its writer heard, and never the failed one.
+  EXPECT_EQ(seen_before_done.load(), writers - 1);
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(writers - 1));
+  EXPECT_EQ(seen.count("p7"), 0U);
 }
 
 }  // namespace
