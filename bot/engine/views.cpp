@@ -205,7 +205,11 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
   std::string fallback = title;
   // `given` is the answer so far, 0 for none (not std::optional: GCC 12 warns falsely on it here).
   // Every statement, a nudge's follow-up too, has a sixth button: "can't judge".
-  const auto answer_row = [&](int given, const std::function<std::string(int)>& value_of, std::string block_id) {
+  static_assert(scoring::highest_rating <= 9 && scoring::dont_know <= 9, "an answer is the value's last digit");
+  // A row's button values share everything but the last digit (see answer_button_value); its
+  // block id is that prefix without the dot. Built once a row: this view is made on every click.
+  const auto answer_row = [&](int given, const std::string& value_prefix) {
+    const auto value_of = [&](int v) { return value_prefix + static_cast<char>('0' + v); };
     if (given != 0) {
       ++answered;
       const auto number = given == scoring::dont_know ? std::string() : std::to_string(given) + " · ";
@@ -220,9 +224,8 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     }
     row.push_back({tr(lang, "Can't judge", "Weet ik niet"), std::string(answer_action), value_of(scoring::dont_know),
                    style_of(scoring::dont_know)});
-    m.buttons(std::move(row), std::move(block_id));
+    m.buttons(std::move(row), value_prefix.substr(0, value_prefix.size() - 1));
   };
-  const auto pulse_prefix = "p" + std::to_string(state.pulse.id) + ".";
   for (const auto item : state.delivery.items) {
     int given = 0;
     for (const auto& a : state.answers) {
@@ -233,16 +236,14 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     if (text.empty()) text = scoring::statements()[item].text(lang);
     m.text(std::string(text));
     fallback += "\n• " + std::string(text);
-    answer_row(given, [&](int v) { return answer_button_value(state.pulse.id, item, v); },
-               pulse_prefix + std::string(scoring::statements()[item].id));
+    answer_row(given, answer_button_prefix(state.pulse.id, item));
   }
   for (const auto& f : state.follow_ups) {
     const auto text = tr(lang, "A few weeks ago we suggested: ", "Een paar weken geleden stelden we voor: ") +
                       std::string(f.what->title.in(lang)) + "\n" + std::string(f.what->follow_up.in(lang));
     m.text(text);
     fallback += "\n• " + std::string(f.what->follow_up.in(lang));
-    answer_row(f.given.value_or(0), [&](int v) { return follow_up_button_value(state.pulse.id, f.nudge, v); },
-               pulse_prefix + "n" + std::to_string(f.nudge));
+    answer_row(f.given.value_or(0), follow_up_button_prefix(state.pulse.id, f.nudge));
   }
   const int total = static_cast<int>(state.delivery.items.size() + state.follow_ups.size());
   std::string footer = std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) + tr(lang, " answered", " beantwoord");
@@ -263,12 +264,20 @@ bool all_answered(const pulse_state& state) {
   return statements && std::all_of(state.follow_ups.begin(), state.follow_ups.end(), [](const auto& f) { return f.given.has_value(); });
 }
 
+std::string answer_button_prefix(std::int64_t pulse_id, std::uint8_t item) {
+  return "p" + std::to_string(pulse_id) + "." + std::string(scoring::statements()[item].id) + ".";
+}
+
+std::string follow_up_button_prefix(std::int64_t pulse_id, std::int64_t nudge) {
+  return "p" + std::to_string(pulse_id) + ".n" + std::to_string(nudge) + ".";
+}
+
 std::string answer_button_value(std::int64_t pulse_id, std::uint8_t item, int value) {
-  return "p" + std::to_string(pulse_id) + "." + std::string(scoring::statements()[item].id) + "." + std::to_string(value);
+  return answer_button_prefix(pulse_id, item) + std::to_string(value);
 }
 
 std::string follow_up_button_value(std::int64_t pulse_id, std::int64_t nudge, int value) {
-  return "p" + std::to_string(pulse_id) + ".n" + std::to_string(nudge) + "." + std::to_string(value);
+  return follow_up_button_prefix(pulse_id, nudge) + std::to_string(value);
 }
 
 namespace {

@@ -41,6 +41,9 @@ domain::message pulse_view(const pulse_state& state, scoring::locale lang);
 /// Encodes and decodes the value carried by an answer button: "p<pulse>.<qNN>.<value>" for a
 /// statement, "p<pulse>.n<nudge>.<value>" for a follow-up.
 std::string answer_button_value(std::int64_t pulse_id, std::uint8_t item, int value);
+/// The value without its last digit, the answer (values are single digits): "p<pulse>.<qNN>.".
+std::string answer_button_prefix(std::int64_t pulse_id, std::uint8_t item);
+std::string follow_up_button_prefix(std::int64_t pulse_id, std::int64_t nudge);
 std::string follow_up_button_value(std::int64_t pulse_id, std::int64_t nudge, int value);
 struct answer_button {
   std::int64_t pulse_id = 0;
