@@ -1,6 +1,8 @@
 #include "adapters/teams/activity.hpp"
 
-#include <nlohmann/json.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 #include <array>
 #include <cctype>
@@ -8,7 +10,14 @@
 namespace smrel::adapters::teams {
 namespace {
 
-using json = nlohmann::json;
+namespace json = boost::json;
+
+// Deeper than any activity Teams sends (a card inside an attachment nests some twenty levels);
+// past it the body is refused. Boost.JSON's parser recurses once per level, so this bound is
+// also what keeps a hostile body from exhausting the thread's stack.
+constexpr std::size_t max_depth = 100;
+// The parsed document lives in this much stack first: a click's activity is about 1 KB of JSON.
+constexpr std::size_t parse_buffer_bytes = 8 * 1024;
 
 constexpr std::string_view card_action_invoke = "adaptiveCard/action";
 constexpr std::string_view data_action_key = "smrel";  // cards.cpp writes our data as {"smrel": action, "value": value}
@@ -24,52 +33,49 @@ class reader {
   bool ok() const { return ok_; }
   void refuse() { ok_ = false; }
 
-  std::string string(const json& object, const char* key) {
+  std::string string(const json::object& object, std::string_view key) {
     const auto* v = member(object, key);
     if (v == nullptr) return {};
     if (!v->is_string()) return fail<std::string>();
-    return v->get<std::string>();
+    return std::string(v->get_string());
   }
   // An object member; an empty object when absent.
-  const json& object(const json& parent, const char* key) {
+  const json::object& object(const json::object& parent, std::string_view key) {
     const auto* v = member(parent, key);
     if (v == nullptr) return empty_object();
-    if (!v->is_object()) return fail_ref();
-    return *v;
+    if (!v->is_object()) return fail<const json::object&>(empty_object());
+    return v->get_object();
   }
-  const json& array(const json& parent, const char* key) {
+  const json::array& array(const json::object& parent, std::string_view key) {
     const auto* v = member(parent, key);
     if (v == nullptr) return empty_array();
-    if (!v->is_array()) return fail_ref();
-    return *v;
+    if (!v->is_array()) return fail<const json::array&>(empty_array());
+    return v->get_array();
   }
-  account person(const json& parent, const char* key) {
+  account person(const json::object& parent, std::string_view key) {
     const auto& o = object(parent, key);
     return {string(o, "id"), string(o, "aadObjectId"), string(o, "name")};
   }
 
- private:
-  static const json* member(const json& object, const char* key) {
-    if (!object.is_object()) return nullptr;
-    const auto it = object.find(key);
-    return it == object.end() || it->is_null() ? nullptr : &*it;
+  // A member that is present and not JSON null.
+  static const json::value* member(const json::object& object, std::string_view key) {
+    const auto* v = object.if_contains(key);
+    return v == nullptr || v->is_null() ? nullptr : v;
   }
-  static const json& empty_object() {
-    static const json empty = json::object();
+
+ private:
+  static const json::object& empty_object() {
+    static const json::object empty;
     return empty;
   }
-  static const json& empty_array() {
-    static const json empty = json::array();
+  static const json::array& empty_array() {
+    static const json::array empty;
     return empty;
   }
   template <typename T>
-  T fail() {
+  T fail(T fallback = T()) {
     ok_ = false;
-    return {};
-  }
-  const json& fail_ref() {
-    ok_ = false;
-    return empty_object();
+    return fallback;
   }
   bool ok_ = true;
 };
@@ -129,13 +135,13 @@ std::string command_words(std::string text, const std::vector<std::string>& bot_
 }
 
 // Our data object {"smrel": action, "value": value}: true when `data` is one.
-bool read_card_data(reader& r, const json& data, activity& out) {
+bool read_card_data(reader& r, const json::value& data, activity& out) {
   if (!data.is_object()) return false;
-  const auto action = data.find(data_action_key);
-  if (action == data.end() || !action->is_string()) return false;
-  out.action = action->get<std::string>();
-  const auto value = data.find(data_value_key);
-  if (value != data.end() && value->is_string()) out.value = value->get<std::string>();
+  const auto* action = data.get_object().if_contains(data_action_key);
+  if (action == nullptr || !action->is_string()) return false;
+  out.action = std::string(action->get_string());
+  const auto* value = data.get_object().if_contains(data_value_key);
+  if (value != nullptr && value->is_string()) out.value = std::string(value->get_string());
   return r.ok();
 }
 
@@ -145,8 +151,8 @@ bool is_group_conversation(const activity& a, bool is_group) {
   return true;  // channel, groupChat, and any scope Teams adds later: answer only when mentioned
 }
 
-void read_message(reader& r, const json& doc, bool is_group, activity& out) {
-  if (const auto value = doc.find("value"); value != doc.end() && !value->is_null()) {
+void read_message(reader& r, const json::object& doc, bool is_group, activity& out) {
+  if (const auto* value = reader::member(doc, "value")) {
     // A click on an Action.Submit (the data object, merged with any inputs). A value that is not
     // our data object is someone else's card, or a string `data` Teams turned into nothing.
     if (read_card_data(r, *value, out)) out.what = activity::kind::card_submit;
@@ -156,10 +162,11 @@ void read_message(reader& r, const json& doc, bool is_group, activity& out) {
   std::string bot_name = out.recipient.name;
   for (const auto& entity : r.array(doc, "entities")) {
     if (!entity.is_object()) continue;  // entities are extensible: odd ones are not ours to judge
-    if (r.string(entity, "type") != "mention") continue;
-    const auto mentioned = r.person(entity, "mentioned");
+    const auto& e = entity.get_object();
+    if (r.string(e, "type") != "mention") continue;
+    const auto mentioned = r.person(e, "mentioned");
     if (mentioned.id.empty() || mentioned.id != out.recipient.id) continue;
-    bot_mentions.push_back(r.string(entity, "text"));
+    bot_mentions.push_back(r.string(e, "text"));
     if (!mentioned.name.empty()) bot_name = mentioned.name;
   }
   if (is_group_conversation(out, is_group) && bot_mentions.empty()) return;
@@ -167,13 +174,13 @@ void read_message(reader& r, const json& doc, bool is_group, activity& out) {
   out.what = activity::kind::command;
 }
 
-void read_invoke(reader& r, const json& doc, activity& out) {
+void read_invoke(reader& r, const json::object& doc, activity& out) {
   if (out.name != card_action_invoke) return;
   const auto& action = r.object(r.object(doc, "value"), "action");
   out.verb = r.string(action, "verb");
   // `data` may be missing or a string (someone else's card): still a card action, answered with
   // a card that says it is not ours, but without our action.
-  if (const auto data = action.find("data"); data != action.end()) read_card_data(r, *data, out);
+  if (const auto* data = action.if_contains("data")) read_card_data(r, *data, out);
   out.what = activity::kind::card_action;
 }
 
@@ -184,14 +191,15 @@ bool has_member(const std::vector<account>& members, std::string_view id) {
   return false;
 }
 
-std::vector<account> accounts(reader& r, const json& doc, const char* key) {
+std::vector<account> accounts(reader& r, const json::object& doc, std::string_view key) {
   std::vector<account> out;
   for (const auto& member : r.array(doc, key)) {
     if (!member.is_object()) {
       r.refuse();
       return {};
     }
-    out.push_back({r.string(member, "id"), r.string(member, "aadObjectId"), r.string(member, "name")});
+    const auto& m = member.get_object();
+    out.push_back({r.string(m, "id"), r.string(m, "aadObjectId"), r.string(m, "name")});
   }
   return out;
 }
@@ -200,8 +208,14 @@ std::vector<account> accounts(reader& r, const json& doc, const char* key) {
 
 std::optional<activity> parse_activity(std::string_view body) {
   if (body.size() > max_activity_bytes) return std::nullopt;
-  const auto doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  unsigned char buffer[parse_buffer_bytes];
+  json::monotonic_resource memory(buffer, sizeof buffer);
+  json::parse_options options;
+  options.max_depth = max_depth;
+  boost::system::error_code error;
+  const auto parsed = json::parse(body, error, &memory, options);
+  if (error || !parsed.is_object()) return std::nullopt;
+  const auto& doc = parsed.get_object();
   reader r;
   activity out;
   out.type = r.string(doc, "type");
@@ -218,7 +232,8 @@ std::optional<activity> parse_activity(std::string_view body) {
   const auto& conversation = r.object(doc, "conversation");
   out.conversation_id = r.string(conversation, "id");
   out.conversation_type = r.string(conversation, "conversationType");
-  const auto is_group = conversation.contains("isGroup") && conversation["isGroup"].is_boolean() && conversation["isGroup"].get<bool>();
+  const auto* group_flag = conversation.if_contains("isGroup");
+  const auto is_group = group_flag != nullptr && group_flag->is_bool() && group_flag->get_bool();
   const auto& channel_data = r.object(doc, "channelData");
   out.tenant = r.string(conversation, "tenantId");
   if (out.tenant.empty()) out.tenant = r.string(r.object(channel_data, "tenant"), "id");
