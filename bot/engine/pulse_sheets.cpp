@@ -8,17 +8,12 @@ namespace {
 void apply(pulse_sheet& sheet, const storage::new_answer& a) {
   auto& answers = sheet.answers;
   const auto at = std::lower_bound(answers.begin(), answers.end(), a.item,
-                                   [](const storage::answer_record& r, std::uint8_t item) { return r.item < item; });
+                                   [](const given_answer& g, std::uint8_t item) { return g.item < item; });
   if (at != answers.end() && at->item == a.item) {
     at->value = a.value;
-    at->answered_at = a.answered_at;
-    at->instrument = a.instrument;
-    return;
+  } else {
+    answers.insert(at, given_answer{a.item, a.value});
   }
-  // The group is the respondent's, the same on every answer of theirs (pulse views do not show it).
-  const auto group = answers.empty() ? scoring::group::other : answers.front().group;
-  answers.insert(at, storage::answer_record{a.week, a.pseudonym, group, a.item, a.value, a.pulse_id, a.answered_at,
-                                            a.instrument});
 }
 
 }  // namespace

@@ -18,9 +18,16 @@
 
 namespace smrel::engine {
 
+/// An answer as a pulse shows it: which statement, which value (1…5 or scoring::dont_know).
+struct given_answer {
+  std::uint8_t item = 0;
+  std::uint8_t value = 0;
+  bool operator==(const given_answer&) const = default;
+};
+
 /// One person's answers in one pulse: its statements, and the follow-ups it asks.
 struct pulse_sheet {
-  std::vector<storage::answer_record> answers;  // ordered by item, as storage::store::answers_by
+  std::vector<given_answer> answers;  // ordered by item
   std::vector<std::pair<std::int64_t, std::optional<std::uint8_t>>> follow_ups;  // nudge → value given
 };
 

@@ -88,7 +88,7 @@ void pulses::fill_answers(pulse_state& state, const std::string& pseudonym) {
   }
   const auto ticket = core_.sheets.loading(pseudonym, pulse.id);
   pulse_sheet read;
-  read.answers = core_.store.answers_by(pseudonym, pulse.id);
+  for (const auto& a : core_.store.answers_by(pseudonym, pulse.id)) read.answers.push_back({a.item, a.value});
   for (const auto& n : asked) read.follow_ups.emplace_back(n.id, core_.store.follow_up_value(n.id, pseudonym));
   state.answers = read.answers;
   state.follow_ups = *follow_up_items(asked, read);

@@ -7,6 +7,7 @@
 
 #include "bot/domain/message.hpp"
 #include "bot/domain/phrasing.hpp"
+#include "bot/engine/pulse_sheets.hpp"
 #include "bot/engine/summary.hpp"
 
 namespace smrel::engine {
@@ -30,7 +31,7 @@ struct follow_up_item {
 struct pulse_state {
   storage::pulse pulse;
   storage::delivery delivery;
-  std::vector<storage::answer_record> answers;  // this person's, for this pulse
+  std::vector<given_answer> answers;  // this person's, for this pulse
   bool closed = false;
   std::vector<follow_up_item> follow_ups;
 };

@@ -22,9 +22,7 @@ std::vector<std::pair<int, int>> items_of(const pulse_sheet& sheet) {
 
 pulse_sheet read_with(std::vector<storage::new_answer> stored, std::vector<std::int64_t> nudges = {}) {
   pulse_sheet sheet;
-  for (const auto& a : stored) {
-    sheet.answers.push_back({a.week, a.pseudonym, scoring::group::sales, a.item, a.value, a.pulse_id, a.answered_at, a.instrument});
-  }
+  for (const auto& a : stored) sheet.answers.push_back({a.item, a.value});
   for (auto n : nudges) sheet.follow_ups.emplace_back(n, std::nullopt);
   return sheet;
 }
@@ -40,7 +38,6 @@ TEST(pulse_sheets, commits_update_a_kept_sheet_in_order_with_items_kept_sorted) 
   const auto kept = sheets.find("p1", 7);
   ASSERT_TRUE(kept);
   EXPECT_EQ(items_of(*kept), (std::vector<std::pair<int, int>>{{2, 5}, {4, 6}, {9, 1}}));
-  EXPECT_EQ(kept->answers.front().group, scoring::group::sales);
   EXPECT_FALSE(sheets.find("p2", 7)) << "a person never read is not made up from commits";
   EXPECT_FALSE(sheets.find("p1", 8));
 }
