@@ -81,6 +81,7 @@ class json_sink {
   std::string str() const { return std::string(out_.data(), at_); }
 
   void append(std::string_view s) {
+    if (s.empty()) return;  // an empty view may hold a null pointer, which memcpy must not see
     if (out_.size() - at_ < s.size()) grow(s.size());
     std::memcpy(out_.data() + at_, s.data(), s.size());
     at_ += s.size();
