@@ -178,6 +178,7 @@ TEST(teams_schedule, the_digest_goes_to_the_channel_an_admin_named_once_a_week_a
   digest_here();  // Monday, week 49: this week's digest is posted now
   for (int i = 0; i < 500 && digests() == 0; ++i) std::this_thread::sleep_for(20ms);  // 10 s: CI under ASan is slow
   EXPECT_EQ(digests(), 1U);
+  h.wait_until_no_send_in_flight();
   const auto installed = h.store().find_installation(testing::teams_workspace());
   ASSERT_TRUE(installed);
   EXPECT_NE(installed->digest_target.address.find(leaders), std::string::npos) << installed->digest_target.address;
@@ -191,6 +192,7 @@ TEST(teams_schedule, the_digest_goes_to_the_channel_an_admin_named_once_a_week_a
   h.clock().advance(days{7});  // Friday of week 50, 09:02
   for (int i = 0; i < 200 && digests() < 2; ++i) std::this_thread::sleep_for(50ms);
   EXPECT_EQ(digests(), 2U);
+  h.wait_until_no_send_in_flight();
   h.restart();
   h.settle_schedule();
   EXPECT_EQ(digests(), 2U);
