@@ -78,7 +78,7 @@ class postgres_server {
   /// Starts it again on the same data and port, and waits until it takes connections.
   void restart() {
     kill();
-    start();
+    start(false);
   }
 
   ~postgres_server() {
@@ -115,7 +115,7 @@ class postgres_server {
     const auto tmpl = template_cluster(bin);
     run_and_wait({"/bin/cp", "-a", tmpl.string(), (dir_ / "data").string()}, false);
     port_ = free_port();
-    start();
+    start(true);
   }
 
   // initdb once per build: into a fresh folder, then renamed into place, so processes racing
@@ -141,24 +141,29 @@ class postgres_server {
     return tmpl;
   }
 
-  void start() {
+  // `may_move`: another process took the port between free_port() and the server's bind (tests
+  // run in parallel), so a server that exits may try another. A restart keeps its port.
+  void start(bool may_move) {
     const auto log = dir_ / "postgres.log";
-    const std::vector<std::string> args{SMREL_POSTGRES_BIN "/postgres", "-D", (dir_ / "data").string(),
-                                        "-p", std::to_string(port_),
-                                        "-c", "listen_addresses=127.0.0.1",
-                                        "-c", "unix_socket_directories=" + dir_.string(),
-                                        "-c", "fsync=on", "-c", "synchronous_commit=on",
-                                        "-c", "max_connections=200"};
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
     // After a kill -9 the old server's processes may hold its shared memory for a moment, and
     // the new one exits: try again until it stays up.
     while (std::chrono::steady_clock::now() < deadline) {
+      const std::vector<std::string> args{SMREL_POSTGRES_BIN "/postgres", "-D", (dir_ / "data").string(),
+                                          "-p", std::to_string(port_),
+                                          "-c", "listen_addresses=127.0.0.1",
+                                          "-c", "unix_socket_directories=" + dir_.string(),
+                                          "-c", "fsync=on", "-c", "synchronous_commit=on",
+                                          "-c", "max_connections=200"};
       pid_ = spawn(args, as_nobody_, log);
-      const std::string probe = "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=smrel";
+      // Through the socket in our own folder: a server that answers there is ours, and it made
+      // its TCP socket first (another process's server on the same port would answer on TCP).
+      const std::string probe = "host=" + dir_.string() + " port=" + std::to_string(port_) + " dbname=postgres user=smrel";
       while (std::chrono::steady_clock::now() < deadline) {
         if (PQping(probe.c_str()) == PQPING_OK) return;
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
           pid_ = -1;
+          if (may_move) port_ = free_port();
           break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds{20});

@@ -117,6 +117,9 @@ class backend final : public store {
   static bool insert_outbox_on(connection& db, const outbox_message& m, time_point now);
 
   pool pool_;
+  // Readiness probes on a connection of their own, as on SQLite: a pool busy with commits does
+  // not make /readyz wait, and a probe never takes a connection a commit needs.
+  pool probe_pool_;
 };
 
 }  // namespace smrel::storage::postgres

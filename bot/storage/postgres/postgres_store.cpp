@@ -15,14 +15,18 @@ using namespace rows;
 // each reads the version only once it holds the lock. Any fixed number; "smrel" in ASCII.
 constexpr std::int64_t migration_lock_key = 0x736d72656cLL;
 // A readiness check answers quickly (see store.hpp): waits beyond these mean commits would stall.
+// Answer commits fail well inside Slack's 3 s acknowledgement deadline when another transaction
+// holds a row they need, rather than wait it out (the SQLite backend's write busy timeout).
+constexpr int write_lock_timeout_ms = 1500;
+constexpr int probe_lock_timeout_ms = 200;
 constexpr std::chrono::milliseconds probe_pool_wait{300};
-constexpr const char* probe_lock_timeout = "SET LOCAL lock_timeout = 200";
 constexpr const char* probe_statement_timeout = "SET LOCAL statement_timeout = 500";
 
 }  // namespace
 
 backend::backend(const std::string& url, const postgres_options& options)
-    : pool_(connect_settings{.url = url, .lock_timeout_ms = 1500}, options.pool_size) {
+    : pool_(connect_settings{.url = url, .lock_timeout_ms = write_lock_timeout_ms}, options.pool_size),
+      probe_pool_(connect_settings{.url = url, .lock_timeout_ms = probe_lock_timeout_ms}, 1) {
   // Connect now, so a wrong URL or an unreachable server fails at start-up with one message.
   auto db = pool_.acquire();
   transaction tx(*db);
@@ -78,9 +82,8 @@ readiness backend::check_ready() {
   try {
     // A real write, as an answer commit makes: a row lock (waited for briefly), a WAL record and
     // a durable commit. A read-only server (a standby after failover) fails it as unavailable.
-    auto db = pool_.acquire(probe_pool_wait);
+    auto db = probe_pool_.acquire(probe_pool_wait);
     transaction tx(*db);
-    db->exec(probe_lock_timeout);
     db->exec(probe_statement_timeout);
     db->run("INSERT INTO health_probe (id, probes) VALUES (1, 1) "
             "ON CONFLICT (id) DO UPDATE SET probes = health_probe.probes + 1");

@@ -9,7 +9,8 @@
 namespace smrel::storage {
 
 struct postgres_options {
-  /// Connections kept open to the server, at most. Each blocking store call holds one.
+  /// Connections kept open to the server, at most; each blocking store call holds one. One more
+  /// is kept for readiness probes.
   std::size_t pool_size = 4;
 };
 
