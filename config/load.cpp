@@ -223,6 +223,7 @@ void apply_json(std::string_view json_text, settings& s, std::vector<problem>& p
   }
   object_reader root(document, "", problems);
   root.read("database", s.database);
+  root.read("database_pool_size", s.database_pool_size);
   root.read("log_level", s.log_level);
   root.read("pseudonym_key", s.pseudonym_key);
   root.read("admins", s.admins);
@@ -317,6 +318,7 @@ void validate(const settings& s, std::vector<problem>& problems, std::vector<pro
   } else if (!s.database.starts_with("postgres://") && !s.database.starts_with("postgresql://")) {
     problems.push_back({"database", "must be sqlite:PATH or a postgres:// URL"});
   }
+  check_range<std::size_t>(problems, "database_pool_size", s.database_pool_size, 1, 100);
   if (!one_of(s.log_level, log_levels)) {
     problems.push_back({"log_level", "must be one of trace, debug, info, warn, error, critical, off"});
   }

@@ -72,6 +72,10 @@ struct teams_settings {
 struct settings {
   http_settings http;
   std::string database = "sqlite:./smrel.db";  // sqlite:PATH or postgres://…
+  /// PostgreSQL: connections each process keeps open for its work, at most, plus one for
+  /// readiness probes (SQLite ignores it). Every replica opens its own, so replicas × (pool size
+  /// + 1) must stay below the server's max_connections.
+  std::size_t database_pool_size = 4;
   std::string log_level = "info";
   std::string pseudonym_key;  // secret; never logged
   std::vector<std::string> admins;  // chat user ids allowed admin commands

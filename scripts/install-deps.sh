@@ -5,6 +5,9 @@ packages=(
   cmake ninja-build g++ pkg-config ccache python3
   libboost1.81-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
+  # The PostgreSQL backend's client library, and the server the tests start a throwaway copy of
+  # (tests/support/postgres_server.hpp); without it those tests fail, they are never skipped.
+  libpq-dev postgresql-15
 )
 # The tests validate Teams cards and the Teams manifest with Microsoft's own npm packages.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

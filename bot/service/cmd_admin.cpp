@@ -12,7 +12,7 @@ namespace smrel::service {
 
 int run_migrate(std::ostream& out) {
   const auto settings = load_settings();
-  auto store = storage::open_store(settings.database);
+  auto store = open_configured_store(settings);
   const int before = store->schema_version();
   const int applied = store->migrate();
   out << "schema version " << store->schema_version() << " (was " << before << ", applied " << applied << " migration"

@@ -27,9 +27,15 @@ config::settings load_settings() {
   return std::move(loaded.values);
 }
 
+std::unique_ptr<storage::store> open_configured_store(const config::settings& settings) {
+  storage::open_options options;
+  options.pool_size = settings.database_pool_size;
+  return storage::open_store(settings.database, options);
+}
+
 std::unique_ptr<storage::store> open_migrated_store(const config::settings& settings) {
   try {
-    auto store = storage::open_store(settings.database);
+    auto store = open_configured_store(settings);
     if (const int applied = store->migrate(); applied > 0) {
       log_event(log_level::info, "schema_migrated", {{"applied", static_cast<long long>(applied)},
                                                      {"version", static_cast<long long>(store->schema_version())}});

@@ -26,6 +26,8 @@ struct command_error {
 config::settings load_settings();
 
 /// Opens the configured store and brings its schema up to date.
+/// The configured store (URL and pool size), as every command opens it.
+std::unique_ptr<storage::store> open_configured_store(const config::settings& settings);
 std::unique_ptr<storage::store> open_migrated_store(const config::settings& settings);
 
 /// SMREL_PSEUDONYM_KEY, or for SQLite a random key kept beside the database in PATH.key

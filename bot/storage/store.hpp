@@ -3,6 +3,7 @@
 // (embedded, default) and PostgreSQL (shared, several replicas) backends are interchangeable.
 // Every write is durable when the call returns.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -409,8 +410,15 @@ class store {
   virtual std::size_t prune_outbox(time_point sent_before, time_point dead_before) = 0;
 };
 
-/// Opens the store named by a URL: `sqlite:PATH` (PostgreSQL support is its own backend).
-/// Throws store_error with a clear message when it cannot.
-std::unique_ptr<store> open_store(std::string_view url);
+/// How to open a store, beyond its URL. Settings a backend has no use for are ignored.
+struct open_options {
+  /// PostgreSQL: connections kept open to the server, at most (config `database_pool_size`).
+  std::size_t pool_size = 4;
+};
+
+/// Opens the store named by a URL: `sqlite:PATH`, or `postgres://…` / `postgresql://…` (any libpq
+/// connection URI). Throws store_error with a clear message when it cannot; the message never
+/// contains the URL (it may hold a password).
+std::unique_ptr<store> open_store(std::string_view url, const open_options& options = {});
 
 }  // namespace smrel::storage

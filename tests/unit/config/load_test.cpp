@@ -86,13 +86,13 @@ TEST(config, validation_names_the_field_and_says_why) {
   std::ofstream(path) << R"({"survey": {"min_group_size": 2, "pulse_day": "Funday", "pulse_time": "25:00",
                              "default_locale": "de", "timezone": "Europe/Atlantis"},
                              "http": {"listen": "localhost", "max_body_bytes": "big", "tls_cert_file": "c.pem"},
-                             "database": "mysql://x", "log_level": "loud", "pseudonym_key": "short"})";
+                             "database": "mysql://x", "database_pool_size": 0, "log_level": "loud", "pseudonym_key": "short"})";
   const auto r = load(env_of({{"SMREL_CONFIG", path}}));
   ASSERT_FALSE(r.ok());
   for (const auto* field : {"survey.min_group_size", "survey.pulse_day", "survey.pulse_time", "survey.default_locale",
                             "survey.timezone",
-                            "http.listen", "http.max_body_bytes", "http.tls_cert_file", "database", "log_level",
-                            "pseudonym_key"}) {
+                            "http.listen", "http.max_body_bytes", "http.tls_cert_file", "database", "database_pool_size",
+                            "log_level", "pseudonym_key"}) {
     EXPECT_TRUE(has_problem(r, field)) << field;
   }
   for (const auto& p : r.problems) {

@@ -1,7 +1,8 @@
 #pragma once
 // What every store backend must do, run against each of them: the interface's contract, with no
 // SQL and no file in sight. Backend-specific behaviour (files, locks, migrations from older
-// schemas) is tested beside each backend (sqlite_store_test.cpp).
+// schemas, reconnecting, claims between replicas) is tested beside each backend
+// (sqlite_store_test.cpp, postgres_store_test.cpp).
 //
 // The suite's fixture and what its tests share; the tests are in store_conformance_*_test.cpp by
 // area. Adding a backend: a `database` that opens stores on one fresh database, and one

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "tests/support/postgres_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/bot/storage/store_conformance.hpp"
 
@@ -24,6 +25,19 @@ class sqlite_database final : public database {
 
 backend sqlite_backend() {
   return {.name = "sqlite", .make = [] { return std::make_unique<sqlite_database>(); }, .single_process = true};
+}
+
+// A fresh database on the test process's throwaway server (tests/support/postgres_server.hpp).
+class postgres_database final : public database {
+ public:
+  std::unique_ptr<store> open() override { return open_store(url_); }
+
+ private:
+  std::string url_ = testing::postgres_server::shared().create_database();
+};
+
+backend postgres_backend() {
+  return {.name = "postgres", .make = [] { return std::make_unique<postgres_database>(); }, .single_process = false};
 }
 
 // Schema and health.
@@ -73,6 +87,7 @@ std::string backend_name(const ::testing::TestParamInfo<backend>& info) { return
 
 // One line per backend.
 INSTANTIATE_TEST_SUITE_P(sqlite, store_conformance, ::testing::Values(sqlite_backend()), backend_name);
+INSTANTIATE_TEST_SUITE_P(postgres, store_conformance, ::testing::Values(postgres_backend()), backend_name);
 
 }  // namespace
 }  // namespace smrel::storage

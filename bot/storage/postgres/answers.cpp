@@ -1,0 +1,166 @@
+// Answers and follow-up answers, the write batches that carry them (group commit), and the
+// inbound event ids remembered beside them.
+#include "bot/storage/postgres/backend.hpp"
+#include "bot/storage/postgres/rows.hpp"
+
+namespace smrel::storage::postgres {
+
+using namespace rows;
+
+void backend::store_answers(std::span<const new_answer> answers) {
+  if (answers.empty()) return;
+  auto db = pool_.acquire();
+  transaction tx(*db);
+  for (const auto& a : answers) insert_answer_on(*db, a);
+  tx.commit();
+}
+
+void backend::commit(const write_batch& batch, time_point now) {
+  if (batch.answers.empty() && batch.follow_ups.empty() && batch.outbox.empty() && batch.seen_events.empty() &&
+      batch.people_unchanged.empty()) {
+    return;
+  }
+  auto db = pool_.acquire();
+  transaction tx(*db);
+  write_batch_on(*db, batch, now);
+  tx.commit();
+}
+
+void backend::write_batch_on(connection& db, const write_batch& batch, time_point now) {
+  for (std::size_t i = 0; i < batch.people_unchanged.size(); ++i) {
+    const auto& expected = batch.people_unchanged[i];
+    // A group commit repeats the same expectation once per click: each is checked once.
+    if (i > 0 && expected.workspace == batch.people_unchanged[i - 1].workspace &&
+        expected.version == batch.people_unchanged[i - 1].version) {
+      continue;
+    }
+    // SQLite's single writer makes "check, then write" atomic; here the version row is share-
+    // locked until commit, so a change to the people (which updates that row) either committed
+    // before and is seen, or waits until this batch is in. A workspace never changed has no row
+    // to lock: one is made, at version 0, which a concurrent first change then waits behind.
+    if (expected.version == 0) {
+      db.run("INSERT INTO workspace_versions (platform, workspace, people) VALUES ($1, $2, 0) "
+             "ON CONFLICT (platform, workspace) DO NOTHING",
+             domain::platform_id(expected.workspace.on), expected.workspace.id);
+    }
+    const auto r = db.run("SELECT people FROM workspace_versions WHERE platform = $1 AND workspace = $2 FOR SHARE",
+                          domain::platform_id(expected.workspace.on), expected.workspace.id);
+    const auto current = r.empty() ? 0 : r.integer(0, 0);
+    if (current != expected.version) throw stale_decision();
+  }
+  for (const auto& a : batch.answers) insert_answer_on(db, a);
+  for (const auto& f : batch.follow_ups) {
+    if (!scoring::is_answer_value(f.value)) throw store_error("follow-up answer out of range", store_failure::conflict);
+    db.run("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES ($1, $2, $3, $4) "
+           "ON CONFLICT (nudge, pseudonym) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
+           f.nudge, f.pseudonym, static_cast<int>(f.value), to_ms(f.answered_at));
+  }
+  for (const auto& m : batch.outbox) insert_outbox_on(db, m, now);
+  for (const auto& key : batch.seen_events) {
+    // A second process inserting the same key at the same moment waits for this transaction,
+    // then finds the key and fails with already_seen: one of the two wins.
+    const auto r = db.run("INSERT INTO processed_events (event_id, received_at) VALUES ($1, $2) "
+                          "ON CONFLICT (event_id) DO NOTHING",
+                          key, to_ms(now));
+    if (r.affected() == 0) throw already_seen();
+  }
+}
+
+void backend::insert_answer_on(connection& db, const new_answer& a) {
+  if (a.item >= scoring::statement_count || !scoring::is_answer_value(a.value) ||
+      a.instrument < scoring::first_instrument_version || a.instrument > scoring::instrument_version) {
+    throw store_error("answer out of range", store_failure::conflict);
+  }
+  db.run("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
+         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+         "ON CONFLICT (pulse_id, pseudonym, item) DO UPDATE SET value = excluded.value, "
+         "answered_at = excluded.answered_at, instrument = excluded.instrument",
+         domain::platform_id(a.workspace.on), a.workspace.id, a.pulse_id, a.pseudonym, a.week.to_string(),
+         static_cast<int>(a.item), static_cast<int>(a.value), to_ms(a.answered_at), static_cast<int>(a.instrument));
+}
+
+std::vector<answer_record> backend::answers(const domain::workspace_ref& workspace, scoring::iso_week from,
+                                            scoring::iso_week to) {
+  auto db = pool_.acquire();
+  // Respondents without a group row (never joined) count as "other".
+  const auto r = db->run(
+      "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at, a.instrument "
+      "FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
+      "WHERE a.platform = $1 AND a.workspace = $2 AND a.week BETWEEN $3 AND $4 "
+      "ORDER BY a.week, a.answered_at, a.id",
+      domain::platform_id(workspace.on), workspace.id, from.to_string(), to.to_string());
+  std::vector<answer_record> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_answer(r, i));
+  return out;
+}
+
+std::vector<answer_record> backend::answers_by(std::string_view pseudonym, std::int64_t pulse_id) {
+  auto db = pool_.acquire();
+  const auto r = db->run(
+      "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at, a.instrument "
+      "FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
+      "WHERE a.pseudonym = $1 AND a.pulse_id = $2 ORDER BY a.item",
+      pseudonym, pulse_id);
+  std::vector<answer_record> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(read_answer(r, i));
+  return out;
+}
+
+std::size_t backend::answer_count() {
+  auto db = pool_.acquire();
+  return static_cast<std::size_t>(db->run("SELECT COUNT(*) FROM answers").integer(0, 0));
+}
+
+std::vector<std::uint8_t> backend::follow_up_values(std::int64_t nudge) {
+  auto db = pool_.acquire();
+  const auto r = db->run("SELECT value FROM follow_up_answers WHERE nudge = $1", nudge);
+  std::vector<std::uint8_t> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(static_cast<std::uint8_t>(r.integer(i, 0)));
+  return out;
+}
+
+std::optional<std::uint8_t> backend::follow_up_value(std::int64_t nudge, std::string_view pseudonym) {
+  auto db = pool_.acquire();
+  const auto r = db->run("SELECT value FROM follow_up_answers WHERE nudge = $1 AND pseudonym = $2", nudge, pseudonym);
+  if (r.empty()) return std::nullopt;
+  return static_cast<std::uint8_t>(r.integer(0, 0));
+}
+
+// Inbound events.
+
+bool backend::record_event(std::string_view event_id, time_point received_at) {
+  auto db = pool_.acquire();
+  return db->run("INSERT INTO processed_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING",
+                 event_id, to_ms(received_at))
+             .affected() == 1;
+}
+
+std::size_t backend::prune_events(std::string_view prefix, time_point cutoff) {
+  // In small batches, each its own transaction, as on SQLite: writers never wait long behind it.
+  std::size_t deleted = 0;
+  for (;;) {
+    auto db = pool_.acquire();
+    const auto n = static_cast<std::size_t>(
+        db->run("DELETE FROM processed_events WHERE event_id IN (SELECT event_id FROM processed_events "
+                "WHERE received_at < $1 AND starts_with(event_id, $2) LIMIT $3)",
+                to_ms(cutoff), prefix, static_cast<std::int64_t>(prune_batch_rows))
+            .affected());
+    deleted += n;
+    if (n < prune_batch_rows) return deleted;
+  }
+}
+
+std::vector<std::string> backend::recent_events(std::string_view prefix, time_point since) {
+  auto db = pool_.acquire();
+  // starts_with() rather than LIKE: the prefix is literal, '%' and '_' included.
+  const auto r = db->run("SELECT event_id FROM processed_events WHERE received_at >= $1 AND starts_with(event_id, $2) "
+                         "ORDER BY received_at, event_id",
+                         to_ms(since), prefix);
+  std::vector<std::string> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
+}  // namespace smrel::storage::postgres

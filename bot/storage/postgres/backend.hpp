@@ -1,0 +1,125 @@
+#pragma once
+// The PostgreSQL store, declared once and defined by area like the SQLite one:
+// postgres_store.cpp (opening, migrations, readiness, members and people), pulses.cpp (pulses,
+// deliveries, releases, nudges), answers.cpp (answers, batches, events), outbox.cpp, runs.cpp
+// (scheduled runs, installations). Internal to the backend; open_postgres_store is its way out.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/storage/postgres/connection.hpp"
+#include "bot/storage/postgres/pool.hpp"
+#include "bot/storage/postgres/postgres_store.hpp"
+#include "bot/storage/store.hpp"
+
+namespace smrel::storage::postgres {
+
+// Rows deleted per pruning transaction, as in SQLite: short row locks, commits in between.
+constexpr std::size_t prune_batch_rows = 2'000;
+
+class backend final : public store {
+ public:
+  backend(const std::string& url, const postgres_options& options);
+
+  int migrate() override;
+  int schema_version() override;
+  int latest_schema_version() const override;
+  bool ping() override;
+  readiness check_ready() override;
+  bool single_process() const override;
+
+  member upsert_member(const domain::member_key& key, scoring::locale locale, time_point now) override;
+  std::optional<member> find_member(const domain::member_key& key) override;
+  std::optional<member> find_member(std::int64_t id) override;
+  std::vector<member> members(const domain::workspace_ref& workspace) override;
+  std::vector<domain::workspace_ref> workspaces() override;
+  void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) override;
+  void set_locale(const domain::member_key& key, scoring::locale locale) override;
+  void set_opted_out(const domain::member_key& key, bool opted_out) override;
+  void forget(const domain::member_key& key, std::string_view pseudonym) override;
+  std::int64_t people_version(const domain::workspace_ref& workspace) override;
+
+  pulse open_pulse(const domain::workspace_ref& workspace, scoring::iso_week week, time_point opened_at,
+                   time_point closes_at) override;
+  std::optional<pulse> find_pulse(std::int64_t id) override;
+  std::optional<pulse> find_pulse(const domain::workspace_ref& workspace, scoring::iso_week week) override;
+  delivery record_delivery(std::int64_t pulse_id, std::int64_t member_id, const scoring::pulse_block& items,
+                           time_point at) override;
+  void set_delivery_message(std::int64_t delivery_id, const domain::message_ref& sent) override;
+  std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) override;
+  response_count pulse_response(std::int64_t pulse_id) override;
+
+  std::optional<domain::conversation_ref> find_direct_conversation(const domain::member_key& key) override;
+  void remember_direct_conversation(const domain::member_key& key, const domain::conversation_ref& conversation) override;
+  void forget_direct_conversation(const domain::member_key& key) override;
+
+  std::optional<installation> find_installation(const domain::workspace_ref& workspace) override;
+  void set_digest_target(const domain::workspace_ref& workspace, const domain::conversation_ref& target,
+                         time_point at) override;
+  void set_admins(const domain::workspace_ref& workspace, const std::vector<std::string>& users, time_point at) override;
+
+  bool run_done(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week) override;
+  bool try_claim_run(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week,
+                     std::string_view owner, time_point now, time_point lease_until) override;
+  bool commit_run(const write_batch& batch, const domain::workspace_ref& workspace, std::string_view kind,
+                  scoring::iso_week week, time_point at) override;
+
+  void store_answers(std::span<const new_answer> answers) override;
+  void commit(const write_batch& batch, time_point now) override;
+  std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
+                                     scoring::iso_week to) override;
+  std::vector<answer_record> answers_by(std::string_view pseudonym, std::int64_t pulse_id) override;
+  std::size_t answer_count() override;
+
+  bool record_event(std::string_view event_id, time_point received_at) override;
+  std::size_t prune_events(std::string_view prefix, time_point cutoff) override;
+  std::vector<std::string> recent_events(std::string_view prefix, time_point since) override;
+
+  bool save_release(const release_record& release) override;
+  std::vector<release_record> releases(const domain::workspace_ref& workspace, scoring::iso_week from,
+                                       scoring::iso_week to) override;
+  std::optional<scoring::iso_week> latest_release(const domain::workspace_ref& workspace) override;
+  std::optional<scoring::iso_week> first_answer_week(const domain::workspace_ref& workspace) override;
+  void prune_release_people(const domain::workspace_ref& workspace, scoring::iso_week before) override;
+
+  std::int64_t record_nudge(const issued_nudge& nudge) override;
+  std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) override;
+  std::vector<std::uint8_t> follow_up_values(std::int64_t nudge) override;
+  std::optional<std::uint8_t> follow_up_value(std::int64_t nudge, std::string_view pseudonym) override;
+
+  std::int64_t enqueue(const outbox_message& message, time_point now) override;
+  std::vector<outbox_message> claim_due(time_point now, time_point lease_until, std::size_t limit) override;
+  bool mark_sent(std::int64_t id, std::int64_t claim, time_point at) override;
+  bool reschedule(std::int64_t id, std::int64_t claim, time_point next_attempt_at, std::string_view error) override;
+  bool mark_dead(std::int64_t id, std::int64_t claim, std::string_view error, time_point at) override;
+  bool release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) override;
+  void forget_dedupe_key(std::int64_t id) override;
+  std::size_t release_all_claims(time_point now) override;
+  std::optional<outbox_message> find_outbox(std::int64_t id) override;
+  std::size_t outbox_depth() override;
+  std::size_t prune_outbox(time_point sent_before, time_point dead_before) override;
+
+ private:
+  // Helpers taking a connection run on the caller's (inside its transaction, if any).
+  static int current_version(connection& db);
+  static std::optional<member> find_member_on(connection& db, const domain::member_key& key);
+  static void bump_people_version(connection& db, const domain::workspace_ref& workspace);
+  static void forget_direct_conversation_on(connection& db, const domain::member_key& key);
+  static std::optional<pulse> find_pulse_on(connection& db, const domain::workspace_ref& workspace, scoring::iso_week week);
+  static std::optional<delivery> find_delivery_on(connection& db, std::int64_t pulse_id, std::int64_t member_id);
+  std::optional<scoring::iso_week> workspace_week(const char* sql, const domain::workspace_ref& workspace);
+  // The batch's rows, inside the caller's transaction.
+  static void write_batch_on(connection& db, const write_batch& batch, time_point now);
+  static void insert_answer_on(connection& db, const new_answer& a);
+  static bool insert_outbox_on(connection& db, const outbox_message& m, time_point now);
+
+  pool pool_;
+  // Readiness probes on a connection of their own, as on SQLite: a pool busy with commits does
+  // not make /readyz wait, and a probe never takes a connection a commit needs.
+  pool probe_pool_;
+};
+
+}  // namespace smrel::storage::postgres

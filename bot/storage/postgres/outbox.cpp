@@ -1,0 +1,161 @@
+// The outbox: rows queued with the writes that caused them, claimed by senders on any replica
+// (FOR UPDATE SKIP LOCKED) under a lease and a claim token, finished as sent or dead, and pruned.
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "bot/storage/postgres/backend.hpp"
+#include "bot/storage/postgres/rows.hpp"
+
+namespace smrel::storage::postgres {
+
+using namespace rows;
+
+std::int64_t backend::enqueue(const outbox_message& m, time_point now) {
+  auto db = pool_.acquire();
+  const auto inserted = db->run(
+      "INSERT INTO outbox (platform, kind, address, content, dedupe_key, coalesce_key, status, attempts, "
+      "next_attempt_at, created_at, updated_at) "
+      "SELECT $1, $2, $3, $4, $5, $6::text, 'pending', 0, $7, $8, $8 "
+      "WHERE $6::text IS NULL OR NOT EXISTS (SELECT 1 FROM outbox WHERE coalesce_key = $6::text AND status = 'pending') "
+      "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+      domain::platform_id(m.on), outbox_kind_id(m.kind), m.address, m.content, text_or_null(m.dedupe_key),
+      text_or_null(m.coalesce_key), to_ms(m.next_attempt_at), to_ms(now));
+  if (!inserted.empty()) return inserted.integer(0, 0);
+  if (!m.dedupe_key.empty()) {
+    const auto r = db->run("SELECT id FROM outbox WHERE dedupe_key = $1", m.dedupe_key);
+    if (!r.empty()) return r.integer(0, 0);
+  }
+  const auto r = db->run("SELECT id FROM outbox WHERE coalesce_key = $1 AND status = 'pending' ORDER BY id LIMIT 1",
+                         m.coalesce_key);
+  return r.empty() ? 0 : r.integer(0, 0);
+}
+
+// Inside a batch: a message whose dedupe_key is already queued, or whose coalesce_key has a
+// pending row, is left out; returns whether a row was added.
+bool backend::insert_outbox_on(connection& db, const outbox_message& m, time_point now) {
+  return db.run("INSERT INTO outbox (platform, kind, address, content, dedupe_key, coalesce_key, status, attempts, "
+                "next_attempt_at, created_at, updated_at) "
+                "SELECT $1, $2, $3, $4, $5, $6::text, 'pending', 0, $7, $8, $8 "
+                "WHERE $6::text IS NULL OR NOT EXISTS "
+                "(SELECT 1 FROM outbox WHERE coalesce_key = $6::text AND status = 'pending') "
+                "ON CONFLICT (dedupe_key) DO NOTHING",
+                domain::platform_id(m.on), outbox_kind_id(m.kind), m.address, m.content, text_or_null(m.dedupe_key),
+                text_or_null(m.coalesce_key), to_ms(m.next_attempt_at), to_ms(now))
+             .affected() > 0;
+}
+
+std::vector<outbox_message> backend::claim_due(time_point now, time_point lease_until, std::size_t limit) {
+  if (limit == 0) return {};
+  // Claim tokens are random, so replicas never hand out the same one; each row gets its own.
+  thread_local std::mt19937_64 tokens{std::random_device{}()};
+  const auto base = static_cast<std::int64_t>(tokens() >> 2) + 1;
+  auto db = pool_.acquire();
+  // Due pending rows first, then "sending" rows whose lease ran out (their sender died), each an
+  // index range scan on (status, next_attempt_at). SKIP LOCKED: rows another replica is claiming
+  // at this moment are left to it, not waited for, and never claimed twice.
+  const auto r = db->run(
+      "WITH pending AS (SELECT id, 0 AS expired, next_attempt_at AS due FROM outbox "
+      "  WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
+      "lapsed AS (SELECT id, 1 AS expired, next_attempt_at AS due FROM outbox "
+      "  WHERE status = 'sending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED), "
+      "chosen AS (SELECT id, expired, due, row_number() OVER (ORDER BY expired, due, id) AS n "
+      "  FROM (SELECT * FROM pending UNION ALL SELECT * FROM lapsed) due_rows ORDER BY expired, due, id LIMIT $3) "
+      "UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, next_attempt_at = $2, updated_at = $1, "
+      "  claim = $4::bigint + chosen.n "
+      "FROM chosen WHERE o.id = chosen.id "
+      "RETURNING o.id, o.platform, o.kind, o.address, o.content, COALESCE(o.dedupe_key, ''), o.status, o.attempts, "
+      "  o.next_attempt_at, o.last_error, o.claim, chosen.n",
+      to_ms(now), to_ms(lease_until), static_cast<std::int64_t>(limit), base);
+  std::vector<std::pair<std::int64_t, outbox_message>> claimed;
+  claimed.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) claimed.emplace_back(r.integer(i, 11), read_outbox(r, i));
+  std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<outbox_message> out;
+  out.reserve(claimed.size());
+  for (auto& [order, m] : claimed) out.push_back(std::move(m));
+  return out;
+}
+
+// Outcomes apply only to a row still being sent under the caller's claim (see store.hpp).
+bool backend::mark_sent(std::int64_t id, std::int64_t claim, time_point at) {
+  auto db = pool_.acquire();
+  return db->run("UPDATE outbox SET status = 'sent', updated_at = $1, last_error = '' "
+                 "WHERE id = $2 AND claim = $3 AND status = 'sending'",
+                 to_ms(at), id, claim)
+             .affected() > 0;
+}
+
+bool backend::reschedule(std::int64_t id, std::int64_t claim, time_point next_attempt_at, std::string_view error) {
+  auto db = pool_.acquire();
+  return db->run("UPDATE outbox SET status = 'pending', next_attempt_at = $1, last_error = $2, updated_at = $1 "
+                 "WHERE id = $3 AND claim = $4 AND status = 'sending'",
+                 to_ms(next_attempt_at), error, id, claim)
+             .affected() > 0;
+}
+
+bool backend::mark_dead(std::int64_t id, std::int64_t claim, std::string_view error, time_point at) {
+  auto db = pool_.acquire();
+  return db->run("UPDATE outbox SET status = 'dead', last_error = $1, updated_at = $2 "
+                 "WHERE id = $3 AND claim = $4 AND status = 'sending'",
+                 error, to_ms(at), id, claim)
+             .affected() > 0;
+}
+
+void backend::forget_dedupe_key(std::int64_t id) {
+  auto db = pool_.acquire();
+  db->run("UPDATE outbox SET dedupe_key = NULL WHERE id = $1 AND status = 'dead'", id);
+}
+
+bool backend::release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) {
+  auto db = pool_.acquire();
+  return db->run("UPDATE outbox SET status = 'pending', attempts = GREATEST(attempts - 1, 0), next_attempt_at = $1 "
+                 "WHERE id = $2 AND claim = $3 AND status = 'sending'",
+                 to_ms(next_attempt_at), id, claim)
+             .affected() > 0;
+}
+
+// Replicas share the outbox: a claim whose lease still runs may be a live replica's, so only
+// claims whose lease ran out are made pending (they were due to be claimed again anyway). The
+// attempt counted at claim is kept, as on SQLite.
+std::size_t backend::release_all_claims(time_point now) {
+  auto db = pool_.acquire();
+  return static_cast<std::size_t>(
+      db->run("UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND next_attempt_at <= $1", to_ms(now))
+          .affected());
+}
+
+std::optional<outbox_message> backend::find_outbox(std::int64_t id) {
+  auto db = pool_.acquire();
+  const auto r = db->run("SELECT " SMREL_PG_OUTBOX_COLUMNS " FROM outbox WHERE id = $1", id);
+  if (r.empty()) return std::nullopt;
+  return read_outbox(r, 0);
+}
+
+// Counted on each call: other replicas change the outbox too, so a count kept in this process
+// would drift. An index-only count over (status, next_attempt_at) of unfinished rows.
+std::size_t backend::outbox_depth() {
+  auto db = pool_.acquire();
+  return static_cast<std::size_t>(
+      db->run("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')").integer(0, 0));
+}
+
+std::size_t backend::prune_outbox(time_point sent_before, time_point dead_before) {
+  // Finished rows without a dedupe key only (a key must keep guarding), in small batches.
+  std::size_t deleted = 0;
+  for (const auto& [status, before] : {std::pair{"sent", sent_before}, std::pair{"dead", dead_before}}) {
+    for (;;) {
+      auto db = pool_.acquire();
+      const auto n = static_cast<std::size_t>(
+          db->run("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE dedupe_key IS NULL AND status = $1 "
+                  "AND updated_at < $2 LIMIT $3)",
+                  status, to_ms(before), static_cast<std::int64_t>(prune_batch_rows))
+              .affected());
+      deleted += n;
+      if (n < prune_batch_rows) break;
+    }
+  }
+  return deleted;
+}
+
+}  // namespace smrel::storage::postgres
