@@ -39,6 +39,12 @@ std::string lookups::key_of(const domain::workspace_ref& workspace) {
 std::string lookups::key_of(const domain::member_key& key) { return key_of(key.workspace) + key.user; }
 
 std::optional<known_member> lookups::member_as_known(const domain::member_key& key) {
+  if (shared_) {
+    if (const auto hit = find_in(mutex_, members_, key_of(key))) {
+      if (store_.people_version(key.workspace) == hit->people_version) return hit;
+      forget_people(key.workspace);  // changed elsewhere: whoever of them is asked for is read again
+    }
+  }
   return read_through(mutex_, members_, key_of(key), max_entries, [&]() -> std::optional<known_member> {
     // The version first: should the member change in between, the version is older than what
     // was read, and a write decided on it is refused rather than wrongly accepted.

@@ -22,8 +22,11 @@ struct known_member {
 
 class lookups {
  public:
-  explicit lookups(storage::store& store) : store_(store) {}
+  explicit lookups(storage::store& store) : store_(store), shared_(!store.single_process()) {}
 
+  /// Where replicas share the store, a remembered member counts only while the workspace's
+  /// people_version is still the one it was read under (one row read), so an opt-out, an erasure
+  /// or a language change made by another replica shows on this one's very next request.
   std::optional<storage::member> member(const domain::member_key& key);
   std::optional<known_member> member_as_known(const domain::member_key& key);
   /// Call after every write to this member (group, language, opt-out, forget).
@@ -39,6 +42,8 @@ class lookups {
   void forget_follow_ups();
 
   // The same, from memory only: nullopt when it is not cached (the caller then goes to storage).
+  // A member from memory may be stale where replicas share the store: only a write guarded by
+  // its people_version may be decided on it.
   std::optional<known_member> cached_member(const domain::member_key& key);
   std::optional<storage::pulse> cached_pulse(std::int64_t id);
   std::optional<storage::delivery> cached_delivery(std::int64_t pulse_id, std::int64_t member_id);
@@ -53,6 +58,7 @@ class lookups {
   static std::string key_of(const domain::workspace_ref& workspace, scoring::iso_week week);
 
   storage::store& store_;
+  const bool shared_;  // other processes write to the store too
   std::mutex mutex_;
   std::map<std::string, known_member> members_;
   std::map<std::int64_t, storage::pulse> pulses_;

@@ -14,7 +14,12 @@ std::string cache_key(const domain::workspace_ref& w) { return std::string(domai
 
 status_cache::status_cache(storage::store& store, release_ledger& ledger, const calendar& company_calendar,
                            const domain::clock& clock, const options& opts)
-    : store_(store), ledger_(ledger), calendar_(company_calendar), clock_(clock), options_(opts) {}
+    : store_(store),
+      shared_(!store.single_process()),
+      ledger_(ledger),
+      calendar_(company_calendar),
+      clock_(clock),
+      options_(opts) {}
 
 std::uint64_t status_cache::version_of(const std::string& key) const {
   const auto it = versions_.find(key);
@@ -27,6 +32,7 @@ cache_sizes status_cache::sizes() const {
 }
 
 void status_cache::remember_locale(const domain::member_key& who, scoring::locale lang) {
+  if (shared_) return;
   std::lock_guard lock(mutex_);
   if (known_locales_.size() >= max_locales) known_locales_.clear();  // bounded: start over
   known_locales_.insert_or_assign(cache_key(who.workspace) + ":" + who.user, lang);
@@ -34,6 +40,7 @@ void status_cache::remember_locale(const domain::member_key& who, scoring::local
 
 std::shared_ptr<const domain::message> status_cache::status(const domain::workspace_ref& workspace, scoring::locale lang) {
   const auto s = current(workspace);
+  if (shared_) return std::make_shared<const domain::message>(status_view(*s, lang, options_.phrasing(workspace.on)));
   const auto index = static_cast<std::size_t>(lang);
   {
     std::lock_guard lock(mutex_);
@@ -94,6 +101,7 @@ std::shared_ptr<const summary> status_cache::current(const domain::workspace_ref
   }
   // Built outside the lock: a concurrent duplicate build is cheaper than serialising all status calls.
   auto built = std::make_shared<const summary>(summarize(store_, ledger_, workspace, options_.survey, now));
+  if (shared_) return built;
   std::lock_guard lock(mutex_);
   if (version_of(key) == version) {
     if (summaries_.size() >= max_summaries && !summaries_.contains(key)) summaries_.clear();  // bounded: start over

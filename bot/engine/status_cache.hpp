@@ -3,7 +3,9 @@
 // current week, the status view built from each once per language, and each person's language,
 // so a repeated status answers from memory. Every map is bounded, whatever workspaces and people
 // signed requests name, and a version per workspace keeps a stale summary from passing for
-// current after answers change.
+// current after answers change. Where replicas share the store, answers, erasures and language
+// changes happen in other processes too, which this cache would not hear of: there it keeps
+// nothing, and each status is built from storage.
 #include <array>
 #include <cstdint>
 #include <map>
@@ -63,6 +65,7 @@ class status_cache {
   std::uint64_t version_of(const std::string& key) const;
 
   storage::store& store_;
+  const bool shared_;  // other processes write to the store too: nothing is kept
   release_ledger& ledger_;
   const calendar& calendar_;
   const domain::clock& clock_;

@@ -92,9 +92,33 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     std::erase(sleepers, timer);
   }
 
+  /// The buckets as storage paces them, each with its rule.
+  std::vector<storage::send_pace> paces_of(const std::vector<std::string>& keys) const {
+    std::vector<storage::send_pace> out;
+    out.reserve(keys.size());
+    for (const auto& key : keys) {
+      const auto& r = limiter.rule_for(key);
+      out.push_back({key, r.per_second, r.burst});
+    }
+    return out;
+  }
+
   /// True when the buckets let `m` go now; otherwise it is put back until they do, and this sender
-  /// waits rather than spinning on claims (the others carry on).
+  /// waits rather than spinning on claims (the others carry on). Where replicas share the store,
+  /// the buckets are the store's, so the platform's limit holds for the app, not per replica.
+  /// Pacing counts the platform's seconds, so it reads real time (the wall clock, the only one
+  /// replicas on several hosts share), never the business clock that tests move by days.
   asio::awaitable<bool> take_turn(const storage::outbox_message& m, const send_buckets& buckets) {
+    if (!store.single_process()) {
+      const auto paces = paces_of(buckets.take);
+      const auto wall_now = std::chrono::system_clock::now();
+      const auto ready = co_await run_blocking(pool, [&] { return store.take_send_turn(paces, wall_now); });
+      if (ready <= wall_now) co_return true;
+      const auto later = clock.now() + (ready - wall_now);
+      co_await run_blocking(pool, [&] { store.release(m.id, m.claim, later); });
+      co_await sleep(std::min<std::chrono::steady_clock::duration>(ready - wall_now, options.idle_poll));
+      co_return false;
+    }
     const auto steady_now = std::chrono::steady_clock::now();
     const auto ready = limiter.acquire(buckets.take, steady_now);
     if (ready <= steady_now) co_return true;
@@ -332,6 +356,11 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         const auto wait = outcome.retry_after.value_or(std::chrono::seconds{30});
         // The plug says which buckets the limit is about (a whole method, or only this message).
         for (const auto& key : buckets.pause_when_limited) limiter.pause(key, std::chrono::steady_clock::now() + wait);
+        if (!store.single_process()) {
+          const auto paces = paces_of(buckets.pause_when_limited);
+          const auto until = std::chrono::system_clock::now() + wait;  // real time, as in take_turn
+          co_await run_blocking(pool, [&] { store.pause_sends(paces, until); });
+        }
         held = co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, now + wait); });
         break;
       }

@@ -18,6 +18,7 @@ class rate_limiter {
 
   /// Buckets whose key starts with `prefix` follow `r` (the longest matching prefix wins).
   void set_rule(std::string prefix, rule r);
+  const rule& rule_for(const std::string& key) const;
 
   /// When a call charged to every key in `keys` may go; takes the tokens if that is `now`.
   template <class Keys>
@@ -47,7 +48,6 @@ class rate_limiter {
     time_point paused_until;
     bool initialised = false;
   };
-  const rule& rule_for(const std::string& key) const;
   bucket& refill(const std::string& key, time_point now);
   time_point ready_at(const std::string& key, time_point now);
   void take(const std::string& key, time_point now);

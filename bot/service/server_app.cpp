@@ -273,8 +273,9 @@ struct server_app::impl final : late_content {
   bool last_ready = true;
   std::chrono::steady_clock::time_point last_probe{};  // never: the first call probes
 
-  // Every ten minutes: event ids past the retry window, click keys past the replay window, and
-  // finished outbox rows past their retention.
+  // Every ten minutes: event ids past the retry window, click keys past the replay window,
+  // finished outbox rows past their retention, and send buckets idle for an hour (full again
+  // under every rule a plug sets).
   void prune() {
     asio::post(pool, [this] {
       try {
@@ -282,9 +283,11 @@ struct server_app::impl final : late_content {
         auto events = store->prune_events("", now - event_memory);
         for (auto* plug : plugs()) events += plug->prune();
         const auto messages = store->prune_outbox(now - sent_message_memory, now - dead_message_memory);
-        if (events + messages > 0) {
+        const auto paces = store->prune_send_paces(std::chrono::system_clock::now() - std::chrono::hours{1});  // real time, as paced
+        if (events + messages + paces > 0) {
           log_event(log_level::info, "pruned", {{"events", static_cast<long long>(events)},
-                                                {"messages", static_cast<long long>(messages)}});
+                                                {"messages", static_cast<long long>(messages)},
+                                                {"send_paces", static_cast<long long>(paces)}});
         }
       } catch (const std::exception& e) {
         stats.background_failure("prune");

@@ -16,6 +16,7 @@
 #include "bot/domain/clock.hpp"
 #include "bot/domain/conversation.hpp"
 #include "bot/domain/ids.hpp"
+#include "bot/storage/send_pace.hpp"
 #include "scoring/instrument.hpp"
 #include "scoring/iso_week.hpp"
 #include "scoring/rotation.hpp"
@@ -408,6 +409,17 @@ class store {
   /// only those without a dedupe_key (a key must keep guarding against a second send); returns
   /// how many were deleted.
   virtual std::size_t prune_outbox(time_point sent_before, time_point dead_before) = 0;
+
+  // Send pacing shared by every process on this database (see send_pace.hpp). Its times are real
+  // time (the platform's seconds), not the business clock.
+  /// Takes a turn from every bucket in `paces` when each has one at `now`, and returns `now`;
+  /// otherwise takes none and returns when all of them will (that turn is not reserved).
+  virtual time_point take_send_turn(std::span<const send_pace> paces, time_point now) = 0;
+  /// No turn from these buckets before `until` (a platform's Retry-After).
+  virtual void pause_sends(std::span<const send_pace> paces, time_point until) = 0;
+  /// Deletes buckets with nothing owed since `idle_before` (a fresh bucket is the same); returns
+  /// how many.
+  virtual std::size_t prune_send_paces(time_point idle_before) = 0;
 };
 
 /// How to open a store, beyond its URL. Settings a backend has no use for are ignored.

@@ -4,9 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <map>
-#include <mutex>
 
+#include "tests/support/paced_posts.hpp"
 #include "tests/support/slack_harness.hpp"
 
 namespace smrel {
@@ -16,69 +15,13 @@ using namespace std::chrono;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using testing::fake_slack;
+using testing::paced_posts;
 using testing::slack_harness;
 
 constexpr int people = 300;
-constexpr double posts_per_second = 5.0;
-constexpr double burst = 5.0;
-// Calls leave our sender evenly spaced but arrive with some scheduling noise between them (tens
-// of milliseconds under the sanitizers with other tests on both cores); the fake forgives that
-// much early arrival, no more.
-constexpr auto arrival_noise = 100ms;
 
 // Monday 30 November 2026, 09:58 in Amsterdam (CET): two minutes before the pulse.
 const domain::time_point before_pulse = domain::time_point{sys_days{2026y / November / 30} + 8h + 58min};
-
-// chat.postMessage as a token bucket: what Slack's "about N a second, with short bursts" means.
-class paced_posts {
- public:
-  fake_slack::scripted answer(const fake_slack::call& c) {
-    std::lock_guard lock(mutex_);
-    const auto now = steady_clock::now();
-    if (!started_) {
-      started_ = true;
-      tokens_ = burst;
-    } else {
-      tokens_ = std::min(burst, tokens_ + duration<double>(now - refilled_).count() * posts_per_second);
-    }
-    refilled_ = now;
-    const double forgiven = duration<double>(arrival_noise).count() * posts_per_second;
-    if (tokens_ + forgiven < 1.0) {
-      ++limited_;
-      return {429, R"({"ok":false,"error":"ratelimited"})", "1"};
-    }
-    tokens_ -= 1.0;
-    const auto channel = json::parse(c.body).value("channel", "");
-    ++posts_[channel];
-    if (posts_.size() == 1 && posts_[channel] == 1) first_ = now;
-    last_ = now;
-    return {200, json{{"ok", true}, {"channel", channel}, {"ts", "1764400000." + std::to_string(100000 + sent_++)}}.dump(), ""};
-  }
-
-  int limited() const {
-    std::lock_guard lock(mutex_);
-    return limited_;
-  }
-  std::map<std::string, int> posts() const {
-    std::lock_guard lock(mutex_);
-    return posts_;
-  }
-  duration<double> span() const {
-    std::lock_guard lock(mutex_);
-    return last_ - first_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  bool started_ = false;
-  double tokens_ = 0.0;
-  steady_clock::time_point refilled_;
-  steady_clock::time_point first_;
-  steady_clock::time_point last_;
-  int limited_ = 0;
-  int sent_ = 0;
-  std::map<std::string, int> posts_;
-};
 
 TEST(fan_out, three_hundred_pulse_dms_go_out_at_the_platforms_pace_each_person_once) {
   slack_harness h([](config::settings& s, service::server_options& o, testing::offset_clock& clock) {
@@ -104,8 +47,7 @@ TEST(fan_out, three_hundred_pulse_dms_go_out_at_the_platforms_pace_each_person_o
   for (const auto& [channel, count] : posts) EXPECT_EQ(count, 1) << channel;
   EXPECT_EQ(slack.limited(), 0);
   EXPECT_TRUE(h.fake().calls("/api/conversations.open").empty());
-  // The least time: the first `burst` posts at once, the rest at the refill rate.
-  const duration<double> least{(people - burst) / posts_per_second};
+  const auto least = paced_posts::least_time(people);
   std::printf("fan-out: %d DMs in %.2f s; the least the limit allows is %.2f s (%.3fx)\n", people, slack.span().count(),
               least.count(), slack.span().count() / least.count());
   EXPECT_LE(slack.span().count(), 1.05 * least.count());

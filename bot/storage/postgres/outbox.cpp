@@ -158,4 +158,61 @@ std::size_t backend::prune_outbox(time_point sent_before, time_point dead_before
   return deleted;
 }
 
+// Send pacing (see send_pace.hpp): the buckets every replica takes its turns from. The rows are
+// locked in key order (ON CONFLICT DO UPDATE locks the row it returns), so two replicas taking
+// turns from overlapping buckets queue behind each other instead of deadlocking.
+namespace {
+
+std::vector<const send_pace*> in_key_order(std::span<const send_pace> paces) {
+  std::vector<const send_pace*> out;
+  out.reserve(paces.size());
+  for (const auto& pace : paces) out.push_back(&pace);
+  std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) { return a->key < b->key; });
+  out.erase(std::unique(out.begin(), out.end(), [](const auto* a, const auto* b) { return a->key == b->key; }), out.end());
+  return out;
+}
+
+}  // namespace
+
+time_point backend::take_send_turn(std::span<const send_pace> paces, time_point now) {
+  const auto buckets = in_key_order(paces);
+  const auto at = pacing::to_micros(now);
+  auto db = pool_.acquire();
+  transaction tx(*db);
+  std::vector<pacing::micros> arrivals;
+  arrivals.reserve(buckets.size());
+  pacing::micros ready = at;
+  for (const auto* pace : buckets) {
+    const auto r = db->run("INSERT INTO send_paces (bucket, arrival_us) VALUES ($1, 0) "
+                           "ON CONFLICT (bucket) DO UPDATE SET arrival_us = send_paces.arrival_us RETURNING arrival_us",
+                           pace->key);
+    arrivals.push_back(r.integer(0, 0));
+    ready = std::max(ready, pacing::ready_at(arrivals.back(), *pace));
+  }
+  if (ready > at) return pacing::from_micros(ready);  // rolled back: the locks go, nothing changed
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    db->run("UPDATE send_paces SET arrival_us = $2 WHERE bucket = $1", buckets[i]->key,
+            pacing::after_turn(arrivals[i], at, *buckets[i]));
+  }
+  tx.commit();
+  return now;
+}
+
+void backend::pause_sends(std::span<const send_pace> paces, time_point until) {
+  auto db = pool_.acquire();
+  transaction tx(*db);
+  for (const auto* pace : in_key_order(paces)) {
+    db->run("INSERT INTO send_paces (bucket, arrival_us) VALUES ($1, $2) "
+            "ON CONFLICT (bucket) DO UPDATE SET arrival_us = GREATEST(send_paces.arrival_us, excluded.arrival_us)",
+            pace->key, pacing::paused_until(0, pacing::to_micros(until), *pace));
+  }
+  tx.commit();
+}
+
+std::size_t backend::prune_send_paces(time_point idle_before) {
+  auto db = pool_.acquire();
+  return static_cast<std::size_t>(
+      db->run("DELETE FROM send_paces WHERE arrival_us < $1", pacing::to_micros(idle_before)).affected());
+}
+
 }  // namespace smrel::storage::postgres

@@ -157,8 +157,18 @@ CREATE TABLE workspace_versions (
 );
 )sql";
 
-constexpr std::array<migration, 1> all_migrations{
+// 11: send pacing kept with the data, so replicas pace together (see send_pace.hpp).
+constexpr std::string_view version_11 = R"sql(
+CREATE TABLE send_paces (
+  bucket     TEXT COLLATE "C" PRIMARY KEY,
+  arrival_us BIGINT NOT NULL
+);
+CREATE INDEX send_paces_by_arrival ON send_paces (arrival_us);
+)sql";
+
+constexpr std::array<migration, 2> all_migrations{
     migration{.from = 0, .to = 10, .sql = version_10},
+    migration{.from = 10, .to = 11, .sql = version_11},
 };
 
 }  // namespace

@@ -227,4 +227,50 @@ std::size_t backend::prune_outbox(time_point sent_before, time_point dead_before
   return deleted;
 }
 
+// Send pacing (see send_pace.hpp). One process uses a SQLite database, so these rows only agree
+// with the sender's own limiter; they are here so both backends keep the same contract.
+time_point backend::take_send_turn(std::span<const send_pace> paces, time_point now) {
+  std::lock_guard lock(outbox_mutex_);
+  transaction tx(outbox_db_);
+  const auto at = pacing::to_micros(now);
+  std::vector<pacing::micros> arrivals;
+  arrivals.reserve(paces.size());
+  pacing::micros ready = at;
+  for (const auto& pace : paces) {
+    auto s = outbox_db_.prepare("SELECT arrival_us FROM send_paces WHERE bucket = ?");
+    s.bind(1, pace.key);
+    arrivals.push_back(s.step() ? s.integer(0) : 0);
+    ready = std::max(ready, pacing::ready_at(arrivals.back(), pace));
+  }
+  if (ready > at) return pacing::from_micros(ready);
+  for (std::size_t i = 0; i < paces.size(); ++i) {
+    outbox_db_.prepare("INSERT INTO send_paces (bucket, arrival_us) VALUES (?, ?) "
+                       "ON CONFLICT (bucket) DO UPDATE SET arrival_us = excluded.arrival_us")
+        .bind(1, paces[i].key)
+        .bind(2, pacing::after_turn(arrivals[i], at, paces[i]))
+        .run();
+  }
+  tx.commit();
+  return now;
+}
+
+void backend::pause_sends(std::span<const send_pace> paces, time_point until) {
+  std::lock_guard lock(outbox_mutex_);
+  transaction tx(outbox_db_);
+  for (const auto& pace : paces) {
+    outbox_db_.prepare("INSERT INTO send_paces (bucket, arrival_us) VALUES (?, ?) "
+                       "ON CONFLICT (bucket) DO UPDATE SET arrival_us = MAX(arrival_us, excluded.arrival_us)")
+        .bind(1, pace.key)
+        .bind(2, pacing::paused_until(0, pacing::to_micros(until), pace))
+        .run();
+  }
+  tx.commit();
+}
+
+std::size_t backend::prune_send_paces(time_point idle_before) {
+  std::lock_guard lock(outbox_mutex_);
+  outbox_db_.prepare("DELETE FROM send_paces WHERE arrival_us < ?").bind(1, pacing::to_micros(idle_before)).run();
+  return static_cast<std::size_t>(outbox_db_.changes());
+}
+
 }  // namespace smrel::storage::sqlite

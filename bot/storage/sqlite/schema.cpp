@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 10> all_migrations{
+constexpr std::array<std::string_view, 11> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -307,6 +307,15 @@ CREATE TABLE workspace_versions (
   people      INTEGER NOT NULL,
   PRIMARY KEY (platform, workspace)
 ) WITHOUT ROWID;
+)sql",
+    // 11: send pacing kept with the data, so replicas sharing a database pace together (see
+    // send_pace.hpp): per bucket key, its theoretical arrival time in microseconds.
+    R"sql(
+CREATE TABLE send_paces (
+  bucket     TEXT PRIMARY KEY,
+  arrival_us INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX send_paces_by_arrival ON send_paces (arrival_us);
 )sql",
 };
 

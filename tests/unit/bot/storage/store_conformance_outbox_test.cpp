@@ -297,5 +297,60 @@ TEST_P(store_conformance, seen_events_commit_with_the_batch_and_reload_by_prefix
   EXPECT_TRUE(store_->recent_events("click%", t0).empty());  // the prefix is literal
 }
 
+// Send pacing: the buckets every process on the database takes its turns from.
+
+TEST_P(store_conformance, send_turns_come_at_the_buckets_pace_for_every_process_on_the_database) {
+  const send_pace channel{"slack:channel:C1", 1.0, 2.0};  // a burst of two, then one a second
+  const std::vector<send_pace> one{channel};
+  auto other = second();  // another replica on the same database
+  EXPECT_EQ(store_->take_send_turn(one, t0), t0);
+  EXPECT_EQ(other->take_send_turn(one, t0), t0) << "the burst is the bucket's, whoever takes it";
+  EXPECT_EQ(store_->take_send_turn(one, t0), t0 + seconds{1}) << "the third turn waits a second";
+  EXPECT_EQ(other->take_send_turn(one, t0 + milliseconds{999}), t0 + seconds{1}) << "asking took nothing";
+  EXPECT_EQ(other->take_send_turn(one, t0 + seconds{1}), t0 + seconds{1});
+  EXPECT_EQ(store_->take_send_turn(one, t0 + seconds{1}), t0 + seconds{2});
+  // After a quiet spell the burst is back, and no more than it.
+  EXPECT_EQ(store_->take_send_turn(one, t0 + minutes{1}), t0 + minutes{1});
+  EXPECT_EQ(other->take_send_turn(one, t0 + minutes{1}), t0 + minutes{1});
+  EXPECT_EQ(store_->take_send_turn(one, t0 + minutes{1}), t0 + minutes{1} + seconds{1});
+}
+
+TEST_P(store_conformance, a_send_turn_is_taken_from_every_bucket_or_from_none) {
+  const send_pace method{"slack:method:chat.postMessage", 5.0, 1.0};
+  const send_pace busy{"slack:channel:C1", 1.0, 1.0};
+  const send_pace idle{"slack:channel:C2", 1.0, 1.0};
+  EXPECT_EQ(store_->take_send_turn(std::vector{busy}, t0), t0);
+  // The channel's bucket is empty: the method's turn is not spent on a send that cannot go.
+  EXPECT_EQ(store_->take_send_turn(std::vector{method, busy}, t0), t0 + seconds{1});
+  EXPECT_EQ(second()->take_send_turn(std::vector{idle, method}, t0), t0);
+  EXPECT_EQ(store_->take_send_turn(std::vector{method, idle}, t0 + milliseconds{100}), t0 + seconds{1})
+      << "C2 spent its turn";
+  EXPECT_EQ(store_->take_send_turn(std::vector{method}, t0 + milliseconds{100}), t0 + milliseconds{200})
+      << "the method's bucket gave one turn, five a second";
+}
+
+TEST_P(store_conformance, a_pause_holds_every_process_and_turns_resume_one_at_a_time) {
+  const send_pace tenant{"teams:tenant:t1", 10.0, 5.0};
+  const std::vector<send_pace> one{tenant};
+  store_->pause_sends(one, t0 + seconds{30});
+  EXPECT_EQ(second()->take_send_turn(one, t0), t0 + seconds{30});
+  store_->pause_sends(one, t0 + seconds{10});  // a shorter pause does not shorten the longer one
+  EXPECT_EQ(store_->take_send_turn(one, t0 + seconds{20}), t0 + seconds{30});
+  EXPECT_EQ(store_->take_send_turn(one, t0 + seconds{30}), t0 + seconds{30});
+  EXPECT_EQ(second()->take_send_turn(one, t0 + seconds{30}), t0 + seconds{30} + milliseconds{100})
+      << "no burst right after a platform said to slow down";
+}
+
+TEST_P(store_conformance, idle_send_buckets_are_pruned_and_a_fresh_one_is_the_same) {
+  const std::vector<send_pace> a{{"a", 1.0, 1.0}};
+  const std::vector<send_pace> b{{"b", 1.0, 1.0}};
+  EXPECT_EQ(store_->take_send_turn(a, t0), t0);
+  EXPECT_EQ(store_->take_send_turn(b, t0 + minutes{30}), t0 + minutes{30});
+  EXPECT_EQ(store_->prune_send_paces(t0 + minutes{10}), 1U);
+  EXPECT_EQ(store_->prune_send_paces(t0 + minutes{10}), 0U);
+  EXPECT_EQ(store_->take_send_turn(a, t0 + minutes{31}), t0 + minutes{31});
+  EXPECT_EQ(store_->take_send_turn(b, t0 + minutes{30}), t0 + minutes{30} + seconds{1}) << "b was kept";
+}
+
 }  // namespace
 }  // namespace smrel::storage
