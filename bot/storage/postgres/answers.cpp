@@ -1,5 +1,9 @@
 // Answers and follow-up answers, the write batches that carry them (group commit), and the
 // inbound event ids remembered beside them.
+#include <map>
+#include <tuple>
+
+#include "bot/storage/postgres/array_literal.hpp"
 #include "bot/storage/postgres/backend.hpp"
 #include "bot/storage/postgres/rows.hpp"
 
@@ -11,7 +15,7 @@ void backend::store_answers(std::span<const new_answer> answers) {
   if (answers.empty()) return;
   auto db = pool_.acquire();
   transaction tx(*db);
-  for (const auto& a : answers) insert_answer_on(*db, a);
+  insert_answers_on(*db, answers);
   tx.commit();
 }
 
@@ -48,14 +52,14 @@ void backend::write_batch_on(connection& db, const write_batch& batch, time_poin
     const auto current = r.empty() ? 0 : r.integer(0, 0);
     if (current != expected.version) throw stale_decision();
   }
-  for (const auto& a : batch.answers) insert_answer_on(db, a);
+  insert_answers_on(db, batch.answers);
   for (const auto& f : batch.follow_ups) {
     if (!scoring::is_answer_value(f.value)) throw store_error("follow-up answer out of range", store_failure::conflict);
     db.run("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES ($1, $2, $3, $4) "
            "ON CONFLICT (nudge, pseudonym) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
            f.nudge, f.pseudonym, static_cast<int>(f.value), to_ms(f.answered_at));
   }
-  for (const auto& m : batch.outbox) insert_outbox_on(db, m, now);
+  insert_outbox_on(db, batch.outbox, now);
   for (const auto& key : batch.seen_events) {
     // A second process inserting the same key at the same moment waits for this transaction,
     // then finds the key and fails with already_seen: one of the two wins.
@@ -66,17 +70,40 @@ void backend::write_batch_on(connection& db, const write_batch& batch, time_poin
   }
 }
 
-void backend::insert_answer_on(connection& db, const new_answer& a) {
-  if (a.item >= scoring::statement_count || !scoring::is_answer_value(a.value) ||
-      a.instrument < scoring::first_instrument_version || a.instrument > scoring::instrument_version) {
-    throw store_error("answer out of range", store_failure::conflict);
+void backend::insert_answers_on(connection& db, std::span<const new_answer> answers) {
+  if (answers.empty()) return;
+  // ON CONFLICT DO UPDATE may change a row once per statement: of two answers by one person to
+  // one statement in the same batch, only the later (commit order) is written, as it would win.
+  std::map<std::tuple<std::int64_t, std::string_view, std::uint8_t>, std::size_t> last;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    const auto& a = answers[i];
+    if (a.item >= scoring::statement_count || !scoring::is_answer_value(a.value) ||
+        a.instrument < scoring::first_instrument_version || a.instrument > scoring::instrument_version) {
+      throw store_error("answer out of range", store_failure::conflict);
+    }
+    last[{a.pulse_id, a.pseudonym, a.item}] = i;
+  }
+  array_literal platforms, workspaces, pulses, pseudonyms, weeks, items, values, times, instruments;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    const auto& a = answers[i];
+    if (last[{a.pulse_id, a.pseudonym, a.item}] != i) continue;
+    platforms.add(domain::platform_id(a.workspace.on));
+    workspaces.add(a.workspace.id);
+    pulses.add(a.pulse_id);
+    pseudonyms.add(a.pseudonym);
+    weeks.add(a.week.to_string());
+    items.add(std::int64_t{a.item});
+    values.add(std::int64_t{a.value});
+    times.add(to_ms(a.answered_at));
+    instruments.add(std::int64_t{a.instrument});
   }
   db.run("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
-         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+         "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], "
+         "$8::bigint[], $9::int[]) "
          "ON CONFLICT (pulse_id, pseudonym, item) DO UPDATE SET value = excluded.value, "
          "answered_at = excluded.answered_at, instrument = excluded.instrument",
-         domain::platform_id(a.workspace.on), a.workspace.id, a.pulse_id, a.pseudonym, a.week.to_string(),
-         static_cast<int>(a.item), static_cast<int>(a.value), to_ms(a.answered_at), static_cast<int>(a.instrument));
+         platforms.str(), workspaces.str(), pulses.str(), pseudonyms.str(), weeks.str(), items.str(), values.str(),
+         times.str(), instruments.str());
 }
 
 std::vector<answer_record> backend::answers(const domain::workspace_ref& workspace, scoring::iso_week from,

@@ -116,8 +116,10 @@ class backend final : public store {
   std::optional<scoring::iso_week> workspace_week(const char* sql, const domain::workspace_ref& workspace);
   // The batch's rows, inside the caller's transaction.
   static void write_batch_on(connection& db, const write_batch& batch, time_point now);
-  static void insert_answer_on(connection& db, const new_answer& a);
-  static bool insert_outbox_on(connection& db, const outbox_message& m, time_point now);
+  // Each writes its rows in one statement (see array_literal.hpp), as row-by-row inserts in this
+  // order would leave them.
+  static void insert_answers_on(connection& db, std::span<const new_answer> answers);
+  static void insert_outbox_on(connection& db, std::span<const outbox_message> messages, time_point now);
 
   pool pool_;
   // Readiness probes on a connection of their own, as on SQLite: a pool busy with commits does

@@ -2,8 +2,10 @@
 // (FOR UPDATE SKIP LOCKED) under a lease and a claim token, finished as sent or dead, and pruned.
 #include <algorithm>
 #include <random>
+#include <set>
 #include <utility>
 
+#include "bot/storage/postgres/array_literal.hpp"
 #include "bot/storage/postgres/backend.hpp"
 #include "bot/storage/postgres/rows.hpp"
 
@@ -31,18 +33,33 @@ std::int64_t backend::enqueue(const outbox_message& m, time_point now) {
   return r.empty() ? 0 : r.integer(0, 0);
 }
 
-// Inside a batch: a message whose dedupe_key is already queued, or whose coalesce_key has a
-// pending row, is left out; returns whether a row was added.
-bool backend::insert_outbox_on(connection& db, const outbox_message& m, time_point now) {
-  return db.run("INSERT INTO outbox (platform, kind, address, content, dedupe_key, coalesce_key, status, attempts, "
-                "next_attempt_at, created_at, updated_at) "
-                "SELECT $1, $2, $3, $4, $5, $6::text, 'pending', 0, $7, $8, $8 "
-                "WHERE $6::text IS NULL OR NOT EXISTS "
-                "(SELECT 1 FROM outbox WHERE coalesce_key = $6::text AND status = 'pending') "
-                "ON CONFLICT (dedupe_key) DO NOTHING",
-                domain::platform_id(m.on), outbox_kind_id(m.kind), m.address, m.content, text_or_null(m.dedupe_key),
-                text_or_null(m.coalesce_key), to_ms(m.next_attempt_at), to_ms(now))
-             .affected() > 0;
+// Inside a batch: a message whose dedupe_key is already queued (or comes earlier in the batch),
+// or whose coalesce_key has a pending row (or an earlier message in the batch), is left out.
+void backend::insert_outbox_on(connection& db, std::span<const outbox_message> messages, time_point now) {
+  if (messages.empty()) return;
+  std::set<std::string_view> coalesced;  // a statement does not see its own rows: earlier ones are checked here
+  array_literal platforms, kinds, addresses, contents, dedupe_keys, coalesce_keys, due;
+  for (const auto& m : messages) {
+    if (!m.coalesce_key.empty() && !coalesced.insert(m.coalesce_key).second) continue;
+    platforms.add(domain::platform_id(m.on));
+    kinds.add(outbox_kind_id(m.kind));
+    addresses.add(m.address);
+    contents.add(m.content);
+    dedupe_keys.add_or_null(m.dedupe_key);
+    coalesce_keys.add_or_null(m.coalesce_key);
+    due.add(to_ms(m.next_attempt_at));
+  }
+  db.run("INSERT INTO outbox (platform, kind, address, content, dedupe_key, coalesce_key, status, attempts, "
+         "next_attempt_at, created_at, updated_at) "
+         "SELECT r.platform, r.kind, r.address, r.content, r.dedupe_key, r.coalesce_key, 'pending', 0, r.due, $8, $8 "
+         "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) "
+         "  WITH ORDINALITY AS r(platform, kind, address, content, dedupe_key, coalesce_key, due, n) "
+         "WHERE r.coalesce_key IS NULL OR NOT EXISTS "
+         "  (SELECT 1 FROM outbox o WHERE o.coalesce_key = r.coalesce_key AND o.status = 'pending') "
+         "ORDER BY r.n "
+         "ON CONFLICT (dedupe_key) DO NOTHING",
+         platforms.str(), kinds.str(), addresses.str(), contents.str(), dedupe_keys.str(), coalesce_keys.str(), due.str(),
+         to_ms(now));
 }
 
 std::vector<outbox_message> backend::claim_due(time_point now, time_point lease_until, std::size_t limit) {

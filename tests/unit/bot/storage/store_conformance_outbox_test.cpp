@@ -297,6 +297,33 @@ TEST_P(store_conformance, seen_events_commit_with_the_batch_and_reload_by_prefix
   EXPECT_TRUE(store_->recent_events("click%", t0).empty());  // the prefix is literal
 }
 
+TEST_P(store_conformance, a_batch_queues_its_messages_in_order_with_any_text_and_each_key_once) {
+  write_batch batch;
+  const std::vector<std::string> awkward{"", "{a,b}", "say \"hi\"", "back\\slash", "NULL", "ünïcødé ✓", "line\nbreak"};
+  for (const auto& text : awkward) {
+    auto m = message("C-" + text, t0);
+    m.content = text.empty() ? "{}" : text;
+    batch.outbox.push_back(m);
+  }
+  batch.outbox.push_back(message("C-digest", t0, "digest:W48"));
+  batch.outbox.push_back(message("C-digest-again", t0, "digest:W48"));  // the same key: left out
+  auto update = pulse_update("reply-1", t0);
+  batch.outbox.push_back(update);
+  update.content = R"({"pulse":2})";
+  batch.outbox.push_back(update);  // the same coalesce key, pending: left out
+  store_->commit(batch, t0);
+  const auto claimed = store_->claim_due(t0, t0 + minutes{1}, 100);
+  ASSERT_EQ(claimed.size(), awkward.size() + 2);
+  for (std::size_t i = 0; i < awkward.size(); ++i) {
+    EXPECT_EQ(claimed[i].address, "C-" + awkward[i]);
+    EXPECT_EQ(claimed[i].content, awkward[i].empty() ? "{}" : awkward[i]);
+    EXPECT_TRUE(claimed[i].dedupe_key.empty());
+  }
+  EXPECT_EQ(claimed[awkward.size()].address, "C-digest");
+  EXPECT_EQ(claimed[awkward.size()].dedupe_key, "digest:W48");
+  EXPECT_EQ(claimed[awkward.size() + 1].content, R"({"pulse":1})");
+}
+
 // Send pacing: the buckets every process on the database takes its turns from.
 
 TEST_P(store_conformance, send_turns_come_at_the_buckets_pace_for_every_process_on_the_database) {

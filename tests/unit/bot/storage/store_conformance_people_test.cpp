@@ -237,6 +237,22 @@ TEST_P(store_conformance, answers_replace_within_a_pulse_and_read_back_with_grou
   EXPECT_FALSE(store_->first_answer_week(other_workspace));
 }
 
+TEST_P(store_conformance, a_batch_with_two_answers_to_one_statement_keeps_the_later_and_all_the_others) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  write_batch batch;  // what a group commit of several clicks holds, in commit order
+  batch.answers = {{acme, pulse.id, "p-ann", week48, 0, 2, t0},
+                   {acme, pulse.id, "p-bob", week48, 0, 5, t0 + seconds{1}},
+                   {acme, pulse.id, "p-ann", week48, 0, 4, t0 + seconds{2}},
+                   {acme, pulse.id, "p-ann", week48, 1, 6, t0 + seconds{3}}};
+  store_->commit(batch, t0 + seconds{3});
+  const auto ann = store_->answers_by("p-ann", pulse.id);
+  ASSERT_EQ(ann.size(), 2U);
+  EXPECT_EQ(ann[0].value, 4) << "the later answer to q01 wins";
+  EXPECT_EQ(ann[1].value, 6);
+  ASSERT_EQ(store_->answers_by("p-bob", pulse.id).size(), 1U);
+  EXPECT_EQ(store_->answer_count(), 3U);
+}
+
 TEST_P(store_conformance, a_bad_answer_rolls_back_the_whole_batch_as_a_conflict) {
   const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
   const std::vector<new_answer> batch{{acme, pulse.id, "p1", week48, 0, 3, t0}, {acme, pulse.id, "p2", week48, 0, 9, t0}};
