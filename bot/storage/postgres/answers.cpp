@@ -99,7 +99,9 @@ void backend::insert_answers_on(connection& db, std::span<const new_answer> answ
   }
   db.run("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
          "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], "
-         "$8::bigint[], $9::int[]) "
+         "$8::bigint[], $9::int[]) AS r(platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
+         // Rows locked in key order: replicas committing at once never wait on each other in a circle.
+         "ORDER BY r.pulse_id, r.pseudonym, r.item "
          "ON CONFLICT (pulse_id, pseudonym, item) DO UPDATE SET value = excluded.value, "
          "answered_at = excluded.answered_at, instrument = excluded.instrument",
          platforms.str(), workspaces.str(), pulses.str(), pseudonyms.str(), weeks.str(), items.str(), values.str(),
