@@ -21,7 +21,8 @@ class paced_posts {
   // Calls leave our sender evenly spaced but arrive with some scheduling noise between them (tens
   // of milliseconds under the sanitizers with other tests on both cores); the bucket forgives that
   // much early arrival, no more.
-  static constexpr std::chrono::milliseconds arrival_noise{100};
+  explicit paced_posts(std::chrono::milliseconds arrival_noise = std::chrono::milliseconds{100})
+      : arrival_noise_(arrival_noise) {}
 
   /// The least time `posts` take: the first `burst` at once, the rest at the refill rate.
   static std::chrono::duration<double> least_time(int posts) {
@@ -39,7 +40,7 @@ class paced_posts {
       tokens_ = std::min(burst, tokens_ + duration<double>(now - refilled_).count() * posts_per_second);
     }
     refilled_ = now;
-    const double forgiven = duration<double>(arrival_noise).count() * posts_per_second;
+    const double forgiven = duration<double>(arrival_noise_).count() * posts_per_second;
     if (tokens_ + forgiven < 1.0) {
       ++limited_;
       return {429, R"({"ok":false,"error":"ratelimited"})", "1"};
@@ -70,6 +71,7 @@ class paced_posts {
   }
 
  private:
+  const std::chrono::milliseconds arrival_noise_;
   mutable std::mutex mutex_;
   bool started_ = false;
   double tokens_ = 0.0;
