@@ -94,6 +94,7 @@ TEST(replicas, a_weekly_pulse_goes_out_once_per_person_at_the_apps_pace_and_the_
   EXPECT_LE(slack.span().count(), 1.05 * least.count());
   EXPECT_GE(slack.span().count(), 0.95 * least.count());
 
+  h.wait_until_no_send_in_flight();
   h.clock().advance(days{4} - 1h + 4min);  // Friday 09:02 in Amsterdam: the digest is due
   const auto digests = [&] { return slack.posts().count("C0LEADERS") ? slack.posts().at("C0LEADERS") : 0; };
   for (int i = 0; i < 500 && digests() == 0; ++i) std::this_thread::sleep_for(20ms);

@@ -14,6 +14,7 @@
 #include "bot/service/server_app.hpp"
 #include "bot/storage/store.hpp"
 #include "tests/support/fake_slack.hpp"
+#include "tests/support/outbox_wait.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_http.hpp"
 
@@ -119,6 +120,8 @@ class slack_harness {
   }
 
   test_response event(const nlohmann::json& body) { return signed_post("/slack/events", body.dump(), "application/json"); }
+
+  void wait_until_no_send_in_flight() { testing::wait_until_no_send_in_flight(store()); }
 
   /// Another replica: a second server on the same database and settings (its own caches).
   std::unique_ptr<service::server_app> start_replica(unsigned short& port) {

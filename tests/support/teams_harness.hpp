@@ -13,6 +13,7 @@
 #include "bot/service/server_app.hpp"
 #include "bot/storage/store.hpp"
 #include "tests/support/fake_teams.hpp"
+#include "tests/support/outbox_wait.hpp"
 #include "tests/support/slack_harness.hpp"  // offset_clock
 #include "tests/support/teams_tokens.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -125,20 +126,7 @@ class teams_harness {
     EXPECT_GE(app_->schedule_passes(), target) << "the scheduler did not tick";
   }
 
-  /// Waits until no outbox message is in a sender's hands. A test that moves the manual clock
-  /// past the send lease while a call is in flight would otherwise see the message claimed
-  /// again and sent twice, which a real clock, moving far less than a lease per call, never does.
-  void wait_until_no_send_in_flight() {
-    const auto in_flight = [&] {
-      for (std::int64_t id = 1; id <= 256; ++id) {
-        const auto m = store().find_outbox(id);
-        if (m && m->status == storage::outbox_status::sending) return true;
-      }
-      return false;
-    };
-    for (int i = 0; i < 1000 && in_flight(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    EXPECT_FALSE(in_flight()) << "a send stayed in flight for 10 s";
-  }
+  void wait_until_no_send_in_flight() { testing::wait_until_no_send_in_flight(store()); }
 
   // ---- posting activities ----
 
