@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config ccache python3
   libboost1.81-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata
+  libsqlite3-dev libgtest-dev libgmock-dev libbenchmark-dev libhowardhinnant-date-dev tzdata libjemalloc-dev
   # The PostgreSQL backend's client library, and the server the tests start a throwaway copy of
   # (tests/support/postgres_server.hpp); without it those tests fail, they are never skipped.
   libpq-dev postgresql-15
