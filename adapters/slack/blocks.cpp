@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <set>
+
 namespace smrel::adapters::slack {
 namespace {
 
@@ -17,45 +21,113 @@ constexpr std::size_t max_context_elements = 10;
 constexpr std::size_t max_buttons = 25;
 constexpr std::size_t max_button_label = 75;
 constexpr std::size_t max_button_value = 2000;
-constexpr std::size_t max_action_id = 255;
+constexpr std::size_t max_identifier = 255;  // action_id and block_id
 constexpr std::size_t max_fallback_chars = 4000;  // chat.update's limit, the strictest
 
-// Cuts to at most `limit` code points, ending with "…" when cut; never splits a UTF-8 sequence.
-std::string clip(std::string_view text, std::size_t limit) {
-  std::size_t points = 0;
-  std::size_t cut = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // inside a code point
-    if (points == limit - 1) cut = i;                                      // leaves room for "…"
-    if (++points > limit) return std::string(text.substr(0, cut)) + "…";
-  }
-  return std::string(text);
+// How long Slack takes a text to be, per code point starting with `lead`. Its limits are in
+// characters, counted by its validators either as code points or as UTF-16 units; counting UTF-16
+// units (a code point above U+FFFF, such as most emoji, is two) is the stricter, so a text within
+// it is within both.
+std::size_t utf8_sequence_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 1;  // a stray continuation byte: the JSON writer replaces it, one character
 }
 
-// Slack mrkdwn treats &, < and > as control characters.
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+// Each code point of `text` as it is sent (escaped for mrkdwn when `markup`: Slack treats &, < and
+// > as control characters), with its length in UTF-16 units.
+template <class Visit>
+void for_each_sent_piece(std::string_view text, bool markup, Visit&& visit) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto length = std::min(utf8_sequence_length(static_cast<unsigned char>(text[i])), text.size() - i);
+    const auto piece = text.substr(i, length);
+    i += length;
+    if (markup && piece == "&") {
+      visit(std::string_view("&amp;"), 5);
+    } else if (markup && piece == "<") {
+      visit(std::string_view("&lt;"), 4);
+    } else if (markup && piece == ">") {
+      visit(std::string_view("&gt;"), 4);
+    } else {
+      visit(piece, length == 4 ? 2 : 1);
     }
   }
+}
+
+// `text` as sent, at most `limit` characters long, ending with "…" when cut. It is cut before it
+// is escaped, so an entity is never split ("&am…" would show as such), and between code points.
+std::string fit(std::string_view text, std::size_t limit, bool markup) {
+  std::size_t total = 0;
+  for_each_sent_piece(text, markup, [&](std::string_view, std::size_t units) { total += units; });
+  std::string out;
+  out.reserve(text.size());
+  const std::size_t budget = total <= limit ? limit : limit - 1;  // room for "…"
+  std::size_t used = 0;
+  bool cut = false;
+  for_each_sent_piece(text, markup, [&](std::string_view piece, std::size_t units) {
+    if (cut || used + units > budget) {
+      cut = true;
+      return;
+    }
+    used += units;
+    out += piece;
+  });
+  if (cut) out += "…";
   return out;
 }
 
-json plain(std::string_view text, std::size_t limit) {
-  return {{"type", "plain_text"}, {"text", clip(text, limit)}, {"emoji", true}};
+// A 64-bit FNV-1a digest in hex: a short stand-in for an identifier too long for Slack.
+std::string digest_of(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, hash >>= 4) out[static_cast<std::size_t>(i)] = hex[hash & 0xF];
+  return out;
 }
-json markdown(std::string_view text, std::size_t limit) { return {{"type", "mrkdwn"}, {"text", clip(escape(text), limit)}}; }
+
+// An identifier (action_id, block_id) within Slack's 255 characters. One that is longer keeps its
+// beginning (where a click's action is read back, before the '/') and ends with a digest of the
+// whole, so two long identifiers that start alike stay apart.
+std::string fit_identifier(const std::string& id) {
+  if (id.size() <= max_identifier) return id;
+  const auto digest = digest_of(id);
+  std::string head = id.substr(0, max_identifier - digest.size() - 1);
+  while (!head.empty() && (static_cast<unsigned char>(head.back()) & 0xC0) == 0x80) head.pop_back();
+  if (!head.empty() && static_cast<unsigned char>(head.back()) >= 0xC0) head.pop_back();  // a cut lead byte
+  return head + "~" + digest;
+}
+
+// Slack refuses a message whose identifiers repeat; a repeat (an engine slip, or two long ids cut
+// alike) gets a numbered suffix rather than failing the whole message.
+std::string unique_identifier(std::string id, std::set<std::string>& taken) {
+  id = fit_identifier(id);
+  for (int n = 2; !taken.insert(id).second; ++n) {
+    id = fit_identifier(id.substr(0, max_identifier - 4) + "~" + std::to_string(n));
+  }
+  return id;
+}
+
+json plain(std::string_view text, std::size_t limit) {
+  return {{"type", "plain_text"}, {"text", fit(text, limit, false)}, {"emoji", true}};
+}
+json markdown(std::string_view text, std::size_t limit) { return {{"type", "mrkdwn"}, {"text", fit(text, limit, true)}}; }
 
 json render_blocks(const domain::message& m, std::size_t max_blocks) {
   json blocks = json::array();
+  std::set<std::string> block_ids;
+  std::set<std::string> action_ids;
   for (const auto& b : m.blocks) {
     if (blocks.size() == max_blocks) break;
+    // Slack refuses the whole message over one empty block: an empty one is left out.
+    // (Fields and context items are checked one by one below.)
+    const bool has_text = b.type == domain::block::kind::header || b.type == domain::block::kind::text;
+    if ((has_text && b.text.empty()) || (b.type == domain::block::kind::buttons && b.buttons.empty())) continue;
     json out;
     switch (b.type) {
       case domain::block::kind::header:
@@ -68,8 +140,9 @@ json render_blocks(const domain::message& m, std::size_t max_blocks) {
         json fields = json::array();
         for (const auto& item : b.items) {
           if (fields.size() == max_fields) break;
-          fields.push_back(markdown(item, max_field_chars));
+          if (!item.empty()) fields.push_back(markdown(item, max_field_chars));
         }
+        if (fields.empty()) continue;
         out = {{"type", "section"}, {"fields", std::move(fields)}};
         break;
       }
@@ -77,8 +150,9 @@ json render_blocks(const domain::message& m, std::size_t max_blocks) {
         json elements = json::array();
         for (const auto& item : b.items) {
           if (elements.size() == max_context_elements) break;
-          elements.push_back(markdown(item, max_field_chars));
+          if (!item.empty()) elements.push_back(markdown(item, max_field_chars));
         }
+        if (elements.empty()) continue;
         out = {{"type", "context"}, {"elements", std::move(elements)}};
         break;
       }
@@ -88,7 +162,7 @@ json render_blocks(const domain::message& m, std::size_t max_blocks) {
           if (elements.size() == max_buttons) break;
           json element{{"type", "button"},
                        {"text", plain(button.label, max_button_label)},
-                       {"action_id", clip(button.action + "/" + button.value, max_action_id)},
+                       {"action_id", unique_identifier(button.action + "/" + button.value, action_ids)},
                        {"value", button.value.substr(0, max_button_value)}};
           if (button.look == domain::button::style::primary) element["style"] = "primary";
           if (button.look == domain::button::style::danger) element["style"] = "danger";
@@ -101,14 +175,14 @@ json render_blocks(const domain::message& m, std::size_t max_blocks) {
         out = {{"type", "divider"}};
         break;
     }
-    if (!b.id.empty()) out["block_id"] = b.id.substr(0, 255);
+    if (!b.id.empty()) out["block_id"] = unique_identifier(b.id, block_ids);
     blocks.push_back(std::move(out));
   }
   return blocks;
 }
 
 json message_body(const domain::message& m) {
-  return {{"text", clip(escape(m.fallback_text), max_fallback_chars)}, {"blocks", render_blocks(m, max_blocks_in_message)}};
+  return {{"text", fit(m.fallback_text, max_fallback_chars, true)}, {"blocks", render_blocks(m, max_blocks_in_message)}};
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "adapters/slack/blocks.hpp"
 #include "adapters/slack/form.hpp"
 #include "adapters/slack/inbound.hpp"
@@ -129,6 +131,77 @@ TEST(blocks, renders_every_block_kind_within_slack_limits) {
   EXPECT_EQ(json::parse(post_message_json("C1", many))["blocks"].size(), 50U);
   EXPECT_EQ(json::parse(publish_home_json("U1", many))["view"]["blocks"].size(), 100U);
   EXPECT_TRUE(json::parse(replace_original_json(many))["replace_original"].get<bool>());
+}
+
+// Slack's length as its stricter validators count it: UTF-16 units.
+std::size_t utf16_units(const std::string& text) {
+  std::size_t units = 0;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte & 0xC0) != 0x80) units += (byte & 0xF8) == 0xF0 ? 2 : 1;
+  }
+  return units;
+}
+
+TEST(blocks, cuts_before_escaping_so_no_entity_is_split_and_counts_as_slack_does) {
+  domain::message m;
+  m.fallback_text = std::string(5000, '&');
+  m.text(std::string(2999, 'a') + "&")  // 3,004 characters once escaped: cut, and not inside "&amp;"
+      .text(std::string(1000, '<'))
+      .header(std::string(100, 'x') + "\U0001F600\U0001F600\U0001F600" + std::string(100, 'y'));
+  const auto body = json::parse(post_message_json("C1", m));
+  const auto fallback = body["text"].get<std::string>();
+  EXPECT_LE(utf16_units(fallback), 4000U);
+  EXPECT_EQ(fallback, [] {
+    std::string expected;
+    for (int i = 0; i < 799; ++i) expected += "&amp;";  // 3,995 characters, then "…": 3,996
+    return expected + "…";
+  }());
+  const auto first = body["blocks"][0]["text"]["text"].get<std::string>();
+  EXPECT_EQ(first, std::string(2999, 'a') + "…");
+  const auto second = body["blocks"][1]["text"]["text"].get<std::string>();
+  EXPECT_LE(utf16_units(second), 3000U);
+  EXPECT_EQ(second.substr(second.size() - std::string("&lt;…").size()), "&lt;…");
+  // The header: 100 x, then emoji worth two units each, cut at 150 with room for "…".
+  const auto header = body["blocks"][2]["text"]["text"].get<std::string>();
+  EXPECT_EQ(utf16_units(header), 150U);
+  EXPECT_EQ(header, std::string(100, 'x') + "\U0001F600\U0001F600\U0001F600" + std::string(43, 'y') + "…");
+}
+
+TEST(blocks, long_identifiers_stay_within_255_distinct_and_keep_their_action) {
+  const std::string shared(300, 'v');
+  domain::message m;
+  m.buttons({{"A", "answer", shared + "1"}, {"B", "answer", shared + "2"}, {"C", "answer", "same"}, {"D", "answer", "same"}},
+            std::string(300, 'b') + "1")
+      .buttons({{"E", "answer", "e"}}, std::string(300, 'b') + "2")
+      .buttons({{"F", "answer", "f"}}, "row")
+      .buttons({{"G", "answer", "g"}}, "row");
+  const auto blocks = json::parse(post_message_json("C1", m))["blocks"];
+  ASSERT_EQ(blocks.size(), 4U);
+  std::set<std::string> block_ids;
+  std::set<std::string> action_ids;
+  for (const auto& block : blocks) {
+    const auto id = block["block_id"].get<std::string>();
+    EXPECT_LE(id.size(), 255U);
+    EXPECT_TRUE(block_ids.insert(id).second) << id;
+    for (const auto& element : block["elements"]) {
+      const auto action = element["action_id"].get<std::string>();
+      EXPECT_LE(action.size(), 255U);
+      EXPECT_EQ(action.substr(0, action.find('/')), "answer");  // what a click is read back as
+      EXPECT_TRUE(action_ids.insert(action).second) << action;
+    }
+  }
+  EXPECT_EQ(blocks[0]["elements"][0]["value"], shared + "1");  // the value itself is not cut
+}
+
+TEST(blocks, leaves_out_blocks_slack_would_refuse_as_empty) {
+  domain::message m;
+  m.header("").text("").fields({"", ""}).context({""}).buttons({}).text("kept").fields({"", "one"}).divider();
+  const auto blocks = json::parse(post_message_json("C1", m))["blocks"];
+  ASSERT_EQ(blocks.size(), 3U);
+  EXPECT_EQ(blocks[0]["text"]["text"], "kept");
+  EXPECT_EQ(blocks[1]["fields"].size(), 1U);
+  EXPECT_EQ(blocks[2]["type"], "divider");
 }
 
 TEST(web_api, classifies_slack_answers) {
