@@ -193,6 +193,13 @@ std::string command_reply_json(const domain::message& m) {
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string reply_json(const domain::message& m) {
+  auto body = message_body(m);
+  body["response_type"] = m.visible_to_channel ? "in_channel" : "ephemeral";
+  body["replace_original"] = false;
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string replace_original_json(const domain::message& m) {
   auto body = message_body(m);
   body["replace_original"] = true;

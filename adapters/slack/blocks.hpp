@@ -11,6 +11,10 @@ namespace smrel::adapters::slack {
 
 /// The HTTP body answering a slash command (ephemeral unless the message says otherwise).
 std::string command_reply_json(const domain::message& m);
+/// A `response_url` body that answers beside the message a click came from (ephemeral unless the
+/// message says otherwise) and never replaces it: Slack may otherwise take a response to a click
+/// as the message's replacement.
+std::string reply_json(const domain::message& m);
 /// A `response_url` body that replaces the message the user clicked.
 std::string replace_original_json(const domain::message& m);
 /// A chat.postMessage body.

@@ -57,5 +57,11 @@ std::optional<answer_button> parse_answer_button(std::string_view value);
 inline constexpr std::string_view answer_action = "answer";
 inline constexpr std::string_view forget_action = "forget_confirm";
 inline constexpr std::string_view forget_cancel_action = "forget_cancel";
+/// Whether the answer to a click takes the place of the message clicked: the erasure question
+/// is answered in place; a refusal or a button that is not one of ours gets a note beside it and
+/// leaves the message as it was.
+constexpr bool answers_in_place(std::string_view action) {
+  return action == forget_action || action == forget_cancel_action;
+}
 
 }  // namespace smrel::engine

@@ -173,7 +173,8 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
     }
   } else {
     auto reply = co_await run_blocking(pool_, [&] { return bot_.on_click(click); });
-    if (how == click_answer::queued) queue_reply(batch, click, storage::outbox_kind::replace, reply);
+    const auto kind = engine::answers_in_place(click.action) ? storage::outbox_kind::replace : storage::outbox_kind::reply;
+    if (how == click_answer::queued) queue_reply(batch, click, kind, reply);
     shown = std::move(reply);
   }
   const auto answers = batch.answers.size() + batch.follow_ups.size();

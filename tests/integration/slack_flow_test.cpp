@@ -148,6 +148,19 @@ TEST(slack_answers, foreign_forged_and_closed_clicks_change_nothing_and_say_why)
   ASSERT_TRUE(h.fake().wait_for("/actions/T1/forged", 1));
   ASSERT_TRUE(h.fake().wait_for("/actions/T1/nopulse", 1));
   EXPECT_NE(h.fake().calls("/actions/T1/forged")[0].body.find("not one of ours"), std::string::npos);
+  // A refusal is a note beside the pulse, never its replacement: the pulse stays clickable.
+  for (const auto* path : {"/actions/T1/foreign", "/actions/T1/forged", "/actions/T1/nopulse"}) {
+    const auto body = nlohmann::json::parse(h.fake().calls(path)[0].body);
+    EXPECT_EQ(body["replace_original"], false) << path;
+    EXPECT_EQ(body["response_type"], "ephemeral") << path;
+  }
+  // So is the answer to a button that is not ours at all (an old message, another app's id).
+  EXPECT_EQ(h.click("U1", "bogus/1", "1", "unknown").status, 200);
+  ASSERT_TRUE(h.fake().wait_for("/actions/T1/unknown", 1));
+  const auto unknown = nlohmann::json::parse(h.fake().calls("/actions/T1/unknown")[0].body);
+  EXPECT_EQ(unknown["replace_original"], false);
+  EXPECT_EQ(unknown["response_type"], "ephemeral");
+  EXPECT_NE(unknown["text"].get<std::string>().find("not one of ours"), std::string::npos);
 
   h.clock().advance(std::chrono::days{8});
   EXPECT_EQ(h.click("U1", mine[0].first, mine[0].second, "closed").status, 200);
@@ -272,6 +285,8 @@ TEST(slack_commands, forget_erases_after_confirmation) {
   EXPECT_FALSE(h.store().find_member({team, "U1"}));
   ASSERT_TRUE(h.fake().wait_for("/actions/T1/erase", 1));
   EXPECT_NE(h.fake().calls("/actions/T1/erase")[0].body.find("erased"), std::string::npos);
+  // The question is answered in its place, so its buttons cannot be clicked again.
+  EXPECT_EQ(nlohmann::json::parse(h.fake().calls("/actions/T1/erase")[0].body)["replace_original"], true);
 }
 
 TEST(slack_events, url_verification_home_tab_and_deduplication_across_restarts) {

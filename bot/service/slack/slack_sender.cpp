@@ -129,7 +129,7 @@ boost::asio::awaitable<delivery_outcome> slack_plug::post_to_response_url(std::s
 
 boost::asio::awaitable<delivery_outcome> slack_plug::send(send_action action, std::string address, domain::message message) {
   switch (action) {
-    case send_action::reply: co_return co_await post_to_response_url(std::move(address), slack::command_reply_json(message));
+    case send_action::reply: co_return co_await post_to_response_url(std::move(address), slack::reply_json(message));
     case send_action::replace:
       co_return co_await post_to_response_url(std::move(address), slack::replace_original_json(message));
     case send_action::post: {
