@@ -47,8 +47,9 @@ parsed<std::variant<domain::chat_command, ssl_check>> parse_command(std::string_
     return parse_error{"command without a valid team_id or user_id"};
   }
   if (!command.where.empty() && !is_slack_id(command.where.address)) return parse_error{"command with a bad channel_id"};
-  if (text.size() > max_text_length) return parse_error{"command text too long"};
-  command.text = trim(text);
+  // Text longer than any command is not one: like any other unknown text it gets the help, not a
+  // bare 400 the person would see as "failed with the error dispatch_failed".
+  command.text = text.size() > max_text_length ? std::string() : trim(text);
   command.reply_to = std::string(form_value(*fields, "response_url"));
   return std::variant<domain::chat_command, ssl_check>{std::move(command)};
 }

@@ -39,6 +39,7 @@ answer_decision answer_desk::decide(const domain::button_click& click, scoring::
   }
   answer_decision accepted;
   accepted.pulse_id = pulse->id;
+  accepted.in_weekly_dm = !delivery->sent.empty() && delivery->sent == click.message;
   accepted.people_version = facts.member->people_version;
   const auto pseudonym = pulses_.pseudonym(click.who);
   if (button->follow_up != 0) {

@@ -20,6 +20,9 @@ struct answer_decision {
   std::optional<storage::new_answer> answer;
   std::optional<storage::follow_up_answer> follow_up;
   std::int64_t pulse_id = 0;  // the pulse answered, to show it again
+  /// The click came from the person's weekly DM (not a pulse they asked for): the DM is shown
+  /// again as a DM, with its footer.
+  bool in_weekly_dm = false;
   domain::message refusal;
   /// The workspace's people_version the decision was made on: commit it only while it holds.
   std::int64_t people_version = 0;

@@ -39,13 +39,14 @@ class chat_bot {
     return desk_.on_answer_click_cached(click);
   }
   /// One person's pulse as it stands now (for the message update after their clicks).
-  std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id) {
-    return pulses_.pulse_message(who, pulse_id);
+  std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id, bool as_weekly_dm) {
+    return pulses_.pulse_message(who, pulse_id, as_weekly_dm);
   }
   /// The same from memory only, cheap enough for the network thread; nullopt when something it
   /// needs was not read yet (then pulse_message).
-  std::optional<domain::message> pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id) {
-    return pulses_.pulse_message_cached(who, pulse_id);
+  std::optional<domain::message> pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id,
+                                                      bool as_weekly_dm) {
+    return pulses_.pulse_message_cached(who, pulse_id, as_weekly_dm);
   }
   /// A write batch was committed: what it answered shows in the pulses kept in memory. Call for
   /// every batch with answers, in commit order.

@@ -16,6 +16,14 @@ void add_join_tip(domain::message& view, locale lang, const domain::command_phra
                    "Tip: {join sales|marketing|leadership} zodat je antwoorden voor je team meetellen.")});
 }
 
+// What only the weekly DM says under the pulse, when it is sent and each time a click shows it
+// again: the tip to join a team, and how to stop the DMs.
+void dress_as_weekly_dm(domain::message& view, const storage::member& m, const domain::command_phrasing& phrasing) {
+  if (m.group == scoring::group::other) add_join_tip(view, m.locale, phrasing);
+  view.context({tr(m.locale, phrasing, "You get this once a week. {optout} stops it; {status} shows where we stand.",
+                   "Je krijgt dit eens per week. {optout} stopt het; {status} laat zien waar we staan.")});
+}
+
 // Length-prefixed, so no two member keys share one whatever their ids hold.
 std::string pseudonym_key(const domain::member_key& who) {
   const auto platform = domain::platform_id(who.workspace.on);
@@ -140,13 +148,17 @@ domain::message pulses::pulse_reply(const domain::member_key& who, locale lang) 
   return view;
 }
 
-std::optional<domain::message> pulses::pulse_message(const domain::member_key& who, std::int64_t pulse_id) {
+std::optional<domain::message> pulses::pulse_message(const domain::member_key& who, std::int64_t pulse_id,
+                                                     bool as_weekly_dm) {
   const auto found = pulse_state_of(who, pulse_id);
   if (!found) return std::nullopt;
-  return pulse_view(found->second, found->first.locale);
+  auto view = pulse_view(found->second, found->first.locale);
+  if (as_weekly_dm) dress_as_weekly_dm(view, found->first, core_.phrasing(who.workspace));
+  return view;
 }
 
-std::optional<domain::message> pulses::pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id) {
+std::optional<domain::message> pulses::pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id,
+                                                            bool as_weekly_dm) {
   const auto m = core_.found.cached_member(who);
   const auto pulse = core_.found.cached_pulse(pulse_id);
   if (!m || !pulse) return std::nullopt;
@@ -158,7 +170,9 @@ std::optional<domain::message> pulses::pulse_message_cached(const domain::member
   auto items = follow_up_items(distinct_follow_ups(*issued), *sheet);
   if (!items) return std::nullopt;
   const pulse_state state{*pulse, *delivery, sheet->answers, core_.clock.now() >= pulse->closes_at, std::move(*items)};
-  return pulse_view(state, m->member.locale);
+  auto view = pulse_view(state, m->member.locale);
+  if (as_weekly_dm) dress_as_weekly_dm(view, m->member, core_.phrasing(who.workspace));
+  return view;
 }
 
 bool pulses::has_real_members(const domain::workspace_ref& workspace) {
@@ -184,18 +198,20 @@ std::optional<domain::message> pulses::pulse_dm(const domain::member_key& who, s
   const auto& [m, state] = *found;
   // Someone who answered already through the pulse command or the Home tab is not asked again.
   if (m.opted_out || state.closed || all_answered(state)) return std::nullopt;
-  const auto& phrasing = core_.phrasing(who.workspace);
   auto view = pulse_view(state, m.locale);
-  if (m.group == scoring::group::other) add_join_tip(view, m.locale, phrasing);
-  view.context({tr(m.locale, phrasing, "You get this once a week. {optout} stops it; {status} shows where we stand.",
-                   "Je krijgt dit eens per week. {optout} stopt het; {status} laat zien waar we staan.")});
+  dress_as_weekly_dm(view, m, core_.phrasing(who.workspace));
   return view;
 }
 
 void pulses::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent) {
   const auto m = core_.found.member(who);
-  const auto delivery = m ? core_.found.delivery(pulse_id, m->id) : std::nullopt;
-  if (delivery) core_.store.set_delivery_message(delivery->id, sent);
+  auto delivery = m ? core_.found.delivery(pulse_id, m->id) : std::nullopt;
+  if (!delivery) return;
+  core_.store.set_delivery_message(delivery->id, sent);
+  // Kept with the delivery, so a click on the DM is known to come from it (and the DM keeps its
+  // footer when it is shown again).
+  delivery->sent = sent;
+  core_.found.remember(*delivery);
 }
 
 domain::message pulses::home_view(const domain::member_key& who) {

@@ -29,11 +29,13 @@ class pulses {
 
   /// The pulse command: the person's pulse for this week, opened on demand.
   domain::message pulse_reply(const domain::member_key& who, scoring::locale lang);
-  /// One person's pulse as it stands now; nullopt when it was never delivered to them.
-  std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id);
+  /// One person's pulse as it stands now; nullopt when it was never delivered to them. As their
+  /// weekly DM (`as_weekly_dm`), it keeps the DM's footer after their clicks.
+  std::optional<domain::message> pulse_message(const domain::member_key& who, std::int64_t pulse_id, bool as_weekly_dm);
   /// The same from memory only (members, pulses, deliveries and sheets already read): nullopt
   /// when something is not there, and then pulse_message reads it.
-  std::optional<domain::message> pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id);
+  std::optional<domain::message> pulse_message_cached(const domain::member_key& who, std::int64_t pulse_id,
+                                                      bool as_weekly_dm);
 
   /// Does the workspace have real people (not only `smrel demo`'s)? Only then is anything sent.
   bool has_real_members(const domain::workspace_ref& workspace);

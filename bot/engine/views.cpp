@@ -207,7 +207,9 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
   // Every statement, a nudge's follow-up too, has a sixth button: "can't judge".
   static_assert(scoring::highest_rating <= 9 && scoring::dont_know <= 9, "an answer is the value's last digit");
   // A row's button values share everything but the last digit (see answer_button_value); its
-  // block id is that prefix without the dot. Built once a row: this view is made on every click.
+  // block id is that prefix and the answer shown ("p12.q03.a4"), so a row that changed gets a
+  // fresh id and Slack draws it anew rather than keeping what it drew. Built once a row: this
+  // view is made on every click.
   const auto answer_row = [&](int given, const std::string& value_prefix) {
     const auto value_of = [&](int v) { return value_prefix + static_cast<char>('0' + v); };
     if (given != 0) {
@@ -224,7 +226,7 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     }
     row.push_back({tr(lang, "Can't judge", "Weet ik niet"), std::string(answer_action), value_of(scoring::dont_know),
                    style_of(scoring::dont_know)});
-    m.buttons(std::move(row), value_prefix.substr(0, value_prefix.size() - 1));
+    m.buttons(std::move(row), value_prefix + "a" + std::to_string(given));
   };
   for (const auto item : state.delivery.items) {
     int given = 0;

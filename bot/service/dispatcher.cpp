@@ -138,6 +138,7 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
   if (!replay_key.empty()) batch.seen_events.push_back(replay_key);
   std::optional<domain::message> shown;
   std::optional<std::int64_t> refreshed_pulse;
+  bool in_weekly_dm = false;
   if (click.action == engine::answer_action) {
     // Usually everything the check needs is cached and it runs right here; otherwise off-thread.
     auto decision = fresh ? std::nullopt : bot_.on_answer_click_cached(click);
@@ -159,9 +160,10 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
       if (decision->answer) batch.answers.push_back(std::move(*decision->answer));
       if (decision->follow_up) batch.follow_ups.push_back(std::move(*decision->follow_up));
       refreshed_pulse = decision->pulse_id;
+      in_weekly_dm = decision->in_weekly_dm;
       if (how == click_answer::queued && !click.reply_to.empty()) {
         auto update = make_row(click.who.workspace.on, storage::outbox_kind::pulse_update, click.reply_to,
-                          pulse_ref{click.who, decision->pulse_id}, clock_.now());
+                          pulse_ref{click.who, decision->pulse_id, decision->in_weekly_dm}, clock_.now());
         // Rendered when it is sent, so one queued update already shows every click made before it
         // goes: quick clicks on the same message share one row. A platform may give each click its
         // own reply address, all good for the same message, so the message names the row.
@@ -189,8 +191,10 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
   if (refreshed_pulse) {
     // Only now is the answer durable: the pulse shown includes it. Usually all of it is in memory
     // (the committer put the answer in the person's sheet); otherwise it is read off-thread.
-    shown = bot_.pulse_message_cached(click.who, *refreshed_pulse);
-    if (!shown) shown = co_await run_blocking(pool_, [&] { return bot_.pulse_message(click.who, *refreshed_pulse); });
+    shown = bot_.pulse_message_cached(click.who, *refreshed_pulse, in_weekly_dm);
+    if (!shown) {
+      shown = co_await run_blocking(pool_, [&] { return bot_.pulse_message(click.who, *refreshed_pulse, in_weekly_dm); });
+    }
   }
   co_return click_result{false, std::move(shown)};
 }

@@ -116,6 +116,7 @@ std::string encode_content(const outbox_content& content) {
   if (const auto* pulse = std::get_if<pulse_ref>(&content)) {
     auto j = member_json(pulse->who);
     j["pulse"] = pulse->pulse_id;
+    if (pulse->weekly_dm) j["dm"] = true;  // absent in rows queued before it existed: false
     return json{{"pulse", std::move(j)}}.dump();
   }
   return json{{"home", member_json(std::get<home_ref>(content).who)}}.dump();
@@ -133,7 +134,9 @@ std::optional<outbox_content> decode_content(std::string_view text) {
     const auto who = member_from(*it);
     const auto pulse = it->is_object() ? integer_at(*it, "pulse") : std::nullopt;
     if (!who || !pulse) return std::nullopt;
-    return outbox_content{pulse_ref{*who, *pulse}};
+    const auto dm = it->find("dm");
+    if (dm != it->end() && !dm->is_boolean()) return std::nullopt;
+    return outbox_content{pulse_ref{*who, *pulse, dm != it->end() && dm->get<bool>()}};
   }
   if (const auto it = j.find("post"); it != j.end()) {
     if (!it->is_object() || !it->contains("message") || !it->contains("notice")) return std::nullopt;

@@ -18,6 +18,7 @@ namespace smrel::service {
 struct pulse_ref {
   domain::member_key who;
   std::int64_t pulse_id = 0;
+  bool weekly_dm = false;  // shown as the weekly DM, with its footer
 };
 
 /// One person's Home view, as it stands when it is sent.

@@ -140,7 +140,9 @@ struct server_app::impl final : late_content {
   // Bodies rendered at delivery time: a person's pulse or Home view as it stands then. What is
   // sent unasked (a DM, the Home view) reads the person afresh: an opt-out or an erasure on
   // another process must stop it, and these are few enough to afford the read.
-  std::optional<domain::message> pulse_update(const pulse_ref& ref) override { return bot.pulse_message(ref.who, ref.pulse_id); }
+  std::optional<domain::message> pulse_update(const pulse_ref& ref) override {
+    return bot.pulse_message(ref.who, ref.pulse_id, ref.weekly_dm);
+  }
   std::optional<domain::message> pulse_dm(const pulse_ref& ref) override {
     bot.forget_person(ref.who);
     return bot.pulse_dm(ref.who, ref.pulse_id);

@@ -22,10 +22,10 @@ std::string all_text(const json& message) { return message.dump(); }
 
 TEST(slack_commands, help_and_unknown_input_show_the_commands) {
   slack_harness h;
-  for (const auto* text : {"", "help", "frobnicate now"}) {
+  for (const auto& text : {std::string(), std::string("help"), std::string("frobnicate now"), std::string(5000, 'x')}) {
     const auto reply = reply_json(h.command("U1", text));
     EXPECT_EQ(reply["response_type"], "ephemeral");
-    EXPECT_NE(reply["text"].get<std::string>().find("/smrel status"), std::string::npos) << text;
+    EXPECT_NE(reply["text"].get<std::string>().find("/smrel status"), std::string::npos) << text.substr(0, 40);
     EXPECT_EQ(reply["text"].get<std::string>().find("digest"), std::string::npos);  // not an admin
   }
   EXPECT_NE(reply_json(h.command("UADMIN", "help"))["text"].get<std::string>().find("/smrel digest"), std::string::npos);
@@ -98,6 +98,20 @@ TEST(slack_answers, pulse_click_store_and_message_update) {
   EXPECT_TRUE(update["replace_original"].get<bool>());
   EXPECT_NE(update["text"].get<std::string>().find("1 of 4 answered"), std::string::npos) << update.dump();
   EXPECT_NE(update.dump().find("\"style\":\"primary\""), std::string::npos);
+  // The row that changed has a fresh block id (Slack redraws it); the rows that did not keep theirs.
+  const auto row_ids = [](const json& message) {
+    std::vector<std::string> ids;
+    for (const auto& b : message["blocks"]) {
+      if (b["type"] == "actions") ids.push_back(b["block_id"].get<std::string>());
+    }
+    return ids;
+  };
+  const auto before = row_ids(pulse);
+  const auto after = row_ids(update);
+  ASSERT_EQ(before.size(), 4U);
+  ASSERT_EQ(after.size(), 4U);
+  EXPECT_NE(before[0], after[0]);
+  for (std::size_t i = 1; i < 4; ++i) EXPECT_EQ(before[i], after[i]) << i;
 
   // A second click changes the answer.
   EXPECT_EQ(h.click("U1", buttons[1].first, buttons[1].second, "second").status, 200);

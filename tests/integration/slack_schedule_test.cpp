@@ -94,9 +94,20 @@ TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_ti
     if (json::parse(c.body).value("channel", "") == "D-U1") dm = json::parse(c.body);
   }
   const auto [action, value] = testing::buttons_of(dm).front();
-  EXPECT_EQ(h.click("U1", action, value).status, 200);
-  EXPECT_TRUE(h.fake().wait_for("/actions/", 1));
+  const std::string dm_footer = "You get this once a week";
+  EXPECT_NE(dm.dump().find(dm_footer), std::string::npos);
+  EXPECT_EQ(h.click_on_message("U1", "D-U1", delivery->sent.id, action, value, "dm").status, 200);
+  ASSERT_TRUE(h.fake().wait_for("/actions/T1/dm", 1));
   EXPECT_EQ(h.store().answers(team, week49, week49).size(), 1U);
+  // The DM shown again after the click is still the DM: it keeps its footer.
+  EXPECT_NE(h.fake().calls("/actions/T1/dm")[0].body.find(dm_footer), std::string::npos);
+  // The same pulse asked for with the pulse command is not the weekly DM, and does not say so.
+  const auto asked = json::parse(h.command("U1", "pulse").body);
+  EXPECT_EQ(asked.dump().find(dm_footer), std::string::npos);
+  const auto [asked_action, asked_value] = testing::buttons_of(asked).back();
+  EXPECT_EQ(h.click("U1", asked_action, asked_value, "asked").status, 200);
+  ASSERT_TRUE(h.fake().wait_for("/actions/T1/asked", 1));
+  EXPECT_EQ(h.fake().calls("/actions/T1/asked")[0].body.find(dm_footer), std::string::npos);
 
   // Later ticks and a restart send nothing again.
   h.restart();

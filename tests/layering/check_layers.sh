@@ -50,5 +50,16 @@ platform_names() {  # platform REGEX
 platform_names slack 'response_url|chat\.(postMessage|update)|conversations\.open|views\.publish|Block ?Kit|/smrel|adapters/slack|\.slack\b|slack_'
 platform_names teams '/v3/conversations|adaptiveCard/action|Action\.(Execute|Submit)|application/vnd\.microsoft|serviceUrl|botframework|adapters/teams|\.teams\b|teams_'
 
+# What people read in chat (the engine's texts, the adapters' rendering) never names the server's
+# environment variables: a member cannot act on SMREL_ADMINS, and it tells a stranger how the
+# server is set up. Operators read those names in logs, check-config and the README.
+hits=$(grep -rnE 'SMREL_[A-Z]' bot/engine bot/domain adapters --include='*.cpp' --include='*.hpp' |
+  grep -vE '^[^:]+:[0-9]+:[[:space:]]*//' || true)  # comments explain, they are not shown
+if [[ -n "$hits" ]]; then
+  echo "chat texts name environment variables:" >&2
+  echo "$hits" >&2
+  failed=1
+fi
+
 if [[ $failed -eq 0 ]]; then echo "layers: every seam holds"; fi
 exit $failed

@@ -105,13 +105,20 @@ class slack_harness {
   /// `action_ts` names the click; by default every call is a new click.
   test_response click(const std::string& user, const std::string& action_id, const std::string& value,
                       const std::string& response_id = "1", std::string action_ts = {}) {
+    return click_on_message(user, "D0DM", "1700000000.000100", action_id, value, response_id, std::move(action_ts));
+  }
+
+  /// A click on a button of one particular message (its channel and ts, as Slack names it).
+  test_response click_on_message(const std::string& user, const std::string& channel, const std::string& message_ts,
+                                 const std::string& action_id, const std::string& value, const std::string& response_id = "1",
+                                 std::string action_ts = {}) {
     if (action_ts.empty()) action_ts = "1700000000." + std::to_string(100000 + next_click_++);
     const nlohmann::json payload{
         {"type", "block_actions"},
         {"team", {{"id", test_team}, {"domain", "test"}}},
         {"user", {{"id", user}, {"username", "u"}, {"team_id", test_team}}},
-        {"container", {{"type", "message"}, {"message_ts", "1700000000.000100"}, {"channel_id", "D0DM"}}},
-        {"channel", {{"id", "D0DM"}}},
+        {"container", {{"type", "message"}, {"message_ts", message_ts}, {"channel_id", channel}}},
+        {"channel", {{"id", channel}}},
         {"response_url", fake_.response_url(response_id)},
         {"actions",
          {{{"action_id", action_id}, {"block_id", "b"}, {"value", value}, {"type", "button"}, {"action_ts", action_ts}}}}};

@@ -105,7 +105,7 @@ void samples_in(writer& out, engine::chat_bot& bot, storage::store& store, domai
   const auto pulse_id = pulse_id_of(fresh);
   if (const auto dm = bot.pulse_dm(person, pulse_id)) out.message(lang + ".pulse_dm", *dm);
   first_answer(bot, store, person, fresh);
-  out.message(lang + ".pulse_answered_one", bot.pulse_message(person, pulse_id).value());
+  out.message(lang + ".pulse_answered_one", bot.pulse_message(person, pulse_id, false).value());
   // Every statement answered "3" (follow-up answers are committed by the service's batch, not here).
   for (const auto& blk : fresh.blocks) {
     for (const auto& button : blk.buttons) {
@@ -115,14 +115,14 @@ void samples_in(writer& out, engine::chat_bot& bot, storage::store& store, domai
       if (decision.answer) store.store_answers(std::span(&*decision.answer, 1));
     }
   }
-  out.message(lang + ".pulse_answered_all", bot.pulse_message(person, pulse_id).value());
+  out.message(lang + ".pulse_answered_all", bot.pulse_message(person, pulse_id, false).value());
   const auto forged = bot.on_answer_click({person, std::string(engine::answer_action), "p999.q01.3", {}, "", "forged"});
   out.message(lang + ".answer_refused", forged.refusal);
   out.message(lang + ".forget_cancel", bot.on_click({person, std::string(engine::forget_cancel_action), "me", {}, "", ""}));
   out.message(lang + ".foreign_click", bot.on_click({person, "approve", "42", {}, "", ""}));
   const auto reopened = clock.now();
   clock.set(reopened + days{8});
-  out.message(lang + ".pulse_closed", bot.pulse_message(person, pulse_id).value());
+  out.message(lang + ".pulse_closed", bot.pulse_message(person, pulse_id, false).value());
   clock.set(reopened);
   out.message(lang + ".forget_confirm", bot.on_click({person, std::string(engine::forget_action), "me", {}, "", ""}));
   reply("language", admin, "language " + lang);

@@ -87,14 +87,22 @@ TEST_F(pulses_test, the_pulse_after_a_click_comes_from_memory_with_the_committed
     store_->commit(batch, clock_.now());
     core_->sheets.committed(batch.answers, batch.follow_ups);
 
-    const auto shown = pulses_->pulse_message_cached(who, decision.pulse_id);
+    const auto shown = pulses_->pulse_message_cached(who, decision.pulse_id, false);
     ASSERT_TRUE(shown) << "everything was read before: nothing should need storage";
     EXPECT_EQ(answers_shown(*shown), static_cast<int>(i + 1));
     // What storage says, read afresh by a process with nothing kept, is the same.
     bot_core fresh(*store_, pseudonyms_, clock_, options_from(config::settings{}));
-    const auto read = pulses(fresh).pulse_message(who, decision.pulse_id);
+    const auto read = pulses(fresh).pulse_message(who, decision.pulse_id, false);
     ASSERT_TRUE(read);
     EXPECT_EQ(domain::plain_text(*read), domain::plain_text(*shown));
+    // As the weekly DM, both ways add the DM's footer, and nothing else changes.
+    const auto dm_shown = pulses_->pulse_message_cached(who, decision.pulse_id, true);
+    const auto dm_read = pulses(fresh).pulse_message(who, decision.pulse_id, true);
+    ASSERT_TRUE(dm_shown && dm_read);
+    EXPECT_EQ(domain::plain_text(*dm_read), domain::plain_text(*dm_shown));
+    EXPECT_EQ(domain::plain_text(*dm_shown).rfind(domain::plain_text(*shown), 0), 0U);
+    EXPECT_NE(domain::plain_text(*dm_shown).find("once a week"), std::string::npos);
+    EXPECT_EQ(domain::plain_text(*shown).find("once a week"), std::string::npos);
   }
 }
 
@@ -106,13 +114,13 @@ TEST_F(pulses_test, a_pulse_never_read_is_not_shown_from_memory_and_an_erased_pe
     if (!first && !b.buttons.empty() && b.buttons.front().action == answer_action) first = parse_answer_button(b.buttons.front().value);
   }
   ASSERT_TRUE(first);
-  EXPECT_FALSE(pulses_->pulse_message_cached({tenant, "someone-else"}, first->pulse_id));
-  ASSERT_TRUE(pulses_->pulse_message(who, first->pulse_id));  // the member is read here, as a click does
-  EXPECT_TRUE(pulses_->pulse_message_cached(who, first->pulse_id));
+  EXPECT_FALSE(pulses_->pulse_message_cached({tenant, "someone-else"}, first->pulse_id, false));
+  ASSERT_TRUE(pulses_->pulse_message(who, first->pulse_id, false));  // the member is read here, as a click does
+  EXPECT_TRUE(pulses_->pulse_message_cached(who, first->pulse_id, false));
   core_->sheets.forget(pulses_->pseudonym(who));
-  EXPECT_FALSE(pulses_->pulse_message_cached(who, first->pulse_id));
-  EXPECT_TRUE(pulses_->pulse_message(who, first->pulse_id));  // read again, and kept
-  EXPECT_TRUE(pulses_->pulse_message_cached(who, first->pulse_id));
+  EXPECT_FALSE(pulses_->pulse_message_cached(who, first->pulse_id, false));
+  EXPECT_TRUE(pulses_->pulse_message(who, first->pulse_id, false));  // read again, and kept
+  EXPECT_TRUE(pulses_->pulse_message_cached(who, first->pulse_id, false));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Outbox content round-trips exactly (rows written by one version are read by the next), refuses
 // malformed rows instead of guessing, and Slack's rows from before neutral rows are understood.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "bot/service/outbox_content.hpp"
 #include "bot/service/slack/legacy_rows.hpp"
@@ -55,6 +56,16 @@ TEST(outbox_content, references_round_trip_with_their_platform) {
   ASSERT_TRUE(pulse && std::holds_alternative<pulse_ref>(*pulse));
   EXPECT_EQ(std::get<pulse_ref>(*pulse).who, who);
   EXPECT_EQ(std::get<pulse_ref>(*pulse).pulse_id, 42);
+  EXPECT_FALSE(std::get<pulse_ref>(*pulse).weekly_dm);
+  const auto dm = decode_content(encode_content(pulse_ref{who, 42, true}));
+  ASSERT_TRUE(dm && std::holds_alternative<pulse_ref>(*dm));
+  EXPECT_TRUE(std::get<pulse_ref>(*dm).weekly_dm);
+  // A row queued before the flag existed reads as not the DM; a flag that is not a boolean is refused.
+  const auto older = encode_content(pulse_ref{who, 42});
+  EXPECT_EQ(older.find("\"dm\""), std::string::npos);
+  auto odd = nlohmann::json::parse(encode_content(pulse_ref{who, 42, true}));
+  odd["pulse"]["dm"] = "yes";
+  EXPECT_FALSE(decode_content(odd.dump()));
   const auto home = decode_content(encode_content(home_ref{who}));
   ASSERT_TRUE(home && std::holds_alternative<home_ref>(*home));
   EXPECT_EQ(std::get<home_ref>(*home).who, who);
