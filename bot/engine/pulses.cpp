@@ -110,9 +110,13 @@ storage::pulse pulses::this_weeks_pulse(const domain::workspace_ref& workspace) 
 }
 
 storage::delivery pulses::deliver(const storage::pulse& pulse, const storage::member& m) {
+  const bool known = core_.found.cached_delivery(pulse.id, m.id).has_value();
   const auto& items = scoring::pulse_statements(pulse.week, static_cast<std::uint32_t>(m.id));
   auto delivery = core_.store.record_delivery(pulse.id, m.id, items, core_.clock.now());
   core_.found.remember(delivery);
+  // A new delivery is one more person asked this week: the status's "3 of 20" would be stale
+  // (the scheduler's weekly DMs ask everyone at once).
+  if (!known) core_.statuses.invalidate(pulse.workspace);
   return delivery;
 }
 

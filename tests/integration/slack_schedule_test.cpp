@@ -67,12 +67,17 @@ TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_ti
   h.store().upsert_member({team, "U0DEMO001"}, scoring::locale::en, h.clock().now());  // `smrel demo`'s people get no DMs
   h.settle_schedule();
   EXPECT_TRUE(h.fake().calls("/api/").empty()) << "nothing is due before 10:00 in Amsterdam";
+  // A status asked before the pulse is remembered; the pulse must make it stale.
+  EXPECT_EQ(json::parse(h.command("U1", "status").body).dump().find("This week:"), std::string::npos);
 
   h.clock().advance(3min);  // 10:01 in Amsterdam
   ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 3));
   h.settle_schedule();
   EXPECT_EQ(field_of_calls(h.fake(), "/api/conversations.open", "users"), (std::multiset<std::string>{"U1", "U2", "U4"}));
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D-U1", "D-U2", "D-U4"}));
+  // The status sees the scheduler's deliveries at once: three people asked, none answered yet.
+  const auto status = json::parse(h.command("U1", "status").body).dump();
+  EXPECT_NE(status.find("This week: 0 of 3"), std::string::npos) << status;
   for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
     EXPECT_EQ(c.authorization, "Bearer xoxb-test");
     const auto message = json::parse(c.body);
