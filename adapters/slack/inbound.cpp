@@ -78,6 +78,8 @@ parsed<std::variant<domain::button_click, ignored_interaction>> parse_interactio
   clicked.id = string_at(payload, "/container/message_ts"_json_pointer);
   if (clicked.id.empty()) clicked.id = string_at(payload, "/message/ts"_json_pointer);
   click.reply_to = string_at(payload, "/response_url"_json_pointer);
+  click.from_home = string_at(payload, "/container/type"_json_pointer) == "view" &&
+                    string_at(payload, "/view/type"_json_pointer) == "home";
   const auto actions = payload.find("actions");
   if (actions == payload.end() || !actions->is_array() || actions->empty() || !(*actions)[0].is_object()) {
     return parse_error{"block_actions without actions"};

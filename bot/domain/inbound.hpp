@@ -29,6 +29,9 @@ struct button_click {
   /// adapter; empty when the answer goes back in the HTTP response itself (Teams) or nowhere.
   std::string reply_to;
   std::string interaction_id;  // the platform's id of this one click, to recognise a replay; empty if none
+  /// The click came from the bot's home surface (Slack's Home tab), which has no reply address:
+  /// the answer is shown by publishing the home view again.
+  bool from_home = false;
 };
 
 /// The user opened the bot's home surface (Slack App Home): its Home tab, or its Messages tab

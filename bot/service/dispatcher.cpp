@@ -131,6 +131,16 @@ void dispatcher::queue_reply(storage::write_batch& batch, const domain::button_c
   batch.outbox.push_back(make_row(click.who.workspace.on, kind, click.reply_to, m, clock_.now()));
 }
 
+void dispatcher::queue_home_view(storage::write_batch& batch, const domain::button_click& click) const {
+  // Published again once the click is committed, so it shows the answer as the DM would (or,
+  // after a refusal, the pulse as it now stands: closed, say). Rendered when it is sent, so quick
+  // clicks share one publish.
+  auto row = make_row(click.who.workspace.on, storage::outbox_kind::home, click.who.user, home_ref{click.who}, clock_.now());
+  row.coalesce_key = "home:" + std::string(domain::platform_id(click.who.workspace.on)) + ":" + click.who.workspace.id + ":" +
+                     click.who.user;
+  batch.outbox.push_back(std::move(row));
+}
+
 boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::button_click& click, click_answer how,
                                                               const std::string& replay_key, bool fresh) {
   storage::write_batch batch;
@@ -149,6 +159,7 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
       bot_.forget_person(click.who);
       decision = co_await run_blocking(pool_, [&] { return bot_.on_answer_click(click); });
     }
+    if (how == click_answer::queued && click.from_home) queue_home_view(batch, click);
     if (!decision->accepted()) {
       log_event(log_level::info, "answer_refused", {{"reason", decision->refusal.fallback_text}});
       if (how == click_answer::queued) queue_reply(batch, click, storage::outbox_kind::reply, decision->refusal);

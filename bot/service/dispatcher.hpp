@@ -73,6 +73,7 @@ class dispatcher {
   /// a dedupe key for it is given.
   boost::asio::awaitable<domain::message> run_command(const domain::chat_command& command,
                                                       std::optional<std::string> reply_dedupe_key);
+  void queue_home_view(storage::write_batch& batch, const domain::button_click& click) const;
   void queue_reply(storage::write_batch& batch, const domain::button_click& click, storage::outbox_kind kind,
                    const domain::message& m) const;
 

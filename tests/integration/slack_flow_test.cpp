@@ -327,6 +327,41 @@ TEST(slack_events, url_verification_home_tab_and_deduplication_across_restarts) 
             200);
 }
 
+// A click in the Home tab comes with no response_url: the answer is shown by publishing the Home
+// view again, once the answer is stored, as the DM would show it.
+TEST(slack_answers, a_home_tab_click_is_answered_by_publishing_the_home_view_again) {
+  slack_harness h;
+  ASSERT_EQ(h.command("U1", "join sales").status, 200);
+  const auto buttons = testing::buttons_of(reply_json(h.command("U1", "pulse")));
+  ASSERT_EQ(buttons.size(), 24U);
+  const auto home_click = [&](std::size_t button, const std::string& ts) {
+    const json payload{{"type", "block_actions"},
+                       {"team", {{"id", "T0TEST"}}},
+                       {"user", {{"id", "U1"}, {"team_id", "T0TEST"}}},
+                       {"container", {{"type", "view"}, {"view_id", "V0HOME"}}},
+                       {"view", {{"id", "V0HOME"}, {"type", "home"}, {"hash", "1700000000.abc"}}},
+                       {"actions", {{{"action_id", buttons[button].first}, {"value", buttons[button].second},
+                                     {"type", "button"}, {"action_ts", ts}}}}};
+    return h.signed_post("/slack/interactivity", "payload=" + adapters::slack::form_encode(payload.dump()),
+                         "application/x-www-form-urlencoded");
+  };
+  EXPECT_EQ(home_click(3, "1700000001.000001").status, 200);
+  EXPECT_EQ(h.store().answer_count(), 1U);  // acknowledged means stored
+  ASSERT_TRUE(h.fake().wait_for("/api/views.publish", 1));
+  const auto first = json::parse(h.fake().calls("/api/views.publish")[0].body);
+  EXPECT_EQ(first["user_id"], "U1");
+  EXPECT_EQ(first["view"]["type"], "home");
+  EXPECT_NE(first.dump().find("Your answer: 4"), std::string::npos) << first.dump();
+  EXPECT_NE(first.dump().find("1 of 4 answered"), std::string::npos);
+
+  // A second click changes the answer, and the view published after it shows the change.
+  EXPECT_EQ(home_click(1, "1700000001.000002").status, 200);
+  ASSERT_TRUE(h.fake().wait_for("/api/views.publish", 2));
+  const auto second = json::parse(h.fake().calls("/api/views.publish").back().body);
+  EXPECT_NE(second.dump().find("Your answer: 2"), std::string::npos) << second.dump();
+  EXPECT_TRUE(h.fake().calls("/actions/").empty());  // nothing went to a response_url
+}
+
 TEST(slack_outbox, honours_retry_after_retries_5xx_and_dead_letters_permanent_errors) {
   slack_harness h;
   h.fake().script("/api/chat.postMessage", {{429, R"({"ok":false,"error":"ratelimited"})", "1"},
