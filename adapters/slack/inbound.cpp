@@ -97,14 +97,22 @@ parsed<std::variant<domain::button_click, ignored_interaction>> parse_interactio
   return std::variant<domain::button_click, ignored_interaction>{std::move(click)};
 }
 
-parsed<std::variant<url_verification, event_callback>> parse_event(std::string_view json_body) {
+parsed<std::variant<url_verification, event_callback, app_rate_limited>> parse_event(std::string_view json_body) {
   const auto body = json::parse(json_body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return parse_error{"event body is not JSON"};
   const auto type = string_at(body, "/type"_json_pointer);
   if (type == "url_verification") {
     auto challenge = string_at(body, "/challenge"_json_pointer);
     if (challenge.empty() || challenge.size() > max_text_length) return parse_error{"url_verification without challenge"};
-    return std::variant<url_verification, event_callback>{url_verification{std::move(challenge)}};
+    return std::variant<url_verification, event_callback, app_rate_limited>{url_verification{std::move(challenge)}};
+  }
+  if (type == "app_rate_limited") {
+    app_rate_limited limited;
+    limited.team_id = string_at(body, "/team_id"_json_pointer);
+    if (!is_slack_id(limited.team_id)) return parse_error{"app_rate_limited without a valid team_id"};
+    const auto minute = body.find("minute_rate_limited");
+    if (minute != body.end() && minute->is_number_integer()) limited.minute_rate_limited = minute->get<std::int64_t>();
+    return std::variant<url_verification, event_callback, app_rate_limited>{std::move(limited)};
   }
   if (type != "event_callback") return parse_error{"unknown event envelope type \"" + type.substr(0, 40) + "\""};
   event_callback out;
@@ -126,7 +134,7 @@ parsed<std::variant<url_verification, event_callback>> parse_event(std::string_v
     if (channel.starts_with('D') && is_slack_id(channel)) opened.direct = {domain::platform::slack, channel};
     out.event = opened;
   }
-  return std::variant<url_verification, event_callback>{std::move(out)};
+  return std::variant<url_verification, event_callback, app_rate_limited>{std::move(out)};
 }
 
 }  // namespace smrel::adapters::slack

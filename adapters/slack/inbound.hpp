@@ -1,5 +1,6 @@
 #pragma once
 // Slack payloads in, neutral domain events out. Call only after verify_signature() passed.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -35,6 +36,12 @@ struct event_callback {
   std::string event_type;
   std::variant<std::monostate, domain::home_opened> event;  // monostate: an event we do not act on
 };
-parsed<std::variant<url_verification, event_callback>> parse_event(std::string_view json_body);
+/// Slack's notice that it is dropping this app's events for a minute (over 30,000 an hour for a
+/// workspace): acknowledged, never retried by Slack.
+struct app_rate_limited {
+  std::string team_id;
+  std::int64_t minute_rate_limited = 0;  // the start of the minute, seconds since the epoch
+};
+parsed<std::variant<url_verification, event_callback, app_rate_limited>> parse_event(std::string_view json_body);
 
 }  // namespace smrel::adapters::slack

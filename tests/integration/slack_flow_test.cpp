@@ -325,6 +325,17 @@ TEST(slack_events, url_verification_home_tab_and_deduplication_across_restarts) 
   EXPECT_EQ(h.event({{"type", "event_callback"}, {"team_id", "T0TEST"}, {"event_id", "Ev0OTHER"},
                      {"event", {{"type", "member_joined_channel"}}}}).status,
             200);
+
+  // Slack's notice that it drops this app's events for a minute is acknowledged (Slack's sample).
+  EXPECT_EQ(h.event({{"token", "Jhj5dZrVaK7ZwHHjRyZWjbDl"}, {"type", "app_rate_limited"}, {"team_id", "T123456"},
+                     {"minute_rate_limited", 1518467820}, {"api_app_id", "A123456"}}).status,
+            200);
+  // A signed envelope that can never be read gets 400 and asks Slack not to retry it.
+  const auto unreadable = h.event({{"type", "event_callback_v9"}, {"team_id", "T0TEST"}});
+  EXPECT_EQ(unreadable.status, 400);
+  bool no_retry = false;
+  for (const auto& [name, value] : unreadable.headers) no_retry |= name == "X-Slack-No-Retry" && value == "1";
+  EXPECT_TRUE(no_retry);
 }
 
 // A click in the Home tab comes with no response_url: the answer is shown by publishing the Home

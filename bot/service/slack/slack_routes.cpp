@@ -134,10 +134,23 @@ boost::asio::awaitable<http_response> slack_plug::interactivity(http_request& re
 boost::asio::awaitable<http_response> slack_plug::events(http_request& request) {
   if (auto refused = refuse_unsigned(request, events_path)) co_return *refused;
   auto parsed = slack::parse_event(request.body);
-  if (const auto* error = std::get_if<slack::parse_error>(&parsed)) co_return bad_request(request, events_path, error->reason);
+  if (const auto* error = std::get_if<slack::parse_error>(&parsed)) {
+    // Signed by Slack but not an envelope we can read: the same bytes will never succeed, so
+    // Slack is asked not to send them again (three retries, and the app's failure rate).
+    auto refused = bad_request(request, events_path, error->reason);
+    refused.headers.emplace_back("X-Slack-No-Retry", "1");
+    co_return refused;
+  }
   auto& payload = std::get<0>(parsed);
   if (const auto* verification = std::get_if<slack::url_verification>(&payload)) {
     co_return http_response::json(nlohmann::json{{"challenge", verification->challenge}}.dump());
+  }
+  if (const auto* limited = std::get_if<slack::app_rate_limited>(&payload)) {
+    // Events of that minute are lost to us; what they would have done (a Home view refresh)
+    // happens again on the person's next visit. Said loudly: it means a busy workspace.
+    log_event(log_level::warn, "slack_app_rate_limited",
+              {{"team", limited->team_id}, {"minute", static_cast<long long>(limited->minute_rate_limited)}});
+    co_return http_response::empty(200);
   }
   auto callback = std::get<slack::event_callback>(std::move(payload));
   std::optional<domain::home_opened> opened;

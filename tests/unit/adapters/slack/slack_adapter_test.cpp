@@ -101,7 +101,12 @@ TEST(inbound, parses_events_api_envelopes) {
   EXPECT_EQ(std::get<domain::home_opened>(std::get<event_callback>(std::get<0>(parsed)).event).direct.address, "");
   EXPECT_EQ(parse_event(R"({"type":"event_callback","event":{"type":"x"}})").index(), 1U);
   EXPECT_EQ(parse_event(R"([1,2])").index(), 1U);
-  EXPECT_EQ(parse_event(R"({"type":"app_rate_limited"})").index(), 1U);
+  EXPECT_EQ(parse_event(R"({"type":"app_rate_limited"})").index(), 1U);  // without its team: not Slack's
+  const auto limited = parse_event(R"({"token":"x","type":"app_rate_limited","team_id":"T123ADS","minute_rate_limited":1518467820,"api_app_id":"A0KRD7HC3"})");
+  ASSERT_EQ(limited.index(), 0U);
+  ASSERT_TRUE(std::holds_alternative<app_rate_limited>(std::get<0>(limited)));
+  EXPECT_EQ(std::get<app_rate_limited>(std::get<0>(limited)).team_id, "T123ADS");
+  EXPECT_EQ(std::get<app_rate_limited>(std::get<0>(limited)).minute_rate_limited, 1518467820);
 }
 
 TEST(blocks, renders_every_block_kind_within_slack_limits) {
