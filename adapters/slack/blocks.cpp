@@ -164,6 +164,7 @@ json render_blocks(const domain::message& m, std::size_t max_blocks) {
                        {"text", plain(button.label, max_button_label)},
                        {"action_id", unique_identifier(button.action + "/" + button.value, action_ids)},
                        {"value", button.value.substr(0, max_button_value)}};
+          if (!button.spoken.empty()) element["accessibility_label"] = fit(button.spoken, max_button_label, false);
           if (button.look == domain::button::style::primary) element["style"] = "primary";
           if (button.look == domain::button::style::danger) element["style"] = "danger";
           elements.push_back(std::move(element));

@@ -13,6 +13,9 @@ struct button {
   std::string action;  // what the click means to the engine, e.g. "answer", "forget_confirm"
   std::string value;   // opaque to adapters, checked by the engine on the way back
   style look = style::plain;
+  /// What a screen reader says for the button when the label alone is terse ("4 — Agree" for
+  /// "4"); empty: the label.
+  std::string spoken = {};
 };
 
 struct block {

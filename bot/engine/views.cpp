@@ -222,7 +222,8 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     const auto style_of = [&](int v) { return given == v ? domain::button::style::primary : domain::button::style::plain; };
     std::vector<domain::button> row;
     for (int v = scoring::lowest_rating; v <= scoring::highest_rating; ++v) {
-      row.push_back({std::to_string(v), std::string(answer_action), value_of(v), style_of(v)});
+      row.push_back({std::to_string(v), std::string(answer_action), value_of(v), style_of(v),
+                     std::to_string(v) + " — " + std::string(scoring::rating_label(v, lang))});
     }
     row.push_back({tr(lang, "Can't judge", "Weet ik niet"), std::string(answer_action), value_of(scoring::dont_know),
                    style_of(scoring::dont_know)});

@@ -47,8 +47,10 @@ json message_json(const domain::message& m) {
     if (!b.buttons.empty()) {
       json buttons = json::array();
       for (const auto& button : b.buttons) {
-        buttons.push_back({{"label", button.label}, {"action", button.action}, {"value", button.value},
-                           {"style", button_styles[static_cast<std::size_t>(button.look)]}});
+        json entry{{"label", button.label}, {"action", button.action}, {"value", button.value},
+                   {"style", button_styles[static_cast<std::size_t>(button.look)]}};
+        if (!button.spoken.empty()) entry["spoken"] = button.spoken;  // absent in older rows
+        buttons.push_back(std::move(entry));
       }
       block["buttons"] = std::move(buttons);
     }
@@ -90,7 +92,7 @@ std::optional<domain::message> message_from(const json& j) {
                                                     : std::optional(domain::button::style::plain);
         if (!style) return std::nullopt;
         block.buttons.push_back({string_or_empty(button, "label"), string_or_empty(button, "action"),
-                                 string_or_empty(button, "value"), *style});
+                                 string_or_empty(button, "value"), *style, string_or_empty(button, "spoken")});
       }
     }
     m.blocks.push_back(std::move(block));

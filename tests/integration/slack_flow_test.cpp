@@ -86,6 +86,17 @@ TEST(slack_answers, pulse_click_store_and_message_update) {
   const auto buttons = testing::buttons_of(pulse);
   ASSERT_EQ(buttons.size(), 24U);  // four statements × (five values and "can't judge")
   EXPECT_EQ(buttons[3].first.rfind("answer/", 0), 0U);
+  // A screen reader says what "4" means.
+  std::vector<std::string> spoken;
+  for (const auto& b : pulse["blocks"]) {
+    if (b["type"] != "actions") continue;
+    for (const auto& e : b["elements"]) spoken.push_back(e.value("accessibility_label", ""));
+    break;
+  }
+  ASSERT_EQ(spoken.size(), 6U);
+  EXPECT_EQ(spoken[0], "1 — Strongly disagree");
+  EXPECT_EQ(spoken[3], "4 — Agree");
+  EXPECT_EQ(spoken[5], "");  // "Can't judge" says it already
 
   EXPECT_EQ(h.click("U1", buttons[3].first, buttons[3].second, "first").status, 200);
   // Acknowledged means stored.

@@ -131,6 +131,7 @@ TEST(blocks, renders_every_block_kind_within_slack_limits) {
   EXPECT_EQ(blocks[4]["block_id"], "row");
   EXPECT_EQ(blocks[4]["elements"][0]["action_id"], "answer/p1.q01.1");
   EXPECT_EQ(blocks[4]["elements"][0]["style"], "primary");
+  EXPECT_FALSE(blocks[4]["elements"][0].contains("accessibility_label"));  // only where a button says more
   EXPECT_EQ(blocks[4]["elements"][1]["style"], "danger");
   EXPECT_EQ(blocks[5]["type"], "divider");
 

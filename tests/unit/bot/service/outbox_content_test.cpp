@@ -15,7 +15,7 @@ domain::message sample_message() {
   m.visible_to_channel = true;
   m.header("Where we stand").text("Sales and Marketing \"agree\" — mostly.").fields({"Stage", "Defined"});
   m.context({"as of 2026-W47"}).divider();
-  m.buttons({{"Agree", "answer", "p7.q03.4", domain::button::style::primary},
+  m.buttons({{"4", "answer", "p7.q03.4", domain::button::style::primary, "4 — Agree"},
              {"Erase", "forget_confirm", "me", domain::button::style::danger},
              {"Cancel", "forget_cancel", "me", domain::button::style::plain}},
             "row-1");
@@ -39,6 +39,7 @@ void expect_same(const domain::message& a, const domain::message& b) {
       EXPECT_EQ(x.action, y.action);
       EXPECT_EQ(x.value, y.value);
       EXPECT_EQ(x.look, y.look);
+      EXPECT_EQ(x.spoken, y.spoken);
     }
   }
 }
