@@ -186,36 +186,40 @@ json message_body(const domain::message& m) {
   return {{"text", fit(m.fallback_text, max_fallback_chars, true)}, {"blocks", render_blocks(m, max_blocks_in_message)}};
 }
 
-}  // namespace
-
-std::string command_reply_json(const domain::message& m) {
+// A reply where a command or click came from: ephemeral unless the message says otherwise.
+json reply_body(const domain::message& m) {
   auto body = message_body(m);
   body["response_type"] = m.visible_to_channel ? "in_channel" : "ephemeral";
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return body;
 }
 
+// Invalid UTF-8 in a text becomes U+FFFD rather than an exception on the send path.
+std::string sent(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+std::string command_reply_json(const domain::message& m) { return sent(reply_body(m)); }
+
 std::string reply_json(const domain::message& m) {
-  auto body = message_body(m);
-  body["response_type"] = m.visible_to_channel ? "in_channel" : "ephemeral";
+  auto body = reply_body(m);
   body["replace_original"] = false;
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return sent(body);
 }
 
 std::string replace_original_json(const domain::message& m) {
   auto body = message_body(m);
   body["replace_original"] = true;
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return sent(body);
 }
 
 std::string post_message_json(std::string_view channel, const domain::message& m) {
   auto body = message_body(m);
   body["channel"] = channel;
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return sent(body);
 }
 
 std::string publish_home_json(std::string_view user, const domain::message& m) {
-  json body{{"user_id", user}, {"view", {{"type", "home"}, {"blocks", render_blocks(m, max_blocks_in_view)}}}};
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return sent({{"user_id", user}, {"view", {{"type", "home"}, {"blocks", render_blocks(m, max_blocks_in_view)}}}});
 }
 
 }  // namespace smrel::adapters::slack
