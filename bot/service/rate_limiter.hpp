@@ -20,16 +20,21 @@ class rate_limiter {
   void set_rule(std::string prefix, rule r);
   const rule& rule_for(const std::string& key) const;
 
-  /// When a call charged to every key in `keys` may go; takes the tokens if that is `now`.
+  /// When a call charged to every key in `keys` may go. If that is no later than `latest`, the
+  /// turn is taken (reserved, when it is still ahead): the next caller's turn comes after it.
   template <class Keys>
-  time_point acquire(const Keys& keys, time_point now) {
+  time_point acquire(const Keys& keys, time_point now, time_point latest) {
     if (++acquired_ % forget_every == 0) forget_idle(now);
     time_point ready = now;
     for (const auto& key : keys) ready = std::max(ready, ready_at(key, now));
-    if (ready <= now) {
+    if (ready <= latest) {
       for (const auto& key : keys) take(key, now);
     }
     return ready;
+  }
+  template <class Keys>
+  time_point acquire(const Keys& keys, time_point now) {
+    return acquire(keys, now, now);
   }
 
   /// Nothing under `key` goes before `until` (Slack's Retry-After).

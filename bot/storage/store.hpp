@@ -412,9 +412,14 @@ class store {
 
   // Send pacing shared by every process on this database (see send_pace.hpp). Its times are real
   // time (the platform's seconds), not the business clock.
-  /// Takes a turn from every bucket in `paces` when each has one at `now`, and returns `now`;
-  /// otherwise takes none and returns when all of them will (that turn is not reserved).
-  virtual time_point take_send_turn(std::span<const send_pace> paces, time_point now) = 0;
+  /// Returns the earliest instant at or after `now` when every bucket in `paces` has a turn. If
+  /// that is no later than `latest`, the turn is taken from each (reserved, when it is still
+  /// ahead: the next asker's turn comes after it); otherwise nothing is taken.
+  virtual time_point take_send_turn(std::span<const send_pace> paces, time_point now, time_point latest) = 0;
+  /// A turn now or not at all.
+  time_point take_send_turn(std::span<const send_pace> paces, time_point now) {
+    return take_send_turn(paces, now, now);
+  }
   /// No turn from these buckets before `until` (a platform's Retry-After).
   virtual void pause_sends(std::span<const send_pace> paces, time_point until) = 0;
   /// Deletes buckets with nothing owed since `idle_before` (a fresh bucket is the same); returns

@@ -19,6 +19,7 @@ class recording_plug final : public service::channel_plug {
     service::send_action action;
     std::string address;
     domain::message message;
+    std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
   };
 
   explicit recording_plug(domain::platform on = domain::platform::slack) : on_(on) {}
@@ -30,12 +31,14 @@ class recording_plug final : public service::channel_plug {
   }
   const domain::command_phrasing& phrasing() const override { return phrasing_; }
   std::vector<service::route> routes() override { return {}; }
+  /// Addresses starting with "paced:" share a bucket of 100 sends a second, one at a time.
   void set_rate_rules(service::rate_limiter& limiter) const override {
     limiter.set_rule("test:", {1000.0, 1000.0});
+    limiter.set_rule("test:paced", {100.0, 1.0});
   }
-  service::send_buckets buckets(service::send_action, std::string_view) const override {
+  service::send_buckets buckets(service::send_action, std::string_view address) const override {
     service::send_buckets out;
-    out.take.push_back("test:all");
+    out.take.push_back(address.starts_with("paced:") ? "test:paced" : "test:all");
     return out;
   }
   boost::asio::awaitable<domain::delivery_outcome> send(service::send_action action, std::string address,

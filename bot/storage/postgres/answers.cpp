@@ -14,9 +14,9 @@ using namespace rows;
 void backend::store_answers(std::span<const new_answer> answers) {
   if (answers.empty()) return;
   auto db = pool_.acquire();
-  transaction tx(*db);
-  insert_answers_on(*db, answers);
-  tx.commit();
+  pipeline statements(*db);
+  queue_answers(statements, answers);
+  statements.run();
 }
 
 void backend::commit(const write_batch& batch, time_point now) {
@@ -25,12 +25,21 @@ void backend::commit(const write_batch& batch, time_point now) {
     return;
   }
   auto db = pool_.acquire();
-  transaction tx(*db);
-  write_batch_on(*db, batch, now);
+  // Two round trips whatever the batch holds: its statements (BEGIN first) in one pipeline, then
+  // COMMIT once their answers were checked. Each round trip is a wait on a busy server's
+  // scheduler, and the group commit cannot take the next group until this one is durable.
+  pipeline statements(*db);
+  transaction tx(*db, statements);
+  write_batch_on(statements, batch, now);
   tx.commit();
 }
 
-void backend::write_batch_on(connection& db, const write_batch& batch, time_point now) {
+void backend::write_batch_on(pipeline& statements, const write_batch& batch, time_point now) {
+  struct expectation {
+    std::size_t statement;
+    std::int64_t version;
+  };
+  std::vector<expectation> people_checks;
   for (std::size_t i = 0; i < batch.people_unchanged.size(); ++i) {
     const auto& expected = batch.people_unchanged[i];
     // A group commit repeats the same expectation once per click: each is checked once.
@@ -42,35 +51,46 @@ void backend::write_batch_on(connection& db, const write_batch& batch, time_poin
     // locked until commit, so a change to the people (which updates that row) either committed
     // before and is seen, or waits until this batch is in. A workspace never changed has no row
     // to lock: one is made, at version 0, which a concurrent first change then waits behind.
+    // The writes are queued behind the check and run before its answer is read; a stale batch
+    // is rolled back, never committed.
     if (expected.version == 0) {
-      db.run("INSERT INTO workspace_versions (platform, workspace, people) VALUES ($1, $2, 0) "
-             "ON CONFLICT (platform, workspace) DO NOTHING",
-             domain::platform_id(expected.workspace.on), expected.workspace.id);
+      statements.add("INSERT INTO workspace_versions (platform, workspace, people) VALUES ($1, $2, 0) "
+                     "ON CONFLICT (platform, workspace) DO NOTHING",
+                     domain::platform_id(expected.workspace.on), expected.workspace.id);
     }
-    const auto r = db.run("SELECT people FROM workspace_versions WHERE platform = $1 AND workspace = $2 FOR SHARE",
-                          domain::platform_id(expected.workspace.on), expected.workspace.id);
-    const auto current = r.empty() ? 0 : r.integer(0, 0);
-    if (current != expected.version) throw stale_decision();
+    people_checks.push_back(
+        {statements.add("SELECT people FROM workspace_versions WHERE platform = $1 AND workspace = $2 FOR SHARE",
+                        domain::platform_id(expected.workspace.on), expected.workspace.id),
+         expected.version});
   }
-  insert_answers_on(db, batch.answers);
+  queue_answers(statements, batch.answers);
   for (const auto& f : batch.follow_ups) {
     if (!scoring::is_answer_value(f.value)) throw store_error("follow-up answer out of range", store_failure::conflict);
-    db.run("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES ($1, $2, $3, $4) "
-           "ON CONFLICT (nudge, pseudonym) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
-           f.nudge, f.pseudonym, static_cast<int>(f.value), to_ms(f.answered_at));
+    statements.add("INSERT INTO follow_up_answers (nudge, pseudonym, value, answered_at) VALUES ($1, $2, $3, $4) "
+                   "ON CONFLICT (nudge, pseudonym) DO UPDATE SET value = excluded.value, "
+                   "answered_at = excluded.answered_at",
+                   f.nudge, f.pseudonym, static_cast<int>(f.value), to_ms(f.answered_at));
   }
-  insert_outbox_on(db, batch.outbox, now);
+  queue_outbox(statements, batch.outbox, now);
+  std::vector<std::size_t> event_inserts;
   for (const auto& key : batch.seen_events) {
     // A second process inserting the same key at the same moment waits for this transaction,
     // then finds the key and fails with already_seen: one of the two wins.
-    const auto r = db.run("INSERT INTO processed_events (event_id, received_at) VALUES ($1, $2) "
-                          "ON CONFLICT (event_id) DO NOTHING",
-                          key, to_ms(now));
-    if (r.affected() == 0) throw already_seen();
+    event_inserts.push_back(statements.add("INSERT INTO processed_events (event_id, received_at) VALUES ($1, $2) "
+                                           "ON CONFLICT (event_id) DO NOTHING",
+                                           key, to_ms(now)));
+  }
+  statements.run();
+  for (const auto& check : people_checks) {
+    const auto& r = statements[check.statement];
+    if ((r.empty() ? 0 : r.integer(0, 0)) != check.version) throw stale_decision();
+  }
+  for (const auto index : event_inserts) {
+    if (statements[index].affected() == 0) throw already_seen();
   }
 }
 
-void backend::insert_answers_on(connection& db, std::span<const new_answer> answers) {
+void backend::queue_answers(pipeline& statements, std::span<const new_answer> answers) {
   if (answers.empty()) return;
   // ON CONFLICT DO UPDATE may change a row once per statement: of two answers by one person to
   // one statement in the same batch, only the later (commit order) is written, as it would win.
@@ -97,15 +117,17 @@ void backend::insert_answers_on(connection& db, std::span<const new_answer> answ
     times.add(to_ms(a.answered_at));
     instruments.add(std::int64_t{a.instrument});
   }
-  db.run("INSERT INTO answers (platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
-         "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::int[], "
-         "$8::bigint[], $9::int[]) AS r(platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
-         // Rows locked in key order: replicas committing at once never wait on each other in a circle.
-         "ORDER BY r.pulse_id, r.pseudonym, r.item "
-         "ON CONFLICT (pulse_id, pseudonym, item) DO UPDATE SET value = excluded.value, "
-         "answered_at = excluded.answered_at, instrument = excluded.instrument",
-         platforms.str(), workspaces.str(), pulses.str(), pseudonyms.str(), weeks.str(), items.str(), values.str(),
-         times.str(), instruments.str());
+  statements.add("INSERT INTO answers "
+                 "(platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
+                 "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], "
+                 "$7::int[], $8::bigint[], $9::int[]) "
+                 "AS r(platform, workspace, pulse_id, pseudonym, week, item, value, answered_at, instrument) "
+                 // Rows locked in key order: replicas committing at once never wait on each other in a circle.
+                 "ORDER BY r.pulse_id, r.pseudonym, r.item "
+                 "ON CONFLICT (pulse_id, pseudonym, item) DO UPDATE SET value = excluded.value, "
+                 "answered_at = excluded.answered_at, instrument = excluded.instrument",
+                 platforms.str(), workspaces.str(), pulses.str(), pseudonyms.str(), weeks.str(), items.str(),
+                 values.str(), times.str(), instruments.str());
 }
 
 std::vector<answer_record> backend::answers(const domain::workspace_ref& workspace, scoring::iso_week from,

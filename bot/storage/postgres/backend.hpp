@@ -101,7 +101,7 @@ class backend final : public store {
   std::optional<outbox_message> find_outbox(std::int64_t id) override;
   std::size_t outbox_depth() override;
   std::size_t prune_outbox(time_point sent_before, time_point dead_before) override;
-  time_point take_send_turn(std::span<const send_pace> paces, time_point now) override;
+  time_point take_send_turn(std::span<const send_pace> paces, time_point now, time_point latest) override;
   void pause_sends(std::span<const send_pace> paces, time_point until) override;
   std::size_t prune_send_paces(time_point idle_before) override;
 
@@ -114,12 +114,12 @@ class backend final : public store {
   static std::optional<pulse> find_pulse_on(connection& db, const domain::workspace_ref& workspace, scoring::iso_week week);
   static std::optional<delivery> find_delivery_on(connection& db, std::int64_t pulse_id, std::int64_t member_id);
   std::optional<scoring::iso_week> workspace_week(const char* sql, const domain::workspace_ref& workspace);
-  // The batch's rows, inside the caller's transaction.
-  static void write_batch_on(connection& db, const write_batch& batch, time_point now);
-  // Each writes its rows in one statement (see array_literal.hpp), as row-by-row inserts in this
-  // order would leave them.
-  static void insert_answers_on(connection& db, std::span<const new_answer> answers);
-  static void insert_outbox_on(connection& db, std::span<const outbox_message> messages, time_point now);
+  // The batch's rows, queued on `statements` (inside the caller's transaction), run and checked.
+  static void write_batch_on(pipeline& statements, const write_batch& batch, time_point now);
+  // Each queues one statement for its rows (see array_literal.hpp) that leaves them as row-by-row
+  // inserts in this order would.
+  static void queue_answers(pipeline& statements, std::span<const new_answer> answers);
+  static void queue_outbox(pipeline& statements, std::span<const outbox_message> messages, time_point now);
 
   pool pool_;
   // Readiness probes on a connection of their own, as on SQLite: a pool busy with commits does

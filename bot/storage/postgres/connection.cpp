@@ -110,7 +110,7 @@ void connection::fail(pg_result* res, std::string_view what) {
   throw store_error("PostgreSQL " + std::string(what) + ": " + message, kind);
 }
 
-result connection::run_prepared(const char* sql, std::span<const param> values) {
+const std::string& connection::prepared_name(const char* sql) {
   auto [it, fresh] = prepared_.try_emplace(sql);
   if (fresh) {
     it->second = "smrel_" + std::to_string(prepared_.size());
@@ -121,11 +121,27 @@ result connection::run_prepared(const char* sql, std::span<const param> values) 
     }
     PQclear(res);
   }
-  std::array<const char*, 32> pointers{};
+  return it->second;
+}
+
+namespace {
+
+using value_pointers = std::array<const char*, 32>;
+
+value_pointers pointers_to(std::span<const param> values) {
+  value_pointers pointers{};
   if (values.size() > pointers.size()) throw store_error("too many parameters", store_failure::other);
   for (std::size_t i = 0; i < values.size(); ++i) pointers[i] = values[i] ? values[i]->c_str() : nullptr;
-  pg_result* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), pointers.data(), nullptr,
-                                  nullptr, 0);
+  return pointers;
+}
+
+}  // namespace
+
+result connection::run_prepared(const char* sql, std::span<const param> values) {
+  const auto& name = prepared_name(sql);
+  const auto pointers = pointers_to(values);
+  pg_result* res =
+      PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), pointers.data(), nullptr, nullptr, 0);
   const auto status = PQresultStatus(res);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(res, "statement");
   return result(res);
@@ -155,7 +171,69 @@ bool connection::reusable() {
   return !PQisBusy(conn_) && PQstatus(conn_) == CONNECTION_OK;
 }
 
+void pipeline::run() {
+  results_.clear();
+  auto statements = std::exchange(queued_, {});
+  if (statements.empty()) return;
+  // Statements are prepared before the pipeline starts (PQprepare is synchronous): only on a
+  // connection's first use of each, so the round trips saved stay saved.
+  std::vector<const std::string*> names(statements.size(), nullptr);
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    if (statements[i].prepared) names[i] = &db_.prepared_name(statements[i].sql);
+  }
+  pg_conn* conn = db_.conn_;
+  // Whatever goes wrong from here on, a connection left mid-pipeline is not lent out again.
+  const auto lost = [&](std::string_view what) -> store_error {
+    db_.broken_ = true;
+    return store_error("PostgreSQL pipeline: " + std::string(what) + ": " + trimmed(PQerrorMessage(conn)),
+                       store_failure::unavailable);
+  };
+  if (PQenterPipelineMode(conn) != 1) throw lost("cannot start");
+  // Blocking sends are safe here: the server answers each statement with a few bytes, far less
+  // than the socket buffers hold, so it never waits on us while we wait on it.
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const auto pointers = pointers_to(statements[i].values);
+    const int n = static_cast<int>(statements[i].values.size());
+    const int sent = names[i] ? PQsendQueryPrepared(conn, names[i]->c_str(), n, pointers.data(), nullptr, nullptr, 0)
+                              : PQsendQueryParams(conn, statements[i].sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    if (sent != 1) throw lost("cannot send");
+  }
+  if (PQpipelineSync(conn) != 1) throw lost("cannot send");
+  // One result per statement (then a null that ends it), and the sync's result last. The first
+  // error is kept; the statements after it come back as "aborted", not run.
+  pg_result* first_error = nullptr;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    pg_result* res = PQgetResult(conn);
+    if (!res) {
+      PQclear(first_error);
+      throw lost("connection lost");
+    }
+    const auto status = PQresultStatus(res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      results_.emplace_back(res);
+    } else if (status == PGRES_FATAL_ERROR && !first_error) {
+      first_error = res;
+    } else {
+      PQclear(res);
+    }
+    while (pg_result* extra = PQgetResult(conn)) PQclear(extra);
+  }
+  pg_result* sync = PQgetResult(conn);
+  const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn) != 1) {
+    PQclear(first_error);
+    throw lost("no end of pipeline");
+  }
+  if (first_error) {
+    results_.clear();
+    db_.fail(first_error, "statement");
+  }
+}
+
 transaction::transaction(connection& db) : db_(db) { db_.exec("BEGIN"); }
+
+transaction::transaction(connection& db, pipeline& statements) : db_(db) { statements.add_unprepared("BEGIN"); }
 
 transaction::~transaction() {
   if (done_) return;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "bot/storage/store.hpp"
 
@@ -64,6 +65,8 @@ struct connect_settings {
   int lock_timeout_ms = 1500;
 };
 
+class pipeline;
+
 class connection {
  public:
   /// Connects, or throws store_error (unavailable) with libpq's reason, which names the server
@@ -91,6 +94,9 @@ class connection {
   void mark_broken() { broken_ = true; }
 
  private:
+  friend class pipeline;
+  /// The name `sql` is prepared under on this connection, preparing it on first use.
+  const std::string& prepared_name(const char* sql);
   result run_prepared(const char* sql, std::span<const param> values);
   [[noreturn]] void fail(pg_result* res, std::string_view what);
 
@@ -99,11 +105,51 @@ class connection {
   std::unordered_map<const char*, std::string> prepared_;  // SQL text address → statement name
 };
 
+/// Statements sent together and answered together (libpq's pipeline mode): one round trip to the
+/// server for all of them instead of one each, which is most of what a small write costs when
+/// the server is on another machine, or busy. They run in order; after the first that fails, the
+/// rest are skipped by the server, and run() throws that first failure. Without a transaction
+/// around them, each commits on its own; the writes of a batch are queued inside one.
+class pipeline {
+ public:
+  explicit pipeline(connection& db) : db_(db) {}
+  pipeline(const pipeline&) = delete;
+  pipeline& operator=(const pipeline&) = delete;
+
+  /// Queues `sql` (a string literal, prepared once per connection as by connection::run) with
+  /// `args` bound as $1, $2, …; returns its index among the results.
+  template <class... Args>
+  std::size_t add(const char* sql, const Args&... args) {
+    queued_.push_back({sql, {to_param(args)...}, true});
+    return queued_.size() - 1;
+  }
+  /// Queues a statement without parameters, not prepared (BEGIN).
+  void add_unprepared(const char* sql) { queued_.push_back({sql, {}, false}); }
+  bool empty() const { return queued_.empty(); }
+
+  /// Sends what is queued and waits for every answer; the queue is then empty again.
+  void run();
+  /// The answer to the statement add() numbered `index` in the last run().
+  const result& operator[](std::size_t index) const { return results_.at(index); }
+
+ private:
+  struct statement {
+    const char* sql;
+    std::vector<param> values;
+    bool prepared;
+  };
+  connection& db_;
+  std::vector<statement> queued_;
+  std::vector<result> results_;
+};
+
 /// BEGIN … COMMIT, rolled back if not committed (exceptions included). Read committed: the
 /// statements that must see each other's writers lock rows (FOR SHARE, ON CONFLICT) themselves.
 class transaction {
  public:
   explicit transaction(connection& db);
+  /// BEGIN goes first in `statements`, in their round trip rather than one of its own.
+  transaction(connection& db, pipeline& statements);
   ~transaction();
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;

@@ -35,7 +35,7 @@ std::int64_t backend::enqueue(const outbox_message& m, time_point now) {
 
 // Inside a batch: a message whose dedupe_key is already queued (or comes earlier in the batch),
 // or whose coalesce_key has a pending row (or an earlier message in the batch), is left out.
-void backend::insert_outbox_on(connection& db, std::span<const outbox_message> messages, time_point now) {
+void backend::queue_outbox(pipeline& statements, std::span<const outbox_message> messages, time_point now) {
   if (messages.empty()) return;
   std::set<std::string_view> coalesced;  // a statement does not see its own rows: earlier ones are checked here
   array_literal platforms, kinds, addresses, contents, dedupe_keys, coalesce_keys, due;
@@ -49,17 +49,18 @@ void backend::insert_outbox_on(connection& db, std::span<const outbox_message> m
     coalesce_keys.add_or_null(m.coalesce_key);
     due.add(to_ms(m.next_attempt_at));
   }
-  db.run("INSERT INTO outbox (platform, kind, address, content, dedupe_key, coalesce_key, status, attempts, "
-         "next_attempt_at, created_at, updated_at) "
-         "SELECT r.platform, r.kind, r.address, r.content, r.dedupe_key, r.coalesce_key, 'pending', 0, r.due, $8, $8 "
-         "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) "
-         "  WITH ORDINALITY AS r(platform, kind, address, content, dedupe_key, coalesce_key, due, n) "
-         "WHERE r.coalesce_key IS NULL OR NOT EXISTS "
-         "  (SELECT 1 FROM outbox o WHERE o.coalesce_key = r.coalesce_key AND o.status = 'pending') "
-         "ORDER BY r.n "
-         "ON CONFLICT (dedupe_key) DO NOTHING",
-         platforms.str(), kinds.str(), addresses.str(), contents.str(), dedupe_keys.str(), coalesce_keys.str(), due.str(),
-         to_ms(now));
+  statements.add("INSERT INTO outbox (platform, kind, address, content, dedupe_key, coalesce_key, status, attempts, "
+                 "next_attempt_at, created_at, updated_at) "
+                 "SELECT r.platform, r.kind, r.address, r.content, r.dedupe_key, r.coalesce_key, 'pending', 0, "
+                 "r.due, $8, $8 "
+                 "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[]) "
+                 "  WITH ORDINALITY AS r(platform, kind, address, content, dedupe_key, coalesce_key, due, n) "
+                 "WHERE r.coalesce_key IS NULL OR NOT EXISTS "
+                 "  (SELECT 1 FROM outbox o WHERE o.coalesce_key = r.coalesce_key AND o.status = 'pending') "
+                 "ORDER BY r.n "
+                 "ON CONFLICT (dedupe_key) DO NOTHING",
+                 platforms.str(), kinds.str(), addresses.str(), contents.str(), dedupe_keys.str(),
+                 coalesce_keys.str(), due.str(), to_ms(now));
 }
 
 std::vector<outbox_message> backend::claim_due(time_point now, time_point lease_until, std::size_t limit) {
@@ -191,7 +192,7 @@ std::vector<const send_pace*> in_key_order(std::span<const send_pace> paces) {
 
 }  // namespace
 
-time_point backend::take_send_turn(std::span<const send_pace> paces, time_point now) {
+time_point backend::take_send_turn(std::span<const send_pace> paces, time_point now, time_point latest) {
   const auto buckets = in_key_order(paces);
   const auto at = pacing::to_micros(now);
   auto db = pool_.acquire();
@@ -206,13 +207,13 @@ time_point backend::take_send_turn(std::span<const send_pace> paces, time_point 
     arrivals.push_back(r.integer(0, 0));
     ready = std::max(ready, pacing::ready_at(arrivals.back(), *pace));
   }
-  if (ready > at) return pacing::from_micros(ready);  // rolled back: the locks go, nothing changed
+  if (ready > pacing::to_micros(latest)) return pacing::from_micros(ready);  // rolled back: nothing changed
   for (std::size_t i = 0; i < buckets.size(); ++i) {
     db->run("UPDATE send_paces SET arrival_us = $2 WHERE bucket = $1", buckets[i]->key,
-            pacing::after_turn(arrivals[i], at, *buckets[i]));
+            pacing::after_turn(arrivals[i], ready, *buckets[i]));
   }
   tx.commit();
-  return now;
+  return ready <= at ? now : pacing::from_micros(ready);
 }
 
 void backend::pause_sends(std::span<const send_pace> paces, time_point until) {

@@ -45,7 +45,8 @@ bool backend::commit_run(const write_batch& batch, const domain::workspace_ref& 
                               "WHERE scheduled_runs.done_at IS NULL",
                               domain::platform_id(workspace.on), workspace.id, kind, week.to_string(), to_ms(at));
   if (marked.affected() == 0) return false;  // done already; nothing of the batch is written (rolled back)
-  write_batch_on(*db, batch, at);
+  pipeline statements(*db);
+  write_batch_on(statements, batch, at);
   tx.commit();
   return true;
 }

@@ -229,7 +229,7 @@ std::size_t backend::prune_outbox(time_point sent_before, time_point dead_before
 
 // Send pacing (see send_pace.hpp). One process uses a SQLite database, so these rows only agree
 // with the sender's own limiter; they are here so both backends keep the same contract.
-time_point backend::take_send_turn(std::span<const send_pace> paces, time_point now) {
+time_point backend::take_send_turn(std::span<const send_pace> paces, time_point now, time_point latest) {
   std::lock_guard lock(outbox_mutex_);
   transaction tx(outbox_db_);
   const auto at = pacing::to_micros(now);
@@ -242,16 +242,16 @@ time_point backend::take_send_turn(std::span<const send_pace> paces, time_point 
     arrivals.push_back(s.step() ? s.integer(0) : 0);
     ready = std::max(ready, pacing::ready_at(arrivals.back(), pace));
   }
-  if (ready > at) return pacing::from_micros(ready);
+  if (ready > pacing::to_micros(latest)) return pacing::from_micros(ready);
   for (std::size_t i = 0; i < paces.size(); ++i) {
     outbox_db_.prepare("INSERT INTO send_paces (bucket, arrival_us) VALUES (?, ?) "
                        "ON CONFLICT (bucket) DO UPDATE SET arrival_us = excluded.arrival_us")
         .bind(1, paces[i].key)
-        .bind(2, pacing::after_turn(arrivals[i], at, paces[i]))
+        .bind(2, pacing::after_turn(arrivals[i], ready, paces[i]))
         .run();
   }
   tx.commit();
-  return now;
+  return ready <= at ? now : pacing::from_micros(ready);
 }
 
 void backend::pause_sends(std::span<const send_pace> paces, time_point until) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -42,7 +43,10 @@ domain::delivery_outcome outcome(domain::delivery_verdict verdict, std::string r
 // What the engine would render at send time; records where pulse DMs landed.
 class fixed_content final : public late_content {
  public:
-  std::optional<domain::message> pulse_update(const pulse_ref&) override { return note("your pulse"); }
+  std::optional<domain::message> pulse_update(const pulse_ref&) override {
+    ++updates_rendered;
+    return note("your pulse");
+  }
   std::optional<domain::message> pulse_dm(const pulse_ref&) override { return note("this week's pulse"); }
   void pulse_dm_sent(const pulse_ref&, const domain::message_ref& sent) override {
     std::lock_guard lock(mutex_);
@@ -53,6 +57,8 @@ class fixed_content final : public late_content {
     std::lock_guard lock(mutex_);
     return landed_;
   }
+
+  std::atomic<int> updates_rendered = 0;
 
  private:
   mutable std::mutex mutex_;
@@ -116,6 +122,23 @@ TEST_F(outbox_worker_test, a_message_is_rendered_by_its_plug_and_marked_sent) {
   EXPECT_EQ(sent[0].address, "reply-address");
   EXPECT_EQ(sent[0].message.fallback_text, "Thanks");
   EXPECT_EQ(wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; }).attempts, 1);
+}
+
+// Both senders want the same bucket (100 a second, one at a time): the turn 10 ms ahead is within
+// the idle poll, so it is taken at once and waited for with the message in hand. Before, the
+// second sender rendered the message, found the bucket busy, put it back and claimed it again.
+TEST_F(outbox_worker_test, a_turn_due_within_the_idle_poll_is_waited_for_with_the_message_in_hand) {
+  constexpr int count = 4;
+  for (int i = 0; i < count; ++i) {
+    enqueue(storage::outbox_kind::pulse_update, "paced:" + std::to_string(i), pulse_ref{alice, i + 1});
+  }
+  ASSERT_TRUE(plug_.wait_for_sends(count));
+  EXPECT_EQ(content_.updates_rendered.load(), count) << "each rendered once: none put back and claimed again";
+  const auto sent = plug_.sends();
+  ASSERT_EQ(sent.size(), std::size_t{count});
+  // The turns are 10 ms apart and each send waits for its own: the last goes 30 ms after the
+  // first at the soonest (less the first's own delay behind its turn, a scheduling moment).
+  EXPECT_GE(sent.back().at - sent.front().at, 25ms);
 }
 
 TEST_F(outbox_worker_test, a_transient_failure_is_tried_again_after_the_backoff_and_not_before) {

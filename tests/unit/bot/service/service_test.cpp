@@ -37,6 +37,19 @@ TEST(rate_limiter, spaces_calls_by_bucket_and_honours_pauses) {
   EXPECT_EQ(limiter.acquire(both, t0 + 2s), t0 + 30s);  // the slowest key decides
 }
 
+TEST(rate_limiter, a_turn_soon_enough_is_reserved_and_later_callers_queue_behind_it) {
+  rate_limiter limiter;
+  limiter.set_rule("url:", {10.0, 1.0});  // one every 100 ms
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  const std::vector<std::string> url{"url:hooks"};
+  EXPECT_EQ(limiter.acquire(url, t0, t0 + 250ms), t0);
+  EXPECT_EQ(limiter.acquire(url, t0, t0 + 250ms), t0 + 100ms);
+  EXPECT_EQ(limiter.acquire(url, t0, t0 + 250ms), t0 + 200ms);
+  EXPECT_EQ(limiter.acquire(url, t0, t0 + 250ms), t0 + 300ms) << "too far: not taken";
+  EXPECT_EQ(limiter.acquire(url, t0 + 300ms), t0 + 300ms);
+  EXPECT_EQ(limiter.acquire(url, t0 + 300ms), t0 + 400ms);
+}
+
 TEST(rate_limiter, forgets_buckets_that_are_full_again_but_not_paused_ones) {
   rate_limiter limiter;
   limiter.set_rule("conv:", {1.0, 2.0});

@@ -342,6 +342,19 @@ TEST_P(store_conformance, send_turns_come_at_the_buckets_pace_for_every_process_
   EXPECT_EQ(store_->take_send_turn(one, t0 + minutes{1}), t0 + minutes{1} + seconds{1});
 }
 
+TEST_P(store_conformance, a_turn_soon_enough_is_reserved_and_the_next_asker_gets_the_one_after) {
+  const send_pace bucket{"slack:response_url:hooks.slack.com", 10.0, 1.0};  // one every 100 ms
+  const std::vector<send_pace> one{bucket};
+  auto other = second();
+  EXPECT_EQ(store_->take_send_turn(one, t0, t0 + milliseconds{250}), t0);
+  EXPECT_EQ(other->take_send_turn(one, t0, t0 + milliseconds{250}), t0 + milliseconds{100}) << "reserved";
+  EXPECT_EQ(store_->take_send_turn(one, t0, t0 + milliseconds{250}), t0 + milliseconds{200}) << "reserved";
+  // The next is 300 ms ahead, later than the asker will wait: nothing taken, and it stays free.
+  EXPECT_EQ(other->take_send_turn(one, t0, t0 + milliseconds{250}), t0 + milliseconds{300});
+  EXPECT_EQ(store_->take_send_turn(one, t0 + milliseconds{50}, t0 + milliseconds{300}), t0 + milliseconds{300});
+  EXPECT_EQ(store_->take_send_turn(one, t0 + milliseconds{300}), t0 + milliseconds{400}) << "only now is not enough";
+}
+
 TEST_P(store_conformance, a_send_turn_is_taken_from_every_bucket_or_from_none) {
   const send_pace method{"slack:method:chat.postMessage", 5.0, 1.0};
   const send_pace busy{"slack:channel:C1", 1.0, 1.0};
