@@ -67,7 +67,11 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   bool stopping = false;
   int running = 0;
   std::function<void()> on_stopped;
-  std::vector<std::shared_ptr<asio::steady_timer>> sleepers;
+  struct sleeper {
+    std::shared_ptr<asio::steady_timer> timer;
+    bool until_new_work;  // wake() ends it; otherwise only stop() does
+  };
+  std::vector<sleeper> sleepers;
 
   channel_plug* plug_for(domain::platform on) const {
     for (auto* plug : plugs) {
@@ -85,11 +89,15 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     return std::chrono::milliseconds{jitter(random)};
   }
 
-  asio::awaitable<void> sleep(std::chrono::steady_clock::duration d) {
+  // A sender waiting for work (or after a failure) is woken by new work; one waiting for a send
+  // turn is not: new work does not bring the turn nearer, and waking it early either sent before
+  // the turn or, put back, had it claim, render and put back again at every click.
+  enum class wake_on { new_work, stop_only };
+  asio::awaitable<void> sleep(std::chrono::steady_clock::duration d, wake_on woken = wake_on::new_work) {
     auto timer = std::make_shared<asio::steady_timer>(strand, d);
-    sleepers.push_back(timer);
+    sleepers.push_back({timer, woken == wake_on::new_work});
     co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    std::erase(sleepers, timer);
+    std::erase_if(sleepers, [&](const sleeper& s) { return s.timer == timer; });
   }
 
   /// The buckets as storage paces them, each with its rule.
@@ -130,13 +138,13 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     if (wait <= horizon) {
       // A Retry-After another sender meets meanwhile does not hold this turn back: at most a
       // poll's worth of sends run into the pause, and each comes back with the platform's wait.
-      if (wait > steady::duration::zero()) co_await sleep(wait);
+      if (wait > steady::duration::zero()) co_await sleep(wait, wake_on::stop_only);
       if (!stopping) co_return true;
       wait = steady::duration::zero();  // stopping: the turn goes unused, the message goes back
     }
     const auto later = clock.now() + std::chrono::duration_cast<domain::time_point::duration>(wait);
     co_await run_blocking(pool, [&] { store.release(m.id, m.claim, later); });
-    if (!stopping) co_await sleep(std::min(wait, horizon));
+    if (!stopping) co_await sleep(std::min(wait, horizon), wake_on::stop_only);
     co_return false;
   }
 
@@ -432,13 +440,15 @@ void outbox_worker::stop(std::function<void()> done) {
       return;
     }
     s->on_stopped = std::move(done);
-    for (auto& timer : s->sleepers) timer->cancel();
+    for (auto& sleeping : s->sleepers) sleeping.timer->cancel();
   });
 }
 
 void outbox_worker::wake() {
   asio::post(state_->strand, [s = state_] {
-    for (auto& timer : s->sleepers) timer->cancel();
+    for (auto& sleeping : s->sleepers) {
+      if (sleeping.until_new_work) sleeping.timer->cancel();
+    }
   });
 }
 
