@@ -127,12 +127,24 @@ TEST_F(outbox_worker_test, a_message_is_rendered_by_its_plug_and_marked_sent) {
 // Both senders want the same bucket (100 a second, one at a time): the turn 10 ms ahead is within
 // the idle poll, so it is taken at once and waited for with the message in hand. Before, the
 // second sender rendered the message, found the bucket busy, put it back and claimed it again.
+// New work arriving all the while (a wake every millisecond, as clicks under load bring) neither
+// hurries a turn nor sets a waiting sender claiming again.
 TEST_F(outbox_worker_test, a_turn_due_within_the_idle_poll_is_waited_for_with_the_message_in_hand) {
   constexpr int count = 4;
   for (int i = 0; i < count; ++i) {
     enqueue(storage::outbox_kind::pulse_update, "paced:" + std::to_string(i), pulse_ref{alice, i + 1});
   }
-  ASSERT_TRUE(plug_.wait_for_sends(count));
+  std::atomic<bool> done = false;
+  std::thread new_work([&] {
+    while (!done) {
+      worker_->wake();
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  const bool all_sent = plug_.wait_for_sends(count);
+  done = true;
+  new_work.join();
+  ASSERT_TRUE(all_sent);
   EXPECT_EQ(content_.updates_rendered.load(), count) << "each rendered once: none put back and claimed again";
   const auto sent = plug_.sends();
   ASSERT_EQ(sent.size(), std::size_t{count});
