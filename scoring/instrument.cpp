@@ -1,5 +1,8 @@
 #include "scoring/instrument.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace smrel::scoring {
 namespace {
 
@@ -199,6 +202,14 @@ std::optional<group> parse_group(std::string_view id) {
 }
 
 std::string_view locale_id(locale lang) { return lang == locale::nl ? "nl" : "en"; }
+
+std::string one_decimal(double value, locale lang) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f", value);
+  std::string out = buffer;
+  if (lang == locale::nl) std::replace(out.begin(), out.end(), '.', ',');
+  return out;
+}
 
 std::optional<locale> parse_locale(std::string_view id) {
   // Platforms send "nl-NL", "nl_BE", "en-US"…; only the language part decides.

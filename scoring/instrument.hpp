@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace smrel::scoring {
@@ -88,6 +89,9 @@ inline constexpr std::array<group, group_count> all_groups{group::sales, group::
 
 std::string_view locale_id(locale lang);
 std::optional<locale> parse_locale(std::string_view id);  // "en", "nl", "nl-NL", "en_GB", …
+
+/// `value` with one decimal as people of `lang` write it: "3.4" in English, "3,4" in Dutch.
+std::string one_decimal(double value, locale lang);
 
 /// The labels of the five-point scale (1…5) and of dont_know; empty for anything else.
 std::string_view rating_label(int value, locale lang);

@@ -157,12 +157,6 @@ constexpr std::string_view gap_nudge_id = "discuss_the_gap";
 constexpr std::string_view small_team_nudge_id = "keep_it_light";
 constexpr std::string_view aligned_nudge_id = "aligned_is_enough";
 
-std::string format_one(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f", value);
-  return buffer;
-}
-
 std::string format_score(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.0f", value);
@@ -282,20 +276,20 @@ std::string chosen_nudge::why(locale lang) const {
   const auto n = std::to_string(respondents);
   switch (trigger) {
     case nudge_trigger::perception_gap:
-      return nl ? "Sales geeft " + dim_name + " een " + format_one(figure) + ", Marketing een " +
-                      format_one(other_figure) + " (verschil " + format_one(std::abs(figure - other_figure)) +
+      return nl ? "Sales geeft " + dim_name + " een " + one_decimal(figure, lang) + ", Marketing een " +
+                      one_decimal(other_figure, lang) + " (verschil " + one_decimal(std::abs(figure - other_figure), lang) +
                       " op 1–5, n=" + n + ")."
-                : "Sales rates " + dim_name + " " + format_one(figure) + ", Marketing " +
-                      format_one(other_figure) + " (a gap of " + format_one(std::abs(figure - other_figure)) +
+                : "Sales rates " + dim_name + " " + one_decimal(figure, lang) + ", Marketing " +
+                      one_decimal(other_figure, lang) + " (a gap of " + one_decimal(std::abs(figure - other_figure), lang) +
                       " on 1–5, n=" + n + ").";
     case nudge_trigger::weakest_dimension:
-      return nl ? dim_name + " is jullie zwakste punt: " + format_one(figure) + " van 5 (n=" + n + ")."
-                : dim_name + " is your weakest dimension: " + format_one(figure) + " of 5 (n=" + n + ").";
+      return nl ? dim_name + " is jullie zwakste punt: " + one_decimal(figure, lang) + " van 5 (n=" + n + ")."
+                : dim_name + " is your weakest dimension: " + one_decimal(figure, lang) + " of 5 (n=" + n + ").";
     case nudge_trigger::small_friendly_team:
       return nl ? "Slechts " + n + " mensen in Sales en Marketing, en " + dim_name + " staat op " +
-                      format_one(figure) + " van 5."
+                      one_decimal(figure, lang) + " van 5."
                 : "Only " + n + " people in Sales and Marketing, and " + dim_name + " is " +
-                      format_one(figure) + " of 5.";
+                      one_decimal(figure, lang) + " of 5.";
     case nudge_trigger::aligned_is_enough:
       return nl ? "Jullie zijn Afgestemd (score " + format_score(figure) + ", n=" + n + ")."
                 : "You are Aligned (score " + format_score(figure) + ", n=" + n + ").";

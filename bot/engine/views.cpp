@@ -30,6 +30,17 @@ std::string trend_line(const summary& s, locale lang) {
   return line;
 }
 
+// The text fallback is what notifications show and screen readers read: there the sparkline's
+// block characters ("lower one eighth block, …") become the scores they draw.
+std::string fallback_with_spoken_trend(const domain::message& m, const summary& s, locale lang) {
+  auto text = domain::plain_text(m);
+  const auto drawn = sparkline(s.report.trend);
+  if (const auto at = text.find(drawn); !drawn.empty() && at != std::string::npos) {
+    text.replace(at, drawn.size(), spoken_trend(s.report.trend, lang));
+  }
+  return text;
+}
+
 std::string participation_text(const summary& s, locale lang) {
   std::string line;
   if (s.people.asked_this_week > 0) {
@@ -106,7 +117,7 @@ domain::message status_view(const summary& s, locale lang, const domain::command
     add_nudge(m, s.nudges.front(), lang, false);
   }
   m.context({participation_text(s, lang), privacy_note(s, lang)});
-  m.fallback_text = domain::plain_text(m);
+  m.fallback_text = fallback_with_spoken_trend(m, s, lang);
   return m;
 }
 
@@ -124,9 +135,10 @@ domain::message digest_view(const summary& s, locale lang, const domain::command
   std::string table = tr(lang, "Dimensions, weakest first (1–5)", "Onderwerpen, zwakste eerst (1–5)") +
                       (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()) + ":";
   for (const auto* d : dims) {
-    table += "\n" + std::string(scoring::dimension_name(d->dim, lang)) + "  " + format_mean(d->mean.value);
+    table += "\n" + std::string(scoring::dimension_name(d->dim, lang)) + "  " + format_mean(d->mean.value, lang);
     if (d->sales.shown && d->marketing.shown) {
-      table += "  (Sales " + format_mean(d->sales.value) + " / Marketing " + format_mean(d->marketing.value) + ")";
+      table += "  (Sales " + format_mean(d->sales.value, lang) + " / Marketing " +
+               format_mean(d->marketing.value, lang) + ")";
       if (d->perception_gap) table += tr(lang, " ← gap", " ← verschil");
     }
   }
@@ -141,7 +153,7 @@ domain::message digest_view(const summary& s, locale lang, const domain::command
   }
   if (!s.follow_ups.empty()) m.divider().text(follow_up_text(s, lang));
   m.context({participation_text(s, lang), privacy_note(s, lang)});
-  m.fallback_text = domain::plain_text(m);
+  m.fallback_text = fallback_with_spoken_trend(m, s, lang);
   return m;
 }
 

@@ -33,10 +33,10 @@ std::string group_label(scoring::group g, locale lang) {
 std::string describe_gap(const scoring::dimension_result& d, locale lang) {
   const double low = std::min(std::abs(d.gap_ci_low), std::abs(d.gap_ci_high));
   const double high = std::max(std::abs(d.gap_ci_low), std::abs(d.gap_ci_high));
-  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value) + " (n=" +
-         std::to_string(d.sales.respondents) + "), Marketing " + format_mean(d.marketing.value) + " (n=" +
-         std::to_string(d.marketing.respondents) + tr(lang, "), gap ", "), verschil ") + format_mean(std::abs(*d.gap)) + " (" +
-         format_mean(low) + "–" + format_mean(high) + ")";
+  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value, lang) + " (n=" +
+         std::to_string(d.sales.respondents) + "), Marketing " + format_mean(d.marketing.value, lang) + " (n=" +
+         std::to_string(d.marketing.respondents) + tr(lang, "), gap ", "), verschil ") + format_mean(std::abs(*d.gap), lang) + " (" +
+         format_mean(low, lang) + "–" + format_mean(high, lang) + ")";
 }
 
 std::string gap_line(const scoring::report& r, locale lang) {
@@ -127,7 +127,7 @@ std::string format_score(const scoring::estimate& e) {
   return printf_string("%.0f", e.value) + " (" + printf_string("%.0f", e.ci_low) + "–" + printf_string("%.0f", e.ci_high) + ")";
 }
 
-std::string format_mean(double mean) { return printf_string("%.1f", mean); }
+std::string format_mean(double mean, locale lang) { return scoring::one_decimal(mean, lang); }
 
 std::string sparkline(const std::vector<scoring::trend_point>& trend) {
   static constexpr std::array<std::string_view, 8> bars{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
@@ -155,6 +155,15 @@ std::string sparkline(const std::vector<scoring::trend_point>& trend) {
     }
     const auto level = static_cast<std::size_t>(std::clamp((p.score.value - low) / (high - low) * 7.0 + 0.5, 0.0, 7.0));
     out += bars[level];
+  }
+  return out;
+}
+
+std::string spoken_trend(const std::vector<scoring::trend_point>& trend, locale lang) {
+  std::string out = tr(lang, "scores by week, oldest first: ", "scores per week, oudste eerst: ");
+  for (std::size_t i = 0; i < trend.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += trend[i].score.shown ? printf_string("%.0f", trend[i].score.value) : tr(lang, "not shown", "niet getoond");
   }
   return out;
 }
@@ -193,7 +202,7 @@ std::string follow_up_text(const summary& s, locale lang) {
     const auto& f = s.follow_ups[i];
     out += "\n• " + std::string(f.what->title.in(lang)) + ": “" + std::string(f.what->follow_up.in(lang)) + "” ";
     if (f.shown) {
-      out += format_mean(f.mean) + " (" + std::to_string(f.respondents) + tr(lang, " people)", " mensen)");
+      out += format_mean(f.mean, lang) + " (" + std::to_string(f.respondents) + tr(lang, " people)", " mensen)");
     } else {
       out += tr(lang, "not enough answers yet to show", "nog te weinig antwoorden om te tonen");
     }

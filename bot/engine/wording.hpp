@@ -11,12 +11,15 @@ namespace smrel::engine {
 
 /// "52 (47–57)": a score with its 95% interval, rounded for people.
 std::string format_score(const scoring::estimate& e);
-/// "3.4": a mean on the 1–5 scale.
-std::string format_mean(double mean);
+/// "3.4" ("3,4" in Dutch): a mean on the 1–5 scale.
+std::string format_mean(double mean, scoring::locale lang);
 /// How earlier nudges landed: each follow-up statement's mean, under the anonymity rule.
 std::string follow_up_text(const summary& s, scoring::locale lang);
 /// One character per week, ▁ to █ scaled to the shown range; "·" for a suppressed week.
 std::string sparkline(const std::vector<scoring::trend_point>& trend);
+/// The sparkline in words, for the text fallback that notifications and screen readers use:
+/// "scores by week, oldest first: 48, 52, not shown, 61".
+std::string spoken_trend(const std::vector<scoring::trend_point>& trend, scoring::locale lang);
 /// "up 3.1 since last week", "steady", … ; empty when there is no comparison.
 std::string describe_change(const scoring::trend_point& point, scoring::locale lang);
 /// "up 6.2 since 2026-W37", "no clear change since 2026-W37"; for report::overall_change.

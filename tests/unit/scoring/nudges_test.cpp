@@ -65,7 +65,8 @@ TEST(nudges, weakest_dimension_picks_a_move_for_the_current_stage) {
   EXPECT_EQ(chosen[0].what->id, "field_feedback");
   EXPECT_EQ(chosen[0].trigger, nudge_trigger::weakest_dimension);
   EXPECT_EQ(chosen[0].why(locale::en), "Feedback loops is your weakest dimension: 2.1 of 5 (n=20).");
-  EXPECT_EQ(chosen[0].why(locale::nl), "Feedbackloops is jullie zwakste punt: 2.1 van 5 (n=20).");
+  EXPECT_EQ(chosen[0].why(locale::nl), "Feedbackloops is jullie zwakste punt: 2,1 van 5 (n=20).")
+      << "Dutch writes a decimal comma";
   for (const auto& c : chosen) EXPECT_EQ(c.what->at, stage::defined);
 }
 

@@ -112,6 +112,13 @@ TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
   EXPECT_NE(text.find("Largest gap: Feedback loops: Sales 4.0 (n=6), Marketing 2.0 (n=6), gap 2.0 ("), std::string::npos) << text;
   const auto dutch = status_text(s, scoring::locale::nl);
   EXPECT_NE(dutch.find("Fase: Afgestemd"), std::string::npos) << dutch;
+  EXPECT_NE(dutch.find("Sales 4,0 (n=6), Marketing 2,0 (n=6), verschil 2,0 ("), std::string::npos)
+      << "Dutch writes a decimal comma: " << dutch;
+  // The text fallback (notifications, screen readers) says the trend in numbers, not blocks.
+  const auto view = status_view(s, scoring::locale::en, bare_words);
+  EXPECT_EQ(view.fallback_text.find(sparkline(s.report.trend)), std::string::npos) << view.fallback_text;
+  EXPECT_NE(view.fallback_text.find("Trend scores by week, oldest first: "), std::string::npos) << view.fallback_text;
+  EXPECT_NE(domain::plain_text(view).find(sparkline(s.report.trend)), std::string::npos) << "the blocks keep the sparkline";
   const auto digest = digest_text(s, scoring::locale::en);
   EXPECT_NE(digest.find("What to do next"), std::string::npos);
   EXPECT_NE(digest.find(std::string(s.nudges[0].what->action.en)), std::string::npos);
@@ -310,6 +317,8 @@ TEST(wording, sparkline_marks_suppressed_weeks_and_scales) {
   trend[0].score = {true, 40.0, 0, 0, 5};
   trend[2].score = {true, 60.0, 0, 0, 5};
   EXPECT_EQ(sparkline(trend), "▁·█");
+  EXPECT_EQ(spoken_trend(trend, scoring::locale::en), "scores by week, oldest first: 40, not shown, 60");
+  EXPECT_EQ(spoken_trend(trend, scoring::locale::nl), "scores per week, oudste eerst: 40, niet getoond, 60");
 }
 
 }  // namespace
