@@ -1,24 +1,19 @@
 #include "bot/engine/membership.hpp"
 
-#include <array>
-
 #include "bot/domain/plain_text.hpp"
 #include "bot/engine/text.hpp"
 #include "bot/engine/views.hpp"
+#include "bot/engine/wording.hpp"
 
 namespace smrel::engine {
 
 using scoring::locale;
 
 std::string membership::schedule_sentence(locale lang, const domain::command_phrasing& phrasing) const {
-  static constexpr std::array<std::string_view, 7> dutch_days{"maandag", "dinsdag", "woensdag", "donderdag",
-                                                             "vrijdag", "zaterdag", "zondag"};
   const auto& survey = core_.opts.survey;
-  std::string day = survey.pulse_day;
-  if (const auto index = config::parse_weekday(day); index && lang == locale::nl) day = dutch_days[static_cast<std::size_t>(*index)];
-  const auto when = day + " " + survey.pulse_time + " (" + survey.timezone + ")";
-  return tr(lang, "Your pulse arrives as a direct message every ", "Je pulse komt elke ") + when +
-         tr(lang, phrasing, "; {pulse} answers it any time.", " als direct bericht; {pulse} beantwoordt hem wanneer je wilt.");
+  const auto when = weekly_moment(survey.pulse_day, survey.pulse_time, survey.timezone, lang);
+  return tr(lang, "Your pulse arrives as a direct message every ", "Je pulse komt als direct bericht, elke ") + when +
+         tr(lang, phrasing, "; {pulse} answers it any time.", "; {pulse} beantwoordt hem wanneer je wilt.");
 }
 
 domain::message membership::join(const domain::member_key& who, std::string_view team, locale lang) {

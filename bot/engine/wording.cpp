@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "bot/engine/text.hpp"
+#include "config/settings.hpp"
 
 namespace smrel::engine {
 namespace {
@@ -166,6 +167,26 @@ std::string spoken_trend(const std::vector<scoring::trend_point>& trend, locale 
     out += trend[i].score.shown ? printf_string("%.0f", trend[i].score.value) : tr(lang, "not shown", "niet getoond");
   }
   return out;
+}
+
+std::string weekly_moment(std::string_view day, std::string_view time, std::string_view zone, locale lang) {
+  static constexpr std::array<std::string_view, 7> english{"Monday", "Tuesday", "Wednesday", "Thursday",
+                                                           "Friday", "Saturday", "Sunday"};
+  static constexpr std::array<std::string_view, 7> dutch{"maandag", "dinsdag", "woensdag", "donderdag",
+                                                         "vrijdag", "zaterdag", "zondag"};
+  std::string named_day(day);
+  if (const auto index = config::parse_weekday(day)) {
+    named_day = (lang == locale::nl ? dutch : english)[static_cast<std::size_t>(*index)];
+  }
+  // "Europe/Amsterdam" → "Amsterdam", "America/Argentina/Buenos_Aires" → "Buenos Aires".
+  const auto slash = zone.rfind('/');
+  if (slash == std::string_view::npos || zone.starts_with("Etc/")) {
+    return named_day + tr(lang, " ", " om ") + std::string(time) + " " + std::string(zone);
+  }
+  std::string place(zone.substr(slash + 1));
+  std::replace(place.begin(), place.end(), '_', ' ');
+  return lang == locale::nl ? named_day + " om " + std::string(time) + ", tijd in " + place
+                            : named_day + " " + std::string(time) + " " + place + " time";
 }
 
 std::string describe_change(const scoring::trend_point& point, locale lang) {

@@ -2,6 +2,7 @@
 // The small pieces of wording the views share, in English or Dutch: a score with its interval, a
 // sparkline, a gap, why a figure is withheld. The views (views.hpp) put them together.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bot/domain/phrasing.hpp"
@@ -20,6 +21,10 @@ std::string sparkline(const std::vector<scoring::trend_point>& trend);
 /// The sparkline in words, for the text fallback that notifications and screen readers use:
 /// "scores by week, oldest first: 48, 52, not shown, 61".
 std::string spoken_trend(const std::vector<scoring::trend_point>& trend, scoring::locale lang);
+/// A weekly moment as people say it: "Monday 10:00 Amsterdam time" ("maandag om 10:00, tijd in
+/// Amsterdam"). `day` is a weekday as configured ("monday"), `zone` an IANA name; a zone that names
+/// no place ("UTC", "Etc/GMT-2") is given as it is.
+std::string weekly_moment(std::string_view day, std::string_view time, std::string_view zone, scoring::locale lang);
 /// "up 3.1 since last week", "steady", … ; empty when there is no comparison.
 std::string describe_change(const scoring::trend_point& point, scoring::locale lang);
 /// "up 6.2 since 2026-W37", "no clear change since 2026-W37"; for report::overall_change.

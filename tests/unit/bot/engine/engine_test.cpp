@@ -312,6 +312,16 @@ TEST_F(engine_test, weekly_export_holds_only_what_may_be_shown) {
   EXPECT_NE(text.find("2026-W48,sales,score,,,,,,true,would_reveal_a_smaller_group\n"), std::string::npos) << text;
 }
 
+TEST(wording, the_weekly_moment_is_said_as_people_say_it) {
+  EXPECT_EQ(weekly_moment("monday", "10:00", "Europe/Amsterdam", scoring::locale::en), "Monday 10:00 Amsterdam time");
+  EXPECT_EQ(weekly_moment("monday", "10:00", "Europe/Amsterdam", scoring::locale::nl),
+            "maandag om 10:00, tijd in Amsterdam");
+  EXPECT_EQ(weekly_moment("friday", "09:30", "America/Argentina/Buenos_Aires", scoring::locale::en),
+            "Friday 09:30 Buenos Aires time");
+  EXPECT_EQ(weekly_moment("tuesday", "08:00", "UTC", scoring::locale::en), "Tuesday 08:00 UTC");
+  EXPECT_EQ(weekly_moment("tuesday", "08:00", "Etc/GMT-2", scoring::locale::nl), "dinsdag om 08:00 Etc/GMT-2");
+}
+
 TEST(wording, sparkline_marks_suppressed_weeks_and_scales) {
   std::vector<scoring::trend_point> trend(3);
   trend[0].score = {true, 40.0, 0, 0, 5};
