@@ -277,11 +277,11 @@ std::string chosen_nudge::why(locale lang) const {
   switch (trigger) {
     case nudge_trigger::perception_gap:
       return nl ? "Sales geeft " + dim_name + " een " + one_decimal(figure, lang) + ", Marketing een " +
-                      one_decimal(other_figure, lang) + " (verschil " + one_decimal(std::abs(figure - other_figure), lang) +
-                      " op 1–5, n=" + n + ")."
+                      one_decimal(other_figure, lang) + " (verschil " +
+                      one_decimal(std::abs(figure - other_figure), lang) + " op 1–5, n=" + n + ")."
                 : "Sales rates " + dim_name + " " + one_decimal(figure, lang) + ", Marketing " +
-                      one_decimal(other_figure, lang) + " (a gap of " + one_decimal(std::abs(figure - other_figure), lang) +
-                      " on 1–5, n=" + n + ").";
+                      one_decimal(other_figure, lang) + " (a gap of " +
+                      one_decimal(std::abs(figure - other_figure), lang) + " on 1–5, n=" + n + ").";
     case nudge_trigger::weakest_dimension:
       return nl ? dim_name + " is jullie zwakste punt: " + one_decimal(figure, lang) + " van 5 (n=" + n + ")."
                 : dim_name + " is your weakest dimension: " + one_decimal(figure, lang) + " of 5 (n=" + n + ").";

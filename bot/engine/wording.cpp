@@ -34,10 +34,10 @@ std::string group_label(scoring::group g, locale lang) {
 std::string describe_gap(const scoring::dimension_result& d, locale lang) {
   const double low = std::min(std::abs(d.gap_ci_low), std::abs(d.gap_ci_high));
   const double high = std::max(std::abs(d.gap_ci_low), std::abs(d.gap_ci_high));
-  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value, lang) + " (n=" +
-         std::to_string(d.sales.respondents) + "), Marketing " + format_mean(d.marketing.value, lang) + " (n=" +
-         std::to_string(d.marketing.respondents) + tr(lang, "), gap ", "), verschil ") + format_mean(std::abs(*d.gap), lang) + " (" +
-         format_mean(low, lang) + "–" + format_mean(high, lang) + ")";
+  return std::string(scoring::dimension_name(d.dim, lang)) + ": Sales " + format_mean(d.sales.value, lang) +
+         " (n=" + std::to_string(d.sales.respondents) + "), Marketing " + format_mean(d.marketing.value, lang) +
+         " (n=" + std::to_string(d.marketing.respondents) + tr(lang, "), gap ", "), verschil ") +
+         format_mean(std::abs(*d.gap), lang) + " (" + format_mean(low, lang) + "–" + format_mean(high, lang) + ")";
 }
 
 std::string gap_line(const scoring::report& r, locale lang) {

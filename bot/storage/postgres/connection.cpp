@@ -178,8 +178,11 @@ void pipeline::run() {
   // Statements are prepared before the pipeline starts (PQprepare is synchronous): only on a
   // connection's first use of each, so the round trips saved stay saved.
   std::vector<const std::string*> names(statements.size(), nullptr);
+  std::vector<value_pointers> pointers;
+  pointers.reserve(statements.size());
   for (std::size_t i = 0; i < statements.size(); ++i) {
     if (statements[i].prepared) names[i] = &db_.prepared_name(statements[i].sql);
+    pointers.push_back(pointers_to(statements[i].values));
   }
   pg_conn* conn = db_.conn_;
   // Whatever goes wrong from here on, a connection left mid-pipeline is not lent out again.
@@ -192,9 +195,8 @@ void pipeline::run() {
   // Blocking sends are safe here: the server answers each statement with a few bytes, far less
   // than the socket buffers hold, so it never waits on us while we wait on it.
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    const auto pointers = pointers_to(statements[i].values);
     const int n = static_cast<int>(statements[i].values.size());
-    const int sent = names[i] ? PQsendQueryPrepared(conn, names[i]->c_str(), n, pointers.data(), nullptr, nullptr, 0)
+    const int sent = names[i] ? PQsendQueryPrepared(conn, names[i]->c_str(), n, pointers[i].data(), nullptr, nullptr, 0)
                               : PQsendQueryParams(conn, statements[i].sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
     if (sent != 1) throw lost("cannot send");
   }

@@ -118,7 +118,8 @@ TEST_F(engine_test, summary_scores_the_stored_answers_with_participation) {
   const auto view = status_view(s, scoring::locale::en, bare_words);
   EXPECT_EQ(view.fallback_text.find(sparkline(s.report.trend)), std::string::npos) << view.fallback_text;
   EXPECT_NE(view.fallback_text.find("Trend scores by week, oldest first: "), std::string::npos) << view.fallback_text;
-  EXPECT_NE(domain::plain_text(view).find(sparkline(s.report.trend)), std::string::npos) << "the blocks keep the sparkline";
+  EXPECT_NE(domain::plain_text(view).find(sparkline(s.report.trend)), std::string::npos)
+      << "the blocks keep the sparkline";
   const auto digest = digest_text(s, scoring::locale::en);
   EXPECT_NE(digest.find("What to do next"), std::string::npos);
   EXPECT_NE(digest.find(std::string(s.nudges[0].what->action.en)), std::string::npos);

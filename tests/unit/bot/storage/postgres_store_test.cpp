@@ -217,8 +217,17 @@ TEST_F(postgres_store, breaking_a_rule_is_a_conflict) {
   store->migrate();
   write_batch batch;
   batch.answers.push_back({acme, 424242, "p1", week48, 0, 4, t0});  // no such pulse
+  // Queued behind the failing statement in the same pipeline: skipped, and nothing of it kept.
+  outbox_message confirmation;
+  confirmation.address = "C1";
+  confirmation.content = "{}";
+  confirmation.next_attempt_at = t0;
+  batch.outbox.push_back(confirmation);
+  batch.seen_events.push_back("click:slack:p1");
   EXPECT_EQ(failure_of([&] { store->commit(batch, t0); }), store_failure::conflict);
   EXPECT_TRUE(store->ping()) << "the connection is still good after a failed transaction";
+  EXPECT_EQ(store->outbox_depth(), 0U);
+  EXPECT_TRUE(store->record_event("click:slack:p1", t0)) << "the replay key was not kept either";
 }
 
 TEST(postgres_url, the_password_never_appears_in_a_message) {
