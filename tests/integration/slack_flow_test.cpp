@@ -53,7 +53,7 @@ TEST(slack_commands, join_language_optout_optin) {
   const domain::member_key u1{team, "U1"};
   const auto joined = reply_json(h.command("U1", "join marketing"))["text"].get<std::string>();
   EXPECT_NE(joined.find("Marketing"), std::string::npos);
-  EXPECT_NE(joined.find("every monday 10:00 (UTC)"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("every Monday 10:00 UTC"), std::string::npos) << joined;
   EXPECT_EQ(h.store().find_member(u1)->group, scoring::group::marketing);
   EXPECT_NE(reply_json(h.command("U1", "join finance"))["text"].get<std::string>().find("Which team"), std::string::npos);
   EXPECT_EQ(h.store().find_member(u1)->group, scoring::group::marketing);
