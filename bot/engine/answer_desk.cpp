@@ -70,11 +70,19 @@ answer_decision answer_desk::on_answer_click(const domain::button_click& click) 
 
 std::optional<answer_decision> answer_desk::on_answer_click_cached(const domain::button_click& click) {
   const auto button = parse_answer_button(click.value);
-  if (!button || button->follow_up != 0) return std::nullopt;  // follow-ups are rare: checked against storage
+  if (!button) return std::nullopt;
   click_facts facts{core_.found.cached_pulse(button->pulse_id), core_.found.cached_member(click.who), std::nullopt, std::nullopt};
   if (!facts.pulse || !facts.member) return std::nullopt;
   facts.delivery = core_.found.cached_delivery(facts.pulse->id, facts.member->member.id);
   if (!facts.delivery) return std::nullopt;
+  if (button->follow_up != 0) {
+    // A week's pulse asks a follow-up or two beside its statements: a third of its buttons.
+    auto asked = pulses_.cached_follow_ups_asked(facts.pulse->workspace, facts.pulse->week);
+    if (!asked) return std::nullopt;
+    for (auto& n : *asked) {
+      if (n.id == button->follow_up) facts.nudge = std::move(n);
+    }
+  }
   return decide(click, facts.member->member.locale, facts);
 }
 

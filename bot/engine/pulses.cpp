@@ -84,6 +84,13 @@ std::vector<storage::issued_nudge> pulses::follow_ups_asked(const domain::worksp
   return distinct_follow_ups(core_.found.follow_ups(workspace, week));
 }
 
+std::optional<std::vector<storage::issued_nudge>> pulses::cached_follow_ups_asked(const domain::workspace_ref& workspace,
+                                                                                  scoring::iso_week week) {
+  auto issued = core_.found.cached_follow_ups(workspace, week);
+  if (!issued) return std::nullopt;
+  return distinct_follow_ups(std::move(*issued));
+}
+
 void pulses::fill_answers(pulse_state& state, const std::string& pseudonym) {
   const auto& pulse = state.pulse;
   const auto asked = follow_ups_asked(pulse.workspace, pulse.week);
@@ -167,11 +174,11 @@ std::optional<domain::message> pulses::pulse_message_cached(const domain::member
   const auto pulse = core_.found.cached_pulse(pulse_id);
   if (!m || !pulse) return std::nullopt;
   const auto delivery = core_.found.cached_delivery(pulse_id, m->member.id);
-  const auto issued = core_.found.cached_follow_ups(pulse->workspace, pulse->week);
-  if (!delivery || !issued) return std::nullopt;
+  const auto asked = cached_follow_ups_asked(pulse->workspace, pulse->week);
+  if (!delivery || !asked) return std::nullopt;
   const auto sheet = core_.sheets.find(pseudonym(who), pulse_id);
   if (!sheet) return std::nullopt;
-  auto items = follow_up_items(distinct_follow_ups(*issued), *sheet);
+  auto items = follow_up_items(*asked, *sheet);
   if (!items) return std::nullopt;
   const pulse_state state{*pulse, *delivery, sheet->answers, core_.clock.now() >= pulse->closes_at, std::move(*items)};
   auto view = pulse_view(state, m->member.locale);

@@ -56,6 +56,9 @@ class pulses {
   /// The follow-ups a workspace asks in a week's pulse (nudges issued follow_up_delay_weeks ago),
   /// each nudge once.
   std::vector<storage::issued_nudge> follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week);
+  /// The same from memory only; nullopt when not read yet.
+  std::optional<std::vector<storage::issued_nudge>> cached_follow_ups_asked(const domain::workspace_ref& workspace,
+                                                                            scoring::iso_week week);
 
  private:
   /// This week's pulse of the workspace, opened on first use.

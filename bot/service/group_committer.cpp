@@ -1,5 +1,11 @@
 #include "bot/service/group_committer.hpp"
 
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 namespace smrel::service {
 
 group_committer::group_committer(storage::store& store, const domain::clock& clock, committed_hook on_committed)
@@ -7,37 +13,83 @@ group_committer::group_committer(storage::store& store, const domain::clock& clo
 
 group_committer::~group_committer() {
   {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
   }
-  wake_.notify_one();
+  state_->wake.notify_one();
   worker_.join();
 }
 
 std::size_t group_committer::largest_group() const {
-  std::lock_guard lock(mutex_);
-  return largest_group_;
+  std::lock_guard lock(state_->mutex);
+  return state_->largest_group;
 }
 
-void group_committer::enqueue(storage::write_batch batch, completion done) {
+void group_committer::enqueue(storage::write_batch batch, std::optional<boost::asio::any_io_executor> home,
+                              resumption resume) {
+  auto& s = *state_;
+  bool post_wake = false;
   {
-    std::lock_guard lock(mutex_);
-    queue_.push_back({std::move(batch), std::move(done)});
+    std::lock_guard lock(s.mutex);
+    s.queue.push_back({std::move(batch), home, std::move(resume), nullptr});
+    if (!home) {
+      s.go = true;  // no network thread to wait for
+    } else if (!s.wake_posted) {
+      s.wake_posted = post_wake = true;
+    }
   }
-  wake_.notify_one();
+  if (!home) {
+    s.wake.notify_one();
+  } else if (post_wake) {
+    // Runs once the thread is through the requests it has in hand, whose batches then share the group.
+    boost::asio::post(*home, [state = state_] {
+      {
+        std::lock_guard lock(state->mutex);
+        state->wake_posted = false;
+        state->go = true;
+      }
+      state->wake.notify_one();
+    });
+  }
 }
 
 void group_committer::run() {
-  std::unique_lock lock(mutex_);
+  auto& s = *state_;
+  std::unique_lock lock(s.mutex);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything was committed
+    s.wake.wait(lock, [&] { return s.stopping || (s.go && !s.queue.empty()); });
+    if (s.queue.empty()) return;  // stopping, and everything was committed
     std::deque<pending> group;
-    group.swap(queue_);
-    largest_group_ = std::max(largest_group_, group.size());
+    group.swap(s.queue);
+    s.go = false;
+    s.largest_group = std::max(s.largest_group, group.size());
     lock.unlock();
     commit_group(group);
+    resume_all(group);
     lock.lock();
+  }
+}
+
+// One post per executor, in commit order: a network thread resumes all its waiters in one go.
+void group_committer::resume_all(std::deque<pending>& group) {
+  struct resumptions {
+    boost::asio::any_io_executor home;
+    std::vector<std::pair<resumption, std::exception_ptr>> waiters;
+  };
+  std::vector<resumptions> by_home;
+  for (auto& p : group) {
+    if (!p.home) {
+      p.resume(p.error);
+      continue;
+    }
+    auto it = std::find_if(by_home.begin(), by_home.end(), [&](const resumptions& r) { return r.home == *p.home; });
+    if (it == by_home.end()) it = by_home.insert(by_home.end(), resumptions{*p.home, {}});
+    it->waiters.emplace_back(std::move(p.resume), p.error);
+  }
+  for (auto& r : by_home) {
+    boost::asio::post(r.home, [waiters = std::move(r.waiters)]() mutable {
+      for (auto& [resume, error] : waiters) resume(error);
+    });
   }
 }
 
@@ -54,7 +106,6 @@ void group_committer::commit_group(std::deque<pending>& group) {
   try {
     store_.commit(combined, clock_.now());
     committed(combined);
-    for (auto& p : group) p.done(nullptr);
     return;
   } catch (const storage::store_error& e) {
     // The database itself refused (locked by another process, full, failing, removed): every
@@ -62,7 +113,7 @@ void group_committer::commit_group(std::deque<pending>& group) {
     // platform's deadline. Fail them all now with the same error.
     if (e.about_the_database()) {
       const auto error = std::current_exception();
-      for (auto& p : group) p.done(error);
+      for (auto& p : group) p.error = error;
       fail_queued_during_the_wait(error);
       return;
     }
@@ -73,18 +124,17 @@ void group_committer::commit_group(std::deque<pending>& group) {
   std::exception_ptr database_error;
   for (auto& p : group) {
     if (database_error) {
-      p.done(database_error);
+      p.error = database_error;
       continue;
     }
     try {
       store_.commit(p.batch, clock_.now());
       committed(p.batch);
-      p.done(nullptr);
     } catch (const storage::store_error& e) {
       if (e.about_the_database()) database_error = std::current_exception();
-      p.done(std::current_exception());
+      p.error = std::current_exception();
     } catch (...) {
-      p.done(std::current_exception());
+      p.error = std::current_exception();
     }
   }
 }
@@ -104,10 +154,11 @@ void group_committer::committed(const storage::write_batch& batch) {
 void group_committer::fail_queued_during_the_wait(const std::exception_ptr& error) {
   std::deque<pending> waiting;
   {
-    std::lock_guard lock(mutex_);
-    waiting.swap(queue_);
+    std::lock_guard lock(state_->mutex);
+    waiting.swap(state_->queue);
   }
-  for (auto& p : waiting) p.done(error);
+  for (auto& p : waiting) p.error = error;
+  resume_all(waiting);
 }
 
 }  // namespace smrel::service

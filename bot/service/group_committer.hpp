@@ -5,10 +5,16 @@
 // When the database itself refuses the group (locked by another process, full, failing, removed)
 // every batch gets that error at once; only a failure that can be one batch's own (bad data) is
 // retried batch by batch, so a bad batch does not fail its neighbours.
+//
+// Groups follow the network threads' rhythm. A batch from a coroutine does not wake the committer
+// at once: the wake is posted to the coroutine's executor, behind the requests that thread already
+// has in hand, so the batches those requests make join the same group instead of each waking the
+// committer (on a busy core a woken committer runs at once and commits a group of one or two).
+// The waiters are resumed with one post per executor, not one each.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/system_executor.hpp>
 
 #include <condition_variable>
 #include <deque>
@@ -16,7 +22,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <type_traits>
 
 #include "bot/domain/clock.hpp"
 #include "bot/storage/store.hpp"
@@ -33,16 +41,19 @@ class group_committer {
   group_committer(const group_committer&) = delete;
   group_committer& operator=(const group_committer&) = delete;
 
-  /// Completes with an empty exception_ptr once `batch` is durable, or with the storage error.
+  /// Completes with an empty exception_ptr once `batch` is durable, or with the storage error, on
+  /// the handler's executor (a handler without one is called on the committing thread).
   template <class Token>
   auto async_commit(storage::write_batch batch, Token&& token) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr)>(
         [this](auto handler, storage::write_batch b) {
+          using executor = boost::asio::associated_executor_t<decltype(handler)>;
+          std::optional<boost::asio::any_io_executor> home;
+          if constexpr (!std::is_same_v<executor, boost::asio::system_executor>) {
+            home = boost::asio::get_associated_executor(handler);
+          }
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-          enqueue(std::move(b), [shared](std::exception_ptr error) {
-            auto executor = boost::asio::get_associated_executor(*shared);
-            boost::asio::dispatch(executor, [shared, error]() mutable { (*shared)(error); });
-          });
+          enqueue(std::move(b), std::move(home), [shared](std::exception_ptr error) { (*shared)(error); });
         },
         token, std::move(batch));
   }
@@ -51,25 +62,35 @@ class group_committer {
   std::size_t largest_group() const;
 
  private:
-  using completion = std::function<void(std::exception_ptr)>;
+  using resumption = std::function<void(std::exception_ptr)>;
   struct pending {
     storage::write_batch batch;
-    completion done;
+    std::optional<boost::asio::any_io_executor> home;  // where the waiter resumes
+    resumption resume;
+    std::exception_ptr error;  // the outcome, once known
   };
-  void enqueue(storage::write_batch batch, completion done);
+  // What the network threads share with the committing thread; held by the wakes they post too,
+  // which may run after the committer is gone.
+  struct shared_state {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<pending> queue;
+    bool go = false;           // the queue is to be committed
+    bool wake_posted = false;  // a wake is on its way from a network thread
+    bool stopping = false;
+    std::size_t largest_group = 0;
+  };
+  void enqueue(storage::write_batch batch, std::optional<boost::asio::any_io_executor> home, resumption resume);
   void run();
   void commit_group(std::deque<pending>& group);
   void committed(const storage::write_batch& batch);
+  static void resume_all(std::deque<pending>& group);
   void fail_queued_during_the_wait(const std::exception_ptr& error);
 
   storage::store& store_;
   const domain::clock& clock_;
   committed_hook on_committed_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<pending> queue_;
-  bool stopping_ = false;
-  std::size_t largest_group_ = 0;
+  std::shared_ptr<shared_state> state_ = std::make_shared<shared_state>();
   std::thread worker_;
 };
 

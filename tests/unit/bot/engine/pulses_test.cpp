@@ -123,5 +123,44 @@ TEST_F(pulses_test, a_pulse_never_read_is_not_shown_from_memory_and_an_erased_pe
   EXPECT_TRUE(pulses_->pulse_message_cached(who, first->pulse_id, false));
 }
 
+// A week's pulse asks a follow-up or two beside its statements, so their clicks are decided from
+// memory too, and exactly as storage would decide them.
+TEST_F(pulses_test, a_follow_up_click_is_decided_from_memory_as_storage_would) {
+  const member_key who{tenant, "user-3"};
+  const auto week = core_->company_calendar.week_of(clock_.now());
+  const auto asked = store_->record_nudge({0, tenant, "lead_sla", week - 4, "why", clock_.now(), week});
+  const auto not_asked = store_->record_nudge({0, tenant, "win_loss_fields", week - 4, "why", clock_.now(), week + 1});
+  const auto view = pulses_->pulse_reply(who, scoring::locale::en);
+  std::optional<answer_button> statement;
+  for (const auto& b : view.blocks) {
+    if (!statement && !b.buttons.empty() && b.buttons.front().action == answer_action) statement = parse_answer_button(b.buttons.front().value);
+  }
+  ASSERT_TRUE(statement);
+  const auto click_on = [&](std::int64_t nudge) {
+    return domain::button_click{who, std::string(answer_action), follow_up_button_value(statement->pulse_id, nudge, 4), {}, "", "f"};
+  };
+
+  const auto read = desk_->on_answer_click(click_on(asked));  // from storage, and kept
+  ASSERT_TRUE(read.follow_up);
+  const auto cached = desk_->on_answer_click_cached(click_on(asked));
+  ASSERT_TRUE(cached) << "everything was read before: the next click needs no storage";
+  ASSERT_TRUE(cached->accepted());
+  ASSERT_TRUE(cached->follow_up);
+  EXPECT_FALSE(cached->answer);
+  EXPECT_EQ(cached->follow_up->nudge, asked);
+  EXPECT_EQ(cached->follow_up->value, 4);
+  EXPECT_EQ(cached->follow_up->pseudonym, read.follow_up->pseudonym);
+
+  // Another week's follow-up is not one this pulse asks: refused from memory as from storage.
+  const auto refused = desk_->on_answer_click_cached(click_on(not_asked));
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->accepted());
+  EXPECT_EQ(domain::plain_text(refused->refusal), domain::plain_text(desk_->on_answer_click(click_on(not_asked)).refusal));
+
+  // Nudges issued since (a digest) drop the follow-ups kept: the next click goes to storage.
+  core_->found.forget_follow_ups();
+  EXPECT_FALSE(desk_->on_answer_click_cached(click_on(asked)));
+}
+
 }  // namespace
 }  // namespace smrel::engine
