@@ -209,6 +209,8 @@ domain::message help_view(locale lang, const domain::command_phrasing& phrasing,
 
 domain::message pulse_view(const pulse_state& state, locale lang) {
   domain::message m;
+  // A title, an introduction and a footer; a statement, an answer and a row of buttons each.
+  m.blocks.reserve(3 + 3 * (state.delivery.items.size() + state.follow_ups.size()));
   const auto title = tr(lang, "Your Sales × Marketing pulse, ", "Jouw Sales × Marketing-pulse, ") + state.pulse.week.to_string();
   m.header(title);
   m.text(tr(lang, "How much do you agree? 1 = strongly disagree … 5 = strongly agree; \"Can't judge\" when you cannot see it from where you work. Your answers are anonymous.",
@@ -233,9 +235,14 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
     if (state.closed) return;
     const auto style_of = [&](int v) { return given == v ? domain::button::style::primary : domain::button::style::plain; };
     std::vector<domain::button> row;
+    row.reserve(scoring::highest_rating - scoring::lowest_rating + 2);
     for (int v = scoring::lowest_rating; v <= scoring::highest_rating; ++v) {
-      row.push_back({std::to_string(v), std::string(answer_action), value_of(v), style_of(v),
-                     std::to_string(v) + " — " + std::string(scoring::rating_label(v, lang))});
+      const std::string number(1, static_cast<char>('0' + v));
+      const auto label = scoring::rating_label(v, lang);
+      std::string spoken;
+      spoken.reserve(number.size() + 5 + label.size());
+      spoken.append(number).append(" — ").append(label);
+      row.push_back({number, std::string(answer_action), value_of(v), style_of(v), std::move(spoken)});
     }
     row.push_back({tr(lang, "Can't judge", "Weet ik niet"), std::string(answer_action), value_of(scoring::dont_know),
                    style_of(scoring::dont_know)});
