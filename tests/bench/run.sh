@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-bench}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSMREL_BUILD_TESTS=ON >/dev/null
-cmake --build "$build" --target scoring_bench store_bench
+cmake --build "$build" --target scoring_bench store_bench card_bench
 pin=""
 command -v taskset >/dev/null && pin="taskset -c 0"
 out=$(mktemp -d)
@@ -13,6 +13,8 @@ $pin "$build/tests/bench/scoring_bench" --benchmark_repetitions=5 --benchmark_re
   --benchmark_format=json --benchmark_out="$out/scoring.json" --benchmark_out_format=json >/dev/null
 $pin "$build/tests/bench/store_bench" --benchmark_min_time=1 --benchmark_format=json \
   --benchmark_out="$out/store.json" --benchmark_out_format=json >/dev/null
+$pin "$build/tests/bench/card_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_format=json --benchmark_out="$out/card.json" --benchmark_out_format=json >/dev/null
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
@@ -26,4 +28,9 @@ rates = {b["name"].split("/")[1]: b["answers_per_s"] for b in st}
 single = rates["1"]
 for batch, rate in rates.items():
     print(f"store: {int(batch):4d} answers per commit: {rate:10.0f} durable answers/s ({rate / single:6.1f}x one per commit)")
+c = {b["name"]: b for b in json.load(open(f"{out}/card.json"))["benchmarks"]}
+copy = c["baseline_copy_the_response_median"]["real_time"]
+for step in ("pulse_view", "invoke_card_response", "the_click_response"):
+    took = c[f"{step}_median"]["real_time"]
+    print(f"teams click: {step:22s} {took / 1000:6.2f} us ({took / copy:5.0f}x copying the response once)")
 PY
