@@ -3,12 +3,13 @@
 // five minutes, and replaying it used to revert the answer a person had since changed and queue
 // another message each time. Keys live for `window` (the signature window both ways), in a
 // bounded table of 64-bit hashes.
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string_view>
-#include <unordered_map>
 
 #include "bot/domain/clock.hpp"
 
@@ -33,7 +34,9 @@ class replay_guard {
   std::chrono::seconds window_;
   std::size_t max_entries_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::uint64_t, domain::time_point> seen_;  // key hash → when it was seen
+  // Open addressing: up to a million keys under load, where a node per key (std::unordered_map)
+  // cost a cache miss and an allocation per click.
+  boost::unordered_flat_map<std::uint64_t, domain::time_point> seen_;  // key hash → when it was seen
   std::deque<std::pair<domain::time_point, std::uint64_t>> by_age_;  // oldest first
 };
 
