@@ -14,6 +14,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/system_executor.hpp>
 
 #include <condition_variable>
@@ -50,7 +52,10 @@ class group_committer {
           using executor = boost::asio::associated_executor_t<decltype(handler)>;
           std::optional<boost::asio::any_io_executor> home;
           if constexpr (!std::is_same_v<executor, boost::asio::system_executor>) {
-            home = boost::asio::get_associated_executor(handler);
+            // Tracked, as for any asynchronous operation: its executor keeps running until the
+            // waiter is resumed.
+            home = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                       boost::asio::execution::outstanding_work.tracked);
           }
           auto shared = std::make_shared<decltype(handler)>(std::move(handler));
           enqueue(std::move(b), std::move(home), [shared](std::exception_ptr error) { (*shared)(error); });

@@ -1,5 +1,8 @@
 #include "bot/service/group_committer.hpp"
 
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -110,6 +113,28 @@ TEST_F(group_committer_test, a_bad_batch_fails_alone_and_the_others_keep_their_s
   EXPECT_EQ(store_->answer_count(), 5U);
   EXPECT_EQ(store_->recent_events("click:", clock_.now() - 1h),
             (std::vector<std::string>{"click:0", "click:1", "click:2", "click:4", "click:5"}));
+}
+
+// A network thread's batches from one round of its event loop share a transaction: the committer
+// is woken behind the requests the thread has in hand, not by the first batch. (Woken by the
+// first, it committed that one alone while the round went on.)
+TEST_F(group_committer_test, the_batches_of_one_round_of_a_network_thread_share_a_transaction) {
+  boost::asio::io_context io;
+  group_committer committer(*store_, clock_);
+  int committed = 0;
+  boost::asio::post(io, [&] {
+    for (int i = 0; i < 5; ++i) {
+      committer.async_commit(batch("r" + std::to_string(i)), boost::asio::bind_executor(io, [&](std::exception_ptr error) {
+                               EXPECT_FALSE(error);
+                               ++committed;
+                             }));
+      std::this_thread::sleep_for(20ms);  // a long round: time enough for a woken committer to start
+    }
+  });
+  io.run();  // returns once every waiter was resumed: each keeps the io_context's work until then
+  EXPECT_EQ(committed, 5);
+  EXPECT_EQ(committer.largest_group(), 5U);
+  EXPECT_EQ(store_->answer_count(), 5U);
 }
 
 }  // namespace
