@@ -104,13 +104,13 @@ domain::message notice(std::string text) {
 }
 
 domain::message status_view(const summary& s, locale lang, const domain::command_phrasing& phrasing) {
-  const auto title = tr(lang, "Sales × Marketing, week ", "Sales × Marketing, week ") + s.report.as_of.to_string();
+  const auto title = "Sales × Marketing, " + week_in_words(s.report.as_of, lang);
   if (!s.report.score.shown) return suppressed_view(s, lang, phrasing, title);
   domain::message m;
   m.header(title).text(stage_line(s, lang) + "\n" + trend_line(s, lang)).fields(group_fields(s, lang));
   m.text(gap_line(s.report, lang) + (s.carried.dimensions ? as_of_note(*s.carried.dimensions, lang) : std::string()));
   if (const auto unsure = dont_know_lines(s.report, lang, 1); !unsure.empty()) {
-    m.text(unsure + dont_know_weeks(s));
+    m.text(unsure + dont_know_weeks(s, lang));
   }
   if (!s.nudges.empty()) {
     m.divider();
@@ -122,7 +122,7 @@ domain::message status_view(const summary& s, locale lang, const domain::command
 }
 
 domain::message digest_view(const summary& s, locale lang, const domain::command_phrasing& phrasing) {
-  const auto title = tr(lang, "Weekly Sales × Marketing digest, ", "Wekelijks overzicht Sales × Marketing, ") + s.report.as_of.to_string();
+  const auto title = tr(lang, "Weekly Sales × Marketing digest, ", "Wekelijks overzicht Sales × Marketing, ") + week_in_words(s.report.as_of, lang);
   if (!s.report.score.shown) return suppressed_view(s, lang, phrasing, title);
   domain::message m;
   m.visible_to_channel = true;
@@ -145,7 +145,7 @@ domain::message digest_view(const summary& s, locale lang, const domain::command
   m.text(table);
   if (const auto unsure = dont_know_lines(s.report, lang, 3); !unsure.empty()) {
     m.text(tr(lang, "What people cannot see from where they work", "Wat mensen vanuit hun werk niet kunnen zien") +
-           dont_know_weeks(s) + ":\n" + unsure);
+           dont_know_weeks(s, lang) + ":\n" + unsure);
   }
   if (!s.nudges.empty()) {
     m.divider().text(tr(lang, "What to do next", "Wat nu te doen"));
@@ -211,7 +211,7 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
   domain::message m;
   // A title, an introduction and a footer; a statement, an answer and a row of buttons each.
   m.blocks.reserve(3 + 3 * (state.delivery.items.size() + state.follow_ups.size()));
-  const auto title = tr(lang, "Your Sales × Marketing pulse, ", "Jouw Sales × Marketing-pulse, ") + state.pulse.week.to_string();
+  const auto title = tr(lang, "Your Sales × Marketing pulse, ", "Jouw Sales × Marketing-pulse, ") + week_in_words(state.pulse.week, lang);
   m.header(title);
   m.text(tr(lang, "How much do you agree? 1 = strongly disagree … 5 = strongly agree; \"Can't judge\" when you cannot see it from where you work. Your answers are anonymous.",
             "Hoe eens ben je het ermee? 1 = helemaal oneens … 5 = helemaal eens; \"Weet ik niet\" als je het vanuit je werk niet kunt zien. Je antwoorden zijn anoniem."));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -67,9 +68,9 @@ std::string dont_know_lines(const scoring::report& r, locale lang, std::size_t m
   return out;
 }
 
-std::string dont_know_weeks(const summary& s) {
+std::string dont_know_weeks(const summary& s, locale lang) {
   if (!s.dont_knows_until) return {};
-  return " (" + (*s.dont_knows_until - (s.report.window_weeks - 1)).to_string() + "–" + s.dont_knows_until->to_string() + ")";
+  return " (" + weeks_in_words(*s.dont_knows_until - (s.report.window_weeks - 1), *s.dont_knows_until, lang) + ")";
 }
 
 std::string stage_label(const scoring::report& r, locale lang) {
@@ -90,7 +91,7 @@ std::string not_released_text(locale lang, const domain::command_phrasing& phras
 }
 
 std::string as_of_note(scoring::iso_week week, locale lang) {
-  return tr(lang, " (as of ", " (stand ") + week.to_string() + ")";
+  return tr(lang, " (as of ", " (stand ") + week_in_words(week, lang) + ")";
 }
 
 std::string newer_week_note(const held_back& newer, locale lang) {
@@ -107,7 +108,7 @@ std::string newer_week_note(const held_back& newer, locale lang) {
       why = tr(lang, "too few answers to show", "te weinig antwoorden om te tonen");
       break;
   }
-  return tr(lang, "week ", "week ") + newer.week.to_string() + ": " + why;
+  return week_in_words(newer.week, lang) + ": " + why;
 }
 
 std::string withheld_label(scoring::withheld why, locale lang) {
@@ -189,6 +190,42 @@ std::string weekly_moment(std::string_view day, std::string_view time, std::stri
                             : named_day + " " + std::string(time) + " " + place + " time";
 }
 
+namespace {
+
+// "23 November 2026", "23 november 2026"; the month and year only where asked for.
+std::string day_in_words(std::chrono::year_month_day day, locale lang, bool month, bool year) {
+  static constexpr std::array<std::string_view, 12> english{"January", "February", "March",     "April",   "May",      "June",
+                                                            "July",    "August",   "September", "October", "November", "December"};
+  static constexpr std::array<std::string_view, 12> dutch{"januari", "februari", "maart",     "april",   "mei",      "juni",
+                                                          "juli",    "augustus", "september", "oktober", "november", "december"};
+  auto out = std::to_string(static_cast<unsigned>(day.day()));
+  if (month) out += " " + std::string((lang == locale::nl ? dutch : english)[static_cast<unsigned>(day.month()) - 1]);
+  if (year) out += " " + std::to_string(static_cast<int>(day.year()));
+  return out;
+}
+
+// "23–29 November 2026", "30 November – 6 December 2026", "29 December 2025 – 4 January 2026".
+std::string days_in_words(std::chrono::sys_days from, std::chrono::sys_days to, locale lang) {
+  const std::chrono::year_month_day first{from};
+  const std::chrono::year_month_day last{to};
+  if (first.year() != last.year()) return day_in_words(first, lang, true, true) + " – " + day_in_words(last, lang, true, true);
+  if (first.month() != last.month()) return day_in_words(first, lang, true, false) + " – " + day_in_words(last, lang, true, true);
+  return day_in_words(first, lang, false, false) + "–" + day_in_words(last, lang, true, true);
+}
+
+}  // namespace
+
+std::string week_in_words(scoring::iso_week week, locale lang) {
+  const auto days = days_in_words(week.monday(), week.monday() + std::chrono::days{6}, lang);
+  return lang == locale::nl ? "week " + std::to_string(week.week()) + ", " + days : days;
+}
+
+std::string weeks_in_words(scoring::iso_week first, scoring::iso_week last, locale lang) {
+  if (first == last) return week_in_words(first, lang);
+  const auto days = days_in_words(first.monday(), last.monday() + std::chrono::days{6}, lang);
+  return lang == locale::nl ? "weken " + std::to_string(first.week()) + "–" + std::to_string(last.week()) + ", " + days : days;
+}
+
 std::string describe_change(const scoring::trend_point& point, locale lang) {
   switch (point.change) {
     case scoring::trend_change::up:
@@ -204,7 +241,7 @@ std::string describe_change(const scoring::trend_point& point, locale lang) {
 }
 
 std::string describe_change_since(const scoring::trend_point& change, locale lang) {
-  const auto since = tr(lang, " since ", " sinds ") + change.week.to_string();
+  const auto since = tr(lang, " since ", " sinds ") + week_in_words(change.week, lang);
   switch (change.change) {
     case scoring::trend_change::up: return tr(lang, "up ", "gestegen met ") + printf_string("%.0f", change.delta) + since;
     case scoring::trend_change::down: return tr(lang, "down ", "gedaald met ") + printf_string("%.0f", -change.delta) + since;

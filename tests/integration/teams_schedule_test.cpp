@@ -19,6 +19,7 @@ using testing::fake_teams;
 using testing::teams_harness;
 
 const scoring::iso_week week49 = *scoring::iso_week::parse("2026-W49");
+constexpr std::string_view week49_in_words = "30 November – 6 December 2026";  // as the pulse's title says it
 // Monday 30 November 2026, 09:58 in Amsterdam (CET): two minutes before the pulse.
 const domain::time_point before_pulse = domain::time_point{sys_days{2026y / November / 30} + 8h + 58min};
 const std::string leaders = "19:leaders@thread.tacv2";
@@ -82,14 +83,14 @@ TEST(teams_schedule, the_weekly_pulse_goes_out_as_a_proactive_card_once_per_pers
 
   h.clock().advance(3min);  // 10:01 in Amsterdam
   const auto pulses = [&](const fake_teams::call& c) {
-    return c.method == "POST" && c.path.ends_with("/activities") && c.body.find("2026-W49") != std::string::npos;
+    return c.method == "POST" && c.path.ends_with("/activities") && c.body.find(week49_in_words) != std::string::npos;
   };
   EXPECT_TRUE(h.fake().wait_for(pulses, 3, 15s)) << "1, 2, and 3 (known from a channel only) each get one";
   h.settle_schedule();
   EXPECT_GT(h.fake().connector_calls().size(), before);
   const auto weekly_pulses = [&](const std::string& who) {
     auto out = proactive_posts(h.fake(), who);
-    std::erase_if(out, [](const fake_teams::call& c) { return c.body.find("2026-W49") == std::string::npos; });
+    std::erase_if(out, [](const fake_teams::call& c) { return c.body.find(week49_in_words) == std::string::npos; });
     return out;
   };
   for (const auto* who : {"1", "2", "3"}) {

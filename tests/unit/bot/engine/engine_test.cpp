@@ -323,6 +323,21 @@ TEST(wording, the_weekly_moment_is_said_as_people_say_it) {
   EXPECT_EQ(weekly_moment("tuesday", "08:00", "Etc/GMT-2", scoring::locale::nl), "dinsdag om 08:00 Etc/GMT-2");
 }
 
+// Where people read a week it is its days, not its ISO label; Dutch keeps the week number too.
+TEST(wording, weeks_are_said_as_dates) {
+  const auto week = [](const char* iso) { return *scoring::iso_week::parse(iso); };
+  EXPECT_EQ(week_in_words(week("2026-W48"), scoring::locale::en), "23–29 November 2026");
+  EXPECT_EQ(week_in_words(week("2026-W48"), scoring::locale::nl), "week 48, 23–29 november 2026");
+  EXPECT_EQ(week_in_words(week("2026-W49"), scoring::locale::en), "30 November – 6 December 2026");
+  // ISO 2026-W01 starts in 2025; 2026-W53 ends in 2027.
+  EXPECT_EQ(week_in_words(week("2026-W01"), scoring::locale::en), "29 December 2025 – 4 January 2026");
+  EXPECT_EQ(week_in_words(week("2026-W53"), scoring::locale::nl), "week 53, 28 december 2026 – 3 januari 2027");
+  EXPECT_EQ(weeks_in_words(week("2026-W40"), week("2026-W47"), scoring::locale::en), "28 September – 22 November 2026");
+  EXPECT_EQ(weeks_in_words(week("2026-W40"), week("2026-W47"), scoring::locale::nl),
+            "weken 40–47, 28 september – 22 november 2026");
+  EXPECT_EQ(weeks_in_words(week("2026-W47"), week("2026-W47"), scoring::locale::en), "16–22 November 2026");
+}
+
 TEST(wording, sparkline_marks_suppressed_weeks_and_scales) {
   std::vector<scoring::trend_point> trend(3);
   trend[0].score = {true, 40.0, 0, 0, 5};
