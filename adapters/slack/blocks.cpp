@@ -118,6 +118,22 @@ json plain(std::string_view text, std::size_t limit) {
 }
 json markdown(std::string_view text, std::size_t limit) { return {{"type", "mrkdwn"}, {"text", fit(text, limit, true)}}; }
 
+// A field is a label over its value ("Sales\n52 (47–57)"): the label in bold, as Teams shows it.
+// Only when the label holds none of mrkdwn's marks (an asterisk in it would end the bold early)
+// and the field fits whole; otherwise it is sent as plain mrkdwn, clipped as usual.
+json labelled_field(std::string_view item, std::size_t limit) {
+  const auto cut = item.find('\n');
+  if (cut == std::string_view::npos || cut == 0) return markdown(item, limit);
+  const auto label = item.substr(0, cut);
+  if (label.find_first_of("*_~`") != std::string_view::npos || label.front() == ' ' || label.back() == ' ') {
+    return markdown(item, limit);
+  }
+  std::size_t units = 2;  // the two asterisks
+  for_each_sent_piece(item, true, [&](std::string_view, std::size_t n) { units += n; });
+  if (units > limit) return markdown(item, limit);
+  return {{"type", "mrkdwn"}, {"text", "*" + fit(label, limit, true) + "*" + fit(item.substr(cut), limit, true)}};
+}
+
 json render_blocks(const domain::message& m, std::size_t max_blocks) {
   json blocks = json::array();
   std::set<std::string> block_ids;
@@ -140,7 +156,7 @@ json render_blocks(const domain::message& m, std::size_t max_blocks) {
         json fields = json::array();
         for (const auto& item : b.items) {
           if (fields.size() == max_fields) break;
-          if (!item.empty()) fields.push_back(markdown(item, max_field_chars));
+          if (!item.empty()) fields.push_back(labelled_field(item, max_field_chars));
         }
         if (fields.empty()) continue;
         out = {{"type", "section"}, {"fields", std::move(fields)}};

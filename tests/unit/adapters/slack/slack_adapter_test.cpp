@@ -203,6 +203,22 @@ TEST(blocks, long_identifiers_stay_within_255_distinct_and_keep_their_action) {
   EXPECT_EQ(blocks[0]["elements"][0]["value"], shared + "1");  // the value itself is not cut
 }
 
+// A field's first line is its label, bold as in Teams; its text is still escaped, and a label
+// with mrkdwn's own marks, a field without a label, or one too long to fit whole stays plain.
+TEST(blocks, field_labels_are_bold_and_their_text_still_escaped) {
+  domain::message m;
+  m.fields({"Sales\n52 (47–57)", "R&D <team>\n48", "no label", "*starred*\n1", "\nvalue", std::string(1999, 'l') + "\nv"});
+  const auto fields = json::parse(post_message_json("C1", m))["blocks"][0]["fields"];
+  ASSERT_EQ(fields.size(), 6U);
+  EXPECT_EQ(fields[0]["text"], "*Sales*\n52 (47–57)");
+  EXPECT_EQ(fields[1]["text"], "*R&amp;D &lt;team&gt;*\n48");
+  EXPECT_EQ(fields[2]["text"], "no label");
+  EXPECT_EQ(fields[3]["text"], "*starred*\n1");  // as given: not made bold around its own marks
+  EXPECT_EQ(fields[4]["text"], "\nvalue");
+  EXPECT_EQ(fields[5]["text"].get<std::string>().front(), 'l');
+  for (const auto& f : fields) EXPECT_EQ(f["type"], "mrkdwn");
+}
+
 TEST(blocks, leaves_out_blocks_slack_would_refuse_as_empty) {
   domain::message m;
   m.header("").text("").fields({"", ""}).context({""}).buttons({}).text("kept").fields({"", "one"}).divider();
