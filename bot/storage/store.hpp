@@ -398,6 +398,9 @@ class store {
   /// A dead message's dedupe key stops guarding, so the same message may be queued again (say, a
   /// digest once the bot was invited to the channel it could not post into). Live rows keep it.
   virtual void forget_dedupe_key(std::int64_t id) = 0;
+  /// Whether a message with this dedupe key is queued, on its way or was sent (and is not yet
+  /// pruned): a second request for it would be dropped. A dead row's key counts until forgotten.
+  virtual bool holds_dedupe_key(std::string_view dedupe_key) = 0;
   /// Makes every claimed message due now. Only when single_process(), at start-up, when no
   /// sender can still hold a claim; returns how many were released. The attempt counted at claim
   /// is kept: a message that crashes its sender every time still reaches the attempt limit.

@@ -243,8 +243,12 @@ TEST(slack_commands, status_nudges_and_digest_with_enough_answers) {
   EXPECT_EQ(post.authorization, "Bearer xoxb-test");
   EXPECT_EQ(json::parse(post.body)["channel"], "C0LEAD");
   EXPECT_FALSE(h.store().nudges_since(team, scoring::iso_week::containing(h.clock().now())).empty());
-  reply_json(h.command("UADMIN", "digest here", "C0LEAD"));  // the same week's digest is posted once
-  std::this_thread::sleep_for(300ms);
+  // The same week's digest goes to a channel once, and a second "digest here" says so (it used to
+  // say "Posting this week's digest here." and post nothing).
+  const auto again = reply_json(h.command("UADMIN", "digest here", "C0LEAD"))["text"].get<std::string>();
+  EXPECT_NE(again.find("already posted here"), std::string::npos) << again;
+  EXPECT_NE(again.find("/smrel digest preview"), std::string::npos) << again;
+  EXPECT_EQ(again.find("Posting"), std::string::npos) << again;
   EXPECT_EQ(h.fake().calls("/api/chat.postMessage").size(), 1U);
 }
 

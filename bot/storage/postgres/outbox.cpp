@@ -125,6 +125,11 @@ void backend::forget_dedupe_key(std::int64_t id) {
   db->run("UPDATE outbox SET dedupe_key = NULL WHERE id = $1 AND status = 'dead'", id);
 }
 
+bool backend::holds_dedupe_key(std::string_view dedupe_key) {
+  auto db = pool_.acquire();
+  return !db->run("SELECT 1 FROM outbox WHERE dedupe_key = $1 LIMIT 1", dedupe_key).empty();
+}
+
 bool backend::release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) {
   auto db = pool_.acquire();
   return db->run("UPDATE outbox SET status = 'pending', attempts = GREATEST(attempts - 1, 0), next_attempt_at = $1 "

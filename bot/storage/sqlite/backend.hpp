@@ -100,6 +100,7 @@ class backend final : public store {
   bool mark_dead(std::int64_t id, std::int64_t claim, std::string_view error, time_point at) override;
   bool release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) override;
   void forget_dedupe_key(std::int64_t id) override;
+  bool holds_dedupe_key(std::string_view dedupe_key) override;
   std::size_t release_all_claims(time_point now) override;
   std::optional<outbox_message> find_outbox(std::int64_t id) override;
   std::size_t outbox_depth() override;

@@ -154,6 +154,13 @@ void backend::forget_dedupe_key(std::int64_t id) {
   outbox_db_.prepare("UPDATE outbox SET dedupe_key = NULL WHERE id = ? AND status = 'dead'").bind(1, id).run();
 }
 
+bool backend::holds_dedupe_key(std::string_view dedupe_key) {
+  std::lock_guard lock(outbox_mutex_);
+  auto s = outbox_db_.prepare("SELECT 1 FROM outbox WHERE dedupe_key = ? LIMIT 1");
+  s.bind(1, dedupe_key);
+  return s.step();
+}
+
 bool backend::release(std::int64_t id, std::int64_t claim, time_point next_attempt_at) {
   std::lock_guard lock(outbox_mutex_);
   outbox_db_.prepare("UPDATE outbox SET status = 'pending', attempts = MAX(attempts - 1, 0), next_attempt_at = ? "

@@ -492,6 +492,21 @@ TEST_F(engine_test, digest_here_makes_the_conversation_the_workspaces_digest_tar
   const auto installed = store_->find_installation(acme);
   ASSERT_TRUE(installed);
   EXPECT_EQ(installed->digest_target, leaders);
+
+  // Once the week's digest is queued for that channel (the dispatcher commits it under its key),
+  // asking again posts nothing and says why, with how to see it now.
+  storage::outbox_message row;
+  row.kind = storage::outbox_kind::post;
+  row.address = leaders.address;
+  row.content = "{}";
+  row.dedupe_key = result.posts[0].dedupe_key;
+  row.next_attempt_at = clock.now();
+  store_->enqueue(row, clock.now());
+  const auto again = bot.on_command({{acme, "UADMIN"}, "digest here", leaders, "", ""});
+  EXPECT_TRUE(again.posts.empty());
+  EXPECT_NE(again.reply.fallback_text.find("already posted here"), std::string::npos) << again.reply.fallback_text;
+  // Another channel is another digest.
+  EXPECT_EQ(bot.on_command({{acme, "UADMIN"}, "digest here", {platform::slack, "COTHER"}, "", ""}).posts.size(), 1U);
 }
 
 }  // namespace

@@ -81,8 +81,11 @@ TEST_P(store_conformance, outbox_kind_names_are_stable) {
 
 TEST_P(store_conformance, outbox_claims_leases_and_dedupes) {
   const auto m = message("C1", t0, "digest:T0ACME:2026-W48");
+  EXPECT_FALSE(store_->holds_dedupe_key(m.dedupe_key));
   const auto id = store_->enqueue(m, t0);
   EXPECT_EQ(store_->enqueue(m, t0), id);
+  EXPECT_TRUE(store_->holds_dedupe_key(m.dedupe_key));
+  EXPECT_FALSE(store_->holds_dedupe_key("digest:T0ACME:2026-W49"));
   EXPECT_EQ(store_->outbox_depth(), 1U);
 
   EXPECT_TRUE(store_->claim_due(t0 - seconds{1}, t0 + seconds{30}, 10).empty());  // not due yet
@@ -110,6 +113,7 @@ TEST_P(store_conformance, outbox_claims_leases_and_dedupes) {
   EXPECT_EQ(store_->find_outbox(id)->status, outbox_status::sent);
   EXPECT_EQ(store_->find_outbox(id)->last_error, "");
   EXPECT_EQ(store_->enqueue(m, t0 + hours{1}), id) << "a sent key still guards";
+  EXPECT_TRUE(store_->holds_dedupe_key(m.dedupe_key));
 
   const auto dead = store_->enqueue(message("C1", t0, "other"), t0);
   claimed = store_->claim_due(t0 + minutes{6}, t0 + minutes{7}, 10);
@@ -117,6 +121,9 @@ TEST_P(store_conformance, outbox_claims_leases_and_dedupes) {
   EXPECT_TRUE(store_->mark_dead(dead, claimed[0].claim, "channel_not_found", t0));
   EXPECT_EQ(store_->find_outbox(dead)->status, outbox_status::dead);
   EXPECT_EQ(store_->find_outbox(dead)->last_error, "channel_not_found");
+  EXPECT_TRUE(store_->holds_dedupe_key("other"));  // until the worker forgets it
+  store_->forget_dedupe_key(dead);
+  EXPECT_FALSE(store_->holds_dedupe_key("other"));
   EXPECT_EQ(store_->outbox_depth(), 0U);
   EXPECT_FALSE(store_->find_outbox(dead + 1000));
 }
