@@ -7,7 +7,8 @@ namespace smrel::engine {
 namespace {
 
 // One digest a week per conversation: the key of its outbox row.
-std::string digest_key(const domain::workspace_ref& workspace, const domain::conversation_ref& where, scoring::iso_week week) {
+std::string digest_key(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
+                       scoring::iso_week week) {
   return "digest:" + workspace.id + ":" + where.address + ":" + week.to_string();
 }
 
@@ -20,8 +21,8 @@ command_result digests::weekly_digest(const domain::workspace_ref& workspace, co
   // Nudges are issued in the week the digest goes out (the figures are of the last closed week).
   const auto now = core_.clock.now();
   const auto this_week = core_.company_calendar.week_of(now);
-  result.posts.push_back({workspace, where, digest_view(*s, lang, core_.phrasing(workspace)), digest_key(workspace, where, this_week),
-                          std::nullopt});
+  result.posts.push_back({workspace, where, digest_view(*s, lang, core_.phrasing(workspace)),
+                          digest_key(workspace, where, this_week), std::nullopt});
   result.issued = s->nudges;
   for (const auto& n : s->nudges) {
     core_.store.record_nudge(
@@ -41,10 +42,11 @@ command_result digests::post_here(const domain::chat_command& command, scoring::
   const auto this_week = core_.company_calendar.week_of(core_.clock.now());
   if (core_.store.holds_dedupe_key(digest_key(command.who.workspace, command.where, this_week))) {
     return reply_only(notice(tr(lang, phrasing,
-                                "This week's digest was already posted here (or is on its way); it is not posted twice. "
-                                "Type {digest preview} to see it now; the weekly digest keeps coming here.",
-                                "Het overzicht van deze week is hier al geplaatst (of onderweg); het wordt niet twee keer geplaatst. "
-                                "Typ {digest preview} om het nu te zien; het wekelijkse overzicht blijft hier komen.")));
+                                "This week's digest was already posted here (or is on its way); it is not posted "
+                                "twice. Type {digest preview} to see it now; the weekly digest keeps coming here.",
+                                "Het overzicht van deze week is hier al geplaatst (of onderweg); het wordt niet twee "
+                                "keer geplaatst. Typ {digest preview} om het nu te zien; het wekelijkse overzicht "
+                                "blijft hier komen.")));
   }
   auto result = weekly_digest(command.who.workspace, command.where, lang);
   result.reply = notice(tr(lang, "Posting this week's digest here; the weekly digest comes here from now on.",

@@ -84,8 +84,8 @@ std::vector<storage::issued_nudge> pulses::follow_ups_asked(const domain::worksp
   return distinct_follow_ups(core_.found.follow_ups(workspace, week));
 }
 
-std::optional<std::vector<storage::issued_nudge>> pulses::cached_follow_ups_asked(const domain::workspace_ref& workspace,
-                                                                                  scoring::iso_week week) {
+std::optional<std::vector<storage::issued_nudge>> pulses::cached_follow_ups_asked(
+    const domain::workspace_ref& workspace, scoring::iso_week week) {
   auto issued = core_.found.cached_follow_ups(workspace, week);
   if (!issued) return std::nullopt;
   return distinct_follow_ups(std::move(*issued));

@@ -122,7 +122,8 @@ domain::message status_view(const summary& s, locale lang, const domain::command
 }
 
 domain::message digest_view(const summary& s, locale lang, const domain::command_phrasing& phrasing) {
-  const auto title = tr(lang, "Weekly Sales × Marketing digest, ", "Wekelijks overzicht Sales × Marketing, ") + week_in_words(s.report.as_of, lang);
+  const auto title = tr(lang, "Weekly Sales × Marketing digest, ", "Wekelijks overzicht Sales × Marketing, ") +
+                     week_in_words(s.report.as_of, lang);
   if (!s.report.score.shown) return suppressed_view(s, lang, phrasing, title);
   domain::message m;
   m.visible_to_channel = true;
@@ -211,7 +212,8 @@ domain::message pulse_view(const pulse_state& state, locale lang) {
   domain::message m;
   // A title, an introduction and a footer; a statement, an answer and a row of buttons each.
   m.blocks.reserve(3 + 3 * (state.delivery.items.size() + state.follow_ups.size()));
-  const auto title = tr(lang, "Your Sales × Marketing pulse, ", "Jouw Sales × Marketing-pulse, ") + week_in_words(state.pulse.week, lang);
+  const auto title = tr(lang, "Your Sales × Marketing pulse, ", "Jouw Sales × Marketing-pulse, ") +
+                     week_in_words(state.pulse.week, lang);
   m.header(title);
   m.text(tr(lang, "How much do you agree? 1 = strongly disagree … 5 = strongly agree; \"Can't judge\" when you cannot see it from where you work. Your answers are anonymous.",
             "Hoe eens ben je het ermee? 1 = helemaal oneens … 5 = helemaal eens; \"Weet ik niet\" als je het vanuit je werk niet kunt zien. Je antwoorden zijn anoniem."));

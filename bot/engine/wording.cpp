@@ -194,10 +194,12 @@ namespace {
 
 // "23 November 2026", "23 november 2026"; the month and year only where asked for.
 std::string day_in_words(std::chrono::year_month_day day, locale lang, bool month, bool year) {
-  static constexpr std::array<std::string_view, 12> english{"January", "February", "March",     "April",   "May",      "June",
-                                                            "July",    "August",   "September", "October", "November", "December"};
-  static constexpr std::array<std::string_view, 12> dutch{"januari", "februari", "maart",     "april",   "mei",      "juni",
-                                                          "juli",    "augustus", "september", "oktober", "november", "december"};
+  static constexpr std::array<std::string_view, 12> english{"January", "February", "March",    "April",
+                                                            "May",     "June",     "July",     "August",
+                                                            "September", "October", "November", "December"};
+  static constexpr std::array<std::string_view, 12> dutch{"januari", "februari", "maart",    "april",
+                                                          "mei",     "juni",     "juli",     "augustus",
+                                                          "september", "oktober", "november", "december"};
   auto out = std::to_string(static_cast<unsigned>(day.day()));
   if (month) out += " " + std::string((lang == locale::nl ? dutch : english)[static_cast<unsigned>(day.month()) - 1]);
   if (year) out += " " + std::to_string(static_cast<int>(day.year()));
@@ -208,9 +210,10 @@ std::string day_in_words(std::chrono::year_month_day day, locale lang, bool mont
 std::string days_in_words(std::chrono::sys_days from, std::chrono::sys_days to, locale lang) {
   const std::chrono::year_month_day first{from};
   const std::chrono::year_month_day last{to};
-  if (first.year() != last.year()) return day_in_words(first, lang, true, true) + " – " + day_in_words(last, lang, true, true);
-  if (first.month() != last.month()) return day_in_words(first, lang, true, false) + " – " + day_in_words(last, lang, true, true);
-  return day_in_words(first, lang, false, false) + "–" + day_in_words(last, lang, true, true);
+  const auto until = day_in_words(last, lang, true, true);
+  if (first.year() != last.year()) return day_in_words(first, lang, true, true) + " – " + until;
+  if (first.month() != last.month()) return day_in_words(first, lang, true, false) + " – " + until;
+  return day_in_words(first, lang, false, false) + "–" + until;
 }
 
 }  // namespace
@@ -223,7 +226,8 @@ std::string week_in_words(scoring::iso_week week, locale lang) {
 std::string weeks_in_words(scoring::iso_week first, scoring::iso_week last, locale lang) {
   if (first == last) return week_in_words(first, lang);
   const auto days = days_in_words(first.monday(), last.monday() + std::chrono::days{6}, lang);
-  return lang == locale::nl ? "weken " + std::to_string(first.week()) + "–" + std::to_string(last.week()) + ", " + days : days;
+  if (lang != locale::nl) return days;
+  return "weken " + std::to_string(first.week()) + "–" + std::to_string(last.week()) + ", " + days;
 }
 
 std::string describe_change(const scoring::trend_point& point, locale lang) {

@@ -82,7 +82,8 @@ TEST(slack_schedule, the_weekly_pulse_goes_out_by_dm_once_per_person_at_pulse_ti
     EXPECT_EQ(c.authorization, "Bearer xoxb-test");
     const auto message = json::parse(c.body);
     // In people's terms: 2026-W49 is the week of Monday 30 November.
-    EXPECT_NE(message.value("text", "").find("30 November – 6 December 2026"), std::string::npos) << "a text fallback names the week";
+    EXPECT_NE(message.value("text", "").find("30 November – 6 December 2026"), std::string::npos)
+        << "a text fallback names the week";
     EXPECT_EQ(testing::buttons_of(message).size(), 24U);  // four statements, six buttons each
   }
 
@@ -153,7 +154,8 @@ TEST(slack_schedule, the_digest_lands_in_the_leadership_channel_once_a_week) {
   for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
     const auto body = json::parse(c.body);
     if (body.value("channel", "") == "C0LEADERS") {
-      EXPECT_NE(body.dump().find("23–29 November 2026"), std::string::npos);  // the figures of the last closed week, 2026-W48
+      // The figures of the last closed week, 2026-W48.
+      EXPECT_NE(body.dump().find("23–29 November 2026"), std::string::npos);
     }
   }
 

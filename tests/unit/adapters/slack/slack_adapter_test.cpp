@@ -207,7 +207,8 @@ TEST(blocks, long_identifiers_stay_within_255_distinct_and_keep_their_action) {
 // with mrkdwn's own marks, a field without a label, or one too long to fit whole stays plain.
 TEST(blocks, field_labels_are_bold_and_their_text_still_escaped) {
   domain::message m;
-  m.fields({"Sales\n52 (47–57)", "R&D <team>\n48", "no label", "*starred*\n1", "\nvalue", std::string(1999, 'l') + "\nv"});
+  m.fields({"Sales\n52 (47–57)", "R&D <team>\n48", "no label", "*starred*\n1", "\nvalue",
+            std::string(1999, 'l') + "\nv"});
   const auto fields = json::parse(post_message_json("C1", m))["blocks"][0]["fields"];
   ASSERT_EQ(fields.size(), 6U);
   EXPECT_EQ(fields[0]["text"], "*Sales*\n52 (47–57)");

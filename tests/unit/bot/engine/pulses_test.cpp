@@ -133,11 +133,14 @@ TEST_F(pulses_test, a_follow_up_click_is_decided_from_memory_as_storage_would) {
   const auto view = pulses_->pulse_reply(who, scoring::locale::en);
   std::optional<answer_button> statement;
   for (const auto& b : view.blocks) {
-    if (!statement && !b.buttons.empty() && b.buttons.front().action == answer_action) statement = parse_answer_button(b.buttons.front().value);
+    if (!statement && !b.buttons.empty() && b.buttons.front().action == answer_action) {
+      statement = parse_answer_button(b.buttons.front().value);
+    }
   }
   ASSERT_TRUE(statement);
   const auto click_on = [&](std::int64_t nudge) {
-    return domain::button_click{who, std::string(answer_action), follow_up_button_value(statement->pulse_id, nudge, 4), {}, "", "f"};
+    return domain::button_click{
+        who, std::string(answer_action), follow_up_button_value(statement->pulse_id, nudge, 4), {}, "", "f"};
   };
 
   const auto read = desk_->on_answer_click(click_on(asked));  // from storage, and kept
@@ -155,7 +158,8 @@ TEST_F(pulses_test, a_follow_up_click_is_decided_from_memory_as_storage_would) {
   const auto refused = desk_->on_answer_click_cached(click_on(not_asked));
   ASSERT_TRUE(refused);
   EXPECT_FALSE(refused->accepted());
-  EXPECT_EQ(domain::plain_text(refused->refusal), domain::plain_text(desk_->on_answer_click(click_on(not_asked)).refusal));
+  EXPECT_EQ(domain::plain_text(refused->refusal),
+            domain::plain_text(desk_->on_answer_click(click_on(not_asked)).refusal));
 
   // Nudges issued since (a digest) drop the follow-ups kept: the next click goes to storage.
   core_->found.forget_follow_ups();

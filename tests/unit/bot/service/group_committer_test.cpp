@@ -124,10 +124,11 @@ TEST_F(group_committer_test, the_batches_of_one_round_of_a_network_thread_share_
   int committed = 0;
   boost::asio::post(io, [&] {
     for (int i = 0; i < 5; ++i) {
-      committer.async_commit(batch("r" + std::to_string(i)), boost::asio::bind_executor(io, [&](std::exception_ptr error) {
-                               EXPECT_FALSE(error);
-                               ++committed;
-                             }));
+      auto done = boost::asio::bind_executor(io, [&](std::exception_ptr error) {
+        EXPECT_FALSE(error);
+        ++committed;
+      });
+      committer.async_commit(batch("r" + std::to_string(i)), std::move(done));
       std::this_thread::sleep_for(20ms);  // a long round: time enough for a woken committer to start
     }
   });
