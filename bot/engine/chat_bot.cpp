@@ -8,6 +8,7 @@ chat_bot::chat_bot(storage::store& store, const domain::pseudonymizer& pseudonym
       digests_(core_),
       membership_(core_),
       desk_(core_, pulses_),
-      commands_(core_, pulses_, digests_, membership_) {}
+      commands_(core_, pulses_, digests_, membership_),
+      notes_(core_) {}
 
 }  // namespace smrel::engine

@@ -13,6 +13,7 @@
 #include "bot/domain/inbound.hpp"
 #include "bot/domain/message.hpp"
 #include "bot/domain/pseudonymizer.hpp"
+#include "bot/engine/admin_notes.hpp"
 #include "bot/engine/answer_desk.hpp"
 #include "bot/engine/bot_core.hpp"
 #include "bot/engine/commands.hpp"
@@ -83,6 +84,11 @@ class chat_bot {
     return digests_.weekly_digest(workspace, where, lang);
   }
   const calendar& company_calendar() const { return core_.company_calendar; }
+  /// The week's scheduled digest could not be posted: what to tell each of the workspace's admins.
+  std::vector<admin_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
+                                             scoring::iso_week week, const post_failure& failure) {
+    return notes_.digest_undelivered(workspace, where, week, failure);
+  }
 
   /// Answers changed for this workspace: cached summaries are stale.
   void invalidate(const domain::workspace_ref& workspace) { core_.statuses.invalidate(workspace); }
@@ -110,6 +116,7 @@ class chat_bot {
   membership membership_;
   answer_desk desk_;
   command_table commands_;
+  admin_notes notes_;
 };
 
 }  // namespace smrel::engine

@@ -60,6 +60,11 @@ void metrics::background_failure(std::string_view loop) {
   count(background_failures_, loop);
 }
 
+void metrics::admin_alert(std::string_view about) {
+  std::lock_guard lock(labelled_mutex_);
+  count(admin_alerts_, about);
+}
+
 std::string metrics::render(std::size_t outbox_depth) const {
   std::string out;
   out += "# HELP smrel_http_requests_total HTTP requests by route and status class.\n";
@@ -99,6 +104,11 @@ std::string metrics::render(std::size_t outbox_depth) const {
          "# TYPE smrel_background_failures_total counter\n";
   for (const auto& [loop, n] : background_failures_) {
     out += "smrel_background_failures_total{loop=\"" + loop + "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP smrel_admin_alerts_total Unattended failures admins must act on (each also sent to them by DM).\n"
+         "# TYPE smrel_admin_alerts_total counter\n";
+  for (const auto& [about, n] : admin_alerts_) {
+    out += "smrel_admin_alerts_total{about=\"" + about + "\"} " + std::to_string(n) + "\n";
   }
   return out;
 }

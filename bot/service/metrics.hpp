@@ -25,6 +25,9 @@ class metrics {
   void refused(std::string_view reason);    // requests refused before routing
   /// A background loop (outbox, scheduler, pruning, an I/O thread) caught a failure and went on.
   void background_failure(std::string_view loop);
+  /// Something went wrong unattended that admins must act on, and they were told (or would be,
+  /// had they been named): "digest_undelivered", …
+  void admin_alert(std::string_view about);
 
   std::string render(std::size_t outbox_depth) const;
 
@@ -45,6 +48,8 @@ class metrics {
   std::map<std::string, std::uint64_t, std::less<>> deliveries_;
   std::map<std::string, std::uint64_t, std::less<>> refusals_;
   std::map<std::string, std::uint64_t, std::less<>> background_failures_;
+  // Seeded with every kind at 0, so an alert rule can watch a series that exists before the first.
+  std::map<std::string, std::uint64_t, std::less<>> admin_alerts_{{"digest_undelivered", 0}};
 };
 
 }  // namespace smrel::service

@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "scoring/iso_week.hpp"
+
 namespace smrel::service {
 namespace {
 
@@ -115,6 +117,17 @@ std::string encode_content(const outbox_content& content) {
                  {{"message", message_json(post->message)}, {"notice_to", post->notice_to}, {"notice", message_json(post->notice)}}}}
         .dump();
   }
+  if (const auto* post = std::get_if<unattended_post>(&content)) {
+    return json{{"unattended",
+                 {{"message", message_json(post->message)}, {"platform", domain::platform_id(post->workspace.on)},
+                  {"workspace", post->workspace.id}, {"week", post->week}}}}
+        .dump();
+  }
+  if (const auto* note = std::get_if<direct_note>(&content)) {
+    auto j = member_json(note->who);
+    j["message"] = message_json(note->message);
+    return json{{"direct", std::move(j)}}.dump();
+  }
   if (const auto* pulse = std::get_if<pulse_ref>(&content)) {
     auto j = member_json(pulse->who);
     j["pulse"] = pulse->pulse_id;
@@ -147,6 +160,21 @@ std::optional<outbox_content> decode_content(std::string_view text) {
     auto notice_to = string_or_empty(*it, "notice_to");
     if (!message || !notice || notice_to.empty()) return std::nullopt;
     return outbox_content{post_with_notice{std::move(*message), std::move(notice_to), std::move(*notice)}};
+  }
+  if (const auto it = j.find("unattended"); it != j.end()) {
+    if (!it->is_object() || !it->contains("message")) return std::nullopt;
+    auto message = message_from((*it)["message"]);
+    const auto on = domain::parse_platform(string_or_empty(*it, "platform"));
+    auto workspace = string_or_empty(*it, "workspace");
+    auto week = string_or_empty(*it, "week");
+    if (!message || !on || workspace.empty() || !scoring::iso_week::parse(week)) return std::nullopt;
+    return outbox_content{unattended_post{std::move(*message), {*on, std::move(workspace)}, std::move(week)}};
+  }
+  if (const auto it = j.find("direct"); it != j.end()) {
+    auto who = member_from(*it);
+    auto message = it->is_object() && it->contains("message") ? message_from((*it)["message"]) : std::nullopt;
+    if (!who || !message) return std::nullopt;
+    return outbox_content{direct_note{std::move(*who), std::move(*message)}};
   }
   if (const auto it = j.find("home"); it != j.end()) {
     const auto who = member_from(*it);

@@ -34,7 +34,22 @@ struct post_with_notice {
   domain::message notice;
 };
 
-using outbox_content = std::variant<domain::message, pulse_ref, home_ref, post_with_notice>;
+/// A post nobody is waiting for (the scheduled digest): should it never land, the workspace's
+/// admins are told by direct message, since nobody else would notice.
+struct unattended_post {
+  domain::message message;
+  domain::workspace_ref workspace;
+  std::string week;  // ISO label of the week it belongs to ("2026-W48")
+};
+
+/// A direct message to one person (the row's address is their user id): the direct conversation
+/// is opened first when it is not known yet, as for pulse DMs.
+struct direct_note {
+  domain::member_key who;
+  domain::message message;
+};
+
+using outbox_content = std::variant<domain::message, pulse_ref, home_ref, post_with_notice, unattended_post, direct_note>;
 
 /// Stored as compact JSON; decoding refuses anything malformed (nullopt) rather than guessing.
 std::string encode_content(const outbox_content& content);

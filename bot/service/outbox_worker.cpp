@@ -187,25 +187,56 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     co_await apply(m, give_up(std::move(reason)), none);
   }
 
-  // A pulse DM takes two turns the first time: opening the direct conversation (then it is
-  // remembered and the message is due again at once, without counting an attempt), then the post.
-  asio::awaitable<void> send_pulse_dm(channel_plug& plug, const storage::outbox_message& m, const pulse_ref& ref) {
-    const auto direct = co_await run_blocking(pool, [&] { return store.find_direct_conversation(ref.who); });
-    if (!direct) {
-      const auto buckets = plug.buckets(send_action::open_direct, ref.who.user);
-      if (!co_await take_turn(m, buckets)) co_return;
-      const auto opened = co_await plug.open_direct(ref.who);
-      if (opened.verdict == delivery_verdict::sent && !opened.landed.conversation.empty()) {
-        co_await run_blocking(pool, [&] {
-          store.remember_direct_conversation(ref.who, opened.landed.conversation);
-          store.release(m.id, m.claim, clock.now());
-        });
-        log_event(log_level::info, "dm_opened", {{"id", static_cast<long long>(m.id)}});
-        co_return;
-      }
-      co_await apply(m, opened, buckets);
-      co_return;
+  // The person's direct conversation. Reaching someone the first time takes a turn of its own:
+  // the conversation is opened and remembered, and the row is due again at once (without counting
+  // an attempt) for the post. nullopt: this claim ends here (opened, refused, or not its turn).
+  asio::awaitable<std::optional<domain::conversation_ref>> direct_conversation(channel_plug& plug,
+                                                                               const storage::outbox_message& m,
+                                                                               const domain::member_key& who) {
+    auto direct = co_await run_blocking(pool, [&] { return store.find_direct_conversation(who); });
+    if (direct) co_return direct;
+    const auto buckets = plug.buckets(send_action::open_direct, who.user);
+    if (!co_await take_turn(m, buckets)) co_return std::nullopt;
+    const auto opened = co_await plug.open_direct(who);
+    if (opened.verdict == delivery_verdict::sent && !opened.landed.conversation.empty()) {
+      co_await run_blocking(pool, [&] {
+        store.remember_direct_conversation(who, opened.landed.conversation);
+        store.release(m.id, m.claim, clock.now());
+      });
+      log_event(log_level::info, "dm_opened", {{"id", static_cast<long long>(m.id)}});
+      co_return std::nullopt;
     }
+    co_await apply(m, opened, buckets);
+    co_return std::nullopt;
+  }
+
+  // After a post into a direct conversation: what it taught about the conversation is kept.
+  asio::awaitable<void> learn_from_direct_post(channel_plug& plug, const domain::member_key& who,
+                                               const domain::conversation_ref& direct, const delivery_outcome& outcome) {
+    if (outcome.verdict == delivery_verdict::sent) {
+      // A platform may reach a person by who they are and open the conversation on the way
+      // (Teams: a person known from a team's roster); the conversation is what is kept.
+      const auto& landed_in = outcome.landed.conversation;
+      if (!landed_in.empty() && landed_in != direct) {
+        co_await run_blocking(pool, [&] { store.remember_direct_conversation(who, landed_in); });
+      }
+    } else if (outcome.problem == domain::delivery_problem::conversation_gone) {
+      // A remembered direct conversation that no longer exists: the next attempt opens a fresh one
+      // (from what the platform keeps of the person, when it keeps something).
+      const auto again = plug.reach_after_gone(direct.address);
+      co_await run_blocking(pool, [&] {
+        if (again) {
+          store.remember_direct_conversation(who, {direct.on, *again});
+        } else {
+          store.forget_direct_conversation(who);
+        }
+      });
+    }
+  }
+
+  asio::awaitable<void> send_pulse_dm(channel_plug& plug, const storage::outbox_message& m, const pulse_ref& ref) {
+    const auto direct = co_await direct_conversation(plug, m, ref.who);
+    if (!direct) co_return;
     auto message = co_await run_blocking(pool, [&] { return content.pulse_dm(ref); });
     if (!message) {
       // Answered already (through the pulse command or the Home tab), opted out, erased, or closed.
@@ -216,27 +247,47 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     const auto buckets = plug.buckets(send_action::post, direct->address);
     if (!co_await take_turn(m, buckets)) co_return;
     const auto outcome = co_await plug.send(send_action::post, direct->address, std::move(*message));
+    co_await learn_from_direct_post(plug, ref.who, *direct, outcome);
     if (outcome.verdict == delivery_verdict::sent) {
-      co_await run_blocking(pool, [&] {
-        // A platform may reach a person by who they are and open the conversation on the way
-        // (Teams: a person known from a team's roster); the conversation is what is kept.
-        const auto& landed_in = outcome.landed.conversation;
-        if (!landed_in.empty() && landed_in != *direct) store.remember_direct_conversation(ref.who, landed_in);
-        content.pulse_dm_sent(ref, outcome.landed);
-      });
-    } else if (outcome.problem == domain::delivery_problem::conversation_gone) {
-      // A remembered direct conversation that no longer exists: the next attempt opens a fresh one
-      // (from what the platform keeps of the person, when it keeps something).
-      const auto again = plug.reach_after_gone(direct->address);
-      co_await run_blocking(pool, [&] {
-        if (again) {
-          store.remember_direct_conversation(ref.who, {direct->on, *again});
-        } else {
-          store.forget_direct_conversation(ref.who);
-        }
-      });
+      co_await run_blocking(pool, [&] { content.pulse_dm_sent(ref, outcome.landed); });
     }
     co_await apply(m, outcome, buckets);
+  }
+
+  asio::awaitable<void> send_direct_note(channel_plug& plug, const storage::outbox_message& m, direct_note note) {
+    const auto direct = co_await direct_conversation(plug, m, note.who);
+    if (!direct) co_return;
+    const auto buckets = plug.buckets(send_action::post, direct->address);
+    if (!co_await take_turn(m, buckets)) co_return;
+    const auto outcome = co_await plug.send(send_action::post, direct->address, std::move(note.message));
+    co_await learn_from_direct_post(plug, note.who, *direct, outcome);
+    co_await apply(m, outcome, buckets);
+  }
+
+  // Will this outcome end the row for good (as apply records it)?
+  bool ends_dead(const storage::outbox_message& m, const delivery_outcome& outcome) const {
+    return outcome.verdict == delivery_verdict::permanent ||
+           (outcome.verdict == delivery_verdict::retry && m.attempts >= options.max_attempts);
+  }
+
+  // A post nobody waits for: if it dies, the admins hear of it by DM and /metrics counts it.
+  asio::awaitable<void> post_unattended(channel_plug& plug, const storage::outbox_message& m, unattended_post post) {
+    const auto outcome = co_await send_message(plug, m, send_action::post, std::move(post.message));
+    if (!outcome || !ends_dead(m, *outcome)) co_return;
+    stats.admin_alert("digest_undelivered");
+    const domain::conversation_ref where{m.on, m.address};
+    const auto now = clock.now();
+    co_await run_blocking(pool, [&] {
+      const auto notes = content.digest_undelivered(post.workspace, where, post.week, *outcome);
+      for (const auto& [note, key] : notes) {
+        auto row = make_row(m.on, storage::outbox_kind::post, note.who.user, note, now);
+        row.dedupe_key = key;
+        store.enqueue(row, now);
+      }
+      log_event(log_level::error, "digest_undelivered",
+                {{"id", static_cast<long long>(m.id)}, {"workspace", post.workspace.id}, {"week", post.week},
+                 {"reason", outcome->reason}, {"admins_told", static_cast<long long>(notes.size())}});
+    });
   }
 
   // Renders what the row says (now, if it is rendered late) and sends it.
@@ -257,6 +308,10 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       co_await send_message(plug, m, action_of(m.kind), std::move(*message));
     } else if (auto* post = std::get_if<post_with_notice>(&*decoded)) {
       co_await post_or_tell(plug, m, std::move(*post));
+    } else if (auto* unattended = std::get_if<unattended_post>(&*decoded)) {
+      co_await post_unattended(plug, m, std::move(*unattended));
+    } else if (auto* note = std::get_if<direct_note>(&*decoded)) {
+      co_await send_direct_note(plug, m, std::move(*note));
     } else if (const auto* home = std::get_if<home_ref>(&*decoded)) {
       auto view = co_await run_blocking(pool, [&] { return content.home_view(home->who); });
       co_await send_message(plug, m, send_action::publish_home, std::move(view));

@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <string_view>
+#include <vector>
 
 #include "bot/domain/clock.hpp"
 #include "bot/domain/conversation.hpp"
@@ -49,6 +51,15 @@ class late_content {
   /// A pulse DM landed as `sent`.
   virtual void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) = 0;
   virtual domain::message home_view(const domain::member_key& who) = 0;
+  /// A scheduled digest did not land in `where`: a note for each of the workspace's admins, each
+  /// with the key that has it sent once.
+  struct keyed_note {
+    direct_note note;
+    std::string dedupe_key;
+  };
+  virtual std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace,
+                                                     const domain::conversation_ref& where, std::string_view week,
+                                                     const domain::delivery_outcome& outcome) = 0;
 };
 
 class outbox_worker {

@@ -98,7 +98,9 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     auto result = bot.weekly_digest(workspace, target, options.digest_locale);
     storage::write_batch batch;
     for (auto& post : result.posts) {
-      auto row = make_row(post.where.on, storage::outbox_kind::post, post.where.address, post.message, now);
+      // Nobody waits for it: should it not land, the admins are told (see outbox_worker).
+      auto row = make_row(post.where.on, storage::outbox_kind::post, post.where.address,
+                          unattended_post{std::move(post.message), workspace, week.to_string()}, now);
       row.dedupe_key = std::move(post.dedupe_key);
       batch.outbox.push_back(std::move(row));
     }

@@ -166,6 +166,42 @@ TEST(slack_schedule, the_digest_lands_in_the_leadership_channel_once_a_week) {
   EXPECT_EQ(digests(), 1U);
 }
 
+// The scheduled digest used to die in a log line when the bot was not in its channel. The admin
+// (SMREL_ADMINS here) now gets a DM saying which week, what happened and what to type, and
+// /metrics counts it.
+TEST(slack_schedule, a_scheduled_digest_that_cannot_be_posted_is_told_to_the_admins_by_dm) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  h.fake().respond_with("/api/chat.postMessage", [](const fake_slack::call& c) {
+    const auto channel = json::parse(c.body).value("channel", "");
+    if (channel == "C0LEADERS") return fake_slack::scripted{200, R"({"ok":false,"error":"not_in_channel"})", ""};
+    return fake_slack::scripted{200, json{{"ok", true}, {"channel", channel}, {"ts", "1764400000.000100"}}.dump(), ""};
+  });
+  join(h, "U1", "sales");
+  h.clock().advance(days{4} - 1h + 2min);  // Friday 09:00 in Amsterdam: the digest is due
+  const auto to_admin = [&] { return field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count("D-UADMIN"); };
+  for (const auto give_up = steady_clock::now() + 10s; to_admin() == 0 && steady_clock::now() < give_up;) {
+    h.fake().wait_for_calls("/api/chat.postMessage", h.fake().calls("/api/chat.postMessage").size() + 1, 100ms);
+  }
+  ASSERT_EQ(to_admin(), 1U);
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/conversations.open", "users").count("UADMIN"), 1U);
+  for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
+    const auto body = json::parse(c.body);
+    if (body.value("channel", "") != "D-UADMIN") continue;
+    const auto text = body.value("text", "");
+    EXPECT_NE(text.find("30 November – 6 December 2026"), std::string::npos) << text;
+    EXPECT_NE(text.find("/invite @smrel"), std::string::npos) << text;
+    EXPECT_NE(text.find("/smrel digest here"), std::string::npos) << text;
+  }
+  const auto metrics = testing::http_call(h.port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("smrel_admin_alerts_total{about=\"digest_undelivered\"} 1\n"), std::string::npos);
+  // The next ticks neither post the week's digest again nor tell the admin twice.
+  h.settle_schedule();
+  h.wait_until_no_send_in_flight();
+  EXPECT_EQ(to_admin(), 1U);
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count("C0LEADERS"), 1U);
+}
+
 TEST(slack_schedule, digest_here_makes_the_channel_the_weekly_target_and_says_how_to_invite_the_bot) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());

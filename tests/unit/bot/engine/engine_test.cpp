@@ -511,3 +511,40 @@ TEST_F(engine_test, digest_here_makes_the_conversation_the_workspaces_digest_tar
 
 }  // namespace
 }  // namespace smrel::engine
+
+namespace smrel::engine {
+namespace {
+
+// A scheduled digest that cannot be posted is told to every admin (the workspace's own and the
+// global ones, each once), in their language, with what to do about it.
+TEST_F(engine_test, an_undelivered_digest_is_told_to_each_admin_in_their_language_with_what_to_do) {
+  domain::manual_clock clock{t0};
+  config::settings settings;
+  settings.admins = {"UGLOBAL", "ULOCAL"};
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(settings));
+  store_->set_admins(acme, {"ULOCAL", "UNL"}, t0);
+  store_->upsert_member({acme, "UNL"}, scoring::locale::nl, t0);
+  const domain::conversation_ref leaders{platform::slack, "CLEADERS"};
+  const auto notes = bot.digest_undelivered(acme, leaders, week48, {true, "not_in_channel"});
+  ASSERT_EQ(notes.size(), 3U);
+  std::vector<std::string> told;
+  for (const auto& n : notes) told.push_back(n.to.user);
+  EXPECT_EQ(told, (std::vector<std::string>{"ULOCAL", "UNL", "UGLOBAL"}));
+  const auto english = domain::plain_text(notes[0].message);
+  EXPECT_NE(english.find("23–29 November 2026"), std::string::npos) << english;
+  EXPECT_NE(english.find("not in that conversation"), std::string::npos) << english;  // bare-words phrasing: no /invite
+  EXPECT_NE(english.find("digest here"), std::string::npos) << english;
+  EXPECT_NE(english.find("CLEADERS"), std::string::npos) << english;
+  EXPECT_NE(english.find("not_in_channel"), std::string::npos) << english;
+  const auto dutch = domain::plain_text(notes[1].message);
+  EXPECT_NE(dutch.find("kon niet"), std::string::npos) << dutch;
+  EXPECT_NE(notes[0].dedupe_key, notes[1].dedupe_key);
+  EXPECT_NE(notes[0].dedupe_key.find("2026-W48"), std::string::npos);
+
+  const auto other = domain::plain_text(bot.digest_undelivered(acme, leaders, week48, {false, "msg_too_long"})[0].message);
+  EXPECT_EQ(other.find("not in that"), std::string::npos) << other;
+  EXPECT_NE(other.find("try again"), std::string::npos) << other;
+}
+
+}  // namespace
+}  // namespace smrel::engine

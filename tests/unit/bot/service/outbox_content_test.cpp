@@ -84,13 +84,30 @@ TEST(outbox_content, a_post_with_its_notice_round_trips) {
   EXPECT_EQ(post.notice_to, "https://hooks/1");
 }
 
+TEST(outbox_content, an_unattended_post_and_a_direct_note_round_trip) {
+  const domain::workspace_ref workspace{domain::platform::teams, "tenant-1"};
+  const auto post = decode_content(encode_content(unattended_post{sample_message(), workspace, "2026-W49"}));
+  ASSERT_TRUE(post && std::holds_alternative<unattended_post>(*post));
+  expect_same(std::get<unattended_post>(*post).message, sample_message());
+  EXPECT_EQ(std::get<unattended_post>(*post).workspace, workspace);
+  EXPECT_EQ(std::get<unattended_post>(*post).week, "2026-W49");
+  const domain::member_key admin{workspace, "aad-1"};
+  const auto note = decode_content(encode_content(direct_note{admin, sample_message()}));
+  ASSERT_TRUE(note && std::holds_alternative<direct_note>(*note));
+  EXPECT_EQ(std::get<direct_note>(*note).who, admin);
+  expect_same(std::get<direct_note>(*note).message, sample_message());
+}
+
 TEST(outbox_content, malformed_content_is_refused_not_guessed) {
   for (const auto* text : {"", "null", "[]", "{}", R"({"message":{}})", R"({"message":{"blocks":[{"kind":"marquee"}]}})",
                            R"({"message":{"blocks":[{"kind":"buttons","buttons":[{"style":"blink"}]}]}})",
                            R"({"pulse":{"platform":"irc","workspace":"T","user":"U","pulse":1}})",
                            R"({"pulse":{"platform":"slack","workspace":"T","user":"U","pulse":"1"}})",
                            R"({"home":{"platform":"slack","workspace":"T"}})", R"({"pulse":{},"home":{}})",
-                           R"({"post":{"message":{"blocks":[]},"notice":{"blocks":[]}}})"}) {
+                           R"({"post":{"message":{"blocks":[]},"notice":{"blocks":[]}}})",
+                           R"({"unattended":{"message":{"blocks":[]},"platform":"slack","workspace":"T","week":"W49"}})",
+                           R"({"unattended":{"message":{"blocks":[]},"platform":"slack","week":"2026-W49"}})",
+                           R"({"direct":{"platform":"slack","workspace":"T","user":"U"}})"}) {
     EXPECT_FALSE(decode_content(text)) << text;
   }
 }

@@ -53,6 +53,16 @@ class fixed_content final : public late_content {
     landed_.push_back(sent);
   }
   domain::message home_view(const domain::member_key&) override { return note("home"); }
+  // Two admins; each note says what it was told, so the test sees the outcome reach the engine.
+  std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
+                                             std::string_view week, const domain::delivery_outcome& outcome) override {
+    std::vector<keyed_note> out;
+    for (const auto* admin : {"UADMIN1", "UADMIN2"}) {
+      const auto text = std::string(week) + " not posted in " + where.address + ": " + outcome.reason;
+      out.push_back({{{workspace, admin}, note(text)}, "admin.digest:" + std::string(week) + ":" + admin});
+    }
+    return out;
+  }
   std::vector<domain::message_ref> landed() const {
     std::lock_guard lock(mutex_);
     return landed_;
@@ -228,6 +238,48 @@ TEST_F(outbox_worker_test, a_post_into_a_conversation_without_the_bot_tells_whoe
   EXPECT_EQ(sent[1].action, send_action::reply);
   EXPECT_EQ(sent[1].address, "reply-to-the-admin");
   EXPECT_EQ(sent[1].message.fallback_text, "Invite me first");
+}
+
+// The scheduled digest used to die in a log line when the bot was not in its channel: nobody
+// asked for it, so nobody heard. Now each admin gets a DM (opened first) and /metrics counts it.
+TEST_F(outbox_worker_test, an_unattended_post_that_dies_is_told_to_each_admin_by_direct_message) {
+  plug_.script({outcome(domain::delivery_verdict::permanent, "not_in_channel", domain::delivery_problem::not_in_conversation)});
+  const auto id = enqueue(storage::outbox_kind::post, "CLEADERS", unattended_post{note("digest"), team, "2026-W49"});
+  // The post, then per admin: open the direct conversation, post the note.
+  ASSERT_TRUE(plug_.wait_for_sends(5));
+  wait_for_row(id, [](const auto& m) { return m.status == outbox_status::dead; });
+  auto sent = plug_.sends();
+  EXPECT_EQ(sent[0].address, "CLEADERS");
+  std::vector<std::string> notes;
+  for (std::size_t i = 1; i < sent.size(); ++i) {
+    if (sent[i].action == send_action::post) notes.push_back(sent[i].address + " " + sent[i].message.fallback_text);
+  }
+  std::sort(notes.begin(), notes.end());
+  EXPECT_EQ(notes, (std::vector<std::string>{"D-UADMIN1 2026-W49 not posted in CLEADERS: not_in_channel",
+                                             "D-UADMIN2 2026-W49 not posted in CLEADERS: not_in_channel"}));
+  EXPECT_NE(stats_.render(0).find("smrel_admin_alerts_total{about=\"digest_undelivered\"} 1\n"), std::string::npos);
+  // Told once: the same failure met again (say, by another replica) queues no second note.
+  ASSERT_EQ(plug_.sends().size(), 5U);
+  for (auto give_up = steady_clock::now() + 10s; store_->outbox_depth() != 0 && steady_clock::now() < give_up;) {
+    std::this_thread::yield();  // the second note's outcome is being recorded
+  }
+  ASSERT_EQ(store_->outbox_depth(), 0U);
+  auto keyed = make_row(team.on, storage::outbox_kind::post, "UADMIN1", direct_note{{team, "UADMIN1"}, note("x")},
+                        clock_.now());
+  keyed.dedupe_key = "admin.digest:2026-W49:UADMIN1";
+  store_->enqueue(keyed, clock_.now());
+  EXPECT_EQ(store_->outbox_depth(), 0U) << "the note already sent is not queued again";
+}
+
+TEST_F(outbox_worker_test, an_unattended_post_that_may_still_land_tells_nobody_yet) {
+  plug_.script({outcome(domain::delivery_verdict::retry, "HTTP 503")});
+  const auto id = enqueue(storage::outbox_kind::post, "CLEADERS", unattended_post{note("digest"), team, "2026-W49"});
+  wait_for_row(id, [](const auto& m) { return m.status == outbox_status::pending && m.attempts == 1; });
+  clock_.advance(1s);
+  worker_->wake();
+  wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; });
+  EXPECT_EQ(plug_.sends().size(), 2U);
+  EXPECT_NE(stats_.render(0).find("smrel_admin_alerts_total{about=\"digest_undelivered\"} 0\n"), std::string::npos);
 }
 
 TEST_F(outbox_worker_test, a_post_that_lands_sends_no_notice) {

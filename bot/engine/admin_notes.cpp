@@ -1,0 +1,55 @@
+#include "bot/engine/admin_notes.hpp"
+
+#include <algorithm>
+
+#include "bot/engine/text.hpp"
+#include "bot/engine/views.hpp"
+#include "bot/engine/wording.hpp"
+
+namespace smrel::engine {
+
+std::vector<domain::member_key> admin_notes::admins_of(const domain::workspace_ref& workspace) const {
+  std::vector<domain::member_key> out;
+  const auto add = [&](const std::string& user) {
+    domain::member_key who{workspace, user};
+    if (!user.empty() && std::find(out.begin(), out.end(), who) == out.end()) out.push_back(std::move(who));
+  };
+  if (const auto installed = core_.store.find_installation(workspace)) {
+    for (const auto& user : installed->admins) add(user);
+  }
+  for (const auto& user : core_.opts.admins) add(user);
+  return out;
+}
+
+std::vector<admin_note> admin_notes::digest_undelivered(const domain::workspace_ref& workspace,
+                                                        const domain::conversation_ref& where, scoring::iso_week week,
+                                                        const post_failure& failure) {
+  const auto& phrasing = core_.phrasing(workspace);
+  std::vector<admin_note> out;
+  for (auto& admin : admins_of(workspace)) {
+    const auto lang = core_.locale_of(admin);
+    std::string text = tr(lang, "This week's digest (", "Het overzicht van deze week (") + week_in_words(week, lang) +
+                       tr(lang, ") could not be posted in its channel. ", ") kon niet in zijn kanaal worden geplaatst. ");
+    const auto invite = phrasing.invite();
+    if (failure.bot_absent) {
+      text += invite.empty()
+                  ? tr(lang, phrasing, "I am not in that conversation: add me to it, then type {digest here} there.",
+                       "Ik zit niet in dat gesprek: voeg me toe en typ daar dan {digest here}.")
+                  : tr(lang, phrasing, "I am not in that channel: invite me with ",
+                       "Ik zit niet in dat kanaal: nodig me uit met ") +
+                        invite + tr(lang, phrasing, ", then type {digest here} there.", " en typ daar dan {digest here}.");
+    } else {
+      text += tr(lang, phrasing, "Type {digest here} in the channel to try again there.",
+                 "Typ {digest here} in het kanaal om het daar opnieuw te proberen.");
+    }
+    text += tr(lang, phrasing, " To read it now: {digest preview}.", " Om het nu te lezen: {digest preview}.");
+    auto message = notice(std::move(text));
+    message.context({tr(lang, "Channel ", "Kanaal ") + where.address + tr(lang, "; the platform said: ", "; het platform zei: ") +
+                     failure.reason});
+    out.push_back({admin, std::move(message),
+                   "admin.digest:" + workspace.id + ":" + week.to_string() + ":" + admin.user});
+  }
+  return out;
+}
+
+}  // namespace smrel::engine
