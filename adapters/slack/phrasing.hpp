@@ -13,6 +13,7 @@ class phrasing final : public domain::command_phrasing {
  public:
   std::string command(std::string_view words) const override;
   std::string invite() const override;
+  std::string allow_direct_messages() const override;
 };
 
 }  // namespace smrel::adapters::slack

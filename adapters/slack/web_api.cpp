@@ -30,6 +30,23 @@ std::string string_field(const nlohmann::json& object, const char* name) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+// Errors about the token, never about a person or a message: every call fails alike until an
+// admin mends the install, so they hold the workspace's sends instead of failing each.
+constexpr std::array<std::string_view, 5> token_errors{"token_revoked", "token_expired", "invalid_auth", "not_authed",
+                                                       "account_inactive"};
+
+domain::delivery_problem problem_of(std::string_view error) {
+  using domain::delivery_problem;
+  if (error == "channel_not_found") return delivery_problem::conversation_gone;
+  if (error == "not_in_channel") return delivery_problem::not_in_conversation;
+  if (error == "user_not_found" || error == "user_disabled") return delivery_problem::person_unreachable;
+  if (error == "messages_tab_disabled") return delivery_problem::direct_messages_off;
+  for (const auto token : token_errors) {
+    if (error == token) return delivery_problem::credentials_refused;
+  }
+  return delivery_problem::none;
+}
+
 bool is_ok(const nlohmann::json& envelope) {
   const auto it = envelope.find("ok");
   return it != envelope.end() && it->is_boolean() && it->get<bool>();
@@ -77,8 +94,7 @@ delivery_outcome classify_response(int status, std::string_view retry_after_head
   for (const auto transient : transient_errors) {
     if (out.reason == transient) out.verdict = delivery_verdict::retry;
   }
-  if (out.reason == "channel_not_found") out.problem = domain::delivery_problem::conversation_gone;
-  if (out.reason == "not_in_channel") out.problem = domain::delivery_problem::not_in_conversation;
+  out.problem = problem_of(out.reason);
   if (out.reason == "ratelimited") {
     out.verdict = delivery_verdict::rate_limited;
     out.retry_after = parse_retry_after(retry_after_header);

@@ -229,7 +229,10 @@ delivery_outcome classify(int status, std::string_view body, std::string_view re
   }
   out.verdict = delivery_verdict::permanent;
   if (status == 401) {
+    // The connector refuses the bot's token (the plug already tried a fresh one): every call
+    // would fail alike, so sends are held rather than failed one by one.
     out.reason = std::string(unauthorized_reason) + (error.code.empty() ? "" : ": " + out.reason);
+    out.problem = delivery_problem::credentials_refused;
     return out;
   }
   if (error.code == "ConversationBlockedByUser" || error.code == "ConversationNotFound" || error.sub_code == "MessageWritesBlocked") {

@@ -22,6 +22,9 @@ enum class delivery_problem : std::uint8_t {
   none,
   conversation_gone,  // a remembered direct conversation no longer exists: forget it
   not_in_conversation,  // the bot is not a member of the target channel: someone must invite it
+  person_unreachable,   // the person does not exist for the platform or is deactivated: stop asking
+  direct_messages_off,  // the app may not send direct messages at all (an app setting): hold them
+  credentials_refused,  // the platform refuses the bot's credentials: hold every send until they work
 };
 
 struct delivery_outcome {

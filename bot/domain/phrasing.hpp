@@ -15,6 +15,9 @@ class command_phrasing {
   /// What to type to add the bot to a conversation ("/invite @smrel"); empty where that is not
   /// typed but done in the platform's own screens.
   virtual std::string invite() const { return {}; }
+  /// Where an admin turns the app's direct messages back on; empty where the platform has no
+  /// such switch.
+  virtual std::string allow_direct_messages() const { return {}; }
 };
 
 /// The words alone, for platforms where people write to the bot directly (Teams: "status").

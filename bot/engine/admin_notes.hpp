@@ -39,6 +39,14 @@ class admin_notes {
   std::vector<admin_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
                                              scoring::iso_week week, const post_failure& failure);
 
+  /// The platform refuses the app's direct messages (an app setting): no DM reaches anyone, the
+  /// admins included, so this is posted where the digest goes, once a week at most.
+  struct channel_note {
+    domain::message message;
+    std::string dedupe_key;
+  };
+  channel_note direct_messages_off(const domain::workspace_ref& workspace, scoring::locale lang);
+
  private:
   bot_core& core_;
 };

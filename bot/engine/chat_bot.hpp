@@ -79,6 +79,9 @@ class chat_bot {
   void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent) {
     pulses_.pulse_dm_sent(who, pulse_id, sent);
   }
+  /// The platform cannot reach the person: their DM does not count as asked, nor do later pulses
+  /// ask them until they act again.
+  void person_unreachable(const domain::member_key& who, std::int64_t pulse_id) { pulses_.unreachable(who, pulse_id); }
   /// This week's digest for a channel, recording the nudges it issues.
   command_result weekly_digest(const domain::workspace_ref& workspace, const domain::conversation_ref& where, scoring::locale lang) {
     return digests_.weekly_digest(workspace, where, lang);
@@ -88,6 +91,10 @@ class chat_bot {
   std::vector<admin_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
                                              scoring::iso_week week, const post_failure& failure) {
     return notes_.digest_undelivered(workspace, where, week, failure);
+  }
+  /// The platform refuses the app's direct messages: what to post where the digest goes.
+  admin_notes::channel_note direct_messages_off(const domain::workspace_ref& workspace, scoring::locale lang) {
+    return notes_.direct_messages_off(workspace, lang);
   }
 
   /// Answers changed for this workspace: cached summaries are stale.

@@ -196,7 +196,7 @@ std::vector<pulse_recipient> pulses::open_weekly_pulse(const domain::workspace_r
   const auto pulse = this_weeks_pulse(workspace);
   std::vector<pulse_recipient> out;
   for (const auto& m : core_.store.members(workspace)) {
-    if (m.opted_out || is_demo_member(m.key)) continue;
+    if (m.opted_out || m.unreachable || is_demo_member(m.key)) continue;
     deliver(pulse, m);
     out.push_back({m.key, pulse.id});
   }
@@ -212,6 +212,12 @@ std::optional<domain::message> pulses::pulse_dm(const domain::member_key& who, s
   auto view = pulse_view(state, m.locale);
   dress_as_weekly_dm(view, m, core_.phrasing(who.workspace));
   return view;
+}
+
+void pulses::unreachable(const domain::member_key& who, std::int64_t pulse_id) {
+  core_.store.mark_unreachable(who, pulse_id, core_.clock.now());
+  core_.found.forget_member(who);
+  core_.statuses.invalidate(who.workspace);  // fewer asked this week
 }
 
 void pulses::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent) {

@@ -45,6 +45,9 @@ class pulses {
   std::optional<domain::message> pulse_dm(const domain::member_key& who, std::int64_t pulse_id);
   /// The DM went out: remember where, so the message can be found again.
   void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent);
+  /// The platform cannot reach the person (deactivated, gone): their DM of `pulse_id` does not
+  /// count as asked, and no later pulse asks them until they act again.
+  void unreachable(const domain::member_key& who, std::int64_t pulse_id);
 
   /// The person's pseudonym, kept once worked out: an HMAC per click otherwise (twice for a
   /// Teams click answered with its card), and it never changes for a member key.

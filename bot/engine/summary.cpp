@@ -90,7 +90,10 @@ void carry_held_back(summary& out, const std::vector<release>& releases, const r
 }
 
 void add_participation(summary& out, storage::store& store, const domain::workspace_ref& workspace, scoring::iso_week week) {
-  for (const auto& m : store.members(workspace)) out.people.members += m.opted_out ? 0 : 1;
+  for (const auto& m : store.members(workspace)) {
+    out.people.members += m.opted_out ? 0 : 1;
+    out.people.unreachable += !m.opted_out && m.unreachable ? 1 : 0;
+  }
   out.people.respondents = out.report.score.respondents;
   if (const auto pulse = store.find_pulse(workspace, week)) {
     const auto response = store.pulse_response(pulse->id);

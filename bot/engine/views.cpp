@@ -47,6 +47,15 @@ std::string participation_text(const summary& s, locale lang) {
     line = tr(lang, "This week: ", "Deze week: ") + std::to_string(s.people.answered_this_week) + tr(lang, " of ", " van ") +
            std::to_string(s.people.asked_this_week) + " (" + percent(s.people.answered_this_week, s.people.asked_this_week) + ")";
   }
+  if (s.people.unreachable > 0) {
+    // Said, so a low count is not read as people ignoring the pulse.
+    if (!line.empty()) line += " · ";
+    line += std::to_string(s.people.unreachable) +
+            (s.people.unreachable == 1 ? tr(lang, " person who cannot be reached (deactivated or gone) is not asked",
+                                            " persoon die niet bereikbaar is (gedeactiveerd of weg) wordt niet gevraagd")
+                                       : tr(lang, " people who cannot be reached (deactivated or gone) are not asked",
+                                            " mensen die niet bereikbaar zijn (gedeactiveerd of weg) worden niet gevraagd"));
+  }
   if (!line.empty()) line += " · ";
   line += std::to_string(s.people.respondents) + tr(lang, " people answered in the last ", " mensen antwoordden in de laatste ") +
           std::to_string(s.report.window_weeks) + tr(lang, " weeks", " weken");

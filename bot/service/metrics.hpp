@@ -21,7 +21,7 @@ class metrics {
   /// `route` is an index into the constructor's list; out-of-range counts as the last ("other").
   void observe_request(std::size_t route, int status, std::chrono::steady_clock::duration latency);
   void answers_stored(std::size_t count) { answers_stored_ += count; }
-  void delivery(std::string_view outcome);  // "sent", "skipped", "retry", "rate_limited", "dead"
+  void delivery(std::string_view outcome);  // "sent", "skipped", "retry", "rate_limited", "held", "dead"
   void refused(std::string_view reason);    // requests refused before routing
   /// A background loop (outbox, scheduler, pruning, an I/O thread) caught a failure and went on.
   void background_failure(std::string_view loop);
@@ -49,7 +49,8 @@ class metrics {
   std::map<std::string, std::uint64_t, std::less<>> refusals_;
   std::map<std::string, std::uint64_t, std::less<>> background_failures_;
   // Seeded with every kind at 0, so an alert rule can watch a series that exists before the first.
-  std::map<std::string, std::uint64_t, std::less<>> admin_alerts_{{"digest_undelivered", 0}};
+  std::map<std::string, std::uint64_t, std::less<>> admin_alerts_{
+      {"credentials_refused", 0}, {"digest_undelivered", 0}, {"direct_messages_off", 0}};
 };
 
 }  // namespace smrel::service

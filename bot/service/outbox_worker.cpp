@@ -72,6 +72,44 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     bool until_new_work;  // wake() ends it; otherwise only stop() does
   };
   std::vector<sleeper> sleepers;
+  // Refusals about the whole app rather than one message: the platform refuses the credentials
+  // (every send fails alike), or refuses direct messages (an app setting). Until an admin mends
+  // it, each message would be dead-lettered in turn, and the people counted as asked; so the
+  // platform's sends (or its direct messages) are held and tried again after a while.
+  struct hold {
+    domain::platform on;
+    bool direct_only;  // only direct messages are refused
+    domain::time_point until;
+  };
+  std::vector<hold> holds;
+
+  static std::optional<bool> hold_scope(const delivery_outcome& outcome) {
+    if (outcome.problem == domain::delivery_problem::credentials_refused) return false;
+    if (outcome.problem == domain::delivery_problem::direct_messages_off) return true;
+    return std::nullopt;
+  }
+
+  std::optional<domain::time_point> held_until(domain::platform on, bool direct, domain::time_point now) const {
+    std::optional<domain::time_point> until;
+    for (const auto& h : holds) {
+      if (h.on == on && (direct || !h.direct_only) && h.until > now) until = std::max(until.value_or(h.until), h.until);
+    }
+    return until;
+  }
+
+  // A hold starting (not one renewed while in force) is logged and counted once.
+  void start_hold(const storage::outbox_message& m, bool direct_only, domain::time_point until,
+                  const delivery_outcome& outcome) {
+    const auto now = clock.now();
+    const bool renewed = held_until(m.on, direct_only, now).has_value();
+    std::erase_if(holds, [&](const hold& h) { return h.on == m.on && h.direct_only == direct_only; });
+    holds.push_back({m.on, direct_only, until});
+    if (renewed) return;
+    stats.admin_alert(direct_only ? "direct_messages_off" : "credentials_refused");
+    log_event(log_level::error, direct_only ? "direct_messages_held" : "sends_held",
+              {{"platform", domain::platform_id(m.on)}, {"reason", outcome.reason},
+               {"minutes", static_cast<long long>(std::chrono::duration_cast<std::chrono::minutes>(until - now).count())}});
+  }
 
   channel_plug* plug_for(domain::platform on) const {
     for (auto* plug : plugs) {
@@ -189,25 +227,29 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
 
   // The person's direct conversation. Reaching someone the first time takes a turn of its own:
   // the conversation is opened and remembered, and the row is due again at once (without counting
-  // an attempt) for the post. nullopt: this claim ends here (opened, refused, or not its turn).
-  asio::awaitable<std::optional<domain::conversation_ref>> direct_conversation(channel_plug& plug,
-                                                                               const storage::outbox_message& m,
-                                                                               const domain::member_key& who) {
+  // an attempt) for the post. Without a conversation this claim ends here (opened, refused, or
+  // not its turn); a refusal is applied, and said in `refused`.
+  struct reach {
+    std::optional<domain::conversation_ref> conversation;
+    std::optional<delivery_outcome> refused;
+  };
+  asio::awaitable<reach> direct_conversation(channel_plug& plug, const storage::outbox_message& m,
+                                             const domain::member_key& who) {
     auto direct = co_await run_blocking(pool, [&] { return store.find_direct_conversation(who); });
-    if (direct) co_return direct;
+    if (direct) co_return reach{std::move(direct), std::nullopt};
     const auto buckets = plug.buckets(send_action::open_direct, who.user);
-    if (!co_await take_turn(m, buckets)) co_return std::nullopt;
-    const auto opened = co_await plug.open_direct(who);
+    if (!co_await take_turn(m, buckets)) co_return reach{};
+    auto opened = co_await plug.open_direct(who);
     if (opened.verdict == delivery_verdict::sent && !opened.landed.conversation.empty()) {
       co_await run_blocking(pool, [&] {
         store.remember_direct_conversation(who, opened.landed.conversation);
         store.release(m.id, m.claim, clock.now());
       });
       log_event(log_level::info, "dm_opened", {{"id", static_cast<long long>(m.id)}});
-      co_return std::nullopt;
+      co_return reach{};
     }
     co_await apply(m, opened, buckets);
-    co_return std::nullopt;
+    co_return reach{std::nullopt, std::move(opened)};
   }
 
   // After a post into a direct conversation: what it taught about the conversation is kept.
@@ -235,7 +277,9 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
   }
 
   asio::awaitable<void> send_pulse_dm(channel_plug& plug, const storage::outbox_message& m, const pulse_ref& ref) {
-    const auto direct = co_await direct_conversation(plug, m, ref.who);
+    const auto reached = co_await direct_conversation(plug, m, ref.who);
+    if (reached.refused) co_await after_refused_dm(m, ref, *reached.refused);
+    const auto& direct = reached.conversation;
     if (!direct) co_return;
     auto message = co_await run_blocking(pool, [&] { return content.pulse_dm(ref); });
     if (!message) {
@@ -252,10 +296,31 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
       co_await run_blocking(pool, [&] { content.pulse_dm_sent(ref, outcome.landed); });
     }
     co_await apply(m, outcome, buckets);
+    if (outcome.verdict != delivery_verdict::sent) co_await after_refused_dm(m, ref, outcome);
+  }
+
+  // A pulse DM the platform refused for a reason beyond the message: the person cannot be
+  // reached, or the app may not send direct messages at all (then the admins are told where the
+  // digest goes, since no DM would reach them either).
+  asio::awaitable<void> after_refused_dm(const storage::outbox_message& m, const pulse_ref& ref,
+                                         const delivery_outcome& outcome) {
+    if (outcome.problem == domain::delivery_problem::person_unreachable) {
+      co_await run_blocking(pool, [&] { content.person_unreachable(ref); });
+      log_event(log_level::info, "person_unreachable", {{"id", static_cast<long long>(m.id)}, {"reason", outcome.reason}});
+    } else if (outcome.problem == domain::delivery_problem::direct_messages_off) {
+      const auto now = clock.now();
+      co_await run_blocking(pool, [&] {
+        auto post = content.direct_messages_off(ref.who.workspace);
+        if (!post) return;
+        auto row = make_row(post->where.on, storage::outbox_kind::post, post->where.address, post->message, now);
+        row.dedupe_key = std::move(post->dedupe_key);
+        store.enqueue(row, now);
+      });
+    }
   }
 
   asio::awaitable<void> send_direct_note(channel_plug& plug, const storage::outbox_message& m, direct_note note) {
-    const auto direct = co_await direct_conversation(plug, m, note.who);
+    const auto direct = (co_await direct_conversation(plug, m, note.who)).conversation;
     if (!direct) co_return;
     const auto buckets = plug.buckets(send_action::post, direct->address);
     if (!co_await take_turn(m, buckets)) co_return;
@@ -266,6 +331,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
 
   // Will this outcome end the row for good (as apply records it)?
   bool ends_dead(const storage::outbox_message& m, const delivery_outcome& outcome) const {
+    if (hold_scope(outcome)) return false;  // held, and tried again later
     return outcome.verdict == delivery_verdict::permanent ||
            (outcome.verdict == delivery_verdict::retry && m.attempts >= options.max_attempts);
   }
@@ -290,8 +356,17 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     });
   }
 
+  // True when a hold keeps the row from being sent now: it is put back until the hold ends.
+  asio::awaitable<bool> wait_out_hold(const storage::outbox_message& m, bool direct) {
+    const auto until = held_until(m.on, direct, clock.now());
+    if (!until) co_return false;
+    co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, *until); });
+    co_return true;
+  }
+
   // Renders what the row says (now, if it is rendered late) and sends it.
   asio::awaitable<void> send_row(channel_plug& plug, const storage::outbox_message& m) {
+    if (co_await wait_out_hold(m, m.kind == storage::outbox_kind::pulse_dm)) co_return;
     if (m.kind == storage::outbox_kind::verbatim) {
       const auto buckets = plug.verbatim_buckets(m);
       if (!co_await take_turn(m, buckets)) co_return;
@@ -311,6 +386,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     } else if (auto* unattended = std::get_if<unattended_post>(&*decoded)) {
       co_await post_unattended(plug, m, std::move(*unattended));
     } else if (auto* note = std::get_if<direct_note>(&*decoded)) {
+      if (co_await wait_out_hold(m, true)) co_return;
       co_await send_direct_note(plug, m, std::move(*note));
     } else if (const auto* home = std::get_if<home_ref>(&*decoded)) {
       auto view = co_await run_blocking(pool, [&] { return content.home_view(home->who); });
@@ -421,40 +497,47 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     const auto now = clock.now();
     std::string_view label;
     bool held = true;  // false: the lease ran out and another sender holds the message now
-    switch (outcome.verdict) {
-      case delivery_verdict::sent:
-        label = "sent";
-        held = co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, now); });
-        break;
-      case delivery_verdict::rate_limited: {
-        label = "rate_limited";
-        const auto wait = outcome.retry_after.value_or(std::chrono::seconds{30});
-        // The plug says which buckets the limit is about (a whole method, or only this message).
-        for (const auto& key : buckets.pause_when_limited) limiter.pause(key, std::chrono::steady_clock::now() + wait);
-        if (!store.single_process()) {
-          const auto paces = paces_of(buckets.pause_when_limited);
-          const auto until = std::chrono::system_clock::now() + wait;  // real time, as in take_turn
-          co_await run_blocking(pool, [&] { store.pause_sends(paces, until); });
+    if (const auto direct_only = hold_scope(outcome)) {
+      const auto until = now + options.hold_after_refusal;
+      start_hold(m, *direct_only, until, outcome);
+      label = "held";
+      held = co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, until); });
+    } else {
+      switch (outcome.verdict) {
+        case delivery_verdict::sent:
+          label = "sent";
+          held = co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, now); });
+          break;
+        case delivery_verdict::rate_limited: {
+          label = "rate_limited";
+          const auto wait = outcome.retry_after.value_or(std::chrono::seconds{30});
+          // The plug says which buckets the limit is about (a whole method, or only this message).
+          for (const auto& key : buckets.pause_when_limited) limiter.pause(key, std::chrono::steady_clock::now() + wait);
+          if (!store.single_process()) {
+            const auto paces = paces_of(buckets.pause_when_limited);
+            const auto until = std::chrono::system_clock::now() + wait;  // real time, as in take_turn
+            co_await run_blocking(pool, [&] { store.pause_sends(paces, until); });
+          }
+          held = co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, now + wait); });
+          break;
         }
-        held = co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, now + wait); });
-        break;
-      }
-      case delivery_verdict::retry:
-        if (m.attempts >= options.max_attempts) {
+        case delivery_verdict::retry:
+          if (m.attempts >= options.max_attempts) {
+            label = "dead";
+            held = co_await run_blocking(pool, [&] {
+              return store.mark_dead(m.id, m.claim, "gave up after " + std::to_string(m.attempts) + " attempts: " + outcome.reason, now);
+            });
+          } else {
+            label = "retry";
+            const auto at = now + backoff(m.attempts);
+            held = co_await run_blocking(pool, [&] { return store.reschedule(m.id, m.claim, at, outcome.reason); });
+          }
+          break;
+        case delivery_verdict::permanent:
           label = "dead";
-          held = co_await run_blocking(pool, [&] {
-            return store.mark_dead(m.id, m.claim, "gave up after " + std::to_string(m.attempts) + " attempts: " + outcome.reason, now);
-          });
-        } else {
-          label = "retry";
-          const auto at = now + backoff(m.attempts);
-          held = co_await run_blocking(pool, [&] { return store.reschedule(m.id, m.claim, at, outcome.reason); });
-        }
-        break;
-      case delivery_verdict::permanent:
-        label = "dead";
-        held = co_await run_blocking(pool, [&] { return store.mark_dead(m.id, m.claim, outcome.reason, now); });
-        break;
+          held = co_await run_blocking(pool, [&] { return store.mark_dead(m.id, m.claim, outcome.reason, now); });
+          break;
+      }
     }
     record(m, label, outcome.reason);
     if (!held) {

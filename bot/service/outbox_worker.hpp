@@ -36,6 +36,9 @@ struct outbox_options {
   std::chrono::seconds lease{60};
   std::chrono::milliseconds first_backoff{1000};
   std::chrono::milliseconds max_backoff{10 * 60 * 1000};
+  /// How long sends are held when the platform refuses the app as a whole (its credentials, or
+  /// its direct messages), before one is tried again.
+  std::chrono::seconds hold_after_refusal{10 * 60};
 };
 
 /// What is rendered when a message is sent, so it shows the state at that moment. Called on the
@@ -50,6 +53,16 @@ class late_content {
   virtual std::optional<domain::message> pulse_dm(const pulse_ref& ref) = 0;
   /// A pulse DM landed as `sent`.
   virtual void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) = 0;
+  /// The platform cannot reach the person of a pulse DM (deactivated, gone).
+  virtual void person_unreachable(const pulse_ref& ref) = 0;
+  /// The platform refuses the app's direct messages in a workspace: what to post where its
+  /// admins read (nullopt when there is no such place), with the key that posts it once.
+  struct keyed_post {
+    domain::conversation_ref where;
+    domain::message message;
+    std::string dedupe_key;
+  };
+  virtual std::optional<keyed_post> direct_messages_off(const domain::workspace_ref& workspace) = 0;
   virtual domain::message home_view(const domain::member_key& who) = 0;
   /// A scheduled digest did not land in `where`: a note for each of the workspace's admins, each
   /// with the key that has it sent once.

@@ -22,6 +22,17 @@ constexpr std::string_view digest_run = "digest";
 
 }  // namespace
 
+domain::conversation_ref digest_target_of(storage::store& store, const domain::workspace_ref& workspace,
+                                          const std::vector<domain::conversation_ref>& defaults) {
+  if (const auto installed = store.find_installation(workspace); installed && !installed->digest_target.empty()) {
+    return installed->digest_target;
+  }
+  for (const auto& fallback : defaults) {
+    if (fallback.on == workspace.on) return fallback;
+  }
+  return {workspace.on, {}};
+}
+
 struct scheduler::state : std::enable_shared_from_this<state> {
   state(asio::io_context& io, asio::thread_pool& p, storage::store& s, engine::chat_bot& b, std::vector<channel_plug*> all,
         schedule_options o, const domain::clock& k, std::function<void()> q, std::chrono::milliseconds t)
@@ -67,13 +78,7 @@ struct scheduler::state : std::enable_shared_from_this<state> {
   }
 
   domain::conversation_ref digest_target(const domain::workspace_ref& workspace) {
-    if (const auto installed = store.find_installation(workspace); installed && !installed->digest_target.empty()) {
-      return installed->digest_target;
-    }
-    for (const auto& fallback : options.default_digest_targets) {
-      if (fallback.on == workspace.on) return fallback;
-    }
-    return {workspace.on, {}};
+    return digest_target_of(store, workspace, options.default_digest_targets);
   }
 
   bool claim(const domain::workspace_ref& workspace, std::string_view kind, scoring::iso_week week, domain::time_point now) {

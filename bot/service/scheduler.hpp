@@ -31,6 +31,11 @@ struct schedule_options {
   std::chrono::seconds run_lease{5 * 60};
 };
 
+/// Where a workspace's digest goes: the conversation its admins chose, else the platform's
+/// default; empty when neither.
+domain::conversation_ref digest_target_of(storage::store& store, const domain::workspace_ref& workspace,
+                                          const std::vector<domain::conversation_ref>& defaults);
+
 class scheduler {
  public:
   scheduler(boost::asio::io_context& io, boost::asio::thread_pool& pool, storage::store& store, engine::chat_bot& bot,

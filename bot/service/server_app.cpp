@@ -150,6 +150,14 @@ struct server_app::impl final : late_content {
   void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) override {
     bot.pulse_dm_sent(ref.who, ref.pulse_id, sent);
   }
+  void person_unreachable(const pulse_ref& ref) override { bot.person_unreachable(ref.who, ref.pulse_id); }
+  std::optional<keyed_post> direct_messages_off(const domain::workspace_ref& workspace) override {
+    const auto digest_options = schedule_options_from(settings);
+    const auto where = digest_target_of(*store, workspace, digest_options.default_digest_targets);
+    if (where.empty()) return std::nullopt;
+    auto note = bot.direct_messages_off(workspace, digest_options.digest_locale);
+    return keyed_post{where, std::move(note.message), std::move(note.dedupe_key)};
+  }
   domain::message home_view(const domain::member_key& who) override {
     bot.forget_person(who);
     return bot.home_view(who);

@@ -85,6 +85,9 @@ struct member {
   scoring::locale locale = scoring::locale::en;
   bool opted_out = false;
   time_point joined_at;
+  /// The platform said this person does not exist or is deactivated: not asked until they act
+  /// again (join, a command), which clears it.
+  bool unreachable = false;
 };
 
 struct pulse {
@@ -274,7 +277,8 @@ class store {
   /// a claim may be another live replica's, and only its lease frees it.
   virtual bool single_process() const = 0;
 
-  // Members. `upsert_member` creates the member or returns the existing one unchanged.
+  // Members. `upsert_member` creates the member or returns the existing one, reachable again
+  /// (whoever acts through the platform exists there), otherwise unchanged.
   virtual member upsert_member(const domain::member_key& key, scoring::locale locale, time_point now) = 0;
   virtual std::optional<member> find_member(const domain::member_key& key) = 0;
   virtual std::optional<member> find_member(std::int64_t id) = 0;
@@ -285,6 +289,9 @@ class store {
   virtual void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) = 0;
   virtual void set_locale(const domain::member_key& key, scoring::locale locale) = 0;
   virtual void set_opted_out(const domain::member_key& key, bool opted_out) = 0;
+  /// The platform cannot reach the member (deactivated, gone): marked unreachable, and their
+  /// delivery of `pulse_id` no longer counts as asked. No-op for an unknown member.
+  virtual void mark_unreachable(const domain::member_key& key, std::int64_t pulse_id, time_point at) = 0;
   /// Erases the member, their deliveries, their direct conversation and every answer (follow-ups
   /// too) under their pseudonym.
   virtual void forget(const domain::member_key& key, std::string_view pseudonym) = 0;
@@ -304,7 +311,7 @@ class store {
   virtual void set_delivery_message(std::int64_t delivery_id, const domain::message_ref& sent) = 0;
   virtual std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) = 0;
   struct response_count {
-    int asked = 0;     // deliveries
+    int asked = 0;     // deliveries, less those that could not reach their person
     int answered = 0;  // distinct respondents with at least one answer
   };
   virtual response_count pulse_response(std::int64_t pulse_id) = 0;

@@ -308,6 +308,52 @@ TEST(slack_schedule, dm_failures_are_retried_or_dead_lettered_per_person) {
   }
   EXPECT_EQ(dead, 1);
   EXPECT_EQ(h.store().outbox_depth(), 0U);
+  // The person Slack does not know is left out of "asked" (it read "0 of 2" forever), and the
+  // status says so.
+  const auto status = h.command("U1", "status").body;
+  EXPECT_NE(status.find("This week: 0 of 1 (0%)"), std::string::npos) << status;
+  EXPECT_NE(status.find("1 person who cannot be reached"), std::string::npos) << status;
+}
+
+// A revoked token failed every DM of the week one by one, each dead-lettered. Now the sends are
+// held (nothing dead, nothing lost), counted in /metrics, and go out once the token works again.
+TEST(slack_schedule, a_refused_token_holds_the_weeks_dms_until_it_works_again) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  std::atomic<bool> revoked = true;
+  h.fake().respond_with("/api/conversations.open", [&](const fake_slack::call& c) {
+    if (revoked) return fake_slack::scripted{200, R"({"ok":false,"error":"token_revoked"})", ""};
+    const auto user = json::parse(c.body).value("users", "");
+    return fake_slack::scripted{200, json{{"ok", true}, {"channel", {{"id", "D-" + user}}}}.dump(), ""};
+  });
+  join(h, "U1", "sales");
+  join(h, "U2", "marketing");
+  h.clock().advance(3min);  // the pulse is due
+  ASSERT_TRUE(h.fake().wait_for("/api/conversations.open", 1, 10s));
+  const auto held = [&] {
+    int n = 0;
+    for (std::int64_t id = 1; id < 20; ++id) {
+      const auto m = h.store().find_outbox(id);
+      if (m && m->kind == storage::outbox_kind::pulse_dm && m->status == storage::outbox_status::pending &&
+          m->next_attempt_at > h.clock().now() + 5min) {
+        ++n;
+      }
+      EXPECT_FALSE(m && m->status == storage::outbox_status::dead) << m->last_error;
+    }
+    return n;
+  };
+  for (const auto give_up = steady_clock::now() + 10s; held() < 2 && steady_clock::now() < give_up;) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(held(), 2);
+  EXPECT_LE(h.fake().calls("/api/conversations.open").size(), 2U) << "the second DM waits for the hold, or met it";
+  const auto metrics = testing::http_call(h.port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("smrel_admin_alerts_total{about=\"credentials_refused\"} 1\n"), std::string::npos);
+
+  revoked = false;  // an admin reinstalled the app
+  h.clock().advance(10min);
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 2, 10s));
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D-U1", "D-U2"}));
 }
 
 }  // namespace

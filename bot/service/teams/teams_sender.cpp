@@ -108,7 +108,7 @@ boost::asio::awaitable<std::pair<delivery_outcome, std::string>> teams_plug::cal
   if (!may_call(service_url)) co_return std::make_pair(give_up("serviceUrl not allowed"), std::string());
   net::client_response response;
   // A 401 may be a token the connector stopped taking (a rotated secret): one more try with a
-  // fresh one; a second 401 is the connector's answer, and dead-letters the message.
+  // fresh one; a second 401 is the connector's answer, and holds the app's sends for a while.
   for (int attempt = 1;; ++attempt) {
     net::client_request request;
     request.method = method;

@@ -102,7 +102,8 @@ bool backend::single_process() const { return false; }
 member backend::upsert_member(const domain::member_key& key, scoring::locale locale, time_point now) {
   auto db = pool_.acquire();
   db->run("INSERT INTO members (platform, workspace, chat_user, locale, joined_at) VALUES ($1, $2, $3, $4, $5) "
-          "ON CONFLICT (platform, workspace, chat_user) DO NOTHING",
+          "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET unreachable_since = NULL "
+          "WHERE members.unreachable_since IS NOT NULL",
           domain::platform_id(key.workspace.on), key.workspace.id, key.user, scoring::locale_id(locale), to_ms(now));
   // No version bump: a member who did not exist cannot be behind anyone's cached decision.
   auto found = find_member_on(*db, key);
@@ -182,6 +183,18 @@ void backend::set_opted_out(const domain::member_key& key, bool opted_out) {
                                "WHERE platform = $2 AND workspace = $3 AND chat_user = $4 AND opted_out <> $1",
                                opted_out ? 1 : 0, domain::platform_id(key.workspace.on), key.workspace.id, key.user);
   if (changed.affected() > 0) bump_people_version(*db, key.workspace);
+  tx.commit();
+}
+
+void backend::mark_unreachable(const domain::member_key& key, std::int64_t pulse_id, time_point at) {
+  auto db = pool_.acquire();
+  transaction tx(*db);
+  db->run("UPDATE members SET unreachable_since = COALESCE(unreachable_since, $1) "
+          "WHERE platform = $2 AND workspace = $3 AND chat_user = $4",
+          to_ms(at), domain::platform_id(key.workspace.on), key.workspace.id, key.user);
+  db->run("UPDATE deliveries SET unreachable = TRUE WHERE pulse_id = $1 AND member_id = "
+          "(SELECT id FROM members WHERE platform = $2 AND workspace = $3 AND chat_user = $4)",
+          pulse_id, domain::platform_id(key.workspace.on), key.workspace.id, key.user);
   tx.commit();
 }
 

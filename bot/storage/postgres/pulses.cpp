@@ -72,7 +72,7 @@ std::optional<delivery> backend::find_delivery_on(connection& db, std::int64_t p
 
 store::response_count backend::pulse_response(std::int64_t pulse_id) {
   auto db = pool_.acquire();
-  const auto r = db->run("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = $1), "
+  const auto r = db->run("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = $1 AND NOT unreachable), "
                          "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = $1)",
                          pulse_id);
   return {static_cast<int>(r.integer(0, 0)), static_cast<int>(r.integer(0, 1))};

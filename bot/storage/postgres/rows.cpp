@@ -108,6 +108,7 @@ member read_member(const result& r, int row) {
   m.locale = r.text(row, 5) == "nl" ? scoring::locale::nl : scoring::locale::en;
   m.opted_out = r.integer(row, 6) != 0;
   m.joined_at = from_ms(r.integer(row, 7));
+  m.unreachable = r.integer(row, 8) != 0;
   return m;
 }
 

@@ -166,9 +166,16 @@ CREATE TABLE send_paces (
 CREATE INDEX send_paces_by_arrival ON send_paces (arrival_us);
 )sql";
 
-constexpr std::array<migration, 2> all_migrations{
+// 12: people the platform cannot reach (deactivated, gone) are not counted as asked.
+constexpr std::string_view version_12 = R"sql(
+ALTER TABLE members ADD COLUMN unreachable_since BIGINT;
+ALTER TABLE deliveries ADD COLUMN unreachable BOOLEAN NOT NULL DEFAULT FALSE;
+)sql";
+
+constexpr std::array<migration, 3> all_migrations{
     migration{.from = 0, .to = 10, .sql = version_10},
     migration{.from = 10, .to = 11, .sql = version_11},
+    migration{.from = 11, .to = 12, .sql = version_12},
 };
 
 }  // namespace

@@ -83,7 +83,7 @@ std::optional<delivery> backend::find_delivery_locked(connection& db, std::int64
 
 store::response_count backend::pulse_response(std::int64_t pulse_id) {
   std::lock_guard lock(read_mutex_);
-  auto s = read_db_.prepare("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1), "
+  auto s = read_db_.prepare("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1 AND unreachable = 0), "
                             "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = ?1)");
   s.bind(1, pulse_id);
   s.step();

@@ -103,6 +103,7 @@ member read_member(const statement& row) {
   m.locale = row.text(5) == "nl" ? scoring::locale::nl : scoring::locale::en;
   m.opted_out = row.integer(6) != 0;
   m.joined_at = from_ms(row.integer(7));
+  m.unreachable = row.integer(8) != 0;
   return m;
 }
 

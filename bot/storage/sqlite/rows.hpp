@@ -23,6 +23,9 @@ outbox_status parse_status(const std::string& text);
 outbox_kind parse_kind(const std::string& text);
 /// A JSON array of strings, for SQLite's json_each to read back (any byte string round-trips).
 std::string encode_string_list(const std::vector<std::string>& items);
+/// What read_member reads, in its order.
+#define SMREL_SQLITE_MEMBER_COLUMNS \
+  "id, platform, workspace, chat_user, grp, locale, opted_out, joined_at, unreachable_since IS NOT NULL"
 member read_member(const statement& row);
 pulse read_pulse(const statement& row);
 delivery read_delivery(const statement& row);

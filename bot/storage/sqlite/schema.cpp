@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 11> all_migrations{
+constexpr std::array<std::string_view, 12> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -316,6 +316,11 @@ CREATE TABLE send_paces (
   arrival_us INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX send_paces_by_arrival ON send_paces (arrival_us);
+)sql",
+    // 12: people the platform cannot reach (deactivated, gone) are not counted as asked.
+    R"sql(
+ALTER TABLE members ADD COLUMN unreachable_since INTEGER;
+ALTER TABLE deliveries ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -251,6 +251,24 @@ TEST(web_api, classifies_slack_answers) {
   EXPECT_FALSE(opened_channel(R"({"ok":false,"error":"user_not_found"})"));
 }
 
+// What each error means beyond the one message: a person who cannot be reached, the app's direct
+// messages off, or the token refused (these hold sends instead of failing each).
+TEST(web_api, errors_about_a_person_the_app_or_the_token_say_so) {
+  using domain::delivery_problem;
+  const auto problem = [](const char* error) {
+    return classify_response(200, "", std::string(R"({"ok":false,"error":")") + error + "\"}", false).problem;
+  };
+  EXPECT_EQ(problem("user_not_found"), delivery_problem::person_unreachable);
+  EXPECT_EQ(problem("user_disabled"), delivery_problem::person_unreachable);
+  EXPECT_EQ(problem("messages_tab_disabled"), delivery_problem::direct_messages_off);
+  for (const auto* token : {"token_revoked", "token_expired", "invalid_auth", "not_authed", "account_inactive"}) {
+    EXPECT_EQ(problem(token), delivery_problem::credentials_refused) << token;
+  }
+  EXPECT_EQ(problem("not_in_channel"), delivery_problem::not_in_conversation);
+  EXPECT_EQ(problem("channel_not_found"), delivery_problem::conversation_gone);
+  EXPECT_EQ(problem("msg_too_long"), delivery_problem::none);
+}
+
 TEST(web_api, odd_shapes_are_classified_not_thrown) {
   // conversations.open answers with a channel object, not a string.
   const auto opened = classify_response(200, "", R"({"ok":true,"channel":{"id":"D069C7QFK"}})", false);

@@ -147,6 +147,7 @@ TEST(teams_connector, classification_row_by_row) {
   o = classify(401, error("BotNotRegistered"), "");
   EXPECT_EQ(o.verdict, delivery_verdict::permanent);
   EXPECT_EQ(o.reason, "unauthorized: BotNotRegistered");
+  EXPECT_EQ(o.problem, delivery_problem::credentials_refused);
   EXPECT_EQ(classify(401, "", "").reason, unauthorized_reason);
   o = classify(403, error("ConversationBlockedByUser"), "");
   EXPECT_EQ(o.verdict, delivery_verdict::permanent);

@@ -548,3 +548,36 @@ TEST_F(engine_test, an_undelivered_digest_is_told_to_each_admin_in_their_languag
 
 }  // namespace
 }  // namespace smrel::engine
+
+namespace smrel::engine {
+namespace {
+
+// The demo showed "33 of 45 (73%)" where four people Slack could not reach stayed counted as
+// asked. Now they are left out of "asked", said in the status, and not asked again until they
+// act (join) again.
+TEST_F(engine_test, people_the_platform_cannot_reach_are_not_asked_and_the_status_says_how_many) {
+  domain::manual_clock clock{t0};
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(config::settings{}));
+  const auto say = [&](const std::string& user, const std::string& words) {
+    return domain::plain_text(bot.on_command({{acme, user}, words, {acme.on, "C1"}, "", ""}).reply);
+  };
+  for (const auto* user : {"U1", "U2", "U3"}) say(user, "join sales");
+  const auto first = bot.open_weekly_pulse(acme);
+  ASSERT_EQ(first.size(), 3U);
+  bot.person_unreachable({acme, "U3"}, first[0].pulse_id);
+  const auto status = say("U1", "status");
+  EXPECT_NE(status.find("This week: 0 of 2 (0%)"), std::string::npos) << status;
+  EXPECT_NE(status.find("1 person who cannot be reached (deactivated or gone) is not asked"), std::string::npos) << status;
+
+  clock.advance(days{7});
+  const auto second = bot.open_weekly_pulse(acme);
+  ASSERT_EQ(second.size(), 2U);
+  for (const auto& r : second) EXPECT_NE(r.who.user, "U3");
+  say("U3", "join sales");  // back, and asked again
+  clock.advance(days{7});
+  EXPECT_EQ(bot.open_weekly_pulse(acme).size(), 3U);
+  EXPECT_EQ(say("U1", "status").find("cannot be reached"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace smrel::engine

@@ -53,6 +53,17 @@ class fixed_content final : public late_content {
     landed_.push_back(sent);
   }
   domain::message home_view(const domain::member_key&) override { return note("home"); }
+  void person_unreachable(const pulse_ref& ref) override {
+    std::lock_guard lock(mutex_);
+    unreachable_.push_back(ref.who);
+  }
+  std::optional<keyed_post> direct_messages_off(const domain::workspace_ref&) override {
+    return keyed_post{{domain::platform::slack, "CLEADERS"}, note("DMs are off"), "admin.dm_off"};
+  }
+  std::vector<domain::member_key> unreachable() const {
+    std::lock_guard lock(mutex_);
+    return unreachable_;
+  }
   // Two admins; each note says what it was told, so the test sees the outcome reach the engine.
   std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
                                              std::string_view week, const domain::delivery_outcome& outcome) override {
@@ -73,6 +84,7 @@ class fixed_content final : public late_content {
  private:
   mutable std::mutex mutex_;
   std::vector<domain::message_ref> landed_;
+  std::vector<domain::member_key> unreachable_;
 };
 
 class outbox_worker_test : public ::testing::Test {
@@ -280,6 +292,64 @@ TEST_F(outbox_worker_test, an_unattended_post_that_may_still_land_tells_nobody_y
   wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; });
   EXPECT_EQ(plug_.sends().size(), 2U);
   EXPECT_NE(stats_.render(0).find("smrel_admin_alerts_total{about=\"digest_undelivered\"} 0\n"), std::string::npos);
+}
+
+// A person Slack does not know (or who was deactivated) was dead-lettered and stayed counted as
+// asked forever. Now the engine hears of it, to stop asking them.
+TEST_F(outbox_worker_test, a_person_the_platform_cannot_reach_is_reported_to_the_engine) {
+  plug_.script({outcome(domain::delivery_verdict::permanent, "user_disabled", domain::delivery_problem::person_unreachable)});
+  const auto id = enqueue(storage::outbox_kind::pulse_dm, alice.user, pulse_ref{alice, 7});
+  EXPECT_EQ(wait_for_row(id, [](const auto& m) { return m.status == outbox_status::dead; }).last_error, "user_disabled");
+  for (auto give_up = steady_clock::now() + 10s; content_.unreachable().empty() && steady_clock::now() < give_up;) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(content_.unreachable(), (std::vector<domain::member_key>{alice}));
+}
+
+// Token errors are about the app, never one message: they used to dead-letter every queued
+// message in turn. Now the platform's sends are held (nothing lost, no attempt counted) and tried
+// again when the hold ends.
+TEST_F(outbox_worker_test, refused_credentials_hold_every_send_until_the_hold_ends) {
+  plug_.script({outcome(domain::delivery_verdict::permanent, "invalid_auth", domain::delivery_problem::credentials_refused)});
+  const auto first = enqueue(storage::outbox_kind::post, "C1", note("one"));
+  const auto until = clock_.now() + 10min;
+  const auto held = wait_for_row(first, [&](const auto& m) { return m.next_attempt_at == until; });
+  EXPECT_EQ(held.status, outbox_status::pending);  // released with the time set in one write
+  EXPECT_EQ(held.attempts, 0);
+  EXPECT_NE(stats_.render(0).find("smrel_admin_alerts_total{about=\"credentials_refused\"} 1\n"), std::string::npos);
+  // Queued during the hold: claimed, and put back until the hold ends without a send.
+  const auto second = enqueue(storage::outbox_kind::reply, "reply-to", note("two"));
+  wait_for_row(second, [&](const auto& m) { return m.next_attempt_at == until && m.status == outbox_status::pending; });
+  EXPECT_EQ(plug_.sends().size(), 1U);
+  clock_.advance(10min);
+  worker_->wake();
+  ASSERT_TRUE(plug_.wait_for_sends(3));
+  wait_for_row(first, [](const auto& m) { return m.status == outbox_status::sent; });
+  wait_for_row(second, [](const auto& m) { return m.status == outbox_status::sent; });
+}
+
+// The app's direct messages switched off (Slack: messages_tab_disabled) holds the DMs only, and
+// tells the admins where the digest goes, since no DM would reach them.
+TEST_F(outbox_worker_test, direct_messages_turned_off_hold_the_dms_and_tell_the_digest_channel) {
+  store_->remember_direct_conversation(alice, {domain::platform::slack, "D-U1"});
+  plug_.script({outcome(domain::delivery_verdict::permanent, "messages_tab_disabled",
+                        domain::delivery_problem::direct_messages_off)});
+  const auto dm = enqueue(storage::outbox_kind::pulse_dm, alice.user, pulse_ref{alice, 7});
+  ASSERT_TRUE(plug_.wait_for_sends(2));
+  const auto sent = plug_.sends();
+  EXPECT_EQ(sent[1].address, "CLEADERS");
+  EXPECT_EQ(sent[1].message.fallback_text, "DMs are off");
+  const auto until = clock_.now() + 10min;
+  EXPECT_EQ(wait_for_row(dm, [&](const auto& m) { return m.next_attempt_at == until; }).status, outbox_status::pending);
+  EXPECT_TRUE(content_.unreachable().empty()) << "nobody is unreachable: the app is";
+  // Posts into channels go on meanwhile; DMs wait for the hold.
+  const auto post = enqueue(storage::outbox_kind::post, "C1", note("digest"));
+  wait_for_row(post, [](const auto& m) { return m.status == outbox_status::sent; });
+  const auto note_to_admin = enqueue(storage::outbox_kind::post, "UADMIN1", direct_note{{team, "UADMIN1"}, note("x")});
+  EXPECT_EQ(wait_for_row(note_to_admin, [&](const auto& m) { return m.next_attempt_at == until; }).status,
+            outbox_status::pending);
+  EXPECT_EQ(plug_.sends().size(), 3U);
+  EXPECT_NE(stats_.render(0).find("smrel_admin_alerts_total{about=\"direct_messages_off\"} 1\n"), std::string::npos);
 }
 
 TEST_F(outbox_worker_test, a_post_that_lands_sends_no_notice) {

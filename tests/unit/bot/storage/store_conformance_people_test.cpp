@@ -197,6 +197,28 @@ TEST_P(store_conformance, pulses_and_deliveries_are_idempotent_and_remember_the_
   EXPECT_EQ(store_->pulse_response(p1.id).answered, 0);
 }
 
+// Someone the platform cannot reach is not asked: their delivery stops counting, and they stay
+// unreachable until they act again (upsert_member, as join does).
+TEST_P(store_conformance, an_unreachable_member_is_not_counted_as_asked_until_they_act_again) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  const member_key ann{acme, "U1"};
+  const member_key bob{acme, "U2"};
+  for (const auto& who : {ann, bob}) {
+    store_->record_delivery(pulse.id, store_->upsert_member(who, scoring::locale::en, t0).id, {0, 5, 12, 19}, t0);
+  }
+  ASSERT_EQ(store_->pulse_response(pulse.id).asked, 2);
+  store_->mark_unreachable(bob, pulse.id, t0 + hours{1});
+  store_->mark_unreachable({acme, "UNKNOWN"}, pulse.id, t0 + hours{1});  // nobody: no-op
+  reopen();
+  EXPECT_EQ(store_->pulse_response(pulse.id).asked, 1);
+  EXPECT_TRUE(store_->find_member(bob)->unreachable);
+  EXPECT_FALSE(store_->find_member(ann)->unreachable);
+  const auto listed = store_->members(acme);
+  EXPECT_EQ(std::count_if(listed.begin(), listed.end(), [](const member& m) { return m.unreachable; }), 1);
+  EXPECT_FALSE(store_->upsert_member(bob, scoring::locale::en, t0 + days{1}).unreachable);
+  EXPECT_FALSE(store_->find_member(bob)->unreachable);
+}
+
 TEST_P(store_conformance, a_delivery_message_is_on_the_pulses_platform) {
   const auto pulse = store_->open_pulse(acme_on_teams, week48, t0, t0 + days{7});
   const auto m = store_->upsert_member({acme_on_teams, "aad-1"}, scoring::locale::en, t0);
