@@ -253,6 +253,7 @@ void apply_json(std::string_view json_text, settings& s, std::vector<problem>& p
     r.read("max_nudges", s.survey.max_nudges);
     r.read("small_team_size", s.survey.small_team_size);
   });
+  root.nested("retention", [&](object_reader& r) { r.read("days_after_removal", s.retention.days_after_removal); });
   root.nested("slack", [&](object_reader& r) {
     r.read("signing_secret", s.slack.signing_secret);
     r.read("bot_token", s.slack.bot_token);
@@ -319,6 +320,7 @@ void validate(const settings& s, std::vector<problem>& problems, std::vector<pro
     problems.push_back({"database", "must be sqlite:PATH or a postgres:// URL"});
   }
   check_range<std::size_t>(problems, "database_pool_size", s.database_pool_size, 1, 100);
+  check_range(problems, "retention.days_after_removal", s.retention.days_after_removal, 0, 3650);
   if (!one_of(s.log_level, log_levels)) {
     problems.push_back({"log_level", "must be one of trace, debug, info, warn, error, critical, off"});
   }

@@ -38,6 +38,14 @@ struct survey_settings {
   int small_team_size = 12;
 };
 
+/// What is kept once the app is removed from a workspace (uninstalled, its token revoked). The
+/// people (members, their direct conversations, admins) are erased at once; the pseudonymous
+/// answers, pulses, releases and nudges after this many days (0: at the next pruning, within
+/// ten minutes), unless someone joins again first.
+struct retention_settings {
+  int days_after_removal = 30;
+};
+
 /// "monday" … "sunday" → days after Monday (0 … 6); nullopt for anything else.
 std::optional<int> parse_weekday(std::string_view day);
 /// "HH:MM" in 24-hour time → time after midnight; nullopt for anything else.
@@ -80,6 +88,7 @@ struct settings {
   std::string pseudonym_key;  // secret; never logged
   std::vector<std::string> admins;  // chat user ids allowed admin commands
   survey_settings survey;
+  retention_settings retention;
   slack_settings slack;
   teams_settings teams;
 };

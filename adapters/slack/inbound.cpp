@@ -31,6 +31,17 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(first, last - first + 1));
 }
 
+// A tokens_revoked event whose event.tokens.bot lists at least one token (every step checked:
+// the body is signed, not trusted to have this shape).
+bool names_bot_tokens(const json& body) {
+  const auto event = body.find("event");
+  if (event == body.end() || !event->is_object()) return false;
+  const auto tokens = event->find("tokens");
+  if (tokens == event->end() || !tokens->is_object()) return false;
+  const auto bot = tokens->find("bot");
+  return bot != tokens->end() && bot->is_array() && !bot->empty();
+}
+
 }  // namespace
 
 parsed<std::variant<domain::chat_command, ssl_check>> parse_command(std::string_view form_body) {
@@ -133,6 +144,12 @@ parsed<std::variant<url_verification, event_callback, app_rate_limited>> parse_e
     const auto channel = string_at(body, "/event/channel"_json_pointer);
     if (channel.starts_with('D') && is_slack_id(channel)) opened.direct = {domain::platform::slack, channel};
     out.event = opened;
+  } else if (out.event_type == "app_uninstalled" || out.event_type == "tokens_revoked") {
+    domain::app_removed removed{{domain::platform::slack, string_at(body, "/team_id"_json_pointer)}, out.event_type};
+    if (!is_slack_id(removed.workspace.id)) return parse_error{out.event_type + " without a valid team_id"};
+    // tokens_revoked lists user and bot tokens; only the bot's own stops the app (smrel holds no
+    // user tokens).
+    if (out.event_type == "app_uninstalled" || names_bot_tokens(body)) out.event = std::move(removed);
   }
   return std::variant<url_verification, event_callback, app_rate_limited>{std::move(out)};
 }

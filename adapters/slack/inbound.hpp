@@ -34,7 +34,7 @@ struct url_verification {
 struct event_callback {
   std::string event_id;  // globally unique: the deduplication key
   std::string event_type;
-  std::variant<std::monostate, domain::home_opened> event;  // monostate: an event we do not act on
+  domain::platform_event event;  // monostate: an event we do not act on
 };
 /// Slack's notice that it is dropping this app's events for a minute (over 30,000 an hour for a
 /// workspace): acknowledged, never retried by Slack.

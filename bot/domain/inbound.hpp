@@ -2,6 +2,7 @@
 // What people do in chat, after a platform adapter has verified and translated the payload.
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "bot/domain/conversation.hpp"
 #include "bot/domain/ids.hpp"
@@ -41,5 +42,15 @@ struct home_opened {
   bool home_tab = true;
   conversation_ref direct;  // the user's direct conversation with the bot, when the platform says
 };
+
+/// The app was removed from a workspace (Slack: app_uninstalled, or tokens_revoked naming the
+/// bot's token): nothing more can or may be sent there.
+struct app_removed {
+  workspace_ref workspace;
+  std::string why;  // the platform's name for it, for the log
+};
+
+/// An event from the platform that the bot acts on; monostate for one it does not.
+using platform_event = std::variant<std::monostate, home_opened, app_removed>;
 
 }  // namespace smrel::domain

@@ -105,6 +105,18 @@ class chat_bot {
     core_.found.forget_people(workspace);
     core_.sheets.clear();  // rare: a few reads more, rather than a sheet kept past an erasure
   }
+  /// The app was removed from the workspace: its people are erased now, its pseudonymous answers
+  /// when the retention ends (see storage::store::remove_workspace), and nothing is sent there.
+  void app_removed(const domain::workspace_ref& workspace) {
+    core_.store.remove_workspace(workspace, core_.clock.now());
+    forget_people(workspace);
+    invalidate(workspace);
+  }
+  /// Whether the app was removed from the workspace (and nobody joined since).
+  bool removed_from(const domain::workspace_ref& workspace) {
+    const auto installed = core_.store.find_installation(workspace);
+    return installed && installed->removed_at;
+  }
   /// What is cached about one person is read afresh next time.
   void forget_person(const domain::member_key& who) { core_.found.forget_member(who); }
 

@@ -210,11 +210,19 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
   co_return click_result{false, std::move(shown)};
 }
 
-boost::asio::awaitable<bool> dispatcher::event(std::string event_id, std::optional<domain::home_opened> opened) {
+boost::asio::awaitable<bool> dispatcher::event(std::string event_id, domain::platform_event happened) {
+  const auto* opened = std::get_if<domain::home_opened>(&happened);
   const bool fresh = co_await run_blocking(pool_, [&]() -> bool {
+    const auto now = clock_.now();
+    if (const auto* removed = std::get_if<domain::app_removed>(&happened)) {
+      // Handled before it is remembered: removing twice is harmless, and a crash in between must
+      // not leave the people of a workspace that removed the app.
+      bot_.app_removed(removed->workspace);
+      log_event(log_level::warn, "app_removed", {{"workspace", removed->workspace.id}, {"event", removed->why}});
+      return store_.record_event(event_id, now);
+    }
     // Remembered before it is handled: a retry after a crash in between loses at most one Home
     // view refresh, which the next visit repeats; handling twice is what must not happen.
-    const auto now = clock_.now();
     if (!store_.record_event(event_id, now)) return false;
     if (!opened) return true;
     if (!opened->direct.empty()) store_.remember_direct_conversation(opened->who, opened->direct);

@@ -56,9 +56,8 @@ class dispatcher {
   boost::asio::awaitable<void> command_queued(domain::chat_command command, std::string dedupe_key);
   /// A click on one of our buttons; the answer it carries is durable when this returns.
   boost::asio::awaitable<click_result> click(domain::button_click click, click_answer how);
-  /// A platform event, handled once per `event_id` (false: handled before, a retry); `opened`
-  /// when it is a person opening the bot's home.
-  boost::asio::awaitable<bool> event(std::string event_id, std::optional<domain::home_opened> opened);
+  /// A platform event, handled once per `event_id` (false: handled before, a retry).
+  boost::asio::awaitable<bool> event(std::string event_id, domain::platform_event happened);
 
   /// Loads the clicks seen shortly before a restart, so their replays are recognised. Blocking.
   void remember_recent_clicks();

@@ -30,6 +30,19 @@ delivery_outcome give_up(std::string reason) {
 // The longest a sender waits after failures in a row: storage that recovers is used again soon.
 constexpr std::chrono::milliseconds max_failure_pause{30'000};
 
+// The workspace of a message nobody there asked for just now (a pulse DM, a Home view, a note, a
+// scheduled post): such messages stop once the app is removed. nullptr for the rest, which answer
+// someone who just acted there.
+const domain::workspace_ref* unasked_into(const storage::outbox_message& m, const outbox_content& content) {
+  if (const auto* pulse = std::get_if<pulse_ref>(&content)) {
+    return m.kind == storage::outbox_kind::pulse_dm ? &pulse->who.workspace : nullptr;
+  }
+  if (const auto* home = std::get_if<home_ref>(&content)) return &home->who.workspace;
+  if (const auto* note = std::get_if<direct_note>(&content)) return &note->who.workspace;
+  if (const auto* post = std::get_if<unattended_post>(&content)) return &post->workspace;
+  return nullptr;
+}
+
 send_action action_of(storage::outbox_kind kind) {
   switch (kind) {
     case storage::outbox_kind::reply: return send_action::reply;
@@ -378,6 +391,13 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     if (!decoded) {
       co_await give_up_on(m, "unreadable content");
       co_return;
+    }
+    if (const auto* workspace = unasked_into(m, *decoded)) {
+      if (co_await run_blocking(pool, [&] { return content.removed_from(*workspace); })) {
+        co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, clock.now()); });
+        record(m, "skipped", "the app was removed from the workspace");
+        co_return;
+      }
     }
     if (auto* message = std::get_if<domain::message>(&*decoded)) {
       co_await send_message(plug, m, action_of(m.kind), std::move(*message));

@@ -53,6 +53,8 @@ class late_content {
   virtual std::optional<domain::message> pulse_dm(const pulse_ref& ref) = 0;
   /// A pulse DM landed as `sent`.
   virtual void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) = 0;
+  /// The app was removed from the workspace: nothing unasked is sent there any more.
+  virtual bool removed_from(const domain::workspace_ref& workspace) = 0;
   /// The platform cannot reach the person of a pulse DM (deactivated, gone).
   virtual void person_unreachable(const pulse_ref& ref) = 0;
   /// The platform refuses the app's direct messages in a workspace: what to post where its

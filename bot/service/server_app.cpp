@@ -151,6 +151,7 @@ struct server_app::impl final : late_content {
     bot.pulse_dm_sent(ref.who, ref.pulse_id, sent);
   }
   void person_unreachable(const pulse_ref& ref) override { bot.person_unreachable(ref.who, ref.pulse_id); }
+  bool removed_from(const domain::workspace_ref& workspace) override { return bot.removed_from(workspace); }
   std::optional<keyed_post> direct_messages_off(const domain::workspace_ref& workspace) override {
     const auto digest_options = schedule_options_from(settings);
     const auto where = digest_target_of(*store, workspace, digest_options.default_digest_targets);
@@ -297,8 +298,8 @@ struct server_app::impl final : late_content {
   std::chrono::steady_clock::time_point last_probe{};  // never: the first call probes
 
   // Every ten minutes: event ids past the retry window, click keys past the replay window,
-  // finished outbox rows past their retention, and send buckets idle for an hour (full again
-  // under every rule a plug sets).
+  // finished outbox rows past their retention, send buckets idle for an hour (full again under
+  // every rule a plug sets), and workspaces removed longer ago than their retention.
   void prune() {
     asio::post(pool, [this] {
       try {
@@ -307,10 +308,12 @@ struct server_app::impl final : late_content {
         for (auto* plug : plugs()) events += plug->prune();
         const auto messages = store->prune_outbox(now - sent_message_memory, now - dead_message_memory);
         const auto paces = store->prune_send_paces(std::chrono::system_clock::now() - std::chrono::hours{1});  // real time, as paced
-        if (events + messages + paces > 0) {
+        const auto workspaces = store->erase_removed_workspaces(now - std::chrono::days{settings.retention.days_after_removal});
+        if (events + messages + paces + workspaces > 0) {
           log_event(log_level::info, "pruned", {{"events", static_cast<long long>(events)},
                                                 {"messages", static_cast<long long>(messages)},
-                                                {"send_paces", static_cast<long long>(paces)}});
+                                                {"send_paces", static_cast<long long>(paces)},
+                                                {"removed_workspaces_erased", static_cast<long long>(workspaces)}});
         }
       } catch (const std::exception& e) {
         stats.background_failure("prune");

@@ -237,6 +237,9 @@ struct installation {
   domain::conversation_ref digest_target;  // empty: none chosen; its platform is the workspace's
   std::vector<std::string> admins;         // chat user ids, as given
   time_point updated_at;
+  /// When the app was removed from the workspace (uninstalled, its token revoked); nullopt while
+  /// it is installed. See remove_workspace.
+  std::optional<time_point> removed_at;
 };
 
 /// Writes that must land together: a person's answers and the message that confirms them.
@@ -328,6 +331,14 @@ class store {
   virtual void set_digest_target(const domain::workspace_ref& workspace, const domain::conversation_ref& target,
                                  time_point at) = 0;
   /// Creates the installation when missing; replaces the admins (empty: none).
+  /// The app was removed from the workspace: everything that names a person goes at once (its
+  /// members with their deliveries, their direct conversations, its admins and digest target),
+  /// and what is pseudonymous (answers, pulses, releases, nudges) stays until
+  /// erase_removed_workspaces. Keeps the first removal time when called again; someone joining
+  /// again (upsert_member) makes the workspace installed again.
+  virtual void remove_workspace(const domain::workspace_ref& workspace, time_point at) = 0;
+  /// Erases every trace of workspaces removed before `before`; returns how many.
+  virtual std::size_t erase_removed_workspaces(time_point before) = 0;
   virtual void set_admins(const domain::workspace_ref& workspace, const std::vector<std::string>& users,
                           time_point at) = 0;
 

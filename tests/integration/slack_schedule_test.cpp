@@ -253,6 +253,31 @@ TEST(slack_schedule, opening_the_messages_tab_names_the_dm_channel_and_publishes
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D0FROMHOME"}));
 }
 
+// Uninstalling the app used to change nothing: the pulse went on being sent (and failing) and the
+// people stayed stored. Now the people are erased at once, nothing more is sent, and the
+// pseudonymous answers wait for the retention; someone joining again brings the workspace back.
+TEST(slack_schedule, uninstalling_the_app_stops_sending_and_erases_the_people_at_once) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  join(h, "U1", "sales");
+  join(h, "U2", "marketing");
+  const domain::workspace_ref workspace{domain::platform::slack, testing::test_team};
+  const json uninstalled{{"type", "event_callback"}, {"team_id", testing::test_team}, {"event_id", "Ev0UNINSTALL"},
+                         {"event", {{"type", "app_uninstalled"}}}};
+  ASSERT_EQ(h.event(uninstalled).status, 200);
+  ASSERT_EQ(h.event(uninstalled).status, 200);  // Slack's retry: harmless
+  EXPECT_TRUE(h.store().members(workspace).empty());
+  const auto removed = h.store().find_installation(workspace);
+  ASSERT_TRUE(removed && removed->removed_at);
+  h.clock().advance(3min);  // the pulse time passes
+  h.settle_schedule();
+  EXPECT_TRUE(h.fake().calls("/api/conversations.open").empty());
+  EXPECT_TRUE(h.fake().calls("/api/chat.postMessage").empty());
+
+  join(h, "U1", "sales");  // reinstalled, and someone joins: installed again
+  EXPECT_FALSE(h.store().find_installation(workspace)->removed_at);
+}
+
 TEST(slack_schedule, a_dm_speaks_the_members_language_and_tips_joining_a_team) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());

@@ -153,10 +153,8 @@ boost::asio::awaitable<http_response> slack_plug::events(http_request& request) 
     co_return http_response::empty(200);
   }
   auto callback = std::get<slack::event_callback>(std::move(payload));
-  std::optional<domain::home_opened> opened;
-  if (auto* home = std::get_if<domain::home_opened>(&callback.event)) opened = std::move(*home);
   const auto event_id = callback.event_id;
-  if (!co_await flow_.event(std::move(callback.event_id), std::move(opened))) {
+  if (!co_await flow_.event(std::move(callback.event_id), std::move(callback.event))) {
     log_event(log_level::info, "event_duplicate", {{"event_id", event_id}, {"retry", request.header("x-slack-retry-num")}});
   }
   co_return http_response::empty(200);

@@ -105,6 +105,9 @@ member backend::upsert_member(const domain::member_key& key, scoring::locale loc
           "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET unreachable_since = NULL "
           "WHERE members.unreachable_since IS NOT NULL",
           domain::platform_id(key.workspace.on), key.workspace.id, key.user, scoring::locale_id(locale), to_ms(now));
+  // Someone who acts through the platform there: the app is installed (again).
+  db->run("UPDATE installations SET removed_at = NULL WHERE platform = $1 AND workspace = $2 AND removed_at IS NOT NULL",
+          domain::platform_id(key.workspace.on), key.workspace.id);
   // No version bump: a member who did not exist cannot be behind anyone's cached decision.
   auto found = find_member_on(*db, key);
   if (!found) throw store_error("member erased while it was being added", store_failure::conflict);

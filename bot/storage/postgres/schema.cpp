@@ -166,10 +166,12 @@ CREATE TABLE send_paces (
 CREATE INDEX send_paces_by_arrival ON send_paces (arrival_us);
 )sql";
 
-// 12: people the platform cannot reach (deactivated, gone) are not counted as asked.
+// 12: people the platform cannot reach (deactivated, gone) are not counted as asked; a
+// workspace the app was removed from is kept pseudonymously for a while, then erased.
 constexpr std::string_view version_12 = R"sql(
 ALTER TABLE members ADD COLUMN unreachable_since BIGINT;
 ALTER TABLE deliveries ADD COLUMN unreachable BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE installations ADD COLUMN removed_at BIGINT;
 )sql";
 
 constexpr std::array<migration, 3> all_migrations{

@@ -42,6 +42,8 @@ class backend final : public store {
   void set_group(const domain::member_key& key, std::string_view pseudonym, scoring::group group) override;
   void set_locale(const domain::member_key& key, scoring::locale locale) override;
   void set_opted_out(const domain::member_key& key, bool opted_out) override;
+  void remove_workspace(const domain::workspace_ref& workspace, time_point at) override;
+  std::size_t erase_removed_workspaces(time_point before) override;
   void mark_unreachable(const domain::member_key& key, std::int64_t pulse_id, time_point at) override;
   void forget(const domain::member_key& key, std::string_view pseudonym) override;
   std::int64_t people_version(const domain::workspace_ref& workspace) override;

@@ -1,6 +1,9 @@
 // Scheduled runs (a week's pulse or digest), claimed by one process and done once; and
 // installations, each workspace's own settings.
 #include "bot/storage/sqlite/backend.hpp"
+
+#include <array>
+
 #include "bot/storage/sqlite/rows.hpp"
 
 namespace smrel::storage::sqlite {
@@ -63,13 +66,29 @@ bool backend::commit_run(const write_batch& batch, const domain::workspace_ref& 
   return true;
 }
 
+// Everything kept of a workspace, children first (follow-up answers, deliveries), though the
+// foreign keys would cascade. Literals: the statement cache keys by address.
+constexpr std::array erase_workspace_statements{
+    "DELETE FROM follow_up_answers WHERE nudge IN (SELECT id FROM nudges WHERE platform = ?1 AND workspace = ?2)",
+    "DELETE FROM deliveries WHERE pulse_id IN (SELECT id FROM pulses WHERE platform = ?1 AND workspace = ?2)",
+    "DELETE FROM answers WHERE platform = ?1 AND workspace = ?2",
+    "DELETE FROM respondents WHERE platform = ?1 AND workspace = ?2",
+    "DELETE FROM nudges WHERE platform = ?1 AND workspace = ?2",
+    "DELETE FROM releases WHERE platform = ?1 AND workspace = ?2",
+    "DELETE FROM pulses WHERE platform = ?1 AND workspace = ?2",
+    "DELETE FROM scheduled_runs WHERE platform = ?1 AND workspace = ?2",
+    "DELETE FROM members WHERE platform = ?1 AND workspace = ?2",
+    "DELETE FROM direct_conversations WHERE platform = ?1 AND workspace = ?2",
+    "DELETE FROM installations WHERE platform = ?1 AND workspace = ?2",
+};
+
 // Installations. The digest target's platform is the workspace's: only its address is stored.
 // Admins are a JSON array, so any user id (commas, quotes and all) reads back as written.
 
 std::optional<installation> backend::find_installation(const domain::workspace_ref& workspace) {
   std::lock_guard lock(read_mutex_);
   // One statement, one snapshot: the target and the admins as one write left them.
-  auto s = read_db_.prepare("SELECT i.digest_target, i.updated_at, a.value FROM installations i "
+  auto s = read_db_.prepare("SELECT i.digest_target, i.updated_at, a.value, i.removed_at FROM installations i "
                             "LEFT JOIN json_each(NULLIF(i.admins, '')) a "
                             "WHERE i.platform = ? AND i.workspace = ? ORDER BY a.key");
   s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id);
@@ -77,7 +96,8 @@ std::optional<installation> backend::find_installation(const domain::workspace_r
   installation found{.workspace = workspace,
                      .digest_target = {.on = workspace.on, .address = s.text(0)},
                      .admins = {},
-                     .updated_at = from_ms(s.integer(1))};
+                     .updated_at = from_ms(s.integer(1)),
+                     .removed_at = s.is_null(3) ? std::nullopt : std::optional(from_ms(s.integer(3)))};
   do {
     if (!s.is_null(2)) found.admins.push_back(s.text(2));
   } while (s.step());
@@ -95,6 +115,43 @@ void backend::set_digest_target(const domain::workspace_ref& workspace, const do
       .bind(3, target.address)
       .bind(4, to_ms(at))
       .run();
+}
+
+void backend::remove_workspace(const domain::workspace_ref& workspace, time_point at) {
+  std::lock_guard lock(mutex_);
+  transaction tx(db_);
+  const auto on = domain::platform_id(workspace.on);
+  // Deliveries go with the members (ON DELETE CASCADE).
+  for (const auto* sql : {"DELETE FROM members WHERE platform = ? AND workspace = ?",
+                          "DELETE FROM direct_conversations WHERE platform = ? AND workspace = ?"}) {
+    db_.prepare(sql).bind(1, on).bind(2, workspace.id).run();
+  }
+  db_.prepare("INSERT INTO installations (platform, workspace, updated_at, removed_at) VALUES (?, ?, ?, ?4) "
+              "ON CONFLICT (platform, workspace) DO UPDATE SET digest_target = '', admins = '', "
+              "updated_at = excluded.updated_at, removed_at = COALESCE(installations.removed_at, ?4)")
+      .bind(1, on)
+      .bind(2, workspace.id)
+      .bind(3, to_ms(at))
+      .bind(4, to_ms(at))
+      .run();
+  bump_people_version_locked(workspace);
+  tx.commit();
+}
+
+std::size_t backend::erase_removed_workspaces(time_point before) {
+  std::lock_guard lock(mutex_);
+  transaction tx(db_);
+  std::vector<domain::workspace_ref> gone;
+  auto due = db_.prepare("SELECT platform, workspace FROM installations WHERE removed_at < ?");
+  due.bind(1, to_ms(before));
+  while (due.step()) gone.push_back({parse_platform(due.text(0)), due.text(1)});
+  for (const auto& workspace : gone) {
+    const auto on = domain::platform_id(workspace.on);
+    for (const auto* sql : erase_workspace_statements) db_.prepare(sql).bind(1, on).bind(2, workspace.id).run();
+    bump_people_version_locked(workspace);  // kept: a cache elsewhere must not match an old version
+  }
+  tx.commit();
+  return gone.size();
 }
 
 void backend::set_admins(const domain::workspace_ref& workspace, const std::vector<std::string>& users, time_point at) {

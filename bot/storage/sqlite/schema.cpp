@@ -317,10 +317,12 @@ CREATE TABLE send_paces (
 ) WITHOUT ROWID;
 CREATE INDEX send_paces_by_arrival ON send_paces (arrival_us);
 )sql",
-    // 12: people the platform cannot reach (deactivated, gone) are not counted as asked.
+    // 12: people the platform cannot reach (deactivated, gone) are not counted as asked; a
+    // workspace the app was removed from is kept pseudonymously for a while, then erased.
     R"sql(
 ALTER TABLE members ADD COLUMN unreachable_since INTEGER;
 ALTER TABLE deliveries ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE installations ADD COLUMN removed_at INTEGER;
 )sql",
 };
 

@@ -118,6 +118,11 @@ member backend::upsert_member(const domain::member_key& key, scoring::locale loc
       .bind(4, scoring::locale_id(locale))
       .bind(5, to_ms(now))
       .run();
+  // Someone who acts through the platform there: the app is installed (again).
+  db_.prepare("UPDATE installations SET removed_at = NULL WHERE platform = ? AND workspace = ? AND removed_at IS NOT NULL")
+      .bind(1, domain::platform_id(key.workspace.on))
+      .bind(2, key.workspace.id)
+      .run();
   // No version bump: a member who did not exist cannot be behind anyone's cached decision.
   auto found = *find_member_locked(db_, key);
   tx.commit();

@@ -36,6 +36,7 @@ TEST(config, defaults_are_valid_and_match_the_design) {
   EXPECT_EQ(r.values.survey.window_weeks, 8);
   EXPECT_EQ(r.values.survey.min_group_size, 5);
   EXPECT_EQ(r.values.http.max_body_bytes, 1024U * 1024U);
+  EXPECT_EQ(r.values.retention.days_after_removal, 30);
   EXPECT_FALSE(r.warnings.empty());  // no pseudonym key
 }
 
@@ -86,13 +87,14 @@ TEST(config, validation_names_the_field_and_says_why) {
   std::ofstream(path) << R"({"survey": {"min_group_size": 2, "pulse_day": "Funday", "pulse_time": "25:00",
                              "default_locale": "de", "timezone": "Europe/Atlantis"},
                              "http": {"listen": "localhost", "max_body_bytes": "big", "tls_cert_file": "c.pem"},
-                             "database": "mysql://x", "database_pool_size": 0, "log_level": "loud", "pseudonym_key": "short"})";
+                             "database": "mysql://x", "database_pool_size": 0, "log_level": "loud", "pseudonym_key": "short",
+                             "retention": {"days_after_removal": -1}})";
   const auto r = load(env_of({{"SMREL_CONFIG", path}}));
   ASSERT_FALSE(r.ok());
   for (const auto* field : {"survey.min_group_size", "survey.pulse_day", "survey.pulse_time", "survey.default_locale",
                             "survey.timezone",
                             "http.listen", "http.max_body_bytes", "http.tls_cert_file", "database", "database_pool_size",
-                            "log_level", "pseudonym_key"}) {
+                            "log_level", "pseudonym_key", "retention.days_after_removal"}) {
     EXPECT_TRUE(has_problem(r, field)) << field;
   }
   for (const auto& p : r.problems) {

@@ -78,6 +78,31 @@ TEST(inbound, parses_block_actions_and_ignores_other_interactions) {
   EXPECT_EQ(parse_interaction("nopayload=1").index(), 1U);
 }
 
+// Uninstalling the app, or revoking its bot token, removes the app from the workspace; revoking
+// only user tokens (smrel holds none) does not.
+TEST(inbound, app_uninstalled_and_a_revoked_bot_token_remove_the_app) {
+  const auto removal = [](const std::string& event) -> std::optional<domain::app_removed> {
+    const auto parsed = parse_event(R"({"type":"event_callback","team_id":"T123ABC456","event_id":"Ev123ABC456","event":)" +
+                                    event + "}");
+    if (parsed.index() != 0) return std::nullopt;
+    const auto& happened = std::get<event_callback>(std::get<0>(parsed)).event;
+    if (const auto* removed = std::get_if<domain::app_removed>(&happened)) return *removed;
+    return std::nullopt;
+  };
+  const auto uninstalled = removal(R"({"type":"app_uninstalled"})");
+  ASSERT_TRUE(uninstalled);
+  EXPECT_EQ(uninstalled->workspace, (domain::workspace_ref{domain::platform::slack, "T123ABC456"}));
+  EXPECT_EQ(uninstalled->why, "app_uninstalled");
+  EXPECT_TRUE(removal(R"({"type":"tokens_revoked","tokens":{"oauth":["U1"],"bot":["B123"]}})"));
+  EXPECT_FALSE(removal(R"({"type":"tokens_revoked","tokens":{"oauth":["U1"]}})"));
+  EXPECT_FALSE(removal(R"({"type":"tokens_revoked","tokens":{"bot":[]}})"));
+  EXPECT_FALSE(removal(R"({"type":"tokens_revoked","tokens":["bot"]})"));
+  EXPECT_FALSE(removal(R"({"type":"tokens_revoked"})"));
+  EXPECT_EQ(parse_event(R"({"type":"event_callback","team_id":"T 1","event_id":"Ev123ABC456","event":{"type":"app_uninstalled"}})")
+                .index(),
+            1U);
+}
+
 TEST(inbound, parses_events_api_envelopes) {
   auto parsed = parse_event(R"({"token":"x","challenge":"abc","type":"url_verification"})");
   ASSERT_EQ(parsed.index(), 0U);

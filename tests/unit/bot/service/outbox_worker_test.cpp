@@ -57,6 +57,14 @@ class fixed_content final : public late_content {
     std::lock_guard lock(mutex_);
     unreachable_.push_back(ref.who);
   }
+  bool removed_from(const domain::workspace_ref& workspace) override {
+    std::lock_guard lock(mutex_);
+    return std::find(removed_.begin(), removed_.end(), workspace) != removed_.end();
+  }
+  void remove(const domain::workspace_ref& workspace) {
+    std::lock_guard lock(mutex_);
+    removed_.push_back(workspace);
+  }
   std::optional<keyed_post> direct_messages_off(const domain::workspace_ref&) override {
     return keyed_post{{domain::platform::slack, "CLEADERS"}, note("DMs are off"), "admin.dm_off"};
   }
@@ -85,6 +93,7 @@ class fixed_content final : public late_content {
   mutable std::mutex mutex_;
   std::vector<domain::message_ref> landed_;
   std::vector<domain::member_key> unreachable_;
+  std::vector<domain::workspace_ref> removed_;
 };
 
 class outbox_worker_test : public ::testing::Test {
@@ -350,6 +359,20 @@ TEST_F(outbox_worker_test, direct_messages_turned_off_hold_the_dms_and_tell_the_
             outbox_status::pending);
   EXPECT_EQ(plug_.sends().size(), 3U);
   EXPECT_NE(stats_.render(0).find("smrel_admin_alerts_total{about=\"direct_messages_off\"} 1\n"), std::string::npos);
+}
+
+// Once the app is removed from a workspace, nothing unasked goes there: queued pulse DMs and
+// notes are skipped without a call. A reply to someone who just acted still goes.
+TEST_F(outbox_worker_test, nothing_unasked_is_sent_into_a_workspace_the_app_was_removed_from) {
+  content_.remove(team);
+  const auto dm = enqueue(storage::outbox_kind::pulse_dm, alice.user, pulse_ref{alice, 7});
+  const auto told = enqueue(storage::outbox_kind::post, "UADMIN1", direct_note{{team, "UADMIN1"}, note("x")});
+  const auto reply = enqueue(storage::outbox_kind::reply, "reply-to", note("Thanks"));
+  ASSERT_TRUE(plug_.wait_for_sends(1));
+  for (const auto id : {dm, told, reply}) wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; });
+  const auto sent = plug_.sends();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(sent[0].address, "reply-to");
 }
 
 TEST_F(outbox_worker_test, a_post_that_lands_sends_no_notice) {

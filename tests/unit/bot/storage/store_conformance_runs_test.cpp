@@ -86,6 +86,56 @@ TEST_P(store_conformance, admins_round_trip_whatever_their_ids_hold) {
 
 // Scheduled runs.
 
+// Removing the app erases the people at once and keeps the pseudonymous answers until the
+// retention ends; another workspace is untouched; joining again makes the workspace installed.
+TEST_P(store_conformance, a_removed_workspace_loses_its_people_at_once_and_the_rest_when_retention_ends) {
+  const domain::workspace_ref other{domain::platform::slack, "T0OTHER"};
+  const auto fill = [&](const domain::workspace_ref& w) {
+    const domain::member_key ann{w, "U1"};
+    const auto pulse = store_->open_pulse(w, week48, t0, t0 + days{7});
+    store_->record_delivery(pulse.id, store_->upsert_member(ann, scoring::locale::en, t0).id, {0, 5, 12, 19}, t0);
+    store_->set_group(ann, "p-" + w.id, scoring::group::sales);
+    store_->store_answers(std::vector<new_answer>{{w, pulse.id, "p-" + w.id, week48, 0, 3, t0}});
+    store_->remember_direct_conversation(ann, {w.on, "D1"});
+    store_->set_admins(w, {"U1"}, t0);
+    store_->record_nudge({0, w, "lead_sla", week48, "why", t0, week48 + 2});
+  };
+  fill(acme);
+  fill(other);
+  const auto versions_before = store_->people_version(acme);
+  store_->remove_workspace(acme, t0 + days{1});
+  store_->remove_workspace(acme, t0 + days{2});  // again: the first time stands
+  reopen();
+  EXPECT_TRUE(store_->members(acme).empty());
+  EXPECT_FALSE(store_->find_direct_conversation({acme, "U1"}));
+  EXPECT_GT(store_->people_version(acme), versions_before);
+  const auto removed = store_->find_installation(acme);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->removed_at, time_point_cast<milliseconds>(t0 + days{1}));
+  EXPECT_TRUE(removed->admins.empty());
+  EXPECT_EQ(store_->answers(acme, week48, week48).size(), 1U) << "pseudonymous answers stay for now";
+
+  EXPECT_EQ(store_->erase_removed_workspaces(t0 + days{1}), 0U) << "removed at that moment, not before";
+  EXPECT_EQ(store_->erase_removed_workspaces(t0 + days{31}), 1U);
+  reopen();
+  EXPECT_TRUE(store_->answers(acme, week48, week48).empty());
+  EXPECT_FALSE(store_->find_pulse(acme, week48));
+  EXPECT_TRUE(store_->nudges_since(acme, week48).empty());
+  EXPECT_FALSE(store_->find_installation(acme));
+  // The other workspace keeps everything.
+  EXPECT_EQ(store_->members(other).size(), 1U);
+  EXPECT_EQ(store_->answers(other, week48, week48).size(), 1U);
+  EXPECT_TRUE(store_->find_direct_conversation({other, "U1"}));
+  EXPECT_FALSE(store_->find_installation(other)->removed_at);
+
+  // Removed, then someone joins again before the retention ends: installed again, never erased.
+  store_->remove_workspace(other, t0 + days{1});
+  store_->upsert_member({other, "U2"}, scoring::locale::en, t0 + days{2});
+  EXPECT_FALSE(store_->find_installation(other)->removed_at);
+  EXPECT_EQ(store_->erase_removed_workspaces(t0 + days{60}), 0U);
+  EXPECT_EQ(store_->answers(other, week48, week48).size(), 1U);
+}
+
 TEST_P(store_conformance, scheduled_runs_are_done_once_per_workspace_kind_and_week) {
   EXPECT_FALSE(store_->run_done(acme, "pulse", week48));
   write_batch batch;
