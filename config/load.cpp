@@ -245,6 +245,8 @@ void apply_json(std::string_view json_text, settings& s, std::vector<problem>& p
     r.read("trend_weeks", s.survey.trend_weeks);
     r.read("pulse_day", s.survey.pulse_day);
     r.read("pulse_time", s.survey.pulse_time);
+    r.read("reminder_day", s.survey.reminder_day);
+    r.read("reminder_time", s.survey.reminder_time);
     r.read("digest_day", s.survey.digest_day);
     r.read("digest_time", s.survey.digest_time);
     r.read("timezone", s.survey.timezone);
@@ -352,6 +354,13 @@ void validate(const settings& s, std::vector<problem>& problems, std::vector<pro
   }
   for (const auto& [field, time] : {std::pair{"survey.pulse_time", &v.pulse_time}, std::pair{"survey.digest_time", &v.digest_time}}) {
     if (!parse_clock_time(*time)) problems.push_back({field, "must be HH:MM in 24-hour time, got \"" + *time + "\""});
+  }
+  if (!v.reminder_day.empty() && v.reminder_day != "off" && !parse_weekday(v.reminder_day)) {
+    problems.push_back({"survey.reminder_day", "must be empty (two working days after the pulse), off, or a weekday (monday…sunday)"});
+  }
+  if (!v.reminder_time.empty() && !parse_clock_time(v.reminder_time)) {
+    problems.push_back({"survey.reminder_time", "must be empty (the pulse time) or HH:MM in 24-hour time, got \"" +
+                                                    v.reminder_time + "\""});
   }
   if (!is_time_zone(v.timezone)) {
     problems.push_back({"survey.timezone", "\"" + v.timezone + "\" is not an IANA time zone such as Europe/Amsterdam (tzdata installed?)"});

@@ -29,6 +29,11 @@ struct survey_settings {
   int trend_weeks = 12;  // points shown in status and digest
   std::string pulse_day = "monday";
   std::string pulse_time = "10:00";  // local time in `timezone`
+  /// One reminder to whoever has not answered: "" is two working days after the pulse (Monday →
+  /// Wednesday, Thursday → Monday), a weekday names the first such day after the pulse, "off"
+  /// sends none. At reminder_time ("": the pulse time), in `timezone`.
+  std::string reminder_day;
+  std::string reminder_time;
   std::string digest_day = "friday";
   std::string digest_time = "09:00";
   std::string timezone = "UTC";

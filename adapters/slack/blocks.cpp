@@ -234,6 +234,13 @@ std::string post_message_json(std::string_view channel, const domain::message& m
   return sent(body);
 }
 
+std::string update_message_json(std::string_view channel, std::string_view ts, const domain::message& m) {
+  auto body = message_body(m);
+  body["channel"] = channel;
+  body["ts"] = ts;
+  return sent(body);
+}
+
 std::string publish_home_json(std::string_view user, const domain::message& m) {
   return sent({{"user_id", user}, {"view", {{"type", "home"}, {"blocks", render_blocks(m, max_blocks_in_view)}}}});
 }

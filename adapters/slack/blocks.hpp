@@ -21,5 +21,7 @@ std::string replace_original_json(const domain::message& m);
 std::string post_message_json(std::string_view channel, const domain::message& m);
 /// A views.publish body for the App Home tab.
 std::string publish_home_json(std::string_view user, const domain::message& m);
+/// chat.update: the message at `channel`/`ts` shown as `m`.
+std::string update_message_json(std::string_view channel, std::string_view ts, const domain::message& m);
 
 }  // namespace smrel::adapters::slack

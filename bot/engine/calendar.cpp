@@ -31,10 +31,35 @@ calendar::weekly_moment calendar::parse_moment(std::string_view field, std::stri
   return {*day_offset, *time_of_day};
 }
 
+std::optional<calendar::weekly_moment> calendar::reminder_moment(const config::survey_settings& survey,
+                                                                 weekly_moment pulse) {
+  if (survey.reminder_day == "off") return std::nullopt;
+  weekly_moment out = pulse;
+  if (!survey.reminder_time.empty()) out = parse_moment("reminder", "monday", survey.reminder_time);
+  if (survey.reminder_day.empty()) {
+    // Two working days on: Saturday and Sunday do not count (from a weekend pulse, Monday is the first).
+    int day = pulse.day_offset;
+    for (int working = 0; working < 2;) {
+      ++day;
+      if (day % 7 < 5) ++working;
+    }
+    out.day_offset = day;
+  } else {
+    const auto named = config::parse_weekday(survey.reminder_day);
+    if (!named) throw std::invalid_argument("survey.reminder_day: not a weekday, empty or off");
+    // The first such day after the pulse (the same day only when later in it).
+    int ahead = (*named - pulse.day_offset + 7) % 7;
+    if (ahead == 0 && out.time_of_day <= pulse.time_of_day) ahead = 7;
+    out.day_offset = pulse.day_offset + ahead;
+  }
+  return out;
+}
+
 calendar::calendar(const config::survey_settings& survey)
     : zone_(find_zone(survey.timezone)),
       pulse_(parse_moment("pulse", survey.pulse_day, survey.pulse_time)),
       digest_(parse_moment("digest", survey.digest_day, survey.digest_time)),
+      reminder_(reminder_moment(survey, pulse_)),
       open_for_(survey.pulse_open_days) {}
 
 scoring::iso_week calendar::week_of(domain::time_point at) const {
@@ -54,6 +79,11 @@ domain::time_point calendar::at(scoring::iso_week week, weekly_moment when) cons
 }
 
 domain::time_point calendar::week_start(scoring::iso_week week) const { return at(week, {0, std::chrono::minutes{0}}); }
+
+std::optional<domain::time_point> calendar::reminder_due(scoring::iso_week week) const {
+  if (!reminder_) return std::nullopt;
+  return at(week, *reminder_);
+}
 
 domain::time_point calendar::pulse_closes(scoring::iso_week week) const {
   // Counted in local days, so a pulse open for 7 days closes at local midnight across a DST change.

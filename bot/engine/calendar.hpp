@@ -3,6 +3,7 @@
 // pulse goes out and the digest is posted. A team in Amsterdam starts its week at midnight in
 // Amsterdam, not in UTC, so "this week's pulse" means the same to everyone in the company.
 #include <chrono>
+#include <optional>
 #include <string_view>
 
 #include "bot/domain/clock.hpp"
@@ -29,6 +30,8 @@ class calendar {
   domain::time_point digest_due(scoring::iso_week week) const { return at(week, digest_); }
   /// When the week's pulse stops taking answers.
   domain::time_point pulse_closes(scoring::iso_week week) const;
+  /// When whoever has not answered the week's pulse is reminded; nullopt when reminders are off.
+  std::optional<domain::time_point> reminder_due(scoring::iso_week week) const;
 
  private:
   struct weekly_moment {
@@ -36,11 +39,13 @@ class calendar {
     std::chrono::minutes time_of_day{0};
   };
   static weekly_moment parse_moment(std::string_view field, std::string_view day, std::string_view time);
+  static std::optional<weekly_moment> reminder_moment(const config::survey_settings& survey, weekly_moment pulse);
   domain::time_point at(scoring::iso_week week, weekly_moment when) const;
 
   const date::time_zone* zone_ = nullptr;  // null: UTC, with no zone lookups at all
   weekly_moment pulse_;
   weekly_moment digest_;
+  std::optional<weekly_moment> reminder_;  // days after the pulse's Monday; may pass Sunday
   std::chrono::days open_for_{7};
 };
 

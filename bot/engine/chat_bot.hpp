@@ -75,6 +75,14 @@ class chat_bot {
   std::optional<domain::message> pulse_dm(const domain::member_key& who, std::int64_t pulse_id) {
     return pulses_.pulse_dm(who, pulse_id);
   }
+  /// The reminder DM to send now; nullopt when there is nothing to remind of.
+  std::optional<domain::message> pulse_reminder(const domain::member_key& who, std::int64_t pulse_id) {
+    return pulses_.reminder(who, pulse_id);
+  }
+  /// The week's pulse DMs that went out, to people still asked (for reminders and the closing update).
+  std::vector<sent_pulse> sent_pulse_dms(const domain::workspace_ref& workspace, scoring::iso_week week) {
+    return pulses_.sent_pulse_dms(workspace, week);
+  }
   /// The DM went out: remember where, so the message can be found again.
   void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent) {
     pulses_.pulse_dm_sent(who, pulse_id, sent);

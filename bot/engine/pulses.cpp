@@ -4,6 +4,7 @@
 
 #include "bot/engine/demo.hpp"
 #include "bot/engine/text.hpp"
+#include "bot/engine/wording.hpp"
 #include "scoring/rotation.hpp"
 
 namespace smrel::engine {
@@ -18,7 +19,13 @@ void add_join_tip(domain::message& view, locale lang, const domain::command_phra
 
 // What only the weekly DM says under the pulse, when it is sent and each time a click shows it
 // again: the tip to join a team, and how to stop the DMs.
-void dress_as_weekly_dm(domain::message& view, const storage::member& m, const domain::command_phrasing& phrasing) {
+void dress_as_weekly_dm(domain::message& view, const storage::member& m, const domain::command_phrasing& phrasing,
+                        bool closed) {
+  if (closed) {
+    // Shown once the week is over (the DM updated in place): where the results are.
+    view.context({tr(m.locale, phrasing, "Results: type {status}.", "Resultaten: typ {status}.")});
+    return;
+  }
   if (m.group == scoring::group::other) add_join_tip(view, m.locale, phrasing);
   view.context({tr(m.locale, phrasing, "You get this once a week. {optout} stops it; {status} shows where we stand.",
                    "Je krijgt dit eens per week. {optout} stopt het; {status} laat zien waar we staan.")});
@@ -164,7 +171,7 @@ std::optional<domain::message> pulses::pulse_message(const domain::member_key& w
   const auto found = pulse_state_of(who, pulse_id);
   if (!found) return std::nullopt;
   auto view = pulse_view(found->second, found->first.locale);
-  if (as_weekly_dm) dress_as_weekly_dm(view, found->first, core_.phrasing(who.workspace));
+  if (as_weekly_dm) dress_as_weekly_dm(view, found->first, core_.phrasing(who.workspace), found->second.closed);
   return view;
 }
 
@@ -182,7 +189,7 @@ std::optional<domain::message> pulses::pulse_message_cached(const domain::member
   if (!items) return std::nullopt;
   const pulse_state state{*pulse, *delivery, sheet->answers, core_.clock.now() >= pulse->closes_at, std::move(*items)};
   auto view = pulse_view(state, m->member.locale);
-  if (as_weekly_dm) dress_as_weekly_dm(view, m->member, core_.phrasing(who.workspace));
+  if (as_weekly_dm) dress_as_weekly_dm(view, m->member, core_.phrasing(who.workspace), state.closed);
   return view;
 }
 
@@ -210,8 +217,40 @@ std::optional<domain::message> pulses::pulse_dm(const domain::member_key& who, s
   // Someone who answered already through the pulse command or the Home tab is not asked again.
   if (m.opted_out || state.closed || all_answered(state)) return std::nullopt;
   auto view = pulse_view(state, m.locale);
-  dress_as_weekly_dm(view, m, core_.phrasing(who.workspace));
+  dress_as_weekly_dm(view, m, core_.phrasing(who.workspace), false);
   return view;
+}
+
+std::optional<domain::message> pulses::reminder(const domain::member_key& who, std::int64_t pulse_id) {
+  core_.found.forget_member(who);  // unasked: an opt-out or erasure elsewhere must stop it
+  const auto found = pulse_state_of(who, pulse_id);
+  if (!found) return std::nullopt;
+  const auto& [m, state] = *found;
+  if (m.opted_out || m.unreachable || state.closed || all_answered(state) || state.delivery.sent.empty()) {
+    return std::nullopt;
+  }
+  const auto total = static_cast<int>(state.delivery.items.size() + state.follow_ups.size());
+  int answered = static_cast<int>(std::count_if(state.follow_ups.begin(), state.follow_ups.end(),
+                                                [](const auto& f) { return f.given.has_value(); }));
+  for (const auto item : state.delivery.items) {
+    answered += std::any_of(state.answers.begin(), state.answers.end(), [&](const auto& a) { return a.item == item; });
+  }
+  const auto& phrasing = core_.phrasing(who.workspace);
+  const auto lang = m.locale;
+  // No buttons: the DM above stays the one live pulse, and the closing update finds it.
+  return notice(tr(lang, "A reminder: this week's pulse (", "Een herinnering: de pulse van deze week (") +
+                week_in_words(state.pulse.week, lang) + tr(lang, ") is still open, and you answered ", ") staat nog open, en je beantwoordde ") +
+                std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) +
+                tr(lang, phrasing, ". It takes under a minute: answer in the message above, or type {pulse}.",
+                   ". Het kost minder dan een minuut: antwoord in het bericht hierboven, of typ {pulse}."));
+}
+
+std::vector<sent_pulse> pulses::sent_pulse_dms(const domain::workspace_ref& workspace, scoring::iso_week week) {
+  const auto pulse = core_.store.find_pulse(workspace, week);
+  if (!pulse) return {};
+  std::vector<sent_pulse> out;
+  for (auto& d : core_.store.sent_deliveries(pulse->id)) out.push_back({std::move(d.who), pulse->id, std::move(d.sent.sent)});
+  return out;
 }
 
 void pulses::unreachable(const domain::member_key& who, std::int64_t pulse_id) {

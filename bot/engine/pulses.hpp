@@ -23,6 +23,13 @@ struct pulse_recipient {
   std::int64_t pulse_id = 0;
 };
 
+/// A pulse DM that went out, and where it landed.
+struct sent_pulse {
+  domain::member_key who;
+  std::int64_t pulse_id = 0;
+  domain::message_ref message;
+};
+
 class pulses {
  public:
   explicit pulses(bot_core& core) : core_(core) {}
@@ -45,6 +52,12 @@ class pulses {
   std::optional<domain::message> pulse_dm(const domain::member_key& who, std::int64_t pulse_id);
   /// The DM went out: remember where, so the message can be found again.
   void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent);
+  /// The reminder to send now (a short DM, no buttons); nullopt when there is nothing to remind
+  /// of (answered, closed, opted out, unreachable, or the pulse DM itself never went out).
+  std::optional<domain::message> reminder(const domain::member_key& who, std::int64_t pulse_id);
+  /// The week's pulse DMs that went out, to people still asked: whom a reminder concerns, and
+  /// which messages the closing update shows closed.
+  std::vector<sent_pulse> sent_pulse_dms(const domain::workspace_ref& workspace, scoring::iso_week week);
   /// The platform cannot reach the person (deactivated, gone): their DM of `pulse_id` does not
   /// count as asked, and no later pulse asks them until they act again.
   void unreachable(const domain::member_key& who, std::int64_t pulse_id);

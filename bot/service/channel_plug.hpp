@@ -29,6 +29,7 @@ enum class send_action : std::uint8_t {
   post,          // post into a conversation (address: a conversation_ref's address)
   publish_home,  // show a person their Home view (address: the person's user id)
   open_direct,   // open a direct conversation with a person (address: the person's user id)
+  update,        // show a message the bot posted earlier anew (address: update_address's)
 };
 
 /// The rate-limit buckets one send takes a turn in, and those a rate-limit answer pauses as a
@@ -76,6 +77,9 @@ class channel_plug {
   /// to remember instead, when the platform can reach the person another way later; nothing
   /// forgets it.
   virtual std::optional<std::string> reach_after_gone(std::string_view /*direct*/) const { return std::nullopt; }
+  /// The address that `update` takes for a message the bot posted (say, last week's pulse DM, to
+  /// show it closed); nullopt where the platform cannot update it.
+  virtual std::optional<std::string> update_address(const domain::message_ref& /*sent*/) const { return std::nullopt; }
 
   // Rows stored before outbox rows were neutral (kind `verbatim`): only a platform that existed
   // then has any, and only its plug knows their forms. A newer platform keeps these defaults.

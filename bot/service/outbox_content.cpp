@@ -132,6 +132,7 @@ std::string encode_content(const outbox_content& content) {
     auto j = member_json(pulse->who);
     j["pulse"] = pulse->pulse_id;
     if (pulse->weekly_dm) j["dm"] = true;  // absent in rows queued before it existed: false
+    if (pulse->reminder) j["reminder"] = true;
     return json{{"pulse", std::move(j)}}.dump();
   }
   return json{{"home", member_json(std::get<home_ref>(content).who)}}.dump();
@@ -149,9 +150,16 @@ std::optional<outbox_content> decode_content(std::string_view text) {
     const auto who = member_from(*it);
     const auto pulse = it->is_object() ? integer_at(*it, "pulse") : std::nullopt;
     if (!who || !pulse) return std::nullopt;
-    const auto dm = it->find("dm");
-    if (dm != it->end() && !dm->is_boolean()) return std::nullopt;
-    return outbox_content{pulse_ref{*who, *pulse, dm != it->end() && dm->get<bool>()}};
+    const auto flag = [&](const char* name) -> std::optional<bool> {
+      const auto found = it->find(name);
+      if (found == it->end()) return false;
+      if (!found->is_boolean()) return std::nullopt;
+      return found->get<bool>();
+    };
+    const auto dm = flag("dm");
+    const auto reminder = flag("reminder");
+    if (!dm || !reminder) return std::nullopt;
+    return outbox_content{pulse_ref{*who, *pulse, *dm, *reminder}};
   }
   if (const auto it = j.find("post"); it != j.end()) {
     if (!it->is_object() || !it->contains("message") || !it->contains("notice")) return std::nullopt;

@@ -14,11 +14,14 @@
 
 namespace smrel::service {
 
-/// One person's pulse, as it stands when it is sent.
+/// One person's pulse, as it stands when it is sent. In a `pulse_dm` row: the weekly DM, or the
+/// reminder about it; in a `replace` row: the DM that went out, shown anew (closed, at the week's
+/// end) at the row's address (the plug's update_address).
 struct pulse_ref {
   domain::member_key who;
   std::int64_t pulse_id = 0;
   bool weekly_dm = false;  // shown as the weekly DM, with its footer
+  bool reminder = false;   // the reminder (no buttons) rather than the pulse itself
 };
 
 /// One person's Home view, as it stands when it is sent.

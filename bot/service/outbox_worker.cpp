@@ -35,7 +35,8 @@ constexpr std::chrono::milliseconds max_failure_pause{30'000};
 // someone who just acted there.
 const domain::workspace_ref* unasked_into(const storage::outbox_message& m, const outbox_content& content) {
   if (const auto* pulse = std::get_if<pulse_ref>(&content)) {
-    return m.kind == storage::outbox_kind::pulse_dm ? &pulse->who.workspace : nullptr;
+    const bool unasked = m.kind == storage::outbox_kind::pulse_dm || m.kind == storage::outbox_kind::replace;
+    return unasked ? &pulse->who.workspace : nullptr;
   }
   if (const auto* home = std::get_if<home_ref>(&content)) return &home->who.workspace;
   if (const auto* note = std::get_if<direct_note>(&content)) return &note->who.workspace;
@@ -294,7 +295,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     if (reached.refused) co_await after_refused_dm(m, ref, *reached.refused);
     const auto& direct = reached.conversation;
     if (!direct) co_return;
-    auto message = co_await run_blocking(pool, [&] { return content.pulse_dm(ref); });
+    auto message = co_await run_blocking(pool, [&] { return ref.reminder ? content.pulse_reminder(ref) : content.pulse_dm(ref); });
     if (!message) {
       // Answered already (through the pulse command or the Home tab), opted out, erased, or closed.
       co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, clock.now()); });
@@ -305,7 +306,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     if (!co_await take_turn(m, buckets)) co_return;
     const auto outcome = co_await plug.send(send_action::post, direct->address, std::move(*message));
     co_await learn_from_direct_post(plug, ref.who, *direct, outcome);
-    if (outcome.verdict == delivery_verdict::sent) {
+    // The reminder is not the pulse: where the pulse DM landed stays what the week's end updates.
+    if (outcome.verdict == delivery_verdict::sent && !ref.reminder) {
       co_await run_blocking(pool, [&] { content.pulse_dm_sent(ref, outcome.landed); });
     }
     co_await apply(m, outcome, buckets);
@@ -414,13 +416,16 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     } else if (m.kind == storage::outbox_kind::pulse_dm) {
       co_await send_pulse_dm(plug, m, std::get<pulse_ref>(*decoded));
     } else {
+      // A pulse as it stands, replacing the message clicked (pulse_update, at a reply address) or
+      // a DM the bot posted earlier (replace, at the plug's update address).
       const auto& ref = std::get<pulse_ref>(*decoded);
       auto view = co_await run_blocking(pool, [&] { return content.pulse_update(ref); });
       if (!view) {
         co_await give_up_on(m, "nothing left to show");
         co_return;
       }
-      co_await send_message(plug, m, action_of(m.kind), std::move(*view));
+      const auto action = m.kind == storage::outbox_kind::replace ? send_action::update : action_of(m.kind);
+      co_await send_message(plug, m, action, std::move(*view));
     }
   }
 

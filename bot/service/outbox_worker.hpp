@@ -51,6 +51,8 @@ class late_content {
   virtual std::optional<domain::message> pulse_update(const pulse_ref& ref) = 0;
   /// A person's pulse to send by DM now; nullopt when there is nothing left to ask.
   virtual std::optional<domain::message> pulse_dm(const pulse_ref& ref) = 0;
+  /// The reminder to send now about a person's pulse DM; nullopt when there is nothing to remind of.
+  virtual std::optional<domain::message> pulse_reminder(const pulse_ref& ref) = 0;
   /// A pulse DM landed as `sent`.
   virtual void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) = 0;
   /// The app was removed from the workspace: nothing unasked is sent there any more.

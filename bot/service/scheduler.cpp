@@ -18,7 +18,15 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::string_view pulse_run = "pulse";
+constexpr std::string_view reminder_run = "reminder";
+constexpr std::string_view close_run = "close";
 constexpr std::string_view digest_run = "digest";
+
+// A reminder later than this before the pulse closes is not worth sending.
+constexpr auto least_time_after_reminder = std::chrono::hours{2};
+// A pulse that closed longer ago than this (say, while smrel was down for days) keeps its DMs as
+// they were: updating them so late would only be noise.
+constexpr auto longest_close_delay = std::chrono::days{2};
 
 }  // namespace
 
@@ -98,6 +106,42 @@ struct scheduler::state : std::enable_shared_from_this<state> {
                                                  {"recipients", static_cast<long long>(recipients.size())}});
   }
 
+  // One reminder to whoever has not answered: a row per DM that went out, rendered when sent (so
+  // someone who answered since gets nothing). True when it queued any.
+  bool send_reminders(const domain::workspace_ref& workspace, scoring::iso_week week, domain::time_point now) {
+    storage::write_batch batch;
+    for (const auto& sent : bot.sent_pulse_dms(workspace, week)) {
+      const pulse_ref ref{sent.who, sent.pulse_id, true, true};
+      auto row = make_row(sent.who.workspace.on, storage::outbox_kind::pulse_dm, sent.who.user, ref, now);
+      row.dedupe_key = "dm.remind:" + std::to_string(sent.pulse_id) + ":" + sent.who.user;
+      batch.outbox.push_back(std::move(row));
+    }
+    if (!store.commit_run(batch, workspace, reminder_run, week, now)) return false;
+    log_event(log_level::info, "reminders_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
+                                                     {"recipients", static_cast<long long>(batch.outbox.size())}});
+    return !batch.outbox.empty();
+  }
+
+  // The week's pulse closed: each DM that went out is shown closed, its buttons gone, with where
+  // the results are, so nobody clicks a week that no longer counts. True when it queued any.
+  bool close_pulse_dms(const domain::workspace_ref& workspace, scoring::iso_week week, domain::time_point now) {
+    storage::write_batch batch;
+    const auto* plug = plug_for(workspace.on);
+    for (const auto& sent : bot.sent_pulse_dms(workspace, week)) {
+      const auto address = plug ? plug->update_address(sent.message) : std::nullopt;
+      if (!address) continue;
+      auto row = make_row(sent.who.workspace.on, storage::outbox_kind::replace, *address,
+                          pulse_ref{sent.who, sent.pulse_id, true, false}, now);
+      row.dedupe_key = "dm.close:" + std::to_string(sent.pulse_id) + ":" + sent.who.user;
+      batch.outbox.push_back(std::move(row));
+    }
+    if (!store.commit_run(batch, workspace, close_run, week, now)) return false;
+    if (batch.outbox.empty()) return false;  // no DM of that week went out (or none can be updated)
+    log_event(log_level::info, "closed_pulses_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
+                                                         {"messages", static_cast<long long>(batch.outbox.size())}});
+    return true;
+  }
+
   void post_digest(const domain::workspace_ref& workspace, const domain::conversation_ref& target, scoring::iso_week week,
                    domain::time_point now) {
     auto result = bot.weekly_digest(workspace, target, options.digest_locale);
@@ -120,21 +164,32 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     const auto& calendar = bot.company_calendar();
     const auto week = calendar.week_of(now);
     const bool pulse_due = now >= calendar.pulse_due(week) && now + least_time_to_answer < calendar.pulse_closes(week);
+    const auto remind_at = calendar.reminder_due(week);
+    const bool reminder_due = remind_at && now >= *remind_at && now + least_time_after_reminder < calendar.pulse_closes(week);
+    // The pulse that closed last: this week's, or (closing at the start of this one) last week's.
+    const auto closed = now >= calendar.pulse_closes(week) ? week : week - 1;
+    const bool close_due = now >= calendar.pulse_closes(closed) && now < calendar.pulse_closes(closed) + longest_close_delay;
     const bool digest_due = now >= calendar.digest_due(week);
-    if (!pulse_due && !digest_due) return false;
+    if (!pulse_due && !reminder_due && !close_due && !digest_due) return false;
     bool queued = false;
     for (const auto& workspace : store.workspaces()) {
       if (!can_send(workspace.on)) continue;
       const bool pulse_todo = pulse_due && !store.run_done(workspace, pulse_run, week);
+      // Reminders follow the week's DMs: once those were queued (and some have gone out).
+      const bool reminder_todo =
+          reminder_due && store.run_done(workspace, pulse_run, week) && !store.run_done(workspace, reminder_run, week);
+      const bool close_todo = close_due && !store.run_done(workspace, close_run, closed);
       const auto target = digest_due ? digest_target(workspace) : domain::conversation_ref{workspace.on, {}};
       const bool digest_todo = !target.empty() && !store.run_done(workspace, digest_run, week);
-      if (!pulse_todo && !digest_todo) continue;
+      if (!pulse_todo && !reminder_todo && !close_todo && !digest_todo) continue;
       if (!bot.has_real_members(workspace)) continue;  // e.g. only `smrel demo`'s company
       // Claimed before the work, so two replicas ticking together do it once.
       if (pulse_todo && claim(workspace, pulse_run, week, now)) {
         send_pulse(workspace, week, now);
         queued = true;
       }
+      if (reminder_todo && claim(workspace, reminder_run, week, now)) queued = send_reminders(workspace, week, now) || queued;
+      if (close_todo && claim(workspace, close_run, closed, now)) queued = close_pulse_dms(workspace, closed, now) || queued;
       if (digest_todo && claim(workspace, digest_run, week, now)) {
         post_digest(workspace, target, week, now);
         queued = true;

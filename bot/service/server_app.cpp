@@ -147,6 +147,9 @@ struct server_app::impl final : late_content {
     bot.forget_person(ref.who);
     return bot.pulse_dm(ref.who, ref.pulse_id);
   }
+  std::optional<domain::message> pulse_reminder(const pulse_ref& ref) override {
+    return bot.pulse_reminder(ref.who, ref.pulse_id);
+  }
   void pulse_dm_sent(const pulse_ref& ref, const domain::message_ref& sent) override {
     bot.pulse_dm_sent(ref.who, ref.pulse_id, sent);
   }

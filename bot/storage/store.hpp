@@ -313,6 +313,14 @@ class store {
   /// Remembers the message a delivery was sent as (its conversation's platform is the pulse's).
   virtual void set_delivery_message(std::int64_t delivery_id, const domain::message_ref& sent) = 0;
   virtual std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) = 0;
+  /// A delivery and the member it went to.
+  struct member_delivery {
+    domain::member_key who;
+    delivery sent;
+  };
+  /// The pulse's deliveries whose message went out (`sent` set) to members still asked (not
+  /// opted out, reachable), in member order: whom a reminder or the closing update concerns.
+  virtual std::vector<member_delivery> sent_deliveries(std::int64_t pulse_id) = 0;
   struct response_count {
     int asked = 0;     // deliveries, less those that could not reach their person
     int answered = 0;  // distinct respondents with at least one answer

@@ -278,6 +278,58 @@ TEST(slack_schedule, uninstalling_the_app_stops_sending_and_erases_the_people_at
   EXPECT_FALSE(h.store().find_installation(workspace)->removed_at);
 }
 
+// After the first DM nothing followed. Now whoever has not answered gets one reminder on
+// Wednesday (two working days on), without buttons, and when the pulse closes each DM that went
+// out is updated in place (chat.update on its channel and ts): no live buttons, and where the
+// results are.
+TEST(slack_schedule, a_reminder_goes_to_whoever_has_not_answered_and_the_closed_dms_lose_their_buttons) {
+  slack_harness h(amsterdam_schedule());
+  act_like_slack(h.fake());
+  h.fake().respond_with("/api/chat.update", [](const fake_slack::call& c) {
+    const auto body = json::parse(c.body);
+    return fake_slack::scripted{200, json{{"ok", true}, {"channel", body.value("channel", "")}, {"ts", body.value("ts", "")}}.dump(), ""};
+  });
+  join(h, "U1", "sales");
+  join(h, "U2", "marketing");
+  h.clock().advance(3min);  // Monday 10:01: the pulse
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 2));
+  h.wait_until_no_send_in_flight();
+  // Where U1's pulse DM landed, as Slack answered it.
+  const domain::member_key u1{{domain::platform::slack, testing::test_team}, "U1"};
+  const auto pulse = h.store().find_pulse(u1.workspace, week49);
+  ASSERT_TRUE(pulse);
+  const auto delivered = h.store().find_delivery(pulse->id, h.store().find_member(u1)->id);
+  ASSERT_TRUE(delivered && !delivered->sent.empty());
+  ASSERT_EQ(h.command("U2", "optout").status, 200);  // U2 is asked no more
+
+  h.clock().advance(days{2});  // Wednesday 10:01
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 3));
+  h.settle_schedule();
+  h.wait_until_no_send_in_flight();
+  const auto posts = h.fake().calls("/api/chat.postMessage");
+  ASSERT_EQ(posts.size(), 3U) << "one reminder, to U1 only";
+  const auto reminder = json::parse(posts[2].body);
+  EXPECT_EQ(reminder.value("channel", ""), "D-U1");
+  EXPECT_NE(reminder.value("text", "").find("A reminder: this week's pulse (30 November – 6 December 2026) is still open"),
+            std::string::npos)
+      << reminder.dump();
+  EXPECT_NE(reminder.value("text", "").find("0 of 4"), std::string::npos) << reminder.dump();
+  EXPECT_EQ(reminder.dump().find("\"actions\""), std::string::npos) << "no buttons: the DM above stays the live one";
+
+  h.clock().advance(days{5});  // Monday 10:01: the week's pulse closed at midnight
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.update", 1));
+  h.settle_schedule();
+  h.wait_until_no_send_in_flight();
+  const auto updates = h.fake().calls("/api/chat.update");
+  ASSERT_EQ(updates.size(), 1U) << "U1's DM; U2 opted out";
+  const auto closed = json::parse(updates[0].body);
+  EXPECT_EQ(closed.value("channel", ""), "D-U1");
+  EXPECT_EQ(closed.value("ts", ""), delivered->sent.id);
+  EXPECT_EQ(closed.dump().find("\"actions\""), std::string::npos) << closed.dump();
+  EXPECT_NE(closed.dump().find("this pulse is closed"), std::string::npos) << closed.dump();
+  EXPECT_NE(closed.dump().find("Results: type /smrel status"), std::string::npos) << closed.dump();
+}
+
 TEST(slack_schedule, a_dm_speaks_the_members_language_and_tips_joining_a_team) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());

@@ -41,6 +41,7 @@ class slack_plug final : public channel_plug {
   boost::asio::awaitable<domain::delivery_outcome> send(send_action action, std::string address,
                                                         domain::message message) override;
   boost::asio::awaitable<domain::delivery_outcome> open_direct(domain::member_key who) override;
+  std::optional<std::string> update_address(const domain::message_ref& sent) const override;
   std::optional<storage::outbox_message> modernise(const storage::outbox_message& verbatim) const override;
   send_buckets verbatim_buckets(const storage::outbox_message& verbatim) const override;
   boost::asio::awaitable<domain::delivery_outcome> send_verbatim(storage::outbox_message verbatim) override;

@@ -18,6 +18,7 @@ using domain::delivery_outcome;
 constexpr std::string_view post_message = "chat.postMessage";
 constexpr std::string_view publish_home = "views.publish";
 constexpr std::string_view open_conversation = "conversations.open";
+constexpr std::string_view update_message = "chat.update";
 
 constexpr std::string_view bucket_prefix = "slack:";
 
@@ -78,6 +79,7 @@ void slack_plug::set_rate_rules(rate_limiter& limiter) const {
   limiter.set_rule(method_key(post_message), {5.0, 5.0});
   limiter.set_rule(method_key(publish_home), {1.5, 5.0});
   limiter.set_rule(method_key(open_conversation), {0.8, 5.0});
+  limiter.set_rule(method_key(update_message), {0.8, 5.0});  // Tier 3, 50+ a minute
   limiter.set_rule(std::string(bucket_prefix) + "channel:", {1.0, 2.0});
   limiter.set_rule(std::string(bucket_prefix) + "response_url:", {100.0, 200.0});
 }
@@ -89,6 +91,7 @@ send_buckets slack_plug::buckets(send_action action, std::string_view address) c
     case send_action::post: return web_api_buckets(post_message, address);
     case send_action::publish_home: return web_api_buckets(publish_home);
     case send_action::open_direct: return web_api_buckets(open_conversation);
+    case send_action::update: return web_api_buckets(update_message);
   }
   return web_api_buckets("");
 }
@@ -139,9 +142,22 @@ boost::asio::awaitable<delivery_outcome> slack_plug::send(send_action action, st
       co_return outcome;
     }
     case send_action::publish_home: co_return co_await call_web_api(publish_home, slack::publish_home_json(address, message));
+    case send_action::update: {
+      const auto space = address.find(' ');
+      if (space == std::string::npos) co_return give_up("not a Slack message address");
+      co_return co_await call_web_api(update_message,
+                                      slack::update_message_json(address.substr(0, space), address.substr(space + 1), message));
+    }
     case send_action::open_direct: break;
   }
   co_return give_up("not a message action");
+}
+
+// chat.update names a message by its channel and its ts: "D0123ABC 1700000000.000100" (neither
+// holds a space).
+std::optional<std::string> slack_plug::update_address(const domain::message_ref& sent) const {
+  if (sent.conversation.address.empty() || sent.id.empty()) return std::nullopt;
+  return sent.conversation.address + " " + sent.id;
 }
 
 boost::asio::awaitable<delivery_outcome> slack_plug::open_direct(domain::member_key who) {

@@ -43,6 +43,7 @@ class teams_plug final : public channel_plug {
                                                         domain::message message) override;
   boost::asio::awaitable<domain::delivery_outcome> open_direct(domain::member_key who) override;
   std::optional<std::string> reach_after_gone(std::string_view direct) const override;
+  std::optional<std::string> update_address(const domain::message_ref& sent) const override;
 
  private:
   // Inbound (teams_routes.cpp).

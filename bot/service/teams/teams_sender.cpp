@@ -67,6 +67,7 @@ send_buckets teams_plug::buckets(send_action action, std::string_view address) c
   switch (action) {
     case send_action::reply:
     case send_action::replace:
+    case send_action::update:
       if (const auto reply = msteams::decode_reply(address)) {
         return conversation_buckets(reply->conversation.tenant, reply->conversation.conversation);
       }
@@ -191,10 +192,24 @@ boost::asio::awaitable<delivery_outcome> teams_plug::send(send_action action, st
       if (!where) co_return give_up("not a Teams conversation");
       co_return co_await post_to_conversation(*where, std::move(activity));
     }
+    case send_action::update:
+      if (const auto sent = msteams::decode_reply(address)) co_return co_await answer(*sent, true, std::move(activity));
+      co_return give_up("not a Teams activity address");
     case send_action::publish_home: co_return give_up("Teams has no Home view");
     case send_action::open_direct: break;
   }
   co_return give_up("not something Teams sends");
+}
+
+// An activity the bot posted, in the conversation it landed in (a channel, or a person's chat).
+std::optional<std::string> teams_plug::update_address(const domain::message_ref& sent) const {
+  if (sent.id.empty()) return std::nullopt;
+  auto where = msteams::decode_conversation(sent.conversation.address);
+  if (!where) {
+    if (const auto chat = msteams::decode_direct_chat(sent.conversation.address)) where = chat->chat();
+  }
+  if (!where) return std::nullopt;
+  return msteams::encode(msteams::reply_address{std::move(*where), sent.id});
 }
 
 boost::asio::awaitable<delivery_outcome> teams_plug::post_to_person(const msteams::contact& person, std::string activity) {

@@ -70,6 +70,23 @@ std::optional<delivery> backend::find_delivery_on(connection& db, std::int64_t p
   return read_delivery(r, 0);
 }
 
+std::vector<store::member_delivery> backend::sent_deliveries(std::int64_t pulse_id) {
+  auto db = pool_.acquire();
+  const auto r = db->run(
+      "SELECT d.id, d.pulse_id, d.member_id, d.items, d.delivered_at, d.conversation, d.message, d.instrument, "
+      "p.platform, m.workspace, m.chat_user FROM deliveries d JOIN pulses p ON p.id = d.pulse_id "
+      "JOIN members m ON m.id = d.member_id "
+      "WHERE d.pulse_id = $1 AND COALESCE(d.message, '') <> '' AND NOT d.unreachable AND m.opted_out = 0 "
+      "AND m.unreachable_since IS NULL ORDER BY m.id",
+      pulse_id);
+  std::vector<member_delivery> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    auto d = read_delivery(r, i);
+    out.push_back({{{d.sent.conversation.on, r.text(i, 9)}, r.text(i, 10)}, std::move(d)});
+  }
+  return out;
+}
+
 store::response_count backend::pulse_response(std::int64_t pulse_id) {
   auto db = pool_.acquire();
   const auto r = db->run("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = $1 AND NOT unreachable), "

@@ -57,6 +57,7 @@ class backend final : public store {
   void set_delivery_message(std::int64_t delivery_id, const domain::message_ref& sent) override;
   std::optional<delivery> find_delivery(std::int64_t pulse_id, std::int64_t member_id) override;
   response_count pulse_response(std::int64_t pulse_id) override;
+  std::vector<member_delivery> sent_deliveries(std::int64_t pulse_id) override;
 
   std::optional<domain::conversation_ref> find_direct_conversation(const domain::member_key& key) override;
   void remember_direct_conversation(const domain::member_key& key, const domain::conversation_ref& conversation) override;

@@ -81,6 +81,23 @@ std::optional<delivery> backend::find_delivery_locked(connection& db, std::int64
   return read_delivery(s);
 }
 
+std::vector<store::member_delivery> backend::sent_deliveries(std::int64_t pulse_id) {
+  std::lock_guard lock(read_mutex_);
+  auto s = read_db_.prepare(
+      "SELECT d.id, d.pulse_id, d.member_id, d.items, d.delivered_at, d.conversation, d.message, d.instrument, "
+      "p.platform, m.workspace, m.chat_user FROM deliveries d JOIN pulses p ON p.id = d.pulse_id "
+      "JOIN members m ON m.id = d.member_id "
+      "WHERE d.pulse_id = ? AND COALESCE(d.message, '') <> '' AND d.unreachable = 0 AND m.opted_out = 0 "
+      "AND m.unreachable_since IS NULL ORDER BY m.id");
+  s.bind(1, pulse_id);
+  std::vector<member_delivery> out;
+  while (s.step()) {
+    auto d = read_delivery(s);
+    out.push_back({{{d.sent.conversation.on, s.text(9)}, s.text(10)}, std::move(d)});
+  }
+  return out;
+}
+
 store::response_count backend::pulse_response(std::int64_t pulse_id) {
   std::lock_guard lock(read_mutex_);
   auto s = read_db_.prepare("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1 AND unreachable = 0), "

@@ -30,6 +30,25 @@ TEST(calendar, utc_weeks_and_moments_are_plain_iso_weeks) {
   EXPECT_EQ(c.week_of(utc(2026y / November / 30, hours{0})), week48 + 1);
 }
 
+TEST(calendar, the_reminder_comes_two_working_days_after_the_pulse_unless_told_otherwise) {
+  config::survey_settings s = in_zone("Europe/Amsterdam");
+  EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / November / 25, hours{9}));  // Wednesday 10:00 CET
+  s.pulse_day = "thursday";  // two working days on is Monday, past the weekend
+  EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / November / 30, hours{9}));
+  s.pulse_day = "saturday";  // from a weekend pulse, Monday is the first working day
+  EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / December / 1, hours{9}));
+  s.pulse_day = "friday";
+  s.reminder_day = "monday";  // a weekday names the first such day after the pulse
+  s.reminder_time = "16:30";
+  EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / November / 30, hours{15}, minutes{30}));
+  s.reminder_day = "friday";  // the pulse's own day: the same day only when later in it
+  EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / November / 27, hours{15}, minutes{30}));
+  s.reminder_time = "09:00";
+  EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / December / 4, hours{8}));
+  s.reminder_day = "off";
+  EXPECT_FALSE(calendar(s).reminder_due(week48));
+}
+
 TEST(calendar, a_company_in_amsterdam_starts_its_week_at_midnight_in_amsterdam) {
   const calendar c(in_zone("Europe/Amsterdam"));  // CET, UTC+1, in November
   EXPECT_EQ(c.pulse_due(week48), utc(2026y / November / 23, hours{9}));

@@ -67,6 +67,10 @@ TEST(outbox_content, references_round_trip_with_their_platform) {
   auto odd = nlohmann::json::parse(encode_content(pulse_ref{who, 42, true}));
   odd["pulse"]["dm"] = "yes";
   EXPECT_FALSE(decode_content(odd.dump()));
+  const auto reminder = decode_content(encode_content(pulse_ref{who, 42, true, true}));
+  ASSERT_TRUE(reminder && std::holds_alternative<pulse_ref>(*reminder));
+  EXPECT_TRUE(std::get<pulse_ref>(*reminder).reminder);
+  EXPECT_FALSE(std::get<pulse_ref>(*dm).reminder);
   const auto home = decode_content(encode_content(home_ref{who}));
   ASSERT_TRUE(home && std::holds_alternative<home_ref>(*home));
   EXPECT_EQ(std::get<home_ref>(*home).who, who);

@@ -48,6 +48,7 @@ class fixed_content final : public late_content {
     return note("your pulse");
   }
   std::optional<domain::message> pulse_dm(const pulse_ref&) override { return note("this week's pulse"); }
+  std::optional<domain::message> pulse_reminder(const pulse_ref&) override { return note("a reminder"); }
   void pulse_dm_sent(const pulse_ref&, const domain::message_ref& sent) override {
     std::lock_guard lock(mutex_);
     landed_.push_back(sent);
