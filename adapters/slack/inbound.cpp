@@ -79,7 +79,12 @@ parsed<std::variant<domain::button_click, ignored_interaction>> parse_interactio
   click.who.user = string_at(payload, "/user/id"_json_pointer);
   // `team` is null for org-wide installs; the user's own team is always there.
   click.who.workspace = {domain::platform::slack, string_at(payload, "/team/id"_json_pointer)};
-  if (click.who.workspace.id.empty()) click.who.workspace.id = string_at(payload, "/user/team_id"_json_pointer);
+  const auto home_team = string_at(payload, "/user/team_id"_json_pointer);
+  if (click.who.workspace.id.empty()) click.who.workspace.id = home_team;
+  // Someone whose own team is not the workspace the click happened in: in an Enterprise Grid
+  // org that is a colleague from another of its workspaces, elsewhere a Slack Connect external.
+  const bool in_grid = !string_at(payload, "/enterprise/id"_json_pointer).empty();
+  click.from_elsewhere = !in_grid && !home_team.empty() && home_team != click.who.workspace.id;
   if (!is_slack_id(click.who.user) || !is_slack_id(click.who.workspace.id)) {
     return parse_error{"block_actions without a valid user or team"};
   }

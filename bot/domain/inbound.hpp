@@ -33,6 +33,9 @@ struct button_click {
   /// The click came from the bot's home surface (Slack's Home tab), which has no reply address:
   /// the answer is shown by publishing the home view again.
   bool from_home = false;
+  /// The person belongs to another organisation (a Slack Connect external in a shared channel):
+  /// the company's figures are its own people's, so their answers never count.
+  bool from_elsewhere = false;
 };
 
 /// The user opened the bot's home surface (Slack App Home): its Home tab, or its Messages tab

@@ -35,11 +35,17 @@ domain::message membership::join(const domain::member_key& who, std::string_view
 }
 
 domain::message membership::choose_language(const domain::member_key& who, locale chosen) {
-  core_.store.upsert_member(who, chosen, core_.clock.now());
+  const auto m = core_.store.upsert_member(who, chosen, core_.clock.now());
   core_.store.set_locale(who, chosen);
   core_.found.forget_member(who);
   core_.locale_of(who);
-  return notice(tr(chosen, "I will speak English with you.", "Ik spreek voortaan Nederlands met je."));
+  auto text = tr(chosen, "I will speak English with you.", "Ik spreek voortaan Nederlands met je.");
+  if (m.group == scoring::group::other) {
+    // Choosing a language does not enrol anyone in the weekly pulse; joining a team does.
+    text += tr(chosen, core_.phrasing(who.workspace), " To get the pulse every week, type {join sales|marketing|leadership}.",
+               " Typ {join sales|marketing|leadership} om de pulse elke week te krijgen.");
+  }
+  return notice(text);
 }
 
 domain::message membership::opt(const domain::member_key& who, bool out, locale lang) {

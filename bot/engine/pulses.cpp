@@ -13,8 +13,11 @@ namespace {
 using scoring::locale;
 
 void add_join_tip(domain::message& view, locale lang, const domain::command_phrasing& phrasing) {
-  view.context({tr(lang, phrasing, "Tip: {join sales|marketing|leadership} so your answers count for your team.",
-                   "Tip: {join sales|marketing|leadership} zodat je antwoorden voor je team meetellen.")});
+  view.context({tr(lang, phrasing,
+                   "Tip: {join sales|marketing|leadership} so your answers count for your team and the pulse comes "
+                   "to you every week.",
+                   "Tip: {join sales|marketing|leadership} zodat je antwoorden voor je team meetellen en je de pulse "
+                   "elke week krijgt.")});
 }
 
 // What only the weekly DM says under the pulse, when it is sent and each time a click shows it
@@ -203,7 +206,9 @@ std::vector<pulse_recipient> pulses::open_weekly_pulse(const domain::workspace_r
   const auto pulse = this_weeks_pulse(workspace);
   std::vector<pulse_recipient> out;
   for (const auto& m : core_.store.members(workspace)) {
-    if (m.opted_out || m.unreachable || is_demo_member(m.key)) continue;
+    // Only `join` enrols: the pulse and language commands keep a member (their answers, their
+    // language) but ask nobody weekly who did not ask to be.
+    if (m.opted_out || m.unreachable || m.group == scoring::group::other || is_demo_member(m.key)) continue;
     deliver(pulse, m);
     out.push_back({m.key, pulse.id});
   }

@@ -37,6 +37,7 @@ TEST(fan_out, three_hundred_pulse_dms_go_out_at_the_platforms_pace_each_person_o
   for (int i = 0; i < people; ++i) {
     const domain::member_key who{team, "U" + std::to_string(1000 + i)};
     h.store().upsert_member(who, scoring::locale::en, h.clock().now());
+    h.store().set_group(who, "p-" + who.user, scoring::group::sales);  // joined: enrolled in the weekly pulse
     h.store().remember_direct_conversation(who, {domain::platform::slack, "D" + std::to_string(1000 + i)});
   }
   h.clock().advance(3min);  // the pulse is due

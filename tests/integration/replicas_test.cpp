@@ -50,6 +50,7 @@ void add_members(slack_harness& h, int count) {
   for (int i = 0; i < count; ++i) {
     const domain::member_key who{team, "U" + std::to_string(1000 + i)};
     h.store().upsert_member(who, scoring::locale::en, h.clock().now());
+    h.store().set_group(who, "p-" + who.user, scoring::group::sales);  // joined: enrolled in the weekly pulse
     h.store().remember_direct_conversation(who, {domain::platform::slack, "D" + who.user});
   }
 }

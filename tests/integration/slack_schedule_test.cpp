@@ -330,15 +330,37 @@ TEST(slack_schedule, a_reminder_goes_to_whoever_has_not_answered_and_the_closed_
   EXPECT_NE(closed.dump().find("Results: type /smrel status"), std::string::npos) << closed.dump();
 }
 
-TEST(slack_schedule, a_dm_speaks_the_members_language_and_tips_joining_a_team) {
+// Choosing a language (or answering with /smrel pulse) keeps a member but enrols nobody in the
+// weekly DM: that used to happen, unasked. The reply says how to get it; joining does, in the
+// language chosen.
+TEST(slack_schedule, only_joining_enrols_in_the_weekly_dm_and_it_speaks_the_members_language) {
   slack_harness h(amsterdam_schedule());
   act_like_slack(h.fake());
-  ASSERT_EQ(h.command("U5", "language nl").status, 200);  // a member, but of no team yet
+  const auto chosen = h.command("U5", "language nl");  // a member, but of no team
+  ASSERT_EQ(chosen.status, 200);
+  EXPECT_NE(chosen.body.find("Typ /smrel join sales|marketing|leadership om de pulse elke week te krijgen"), std::string::npos)
+      << chosen.body;
+  ASSERT_EQ(h.command("U6", "pulse").status, 200);  // answers now, is not enrolled either
+  join(h, "U7", "sales");
   h.clock().advance(3min);
   ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 1));
-  const auto dm = json::parse(h.fake().calls("/api/chat.postMessage").front().body).dump();
-  EXPECT_NE(dm.find("Hoe eens ben je het ermee?"), std::string::npos) << dm;
-  EXPECT_NE(dm.find("/smrel join sales|marketing|leadership zodat"), std::string::npos) << dm;
+  h.settle_schedule();
+  h.wait_until_no_send_in_flight();
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"), (std::multiset<std::string>{"D-U7"}));
+
+  join(h, "U5", "marketing");
+  h.clock().advance(days{7});  // next Monday's pulse
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 3));
+  h.settle_schedule();
+  h.wait_until_no_send_in_flight();
+  for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
+    const auto body = json::parse(c.body);
+    if (body.value("channel", "") == "D-U5") {
+      EXPECT_NE(body.dump().find("Hoe eens ben je het ermee?"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count("D-U5"), 1U);
+  EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count("D-U6"), 0U);
 }
 
 TEST(slack_schedule, without_a_bot_token_the_week_waits_for_one) {

@@ -70,6 +70,17 @@ TEST(inbound, parses_block_actions_and_ignores_other_interactions) {
   EXPECT_EQ(click.value, "p1.q01.4");
   EXPECT_EQ(click.message.conversation.address, "CBR2V3XEX");
   EXPECT_EQ(click.message.id, "1548261231.000200");
+  EXPECT_FALSE(click.from_elsewhere);
+
+  // A Slack Connect external: their own team is not the workspace the click happened in (not so
+  // in an Enterprise Grid org, where it is a colleague from another of its workspaces).
+  auto shared = payload;
+  shared["team"] = {{"id", "T0OURS"}};
+  EXPECT_TRUE(std::get<domain::button_click>(std::get<0>(parse_interaction("payload=" + form_encode(shared.dump()))))
+                  .from_elsewhere);
+  shared["enterprise"] = {{"id", "E0GRID"}};
+  EXPECT_FALSE(std::get<domain::button_click>(std::get<0>(parse_interaction("payload=" + form_encode(shared.dump()))))
+                   .from_elsewhere);
 
   const auto other = parse_interaction("payload=" + form_encode(R"({"type":"view_closed"})"));
   ASSERT_EQ(other.index(), 0U);

@@ -581,3 +581,30 @@ TEST_F(engine_test, people_the_platform_cannot_reach_are_not_asked_and_the_statu
 
 }  // namespace
 }  // namespace smrel::engine
+
+namespace smrel::engine {
+namespace {
+
+// A Slack Connect external's click was counted like a colleague's. The company's figures are its
+// own people's: refused, and said why.
+TEST_F(engine_test, a_click_from_another_organisation_is_never_counted) {
+  domain::manual_clock clock{t0};
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(config::settings{}));
+  bot.on_command({{acme, "U1"}, "join sales", {acme.on, "C1"}, "", ""});
+  const auto sent = bot.open_weekly_pulse(acme);
+  ASSERT_EQ(sent.size(), 1U);
+  const auto delivery = store_->find_delivery(sent[0].pulse_id, store_->find_member({acme, "U1"})->id);
+  ASSERT_TRUE(delivery);
+  domain::button_click click;
+  click.who = {acme, "U1"};
+  click.action = "answer";
+  click.value = answer_button_prefix(sent[0].pulse_id, delivery->items[0]) + "4";
+  EXPECT_TRUE(bot.on_answer_click(click).accepted());
+  click.from_elsewhere = true;
+  const auto refused = bot.on_answer_click(click);
+  EXPECT_FALSE(refused.accepted());
+  EXPECT_NE(refused.refusal.fallback_text.find("another organisation"), std::string::npos) << refused.refusal.fallback_text;
+}
+
+}  // namespace
+}  // namespace smrel::engine

@@ -27,7 +27,10 @@ class scheduler_test : public ::testing::Test {
   scheduler_test() {
     settings_.survey.timezone = "Europe/Amsterdam";
     store_->migrate();
-    for (const auto* user : {"U1", "U2", "U3"}) store_->upsert_member({team, user}, scoring::locale::en, clock_.now());
+    for (const auto* user : {"U1", "U2", "U3"}) {
+      store_->upsert_member({team, user}, scoring::locale::en, clock_.now());
+      store_->set_group({team, user}, std::string("p-") + user, scoring::group::sales);  // joined: enrolled
+    }
   }
 
   std::unique_ptr<scheduler> replica(storage::store& store, schedule_options options = {}) {
