@@ -1,6 +1,9 @@
 #include "bot/engine/lookups.hpp"
 
+#include <algorithm>
+
 #include "bot/engine/summary.hpp"
+#include "scoring/nudges.hpp"
 
 namespace smrel::engine {
 namespace {
@@ -92,9 +95,15 @@ std::string lookups::key_of(const domain::workspace_ref& workspace, scoring::iso
 std::vector<storage::issued_nudge> lookups::follow_ups(const domain::workspace_ref& workspace, scoring::iso_week week) {
   return *read_through(mutex_, follow_ups_, key_of(workspace, week), max_entries, [&] {
     // Looks back further than the delay, with room to spare should the delay ever change.
-    auto issued = store_.nudges_since(workspace, week - (follow_up_delay_weeks + 4));
-    std::erase_if(issued, [&](const storage::issued_nudge& n) { return n.follow_up_week != week; });
-    return std::optional(std::move(issued));
+    // Kept as the pulse asks them, worked out once rather than on every click: nudges the
+    // catalogue still has, each once (the same nudge issued in two weeks asks the same thing).
+    std::vector<storage::issued_nudge> asked;
+    for (auto& n : store_.nudges_since(workspace, week - (follow_up_delay_weeks + 4))) {
+      if (n.follow_up_week != week || !scoring::find_nudge(n.nudge_id)) continue;
+      if (std::any_of(asked.begin(), asked.end(), [&](const auto& o) { return o.nudge_id == n.nudge_id; })) continue;
+      asked.push_back(std::move(n));
+    }
+    return std::optional(std::move(asked));
   });
 }
 

@@ -36,7 +36,8 @@ class lookups {
   std::optional<storage::pulse> pulse(std::int64_t id);
   std::optional<storage::delivery> delivery(std::int64_t pulse_id, std::int64_t member_id);
   void remember(const storage::delivery& d);
-  /// Nudges whose follow-up statement is asked in this week's pulse of the workspace.
+  /// Nudges whose follow-up statement is asked in this week's pulse of the workspace, each nudge
+  /// once, and only those the catalogue still has.
   std::vector<storage::issued_nudge> follow_ups(const domain::workspace_ref& workspace, scoring::iso_week week);
   /// Call after nudges were issued.
   void forget_follow_ups();

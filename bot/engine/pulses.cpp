@@ -62,18 +62,6 @@ std::string pulses::pseudonym(const domain::member_key& who) {
 
 namespace {
 
-// The nudges issued for a week's follow-ups that the pulse asks about.
-std::vector<storage::issued_nudge> distinct_follow_ups(std::vector<storage::issued_nudge> issued) {
-  std::vector<storage::issued_nudge> out;
-  for (auto& n : issued) {
-    if (!scoring::find_nudge(n.nudge_id)) continue;
-    // The same nudge issued in two weeks would ask the same thing twice: once is enough.
-    if (std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.nudge_id == n.nudge_id; })) continue;
-    out.push_back(std::move(n));
-  }
-  return out;
-}
-
 // The sheet's value for each follow-up asked; nullopt when the sheet predates one of them.
 std::optional<std::vector<follow_up_item>> follow_up_items(const std::vector<storage::issued_nudge>& asked,
                                                            const pulse_sheet& sheet) {
@@ -91,14 +79,12 @@ std::optional<std::vector<follow_up_item>> follow_up_items(const std::vector<sto
 }  // namespace
 
 std::vector<storage::issued_nudge> pulses::follow_ups_asked(const domain::workspace_ref& workspace, scoring::iso_week week) {
-  return distinct_follow_ups(core_.found.follow_ups(workspace, week));
+  return core_.found.follow_ups(workspace, week);
 }
 
 std::optional<std::vector<storage::issued_nudge>> pulses::cached_follow_ups_asked(
     const domain::workspace_ref& workspace, scoring::iso_week week) {
-  auto issued = core_.found.cached_follow_ups(workspace, week);
-  if (!issued) return std::nullopt;
-  return distinct_follow_ups(std::move(*issued));
+  return core_.found.cached_follow_ups(workspace, week);
 }
 
 void pulses::fill_answers(pulse_state& state, const std::string& pseudonym) {

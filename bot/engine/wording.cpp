@@ -20,6 +20,30 @@ std::string printf_string(const char* format, double value) {
   return buffer;
 }
 
+// "23 November 2026", "23 november 2026"; the month and year only where asked for.
+std::string day_in_words(std::chrono::year_month_day day, locale lang, bool month, bool year) {
+  static constexpr std::array<std::string_view, 12> english{"January", "February", "March",    "April",
+                                                            "May",     "June",     "July",     "August",
+                                                            "September", "October", "November", "December"};
+  static constexpr std::array<std::string_view, 12> dutch{"januari", "februari", "maart",    "april",
+                                                          "mei",     "juni",     "juli",     "augustus",
+                                                          "september", "oktober", "november", "december"};
+  auto out = std::to_string(static_cast<unsigned>(day.day()));
+  if (month) out += " " + std::string((lang == locale::nl ? dutch : english)[static_cast<unsigned>(day.month()) - 1]);
+  if (year) out += " " + std::to_string(static_cast<int>(day.year()));
+  return out;
+}
+
+// "23–29 November 2026", "30 November – 6 December 2026", "29 December 2025 – 4 January 2026".
+std::string days_in_words(std::chrono::sys_days from, std::chrono::sys_days to, locale lang) {
+  const std::chrono::year_month_day first{from};
+  const std::chrono::year_month_day last{to};
+  const auto until = day_in_words(last, lang, true, true);
+  if (first.year() != last.year()) return day_in_words(first, lang, true, true) + " – " + until;
+  if (first.month() != last.month()) return day_in_words(first, lang, true, false) + " – " + until;
+  return day_in_words(first, lang, false, false) + "–" + until;
+}
+
 }  // namespace
 
 std::string group_label(scoring::group g, locale lang) {
@@ -189,34 +213,6 @@ std::string weekly_moment(std::string_view day, std::string_view time, std::stri
   return lang == locale::nl ? named_day + " om " + std::string(time) + ", tijd in " + place
                             : named_day + " " + std::string(time) + " " + place + " time";
 }
-
-namespace {
-
-// "23 November 2026", "23 november 2026"; the month and year only where asked for.
-std::string day_in_words(std::chrono::year_month_day day, locale lang, bool month, bool year) {
-  static constexpr std::array<std::string_view, 12> english{"January", "February", "March",    "April",
-                                                            "May",     "June",     "July",     "August",
-                                                            "September", "October", "November", "December"};
-  static constexpr std::array<std::string_view, 12> dutch{"januari", "februari", "maart",    "april",
-                                                          "mei",     "juni",     "juli",     "augustus",
-                                                          "september", "oktober", "november", "december"};
-  auto out = std::to_string(static_cast<unsigned>(day.day()));
-  if (month) out += " " + std::string((lang == locale::nl ? dutch : english)[static_cast<unsigned>(day.month()) - 1]);
-  if (year) out += " " + std::to_string(static_cast<int>(day.year()));
-  return out;
-}
-
-// "23–29 November 2026", "30 November – 6 December 2026", "29 December 2025 – 4 January 2026".
-std::string days_in_words(std::chrono::sys_days from, std::chrono::sys_days to, locale lang) {
-  const std::chrono::year_month_day first{from};
-  const std::chrono::year_month_day last{to};
-  const auto until = day_in_words(last, lang, true, true);
-  if (first.year() != last.year()) return day_in_words(first, lang, true, true) + " – " + until;
-  if (first.month() != last.month()) return day_in_words(first, lang, true, false) + " – " + until;
-  return day_in_words(first, lang, false, false) + "–" + until;
-}
-
-}  // namespace
 
 std::string week_in_words(scoring::iso_week week, locale lang) {
   const auto days = days_in_words(week.monday(), week.monday() + std::chrono::days{6}, lang);
