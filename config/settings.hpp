@@ -30,8 +30,9 @@ struct survey_settings {
   std::string pulse_day = "monday";
   std::string pulse_time = "10:00";  // local time in `timezone`
   /// One reminder to whoever has not answered: "" is two working days after the pulse (Monday →
-  /// Wednesday, Thursday → Monday), a weekday names the first such day after the pulse, "off"
-  /// sends none. At reminder_time ("": the pulse time), in `timezone`.
+  /// Wednesday) but on a working day before it closes (Thursday → Friday), a weekday names the
+  /// first such day after the pulse, "off" sends none. At reminder_time ("": the pulse time), in
+  /// `timezone`.
   std::string reminder_day;
   std::string reminder_time;
   std::string digest_day = "friday";

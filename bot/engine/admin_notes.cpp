@@ -59,11 +59,11 @@ admin_notes::channel_note admin_notes::direct_messages_off(const domain::workspa
                         "I cannot send direct messages in this workspace: the app's direct messages are turned off, so "
                         "this week's pulses wait and nobody is asked. An admin can turn them on",
                         "Ik kan in deze werkruimte geen directe berichten sturen: de directe berichten van de app staan "
-                        "uit, dus de pulsen van deze week wachten en niemand wordt gevraagd. Een beheerder kan ze aanzetten");
+                        "uit, dus de pulses van deze week wachten en niemand wordt gevraagd. Een beheerder kan ze aanzetten");
   const auto where = phrasing.allow_direct_messages();
   text += where.empty() ? "." : tr(lang, " in the app's settings: ", " in de instellingen van de app: ") + where + ".";
   text += tr(lang, phrasing, " The pulses go out within minutes after that. Meanwhile anyone can answer with {pulse}.",
-             " De pulsen gaan daarna binnen enkele minuten uit. Intussen kan iedereen antwoorden met {pulse}.");
+             " De pulses gaan daarna binnen enkele minuten uit. Intussen kan iedereen antwoorden met {pulse}.");
   auto message = notice(std::move(text));
   message.visible_to_channel = true;
   return {std::move(message), "admin.dm_off:" + workspace.id + ":" + week.to_string()};

@@ -37,12 +37,17 @@ std::optional<calendar::weekly_moment> calendar::reminder_moment(const config::s
   weekly_moment out = pulse;
   if (!survey.reminder_time.empty()) out = parse_moment("reminder", "monday", survey.reminder_time);
   if (survey.reminder_day.empty()) {
-    // Two working days on: Saturday and Sunday do not count (from a weekend pulse, Monday is the first).
+    // Two working days on (Saturday and Sunday do not count), but on a working day before the
+    // pulse closes: a Thursday pulse, open until Sunday night, reminds on Friday. None when no
+    // working day is left.
+    const auto is_working = [](int day) { return day % 7 < 5; };
     int day = pulse.day_offset;
     for (int working = 0; working < 2;) {
       ++day;
-      if (day % 7 < 5) ++working;
+      if (is_working(day)) ++working;
     }
+    while (day > pulse.day_offset && (day >= survey.pulse_open_days || !is_working(day))) --day;
+    if (day == pulse.day_offset) return std::nullopt;
     out.day_offset = day;
   } else {
     const auto named = config::parse_weekday(survey.reminder_day);

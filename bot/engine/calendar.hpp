@@ -30,7 +30,8 @@ class calendar {
   domain::time_point digest_due(scoring::iso_week week) const { return at(week, digest_); }
   /// When the week's pulse stops taking answers.
   domain::time_point pulse_closes(scoring::iso_week week) const;
-  /// When whoever has not answered the week's pulse is reminded; nullopt when reminders are off.
+  /// When whoever has not answered the week's pulse is reminded; nullopt when reminders are off
+  /// (or, by default, when no working day is left before the pulse closes).
   std::optional<domain::time_point> reminder_due(scoring::iso_week week) const;
 
  private:

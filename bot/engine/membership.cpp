@@ -49,12 +49,19 @@ domain::message membership::choose_language(const domain::member_key& who, local
 }
 
 domain::message membership::opt(const domain::member_key& who, bool out, locale lang) {
-  core_.store.upsert_member(who, lang, core_.clock.now());
+  const auto m = core_.store.upsert_member(who, lang, core_.clock.now());
   core_.store.set_opted_out(who, out);
   core_.found.forget_member(who);
-  return notice(out ? tr(lang, core_.phrasing(who.workspace), "You will get no more pulses. Your earlier answers stay (anonymous); {forget} erases them.",
-                         "Je krijgt geen pulses meer. Je eerdere antwoorden blijven (anoniem); {forget} wist ze.")
-                    : tr(lang, "Welcome back: you will get the weekly pulse again.", "Welkom terug: je krijgt de wekelijkse pulse weer."));
+  const auto& phrasing = core_.phrasing(who.workspace);
+  if (out) {
+    return notice(tr(lang, phrasing, "You will get no more pulses. Your earlier answers stay (anonymous); {forget} erases them.",
+                     "Je krijgt geen pulses meer. Je eerdere antwoorden blijven (anoniem); {forget} wist ze."));
+  }
+  if (m.group == scoring::group::other) {  // only joining a team enrols in the weekly pulse
+    return notice(tr(lang, phrasing, "Welcome back. To get the pulse every week, type {join sales|marketing|leadership}.",
+                     "Welkom terug. Typ {join sales|marketing|leadership} om de pulse elke week te krijgen."));
+  }
+  return notice(tr(lang, "Welcome back: you will get the weekly pulse again.", "Welkom terug: je krijgt de wekelijkse pulse weer."));
 }
 
 domain::message membership::forget_prompt(locale lang) {

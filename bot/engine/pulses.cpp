@@ -217,9 +217,9 @@ std::optional<domain::message> pulses::reminder(const domain::member_key& who, s
   const auto found = pulse_state_of(who, pulse_id);
   if (!found) return std::nullopt;
   const auto& [m, state] = *found;
-  if (m.opted_out || m.unreachable || state.closed || all_answered(state) || state.delivery.sent.empty()) {
-    return std::nullopt;
-  }
+  // Rows are queued only for DMs that went out (store::sent_deliveries); the delivery cached here
+  // may predate its sending on another replica, so it is not asked again.
+  if (m.opted_out || m.unreachable || state.closed || all_answered(state)) return std::nullopt;
   const auto total = static_cast<int>(state.delivery.items.size() + state.follow_ups.size());
   int answered = static_cast<int>(std::count_if(state.follow_ups.begin(), state.follow_ups.end(),
                                                 [](const auto& f) { return f.given.has_value(); }));
@@ -229,8 +229,8 @@ std::optional<domain::message> pulses::reminder(const domain::member_key& who, s
   const auto& phrasing = core_.phrasing(who.workspace);
   const auto lang = m.locale;
   // No buttons: the DM above stays the one live pulse, and the closing update finds it.
-  return notice(tr(lang, "A reminder: this week's pulse (", "Een herinnering: de pulse van deze week (") +
-                week_in_words(state.pulse.week, lang) + tr(lang, ") is still open, and you answered ", ") staat nog open, en je beantwoordde ") +
+  return notice(tr(lang, "A reminder: the pulse of ", "Een herinnering: de pulse van ") + week_in_words(state.pulse.week, lang) +
+                tr(lang, " is still open, and you answered ", " staat nog open, en je beantwoordde ") +
                 std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) +
                 tr(lang, phrasing, ". It takes under a minute: answer in the message above, or type {pulse}.",
                    ". Het kost minder dan een minuut: antwoord in het bericht hierboven, of typ {pulse}."));

@@ -53,7 +53,7 @@ class pulses {
   /// The DM went out: remember where, so the message can be found again.
   void pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent);
   /// The reminder to send now (a short DM, no buttons); nullopt when there is nothing to remind
-  /// of (answered, closed, opted out, unreachable, or the pulse DM itself never went out).
+  /// of (answered, closed, opted out, unreachable).
   std::optional<domain::message> reminder(const domain::member_key& who, std::int64_t pulse_id);
   /// The week's pulse DMs that went out, to people still asked: whom a reminder concerns, and
   /// which messages the closing update shows closed.

@@ -192,6 +192,10 @@ std::optional<outbox_content> decode_content(std::string_view text) {
   return std::nullopt;
 }
 
+std::string workspace_marker(const domain::workspace_ref& workspace) {
+  return "\"workspace\":" + json(workspace.id).dump();
+}
+
 storage::outbox_message make_row(domain::platform on, storage::outbox_kind kind, std::string address,
                                  const outbox_content& content, domain::time_point now) {
   storage::outbox_message out;

@@ -54,6 +54,10 @@ struct direct_note {
 
 using outbox_content = std::variant<domain::message, pulse_ref, home_ref, post_with_notice, unattended_post, direct_note>;
 
+/// What every encoded content naming someone or something of `workspace` holds (a member, a
+/// scheduled post's workspace): how a removed workspace's rows are found (store::drop_outbox_rows).
+std::string workspace_marker(const domain::workspace_ref& workspace);
+
 /// Stored as compact JSON; decoding refuses anything malformed (nullopt) rather than guessing.
 std::string encode_content(const outbox_content& content);
 std::optional<outbox_content> decode_content(std::string_view text);

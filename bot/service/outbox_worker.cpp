@@ -30,15 +30,14 @@ delivery_outcome give_up(std::string reason) {
 // The longest a sender waits after failures in a row: storage that recovers is used again soon.
 constexpr std::chrono::milliseconds max_failure_pause{30'000};
 
-// The workspace of a message nobody there asked for just now (a pulse DM, a Home view, a note, a
-// scheduled post): such messages stop once the app is removed. nullptr for the rest, which answer
-// someone who just acted there.
+// The workspace of a message nobody there asked for just now (a pulse DM or its reminder, the
+// closing update, a note, a scheduled post): such messages stop once the app is removed. nullptr
+// for the rest, which answer someone who just acted there (a Home view is opened or clicked).
 const domain::workspace_ref* unasked_into(const storage::outbox_message& m, const outbox_content& content) {
   if (const auto* pulse = std::get_if<pulse_ref>(&content)) {
     const bool unasked = m.kind == storage::outbox_kind::pulse_dm || m.kind == storage::outbox_kind::replace;
     return unasked ? &pulse->who.workspace : nullptr;
   }
-  if (const auto* home = std::get_if<home_ref>(&content)) return &home->who.workspace;
   if (const auto* note = std::get_if<direct_note>(&content)) return &note->who.workspace;
   if (const auto* post = std::get_if<unattended_post>(&content)) return &post->workspace;
   return nullptr;
@@ -94,6 +93,7 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     domain::platform on;
     bool direct_only;  // only direct messages are refused
     domain::time_point until;
+    domain::time_point since;  // when the refusals began (renewals keep it)
   };
   std::vector<hold> holds;
 
@@ -111,18 +111,25 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     return until;
   }
 
-  // A hold starting (not one renewed while in force) is logged and counted once.
-  void start_hold(const storage::outbox_message& m, bool direct_only, domain::time_point until,
-                  const delivery_outcome& outcome) {
+  // A hold starting (not one renewed while in force) is logged and counted once. Returns when the
+  // refusals began: a hold renewed for longer than longest_hold gives up on what it holds.
+  domain::time_point start_hold(const storage::outbox_message& m, bool direct_only, domain::time_point until,
+                                const delivery_outcome& outcome) {
     const auto now = clock.now();
     const bool renewed = held_until(m.on, direct_only, now).has_value();
+    auto since = now;
+    for (const auto& h : holds) {
+      // A renewal, or a refusal right after the hold ran out (its rows tried again): the same spell.
+      if (h.on == m.on && h.direct_only == direct_only && h.until + options.hold_after_refusal >= now) since = h.since;
+    }
     std::erase_if(holds, [&](const hold& h) { return h.on == m.on && h.direct_only == direct_only; });
-    holds.push_back({m.on, direct_only, until});
-    if (renewed) return;
+    holds.push_back({m.on, direct_only, until, since});
+    if (renewed) return since;
     stats.admin_alert(direct_only ? "direct_messages_off" : "credentials_refused");
     log_event(log_level::error, direct_only ? "direct_messages_held" : "sends_held",
               {{"platform", domain::platform_id(m.on)}, {"reason", outcome.reason},
                {"minutes", static_cast<long long>(std::chrono::duration_cast<std::chrono::minutes>(until - now).count())}});
+    return since;
   }
 
   channel_plug* plug_for(domain::platform on) const {
@@ -524,9 +531,17 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     bool held = true;  // false: the lease ran out and another sender holds the message now
     if (const auto direct_only = hold_scope(outcome)) {
       const auto until = now + options.hold_after_refusal;
-      start_hold(m, *direct_only, until, outcome);
-      label = "held";
-      held = co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, until); });
+      if (now - start_hold(m, *direct_only, until, outcome) < options.longest_hold) {
+        label = "held";
+        held = co_await run_blocking(pool, [&] { return store.release(m.id, m.claim, until); });
+      } else {
+        // Refused for longest_hold on end (a wrong token, an app nobody reinstalls): what is held would
+        // otherwise wait forever.
+        label = "dead";
+        held = co_await run_blocking(pool, [&] {
+          return store.mark_dead(m.id, m.claim, "held too long: " + outcome.reason, now);
+        });
+      }
     } else {
       switch (outcome.verdict) {
         case delivery_verdict::sent:

@@ -39,6 +39,9 @@ struct outbox_options {
   /// How long sends are held when the platform refuses the app as a whole (its credentials, or
   /// its direct messages), before one is tried again.
   std::chrono::seconds hold_after_refusal{10 * 60};
+  /// Refusals of the app as a whole for this long on end (a process's memory of them) dead-letter
+  /// what they hold.
+  std::chrono::hours longest_hold{24};
 };
 
 /// What is rendered when a message is sent, so it shows the state at that moment. Called on the

@@ -164,32 +164,45 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     const auto& calendar = bot.company_calendar();
     const auto week = calendar.week_of(now);
     const bool pulse_due = now >= calendar.pulse_due(week) && now + least_time_to_answer < calendar.pulse_closes(week);
-    const auto remind_at = calendar.reminder_due(week);
-    const bool reminder_due = remind_at && now >= *remind_at && now + least_time_after_reminder < calendar.pulse_closes(week);
-    // The pulse that closed last: this week's, or (closing at the start of this one) last week's.
-    const auto closed = now >= calendar.pulse_closes(week) ? week : week - 1;
-    const bool close_due = now >= calendar.pulse_closes(closed) && now < calendar.pulse_closes(closed) + longest_close_delay;
+    // A reminder may fall in the week after its pulse's (a Thursday pulse reminds on Monday), and
+    // a pulse open two weeks closes two weeks on: each looks back as far as it can reach.
+    std::vector<scoring::iso_week> reminding;
+    std::vector<scoring::iso_week> closing;
+    for (const auto w : {week, week - 1, week - 2}) {
+      const auto at = calendar.reminder_due(w);
+      if (at && now >= *at && now + least_time_after_reminder < calendar.pulse_closes(w)) reminding.push_back(w);
+      if (now >= calendar.pulse_closes(w) && now < calendar.pulse_closes(w) + longest_close_delay) closing.push_back(w);
+    }
     const bool digest_due = now >= calendar.digest_due(week);
-    if (!pulse_due && !reminder_due && !close_due && !digest_due) return false;
+    if (!pulse_due && reminding.empty() && closing.empty() && !digest_due) return false;
     bool queued = false;
     for (const auto& workspace : store.workspaces()) {
       if (!can_send(workspace.on)) continue;
       const bool pulse_todo = pulse_due && !store.run_done(workspace, pulse_run, week);
       // Reminders follow the week's DMs: once those were queued (and some have gone out).
-      const bool reminder_todo =
-          reminder_due && store.run_done(workspace, pulse_run, week) && !store.run_done(workspace, reminder_run, week);
-      const bool close_todo = close_due && !store.run_done(workspace, close_run, closed);
+      std::vector<scoring::iso_week> reminder_todo;
+      for (const auto w : reminding) {
+        if (store.run_done(workspace, pulse_run, w) && !store.run_done(workspace, reminder_run, w)) reminder_todo.push_back(w);
+      }
+      std::vector<scoring::iso_week> close_todo;
+      for (const auto w : closing) {
+        if (!store.run_done(workspace, close_run, w)) close_todo.push_back(w);
+      }
       const auto target = digest_due ? digest_target(workspace) : domain::conversation_ref{workspace.on, {}};
       const bool digest_todo = !target.empty() && !store.run_done(workspace, digest_run, week);
-      if (!pulse_todo && !reminder_todo && !close_todo && !digest_todo) continue;
+      if (!pulse_todo && reminder_todo.empty() && close_todo.empty() && !digest_todo) continue;
       if (!bot.has_real_members(workspace)) continue;  // e.g. only `smrel demo`'s company
       // Claimed before the work, so two replicas ticking together do it once.
       if (pulse_todo && claim(workspace, pulse_run, week, now)) {
         send_pulse(workspace, week, now);
         queued = true;
       }
-      if (reminder_todo && claim(workspace, reminder_run, week, now)) queued = send_reminders(workspace, week, now) || queued;
-      if (close_todo && claim(workspace, close_run, closed, now)) queued = close_pulse_dms(workspace, closed, now) || queued;
+      for (const auto w : reminder_todo) {
+        if (claim(workspace, reminder_run, w, now)) queued = send_reminders(workspace, w, now) || queued;
+      }
+      for (const auto w : close_todo) {
+        if (claim(workspace, close_run, w, now)) queued = close_pulse_dms(workspace, w, now) || queued;
+      }
       if (digest_todo && claim(workspace, digest_run, week, now)) {
         post_digest(workspace, target, week, now);
         queued = true;

@@ -438,6 +438,10 @@ class store {
   /// only those without a dedupe_key (a key must keep guarding against a second send); returns
   /// how many were deleted.
   virtual std::size_t prune_outbox(time_point sent_before, time_point dead_before) = 0;
+  /// Deletes the platform's rows, in any state, whose content holds `holding` (the service knows
+  /// what marks a workspace's rows: a removed workspace's people must not stay in the outbox);
+  /// returns how many.
+  virtual std::size_t drop_outbox_rows(domain::platform on, std::string_view holding) = 0;
 
   // Send pacing shared by every process on this database (see send_pace.hpp). Its times are real
   // time (the platform's seconds), not the business clock.

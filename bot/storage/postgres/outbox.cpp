@@ -163,6 +163,13 @@ std::size_t backend::outbox_depth() {
       db->run("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')").integer(0, 0));
 }
 
+std::size_t backend::drop_outbox_rows(domain::platform on, std::string_view holding) {
+  auto db = pool_.acquire();
+  return static_cast<std::size_t>(
+      db->run("DELETE FROM outbox WHERE platform = $1 AND strpos(content, $2) > 0", domain::platform_id(on), holding)
+          .affected());
+}
+
 std::size_t backend::prune_outbox(time_point sent_before, time_point dead_before) {
   // Finished rows without a dedupe key only (a key must keep guarding), in small batches.
   std::size_t deleted = 0;

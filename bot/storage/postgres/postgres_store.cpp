@@ -101,14 +101,19 @@ bool backend::single_process() const { return false; }
 
 member backend::upsert_member(const domain::member_key& key, scoring::locale locale, time_point now) {
   auto db = pool_.acquire();
+  // Someone who acts through the platform there: the app is installed (again). First, so an
+  // erasure of the removed workspace that took its row lock ran before and this member stays.
+  db->run("UPDATE installations SET removed_at = NULL WHERE platform = $1 AND workspace = $2 AND removed_at IS NOT NULL",
+          domain::platform_id(key.workspace.on), key.workspace.id);
   db->run("INSERT INTO members (platform, workspace, chat_user, locale, joined_at) VALUES ($1, $2, $3, $4, $5) "
           "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET unreachable_since = NULL "
           "WHERE members.unreachable_since IS NOT NULL",
           domain::platform_id(key.workspace.on), key.workspace.id, key.user, scoring::locale_id(locale), to_ms(now));
-  // Someone who acts through the platform there: the app is installed (again).
-  db->run("UPDATE installations SET removed_at = NULL WHERE platform = $1 AND workspace = $2 AND removed_at IS NOT NULL",
-          domain::platform_id(key.workspace.on), key.workspace.id);
-  // No version bump: a member who did not exist cannot be behind anyone's cached decision.
+  // Reachable again: their deliveries count as asked again. No version bump: a new member cannot
+  // be behind anyone's cached decision, and reachability is not decided on from caches.
+  db->run("UPDATE deliveries SET unreachable = FALSE WHERE unreachable AND member_id = "
+          "(SELECT id FROM members WHERE platform = $1 AND workspace = $2 AND chat_user = $3)",
+          domain::platform_id(key.workspace.on), key.workspace.id, key.user);
   auto found = find_member_on(*db, key);
   if (!found) throw store_error("member erased while it was being added", store_failure::conflict);
   return *found;

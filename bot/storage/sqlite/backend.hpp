@@ -109,6 +109,7 @@ class backend final : public store {
   std::optional<outbox_message> find_outbox(std::int64_t id) override;
   std::size_t outbox_depth() override;
   std::size_t prune_outbox(time_point sent_before, time_point dead_before) override;
+  std::size_t drop_outbox_rows(domain::platform on, std::string_view holding) override;
   time_point take_send_turn(std::span<const send_pace> paces, time_point now, time_point latest) override;
   void pause_sends(std::span<const send_pace> paces, time_point until) override;
   std::size_t prune_send_paces(time_point idle_before) override;

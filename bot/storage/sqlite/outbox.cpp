@@ -211,6 +211,20 @@ void backend::count_outbox_depth() {
   outbox_depth_->rows = s.integer(0);
 }
 
+std::size_t backend::drop_outbox_rows(domain::platform on, std::string_view holding) {
+  std::size_t dropped = 0;
+  {
+    std::lock_guard lock(outbox_mutex_);
+    outbox_db_.prepare("DELETE FROM outbox WHERE platform = ? AND instr(content, ?) > 0")
+        .bind(1, domain::platform_id(on))
+        .bind(2, holding)
+        .run();
+    dropped = static_cast<std::size_t>(outbox_db_.changes());
+  }
+  if (dropped > 0) count_outbox_depth();  // pending rows may be among them
+  return dropped;
+}
+
 std::size_t backend::prune_outbox(time_point sent_before, time_point dead_before) {
   // Finished rows only, so the depth does not change. Rows with a dedupe key stay: the key is the
   // only record that the message went out, and it must keep a second one from being queued.

@@ -118,13 +118,16 @@ member backend::upsert_member(const domain::member_key& key, scoring::locale loc
       .bind(4, scoring::locale_id(locale))
       .bind(5, to_ms(now))
       .run();
-  // Someone who acts through the platform there: the app is installed (again).
+  // Someone who acts through the platform there: the app is installed (again), and they are
+  // reachable (their deliveries count as asked again).
   db_.prepare("UPDATE installations SET removed_at = NULL WHERE platform = ? AND workspace = ? AND removed_at IS NOT NULL")
       .bind(1, domain::platform_id(key.workspace.on))
       .bind(2, key.workspace.id)
       .run();
-  // No version bump: a member who did not exist cannot be behind anyone's cached decision.
   auto found = *find_member_locked(db_, key);
+  db_.prepare("UPDATE deliveries SET unreachable = 0 WHERE member_id = ? AND unreachable <> 0").bind(1, found.id).run();
+  // No version bump: a new member cannot be behind anyone's cached decision, and reachability is
+  // not decided on from caches (the schedule and the counts read it from storage).
   tx.commit();
   return found;
 }

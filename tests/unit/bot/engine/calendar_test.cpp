@@ -33,10 +33,14 @@ TEST(calendar, utc_weeks_and_moments_are_plain_iso_weeks) {
 TEST(calendar, the_reminder_comes_two_working_days_after_the_pulse_unless_told_otherwise) {
   config::survey_settings s = in_zone("Europe/Amsterdam");
   EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / November / 25, hours{9}));  // Wednesday 10:00 CET
-  s.pulse_day = "thursday";  // two working days on is Monday, past the weekend
+  s.pulse_day = "thursday";  // two working days on is Monday, after the pulse closed: Friday, the last before
+  EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / November / 27, hours{9}));
+  s.pulse_open_days = 14;  // open two weeks: Monday is in time
   EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / November / 30, hours{9}));
-  s.pulse_day = "saturday";  // from a weekend pulse, Monday is the first working day
+  s.pulse_day = "saturday";  // from a weekend pulse, Monday is the first working day, Tuesday the second
   EXPECT_EQ(calendar(s).reminder_due(week48), utc(2026y / December / 1, hours{9}));
+  s.pulse_open_days = 7;  // closing on Sunday night: no working day is left
+  EXPECT_FALSE(calendar(s).reminder_due(week48));
   s.pulse_day = "friday";
   s.reminder_day = "monday";  // a weekday names the first such day after the pulse
   s.reminder_time = "16:30";

@@ -347,12 +347,6 @@ TEST(wording, sparkline_marks_suppressed_weeks_and_scales) {
   EXPECT_EQ(spoken_trend(trend, scoring::locale::nl), "scores per week, oudste eerst: 40, niet getoond, 60");
 }
 
-}  // namespace
-}  // namespace smrel::engine
-
-namespace smrel::engine {
-namespace {
-
 TEST(help, names_the_configured_minimum_and_what_the_instrument_is) {
   for (const auto lang : {scoring::locale::en, scoring::locale::nl}) {
     const auto text = help_view(lang, bare_words, false, 7).fallback_text;
@@ -427,12 +421,6 @@ TEST(answer_buttons, round_trip_statements_and_follow_ups_and_refuse_anything_el
     EXPECT_FALSE(parse_answer_button(forged)) << forged;
   }
 }
-
-}  // namespace
-}  // namespace smrel::engine
-
-namespace smrel::engine {
-namespace {
 
 // Signed requests name any workspace and user they like; 80,000 team ids once cost 287 MiB.
 TEST_F(engine_test, per_workspace_and_per_person_caches_stay_bounded_and_never_serve_stale_figures) {
@@ -509,12 +497,6 @@ TEST_F(engine_test, digest_here_makes_the_conversation_the_workspaces_digest_tar
   EXPECT_EQ(bot.on_command({{acme, "UADMIN"}, "digest here", {platform::slack, "COTHER"}, "", ""}).posts.size(), 1U);
 }
 
-}  // namespace
-}  // namespace smrel::engine
-
-namespace smrel::engine {
-namespace {
-
 // A scheduled digest that cannot be posted is told to every admin (the workspace's own and the
 // global ones, each once), in their language, with what to do about it.
 TEST_F(engine_test, an_undelivered_digest_is_told_to_each_admin_in_their_language_with_what_to_do) {
@@ -546,12 +528,6 @@ TEST_F(engine_test, an_undelivered_digest_is_told_to_each_admin_in_their_languag
   EXPECT_NE(other.find("try again"), std::string::npos) << other;
 }
 
-}  // namespace
-}  // namespace smrel::engine
-
-namespace smrel::engine {
-namespace {
-
 // The demo showed "33 of 45 (73%)" where four people Slack could not reach stayed counted as
 // asked. Now they are left out of "asked", said in the status, and not asked again until they
 // act (join) again.
@@ -578,12 +554,6 @@ TEST_F(engine_test, people_the_platform_cannot_reach_are_not_asked_and_the_statu
   EXPECT_EQ(bot.open_weekly_pulse(acme).size(), 3U);
   EXPECT_EQ(say("U1", "status").find("cannot be reached"), std::string::npos);
 }
-
-}  // namespace
-}  // namespace smrel::engine
-
-namespace smrel::engine {
-namespace {
 
 // A Slack Connect external's click was counted like a colleague's. The company's figures are its
 // own people's: refused, and said why.

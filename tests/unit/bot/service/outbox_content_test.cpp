@@ -102,6 +102,22 @@ TEST(outbox_content, an_unattended_post_and_a_direct_note_round_trip) {
   expect_same(std::get<direct_note>(*note).message, sample_message());
 }
 
+// How a removed workspace's rows are found: every content that names it holds its marker, and
+// no other workspace's (not even one whose id starts the same) does.
+TEST(outbox_content, every_content_naming_a_workspace_holds_its_marker) {
+  const domain::workspace_ref t1{domain::platform::slack, "T1"};
+  const domain::workspace_ref t10{domain::platform::slack, "T10"};
+  const auto marker = workspace_marker(t1);
+  for (const auto& content : {outbox_content{pulse_ref{{t1, "U1"}, 7, true, true}}, outbox_content{home_ref{{t1, "U1"}}},
+                              outbox_content{direct_note{{t1, "UADMIN"}, sample_message()}},
+                              outbox_content{unattended_post{sample_message(), t1, "2026-W49"}}}) {
+    const auto text = encode_content(content);
+    EXPECT_NE(text.find(marker), std::string::npos) << text;
+    EXPECT_EQ(text.find(workspace_marker(t10)), std::string::npos) << text;
+  }
+  EXPECT_EQ(encode_content(pulse_ref{{t10, "U1"}, 7}).find(marker), std::string::npos);
+}
+
 TEST(outbox_content, malformed_content_is_refused_not_guessed) {
   for (const auto* text : {"", "null", "[]", "{}", R"({"message":{}})", R"({"message":{"blocks":[{"kind":"marquee"}]}})",
                            R"({"message":{"blocks":[{"kind":"buttons","buttons":[{"style":"blink"}]}]}})",

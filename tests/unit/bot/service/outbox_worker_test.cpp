@@ -99,9 +99,10 @@ class fixed_content final : public late_content {
 
 class outbox_worker_test : public ::testing::Test {
  protected:
-  outbox_worker_test() {
+  explicit outbox_worker_test(std::chrono::hours longest_hold = 24h) {
     store_->migrate();
     outbox_options options;
+    options.longest_hold = longest_hold;
     options.senders = 2;
     options.idle_poll = 20ms;  // how soon a row that became due is seen without a wake
     worker_.emplace(io_, *store_, pool_, std::vector<channel_plug*>{&plug_}, clock_, stats_, content_, options);
@@ -336,6 +337,28 @@ TEST_F(outbox_worker_test, refused_credentials_hold_every_send_until_the_hold_en
   ASSERT_TRUE(plug_.wait_for_sends(3));
   wait_for_row(first, [](const auto& m) { return m.status == outbox_status::sent; });
   wait_for_row(second, [](const auto& m) { return m.status == outbox_status::sent; });
+}
+
+// A refusal that never ends (a wrong token nobody mends) must not hold a message forever: after
+// longest_hold of refusals on end, what is held is dead-lettered with the reason.
+class outbox_worker_short_hold_test : public outbox_worker_test {
+ protected:
+  outbox_worker_short_hold_test() : outbox_worker_test(1h) {}
+};
+
+TEST_F(outbox_worker_short_hold_test, refusals_that_never_end_dead_letter_what_they_hold) {
+  const auto refused = outcome(domain::delivery_verdict::permanent, "invalid_auth", domain::delivery_problem::credentials_refused);
+  plug_.script(std::vector<domain::delivery_outcome>(10, refused));
+  const auto id = enqueue(storage::outbox_kind::post, "C1", note("one"));
+  for (int round = 0; round < 6; ++round) {  // held at 0, 10, … 50 minutes into the refusals
+    const auto until = clock_.now() + 10min;
+    ASSERT_EQ(wait_for_row(id, [&](const auto& m) { return m.next_attempt_at == until; }).status, outbox_status::pending);
+    clock_.advance(10min);
+    worker_->wake();
+  }
+  // An hour of refusals on end: given up, not held again.
+  EXPECT_EQ(wait_for_row(id, [](const auto& m) { return m.status == outbox_status::dead; }).last_error,
+            "held too long: invalid_auth");
 }
 
 // The app's direct messages switched off (Slack: messages_tab_disabled) holds the DMs only, and

@@ -27,6 +27,34 @@ outbox_message pulse_update(const std::string& reply_address, time_point at) {
 
 // Outbox.
 
+// A removed workspace's rows go, pending or kept for their dedupe key, on its platform only.
+TEST_P(store_conformance, outbox_rows_holding_a_marker_are_dropped_on_their_platform_only) {
+  const auto row = [&](platform on, std::string content, std::string key) {
+    outbox_message m;
+    m.on = on;
+    m.kind = outbox_kind::pulse_dm;
+    m.address = "U1";
+    m.content = std::move(content);
+    m.dedupe_key = std::move(key);
+    m.next_attempt_at = t0;
+    return store_->enqueue(m, t0);
+  };
+  const auto pending = row(platform::slack, R"({"pulse":{"user":"U1","workspace":"T1"}})", "a");
+  const auto kept = row(platform::slack, R"({"pulse":{"user":"U2","workspace":"T1"}})", "b");
+  const auto claimed = store_->claim_due(t0, t0 + minutes{1}, 1);
+  ASSERT_EQ(claimed.size(), 1U);
+  store_->mark_sent(claimed[0].id, claimed[0].claim, t0);
+  const auto longer_id = row(platform::slack, R"({"pulse":{"user":"U3","workspace":"T10"}})", "c");
+  const auto other_platform = row(platform::teams, R"({"pulse":{"user":"U4","workspace":"T1"}})", "d");
+  ASSERT_EQ(store_->outbox_depth(), 3U);
+  EXPECT_EQ(store_->drop_outbox_rows(platform::slack, R"("workspace":"T1")"), 2U);
+  EXPECT_FALSE(store_->find_outbox(pending));
+  EXPECT_FALSE(store_->find_outbox(kept));
+  EXPECT_TRUE(store_->find_outbox(longer_id));
+  EXPECT_TRUE(store_->find_outbox(other_platform));
+  EXPECT_EQ(store_->outbox_depth(), 2U);
+}
+
 TEST_P(store_conformance, outbox_rows_keep_their_kind_address_and_content) {
   const std::vector<outbox_kind> kinds{outbox_kind::reply,        outbox_kind::replace, outbox_kind::post,
                                        outbox_kind::pulse_dm,     outbox_kind::pulse_update, outbox_kind::home,
