@@ -356,11 +356,12 @@ void validate(const settings& s, std::vector<problem>& problems, std::vector<pro
     if (!parse_clock_time(*time)) problems.push_back({field, "must be HH:MM in 24-hour time, got \"" + *time + "\""});
   }
   if (!v.reminder_day.empty() && v.reminder_day != "off" && !parse_weekday(v.reminder_day)) {
-    problems.push_back({"survey.reminder_day", "must be empty (two working days after the pulse), off, or a weekday (monday…sunday)"});
+    problems.push_back(
+        {"survey.reminder_day", "must be empty (two working days after the pulse), off, or a weekday (monday…sunday)"});
   }
   if (!v.reminder_time.empty() && !parse_clock_time(v.reminder_time)) {
-    problems.push_back({"survey.reminder_time", "must be empty (the pulse time) or HH:MM in 24-hour time, got \"" +
-                                                    v.reminder_time + "\""});
+    problems.push_back({"survey.reminder_time",
+                        "must be empty (the pulse time) or HH:MM in 24-hour time, got \"" + v.reminder_time + "\""});
   }
   if (!is_time_zone(v.timezone)) {
     problems.push_back({"survey.timezone", "\"" + v.timezone + "\" is not an IANA time zone such as Europe/Amsterdam (tzdata installed?)"});

@@ -18,7 +18,8 @@ std::string phrasing::invite() const { return "/invite " + std::string(bot_menti
 
 // The app's settings at api.slack.com/apps, as Slack names them (English only, as Slack shows them).
 std::string phrasing::allow_direct_messages() const {
-  return "App Home → Show Tabs → Messages Tab, with “Allow users to send Slash commands and messages from the messages tab”";
+  return "App Home → Show Tabs → Messages Tab, with “Allow users to send Slash commands and messages from the messages "
+         "tab”";
 }
 
 }  // namespace smrel::adapters::slack

@@ -20,7 +20,7 @@ enum class delivery_verdict : std::uint8_t {
 /// Why a send failed, when the reason is one the core acts on (beyond retrying or giving up).
 enum class delivery_problem : std::uint8_t {
   none,
-  conversation_gone,  // a remembered direct conversation no longer exists: forget it
+  conversation_gone,    // a remembered direct conversation no longer exists: forget it
   not_in_conversation,  // the bot is not a member of the target channel: someone must invite it
   person_unreachable,   // the person does not exist for the platform or is deactivated: stop asking
   direct_messages_off,  // the app may not send direct messages at all (an app setting): hold them

@@ -36,8 +36,9 @@ class admin_notes {
   std::vector<domain::member_key> admins_of(const domain::workspace_ref& workspace) const;
 
   /// The week's scheduled digest could not be posted in `where`.
-  std::vector<admin_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
-                                             scoring::iso_week week, const post_failure& failure);
+  std::vector<admin_note> digest_undelivered(const domain::workspace_ref& workspace,
+                                             const domain::conversation_ref& where, scoring::iso_week week,
+                                             const post_failure& failure);
 
   /// The platform refuses the app's direct messages (an app setting): no DM reaches anyone, the
   /// admins included, so this is posted where the digest goes, once a week at most.

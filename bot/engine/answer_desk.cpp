@@ -15,8 +15,9 @@ answer_decision answer_desk::decide(const domain::button_click& click, scoring::
     return refused;
   };
   if (click.from_elsewhere) {
-    return refuse("You are from another organisation, so your answers are not counted here; nothing was stored.",
-                  "Je hoort bij een andere organisatie, dus je antwoorden tellen hier niet mee; er is niets opgeslagen.");
+    return refuse(
+        "You are from another organisation, so your answers are not counted here; nothing was stored.",
+        "Je hoort bij een andere organisatie, dus je antwoorden tellen hier niet mee; er is niets opgeslagen.");
   }
   const auto button = parse_answer_button(click.value);
   if (!button) return refuse("That button is not one of ours; nothing was stored.", "Die knop is niet van ons; er is niets opgeslagen.");

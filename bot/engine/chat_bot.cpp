@@ -2,7 +2,8 @@
 
 namespace smrel::engine {
 
-chat_bot::chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock, options opts)
+chat_bot::chat_bot(storage::store& store, const domain::pseudonymizer& pseudonyms, const domain::clock& clock,
+                   options opts)
     : core_(store, pseudonyms, clock, std::move(opts)),
       pulses_(core_),
       digests_(core_),

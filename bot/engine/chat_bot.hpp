@@ -96,8 +96,9 @@ class chat_bot {
   }
   const calendar& company_calendar() const { return core_.company_calendar; }
   /// The week's scheduled digest could not be posted: what to tell each of the workspace's admins.
-  std::vector<admin_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
-                                             scoring::iso_week week, const post_failure& failure) {
+  std::vector<admin_note> digest_undelivered(const domain::workspace_ref& workspace,
+                                             const domain::conversation_ref& where, scoring::iso_week week,
+                                             const post_failure& failure) {
     return notes_.digest_undelivered(workspace, where, week, failure);
   }
   /// The platform refuses the app's direct messages: what to post where the digest goes.

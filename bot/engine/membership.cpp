@@ -42,7 +42,8 @@ domain::message membership::choose_language(const domain::member_key& who, local
   auto text = tr(chosen, "I will speak English with you.", "Ik spreek voortaan Nederlands met je.");
   if (m.group == scoring::group::other) {
     // Choosing a language does not enrol anyone in the weekly pulse; joining a team does.
-    text += tr(chosen, core_.phrasing(who.workspace), " To get the pulse every week, type {join sales|marketing|leadership}.",
+    text += tr(chosen, core_.phrasing(who.workspace),
+               " To get the pulse every week, type {join sales|marketing|leadership}.",
                " Typ {join sales|marketing|leadership} om de pulse elke week te krijgen.");
   }
   return notice(text);
@@ -54,14 +55,17 @@ domain::message membership::opt(const domain::member_key& who, bool out, locale 
   core_.found.forget_member(who);
   const auto& phrasing = core_.phrasing(who.workspace);
   if (out) {
-    return notice(tr(lang, phrasing, "You will get no more pulses. Your earlier answers stay (anonymous); {forget} erases them.",
+    return notice(tr(lang, phrasing,
+                     "You will get no more pulses. Your earlier answers stay (anonymous); {forget} erases them.",
                      "Je krijgt geen pulses meer. Je eerdere antwoorden blijven (anoniem); {forget} wist ze."));
   }
   if (m.group == scoring::group::other) {  // only joining a team enrols in the weekly pulse
-    return notice(tr(lang, phrasing, "Welcome back. To get the pulse every week, type {join sales|marketing|leadership}.",
+    return notice(tr(lang, phrasing,
+                     "Welcome back. To get the pulse every week, type {join sales|marketing|leadership}.",
                      "Welkom terug. Typ {join sales|marketing|leadership} om de pulse elke week te krijgen."));
   }
-  return notice(tr(lang, "Welcome back: you will get the weekly pulse again.", "Welkom terug: je krijgt de wekelijkse pulse weer."));
+  return notice(tr(lang, "Welcome back: you will get the weekly pulse again.",
+                   "Welkom terug: je krijgt de wekelijkse pulse weer."));
 }
 
 domain::message membership::forget_prompt(locale lang) {

@@ -229,7 +229,8 @@ std::optional<domain::message> pulses::reminder(const domain::member_key& who, s
   const auto& phrasing = core_.phrasing(who.workspace);
   const auto lang = m.locale;
   // No buttons: the DM above stays the one live pulse, and the closing update finds it.
-  return notice(tr(lang, "A reminder: the pulse of ", "Een herinnering: de pulse van ") + week_in_words(state.pulse.week, lang) +
+  return notice(tr(lang, "A reminder: the pulse of ", "Een herinnering: de pulse van ") +
+                week_in_words(state.pulse.week, lang) +
                 tr(lang, " is still open, and you answered ", " staat nog open, en je beantwoordde ") +
                 std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) +
                 tr(lang, phrasing, ". It takes under a minute: answer in the message above, or type {pulse}.",
@@ -240,7 +241,8 @@ std::vector<sent_pulse> pulses::sent_pulse_dms(const domain::workspace_ref& work
   const auto pulse = core_.store.find_pulse(workspace, week);
   if (!pulse) return {};
   std::vector<sent_pulse> out;
-  for (auto& d : core_.store.sent_deliveries(pulse->id)) out.push_back({std::move(d.who), pulse->id, std::move(d.sent.sent)});
+  for (auto& d : core_.store.sent_deliveries(pulse->id))
+    out.push_back({std::move(d.who), pulse->id, std::move(d.sent.sent)});
   return out;
 }
 

@@ -51,10 +51,11 @@ std::string participation_text(const summary& s, locale lang) {
     // Said, so a low count is not read as people ignoring the pulse.
     if (!line.empty()) line += " · ";
     line += std::to_string(s.people.unreachable) +
-            (s.people.unreachable == 1 ? tr(lang, " person who cannot be reached (deactivated or gone) is not asked",
-                                            " persoon die niet bereikbaar is (gedeactiveerd of weg) wordt niet gevraagd")
-                                       : tr(lang, " people who cannot be reached (deactivated or gone) are not asked",
-                                            " mensen die niet bereikbaar zijn (gedeactiveerd of weg) worden niet gevraagd"));
+            (s.people.unreachable == 1
+                 ? tr(lang, " person who cannot be reached (deactivated or gone) is not asked",
+                      " persoon die niet bereikbaar is (gedeactiveerd of weg) wordt niet gevraagd")
+                 : tr(lang, " people who cannot be reached (deactivated or gone) are not asked",
+                      " mensen die niet bereikbaar zijn (gedeactiveerd of weg) worden niet gevraagd"));
   }
   if (!line.empty()) line += " · ";
   line += std::to_string(s.people.respondents) + tr(lang, " people answered in the last ", " mensen antwoordden in de laatste ") +

@@ -22,12 +22,12 @@ std::string printf_string(const char* format, double value) {
 
 // "23 November 2026", "23 november 2026"; the month and year only where asked for.
 std::string day_in_words(std::chrono::year_month_day day, locale lang, bool month, bool year) {
-  static constexpr std::array<std::string_view, 12> english{"January", "February", "March",    "April",
-                                                            "May",     "June",     "July",     "August",
-                                                            "September", "October", "November", "December"};
-  static constexpr std::array<std::string_view, 12> dutch{"januari", "februari", "maart",    "april",
-                                                          "mei",     "juni",     "juli",     "augustus",
-                                                          "september", "oktober", "november", "december"};
+  static constexpr std::array<std::string_view, 12> english{"January",   "February", "March",    "April",
+                                                            "May",       "June",     "July",     "August",
+                                                            "September", "October",  "November", "December"};
+  static constexpr std::array<std::string_view, 12> dutch{"januari",   "februari", "maart",    "april",
+                                                          "mei",       "juni",     "juli",     "augustus",
+                                                          "september", "oktober",  "november", "december"};
   auto out = std::to_string(static_cast<unsigned>(day.day()));
   if (month) out += " " + std::string((lang == locale::nl ? dutch : english)[static_cast<unsigned>(day.month()) - 1]);
   if (year) out += " " + std::to_string(static_cast<int>(day.year()));

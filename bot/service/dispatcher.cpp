@@ -220,8 +220,10 @@ boost::asio::awaitable<bool> dispatcher::event(std::string event_id, domain::pla
       bot_.app_removed(removed->workspace);
       // Queued and kept rows name its people too (pulse DMs, notes): they go with them.
       const auto dropped = store_.drop_outbox_rows(removed->workspace.on, workspace_marker(removed->workspace));
-      log_event(log_level::warn, "app_removed", {{"workspace", removed->workspace.id}, {"event", removed->why},
-                                                 {"outbox_rows_dropped", static_cast<long long>(dropped)}});
+      log_event(log_level::warn, "app_removed",
+                {{"workspace", removed->workspace.id},
+                 {"event", removed->why},
+                 {"outbox_rows_dropped", static_cast<long long>(dropped)}});
       return store_.record_event(event_id, now);
     }
     // Remembered before it is handled: a retry after a crash in between loses at most one Home

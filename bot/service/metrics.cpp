@@ -105,8 +105,10 @@ std::string metrics::render(std::size_t outbox_depth) const {
   for (const auto& [loop, n] : background_failures_) {
     out += "smrel_background_failures_total{loop=\"" + loop + "\"} " + std::to_string(n) + "\n";
   }
-  out += "# HELP smrel_admin_alerts_total Unattended failures admins must act on (told by DM, or where the digest goes, where the platform lets us).\n"
-         "# TYPE smrel_admin_alerts_total counter\n";
+  out +=
+      "# HELP smrel_admin_alerts_total Unattended failures admins must act on (told by DM, or where the digest goes, "
+      "where the platform lets us).\n"
+      "# TYPE smrel_admin_alerts_total counter\n";
   for (const auto& [about, n] : admin_alerts_) {
     out += "smrel_admin_alerts_total{about=\"" + about + "\"} " + std::to_string(n) + "\n";
   }

@@ -1,8 +1,7 @@
 #include "bot/service/outbox_content.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <array>
+#include <nlohmann/json.hpp>
 
 #include "scoring/iso_week.hpp"
 
@@ -119,8 +118,10 @@ std::string encode_content(const outbox_content& content) {
   }
   if (const auto* post = std::get_if<unattended_post>(&content)) {
     return json{{"unattended",
-                 {{"message", message_json(post->message)}, {"platform", domain::platform_id(post->workspace.on)},
-                  {"workspace", post->workspace.id}, {"week", post->week}}}}
+                 {{"message", message_json(post->message)},
+                  {"platform", domain::platform_id(post->workspace.on)},
+                  {"workspace", post->workspace.id},
+                  {"week", post->week}}}}
         .dump();
   }
   if (const auto* note = std::get_if<direct_note>(&content)) {

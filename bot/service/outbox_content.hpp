@@ -52,7 +52,8 @@ struct direct_note {
   domain::message message;
 };
 
-using outbox_content = std::variant<domain::message, pulse_ref, home_ref, post_with_notice, unattended_post, direct_note>;
+using outbox_content =
+    std::variant<domain::message, pulse_ref, home_ref, post_with_notice, unattended_post, direct_note>;
 
 /// What every encoded content naming someone or something of `workspace` holds (a member, a
 /// scheduled post's workspace): how a removed workspace's rows are found (store::drop_outbox_rows).

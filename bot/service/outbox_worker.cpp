@@ -126,9 +126,11 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     holds.push_back({m.on, direct_only, until, since});
     if (renewed) return since;
     stats.admin_alert(direct_only ? "direct_messages_off" : "credentials_refused");
-    log_event(log_level::error, direct_only ? "direct_messages_held" : "sends_held",
-              {{"platform", domain::platform_id(m.on)}, {"reason", outcome.reason},
-               {"minutes", static_cast<long long>(std::chrono::duration_cast<std::chrono::minutes>(until - now).count())}});
+    log_event(
+        log_level::error, direct_only ? "direct_messages_held" : "sends_held",
+        {{"platform", domain::platform_id(m.on)},
+         {"reason", outcome.reason},
+         {"minutes", static_cast<long long>(std::chrono::duration_cast<std::chrono::minutes>(until - now).count())}});
     return since;
   }
 
@@ -275,7 +277,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
 
   // After a post into a direct conversation: what it taught about the conversation is kept.
   asio::awaitable<void> learn_from_direct_post(channel_plug& plug, const domain::member_key& who,
-                                               const domain::conversation_ref& direct, const delivery_outcome& outcome) {
+                                               const domain::conversation_ref& direct,
+                                               const delivery_outcome& outcome) {
     if (outcome.verdict == delivery_verdict::sent) {
       // A platform may reach a person by who they are and open the conversation on the way
       // (Teams: a person known from a team's roster); the conversation is what is kept.
@@ -302,7 +305,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     if (reached.refused) co_await after_refused_dm(m, ref, *reached.refused);
     const auto& direct = reached.conversation;
     if (!direct) co_return;
-    auto message = co_await run_blocking(pool, [&] { return ref.reminder ? content.pulse_reminder(ref) : content.pulse_dm(ref); });
+    auto message =
+        co_await run_blocking(pool, [&] { return ref.reminder ? content.pulse_reminder(ref) : content.pulse_dm(ref); });
     if (!message) {
       // Answered already (through the pulse command or the Home tab), opted out, erased, or closed.
       co_await run_blocking(pool, [&] { return store.mark_sent(m.id, m.claim, clock.now()); });
@@ -328,7 +332,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
                                          const delivery_outcome& outcome) {
     if (outcome.problem == domain::delivery_problem::person_unreachable) {
       co_await run_blocking(pool, [&] { content.person_unreachable(ref); });
-      log_event(log_level::info, "person_unreachable", {{"id", static_cast<long long>(m.id)}, {"reason", outcome.reason}});
+      log_event(log_level::info, "person_unreachable",
+                {{"id", static_cast<long long>(m.id)}, {"reason", outcome.reason}});
     } else if (outcome.problem == domain::delivery_problem::direct_messages_off) {
       const auto now = clock.now();
       co_await run_blocking(pool, [&] {
@@ -373,8 +378,11 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         store.enqueue(row, now);
       }
       log_event(log_level::error, "digest_undelivered",
-                {{"id", static_cast<long long>(m.id)}, {"workspace", post.workspace.id}, {"week", post.week},
-                 {"reason", outcome->reason}, {"admins_told", static_cast<long long>(notes.size())}});
+                {{"id", static_cast<long long>(m.id)},
+                 {"workspace", post.workspace.id},
+                 {"week", post.week},
+                 {"reason", outcome->reason},
+                 {"admins_told", static_cast<long long>(notes.size())}});
     });
   }
 
@@ -538,9 +546,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
         // Refused for longest_hold on end (a wrong token, an app nobody reinstalls): what is held would
         // otherwise wait forever.
         label = "dead";
-        held = co_await run_blocking(pool, [&] {
-          return store.mark_dead(m.id, m.claim, "held too long: " + outcome.reason, now);
-        });
+        held = co_await run_blocking(
+            pool, [&] { return store.mark_dead(m.id, m.claim, "held too long: " + outcome.reason, now); });
       }
     } else {
       switch (outcome.verdict) {
@@ -552,7 +559,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
           label = "rate_limited";
           const auto wait = outcome.retry_after.value_or(std::chrono::seconds{30});
           // The plug says which buckets the limit is about (a whole method, or only this message).
-          for (const auto& key : buckets.pause_when_limited) limiter.pause(key, std::chrono::steady_clock::now() + wait);
+          for (const auto& key : buckets.pause_when_limited)
+            limiter.pause(key, std::chrono::steady_clock::now() + wait);
           if (!store.single_process()) {
             const auto paces = paces_of(buckets.pause_when_limited);
             const auto until = std::chrono::system_clock::now() + wait;  // real time, as in take_turn
@@ -565,7 +573,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
           if (m.attempts >= options.max_attempts) {
             label = "dead";
             held = co_await run_blocking(pool, [&] {
-              return store.mark_dead(m.id, m.claim, "gave up after " + std::to_string(m.attempts) + " attempts: " + outcome.reason, now);
+              return store.mark_dead(
+                  m.id, m.claim, "gave up after " + std::to_string(m.attempts) + " attempts: " + outcome.reason, now);
             });
           } else {
             label = "retry";

@@ -8,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,8 +18,8 @@
 #include "bot/domain/clock.hpp"
 #include "bot/domain/conversation.hpp"
 #include "bot/net/http_client.hpp"
-#include "bot/service/metrics.hpp"
 #include "bot/service/channel_plug.hpp"
+#include "bot/service/metrics.hpp"
 #include "bot/service/outbox_content.hpp"
 #include "bot/service/rate_limiter.hpp"
 #include "bot/storage/store.hpp"

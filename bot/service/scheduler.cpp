@@ -117,8 +117,10 @@ struct scheduler::state : std::enable_shared_from_this<state> {
       batch.outbox.push_back(std::move(row));
     }
     if (!store.commit_run(batch, workspace, reminder_run, week, now)) return false;
-    log_event(log_level::info, "reminders_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
-                                                     {"recipients", static_cast<long long>(batch.outbox.size())}});
+    log_event(log_level::info, "reminders_queued",
+              {{"workspace", workspace.id},
+               {"week", week.to_string()},
+               {"recipients", static_cast<long long>(batch.outbox.size())}});
     return !batch.outbox.empty();
   }
 
@@ -137,8 +139,10 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     }
     if (!store.commit_run(batch, workspace, close_run, week, now)) return false;
     if (batch.outbox.empty()) return false;  // no DM of that week went out (or none can be updated)
-    log_event(log_level::info, "closed_pulses_queued", {{"workspace", workspace.id}, {"week", week.to_string()},
-                                                         {"messages", static_cast<long long>(batch.outbox.size())}});
+    log_event(log_level::info, "closed_pulses_queued",
+              {{"workspace", workspace.id},
+               {"week", week.to_string()},
+               {"messages", static_cast<long long>(batch.outbox.size())}});
     return true;
   }
 
@@ -182,7 +186,8 @@ struct scheduler::state : std::enable_shared_from_this<state> {
       // Reminders follow the week's DMs: once those were queued (and some have gone out).
       std::vector<scoring::iso_week> reminder_todo;
       for (const auto w : reminding) {
-        if (store.run_done(workspace, pulse_run, w) && !store.run_done(workspace, reminder_run, w)) reminder_todo.push_back(w);
+        if (store.run_done(workspace, pulse_run, w) && !store.run_done(workspace, reminder_run, w))
+          reminder_todo.push_back(w);
       }
       std::vector<scoring::iso_week> close_todo;
       for (const auto w : closing) {

@@ -166,8 +166,9 @@ struct server_app::impl final : late_content {
     bot.forget_person(who);
     return bot.home_view(who);
   }
-  std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
-                                             std::string_view week, const domain::delivery_outcome& outcome) override {
+  std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace,
+                                             const domain::conversation_ref& where, std::string_view week,
+                                             const domain::delivery_outcome& outcome) override {
     const auto parsed = scoring::iso_week::parse(week);
     if (!parsed) return {};
     const engine::post_failure failure{outcome.problem == domain::delivery_problem::not_in_conversation ||
@@ -311,12 +312,14 @@ struct server_app::impl final : late_content {
         for (auto* plug : plugs()) events += plug->prune();
         const auto messages = store->prune_outbox(now - sent_message_memory, now - dead_message_memory);
         const auto paces = store->prune_send_paces(std::chrono::system_clock::now() - std::chrono::hours{1});  // real time, as paced
-        const auto workspaces = store->erase_removed_workspaces(now - std::chrono::days{settings.retention.days_after_removal});
+        const auto workspaces =
+            store->erase_removed_workspaces(now - std::chrono::days{settings.retention.days_after_removal});
         if (events + messages + paces + workspaces > 0) {
-          log_event(log_level::info, "pruned", {{"events", static_cast<long long>(events)},
-                                                {"messages", static_cast<long long>(messages)},
-                                                {"send_paces", static_cast<long long>(paces)},
-                                                {"removed_workspaces_erased", static_cast<long long>(workspaces)}});
+          log_event(log_level::info, "pruned",
+                    {{"events", static_cast<long long>(events)},
+                     {"messages", static_cast<long long>(messages)},
+                     {"send_paces", static_cast<long long>(paces)},
+                     {"removed_workspaces_erased", static_cast<long long>(workspaces)}});
         }
       } catch (const std::exception& e) {
         stats.background_failure("prune");

@@ -262,7 +262,9 @@ TEST(slack_schedule, uninstalling_the_app_stops_sending_and_erases_the_people_at
   join(h, "U1", "sales");
   join(h, "U2", "marketing");
   const domain::workspace_ref workspace{domain::platform::slack, testing::test_team};
-  const json uninstalled{{"type", "event_callback"}, {"team_id", testing::test_team}, {"event_id", "Ev0UNINSTALL"},
+  const json uninstalled{{"type", "event_callback"},
+                         {"team_id", testing::test_team},
+                         {"event_id", "Ev0UNINSTALL"},
                          {"event", {{"type", "app_uninstalled"}}}};
   ASSERT_EQ(h.event(uninstalled).status, 200);
   ASSERT_EQ(h.event(uninstalled).status, 200);  // Slack's retry: harmless
@@ -287,7 +289,8 @@ TEST(slack_schedule, a_reminder_goes_to_whoever_has_not_answered_and_the_closed_
   act_like_slack(h.fake());
   h.fake().respond_with("/api/chat.update", [](const fake_slack::call& c) {
     const auto body = json::parse(c.body);
-    return fake_slack::scripted{200, json{{"ok", true}, {"channel", body.value("channel", "")}, {"ts", body.value("ts", "")}}.dump(), ""};
+    return fake_slack::scripted{
+        200, json{{"ok", true}, {"channel", body.value("channel", "")}, {"ts", body.value("ts", "")}}.dump(), ""};
   });
   join(h, "U1", "sales");
   join(h, "U2", "marketing");
@@ -338,7 +341,8 @@ TEST(slack_schedule, only_joining_enrols_in_the_weekly_dm_and_it_speaks_the_memb
   act_like_slack(h.fake());
   const auto chosen = h.command("U5", "language nl");  // a member, but of no team
   ASSERT_EQ(chosen.status, 200);
-  EXPECT_NE(chosen.body.find("Typ /smrel join sales|marketing|leadership om de pulse elke week te krijgen"), std::string::npos)
+  EXPECT_NE(chosen.body.find("Typ /smrel join sales|marketing|leadership om de pulse elke week te krijgen"),
+            std::string::npos)
       << chosen.body;
   ASSERT_EQ(h.command("U6", "pulse").status, 200);  // answers now, is not enrolled either
   join(h, "U7", "sales");

@@ -91,7 +91,8 @@ send_buckets slack_plug::buckets(send_action action, std::string_view address) c
     case send_action::post: return web_api_buckets(post_message, address);
     case send_action::publish_home: return web_api_buckets(publish_home);
     case send_action::open_direct: return web_api_buckets(open_conversation);
-    case send_action::update: return web_api_buckets(update_message);
+    case send_action::update:
+      return web_api_buckets(update_message);
   }
   return web_api_buckets("");
 }
@@ -145,8 +146,8 @@ boost::asio::awaitable<delivery_outcome> slack_plug::send(send_action action, st
     case send_action::update: {
       const auto space = address.find(' ');
       if (space == std::string::npos) co_return give_up("not a Slack message address");
-      co_return co_await call_web_api(update_message,
-                                      slack::update_message_json(address.substr(0, space), address.substr(space + 1), message));
+      co_return co_await call_web_api(
+          update_message, slack::update_message_json(address.substr(0, space), address.substr(space + 1), message));
     }
     case send_action::open_direct: break;
   }

@@ -103,17 +103,20 @@ member backend::upsert_member(const domain::member_key& key, scoring::locale loc
   auto db = pool_.acquire();
   // Someone who acts through the platform there: the app is installed (again). First, so an
   // erasure of the removed workspace that took its row lock ran before and this member stays.
-  db->run("UPDATE installations SET removed_at = NULL WHERE platform = $1 AND workspace = $2 AND removed_at IS NOT NULL",
-          domain::platform_id(key.workspace.on), key.workspace.id);
-  db->run("INSERT INTO members (platform, workspace, chat_user, locale, joined_at) VALUES ($1, $2, $3, $4, $5) "
-          "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET unreachable_since = NULL "
-          "WHERE members.unreachable_since IS NOT NULL",
-          domain::platform_id(key.workspace.on), key.workspace.id, key.user, scoring::locale_id(locale), to_ms(now));
+  db->run(
+      "UPDATE installations SET removed_at = NULL WHERE platform = $1 AND workspace = $2 AND removed_at IS NOT NULL",
+      domain::platform_id(key.workspace.on), key.workspace.id);
+  db->run(
+      "INSERT INTO members (platform, workspace, chat_user, locale, joined_at) VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET unreachable_since = NULL "
+      "WHERE members.unreachable_since IS NOT NULL",
+      domain::platform_id(key.workspace.on), key.workspace.id, key.user, scoring::locale_id(locale), to_ms(now));
   // Reachable again: their deliveries count as asked again. No version bump: a new member cannot
   // be behind anyone's cached decision, and reachability is not decided on from caches.
-  db->run("UPDATE deliveries SET unreachable = FALSE WHERE unreachable AND member_id = "
-          "(SELECT id FROM members WHERE platform = $1 AND workspace = $2 AND chat_user = $3)",
-          domain::platform_id(key.workspace.on), key.workspace.id, key.user);
+  db->run(
+      "UPDATE deliveries SET unreachable = FALSE WHERE unreachable AND member_id = "
+      "(SELECT id FROM members WHERE platform = $1 AND workspace = $2 AND chat_user = $3)",
+      domain::platform_id(key.workspace.on), key.workspace.id, key.user);
   auto found = find_member_on(*db, key);
   if (!found) throw store_error("member erased while it was being added", store_failure::conflict);
   return *found;
@@ -197,12 +200,14 @@ void backend::set_opted_out(const domain::member_key& key, bool opted_out) {
 void backend::mark_unreachable(const domain::member_key& key, std::int64_t pulse_id, time_point at) {
   auto db = pool_.acquire();
   transaction tx(*db);
-  db->run("UPDATE members SET unreachable_since = COALESCE(unreachable_since, $1) "
-          "WHERE platform = $2 AND workspace = $3 AND chat_user = $4",
-          to_ms(at), domain::platform_id(key.workspace.on), key.workspace.id, key.user);
-  db->run("UPDATE deliveries SET unreachable = TRUE WHERE pulse_id = $1 AND member_id = "
-          "(SELECT id FROM members WHERE platform = $2 AND workspace = $3 AND chat_user = $4)",
-          pulse_id, domain::platform_id(key.workspace.on), key.workspace.id, key.user);
+  db->run(
+      "UPDATE members SET unreachable_since = COALESCE(unreachable_since, $1) "
+      "WHERE platform = $2 AND workspace = $3 AND chat_user = $4",
+      to_ms(at), domain::platform_id(key.workspace.on), key.workspace.id, key.user);
+  db->run(
+      "UPDATE deliveries SET unreachable = TRUE WHERE pulse_id = $1 AND member_id = "
+      "(SELECT id FROM members WHERE platform = $2 AND workspace = $3 AND chat_user = $4)",
+      pulse_id, domain::platform_id(key.workspace.on), key.workspace.id, key.user);
   tx.commit();
 }
 

@@ -89,9 +89,10 @@ std::vector<store::member_delivery> backend::sent_deliveries(std::int64_t pulse_
 
 store::response_count backend::pulse_response(std::int64_t pulse_id) {
   auto db = pool_.acquire();
-  const auto r = db->run("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = $1 AND NOT unreachable), "
-                         "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = $1)",
-                         pulse_id);
+  const auto r = db->run(
+      "SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = $1 AND NOT unreachable), "
+      "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = $1)",
+      pulse_id);
   return {static_cast<int>(r.integer(0, 0)), static_cast<int>(r.integer(0, 1))};
 }
 

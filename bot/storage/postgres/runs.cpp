@@ -1,9 +1,8 @@
 // Scheduled runs (a week's pulse or digest), claimed by one replica and done once; and
 // installations, each workspace's own settings.
-#include "bot/storage/postgres/backend.hpp"
-
 #include <array>
 
+#include "bot/storage/postgres/backend.hpp"
 #include "bot/storage/postgres/rows.hpp"
 
 namespace smrel::storage::postgres {
@@ -76,11 +75,12 @@ constexpr std::array erase_workspace_statements{
 std::optional<installation> backend::find_installation(const domain::workspace_ref& workspace) {
   auto db = pool_.acquire();
   // One statement, one snapshot: the target and the admins as one write left them.
-  const auto r = db->run("SELECT i.digest_target, i.updated_at, a.value, i.removed_at FROM installations i "
-                         "LEFT JOIN LATERAL json_array_elements_text(NULLIF(i.admins, '')::json) WITH ORDINALITY "
-                         "AS a (value, n) ON true "
-                         "WHERE i.platform = $1 AND i.workspace = $2 ORDER BY a.n",
-                         domain::platform_id(workspace.on), workspace.id);
+  const auto r = db->run(
+      "SELECT i.digest_target, i.updated_at, a.value, i.removed_at FROM installations i "
+      "LEFT JOIN LATERAL json_array_elements_text(NULLIF(i.admins, '')::json) WITH ORDINALITY "
+      "AS a (value, n) ON true "
+      "WHERE i.platform = $1 AND i.workspace = $2 ORDER BY a.n",
+      domain::platform_id(workspace.on), workspace.id);
   if (r.empty()) return std::nullopt;
   installation found{.workspace = workspace,
                      .digest_target = {.on = workspace.on, .address = r.text(0, 0)},
@@ -109,10 +109,11 @@ void backend::remove_workspace(const domain::workspace_ref& workspace, time_poin
   // Deliveries go with the members (ON DELETE CASCADE).
   db->run("DELETE FROM members WHERE platform = $1 AND workspace = $2", on, workspace.id);
   db->run("DELETE FROM direct_conversations WHERE platform = $1 AND workspace = $2", on, workspace.id);
-  db->run("INSERT INTO installations (platform, workspace, updated_at, removed_at) VALUES ($1, $2, $3, $3) "
-          "ON CONFLICT (platform, workspace) DO UPDATE SET digest_target = '', admins = '', "
-          "updated_at = excluded.updated_at, removed_at = COALESCE(installations.removed_at, excluded.removed_at)",
-          on, workspace.id, to_ms(at));
+  db->run(
+      "INSERT INTO installations (platform, workspace, updated_at, removed_at) VALUES ($1, $2, $3, $3) "
+      "ON CONFLICT (platform, workspace) DO UPDATE SET digest_target = '', admins = '', "
+      "updated_at = excluded.updated_at, removed_at = COALESCE(installations.removed_at, excluded.removed_at)",
+      on, workspace.id, to_ms(at));
   bump_people_version(*db, workspace);
   tx.commit();
 }
@@ -121,7 +122,8 @@ std::size_t backend::erase_removed_workspaces(time_point before) {
   auto db = pool_.acquire();
   transaction tx(*db);
   // Locked as read, so a workspace restored meanwhile (someone joined) waits or is not erased.
-  const auto due = db->run("SELECT platform, workspace FROM installations WHERE removed_at < $1 FOR UPDATE", to_ms(before));
+  const auto due =
+      db->run("SELECT platform, workspace FROM installations WHERE removed_at < $1 FOR UPDATE", to_ms(before));
   for (int i = 0; i < due.rows(); ++i) {
     const auto on = due.text(i, 0);
     const auto id = due.text(i, 1);

@@ -100,8 +100,9 @@ std::vector<store::member_delivery> backend::sent_deliveries(std::int64_t pulse_
 
 store::response_count backend::pulse_response(std::int64_t pulse_id) {
   std::lock_guard lock(read_mutex_);
-  auto s = read_db_.prepare("SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1 AND unreachable = 0), "
-                            "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = ?1)");
+  auto s = read_db_.prepare(
+      "SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1 AND unreachable = 0), "
+      "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = ?1)");
   s.bind(1, pulse_id);
   s.step();
   return {static_cast<int>(s.integer(0)), static_cast<int>(s.integer(1))};

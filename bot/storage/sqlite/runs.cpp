@@ -1,9 +1,8 @@
 // Scheduled runs (a week's pulse or digest), claimed by one process and done once; and
 // installations, each workspace's own settings.
-#include "bot/storage/sqlite/backend.hpp"
-
 #include <array>
 
+#include "bot/storage/sqlite/backend.hpp"
 #include "bot/storage/sqlite/rows.hpp"
 
 namespace smrel::storage::sqlite {
@@ -88,9 +87,10 @@ constexpr std::array erase_workspace_statements{
 std::optional<installation> backend::find_installation(const domain::workspace_ref& workspace) {
   std::lock_guard lock(read_mutex_);
   // One statement, one snapshot: the target and the admins as one write left them.
-  auto s = read_db_.prepare("SELECT i.digest_target, i.updated_at, a.value, i.removed_at FROM installations i "
-                            "LEFT JOIN json_each(NULLIF(i.admins, '')) a "
-                            "WHERE i.platform = ? AND i.workspace = ? ORDER BY a.key");
+  auto s = read_db_.prepare(
+      "SELECT i.digest_target, i.updated_at, a.value, i.removed_at FROM installations i "
+      "LEFT JOIN json_each(NULLIF(i.admins, '')) a "
+      "WHERE i.platform = ? AND i.workspace = ? ORDER BY a.key");
   s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id);
   if (!s.step()) return std::nullopt;
   installation found{.workspace = workspace,
@@ -126,9 +126,10 @@ void backend::remove_workspace(const domain::workspace_ref& workspace, time_poin
                           "DELETE FROM direct_conversations WHERE platform = ? AND workspace = ?"}) {
     db_.prepare(sql).bind(1, on).bind(2, workspace.id).run();
   }
-  db_.prepare("INSERT INTO installations (platform, workspace, updated_at, removed_at) VALUES (?, ?, ?, ?4) "
-              "ON CONFLICT (platform, workspace) DO UPDATE SET digest_target = '', admins = '', "
-              "updated_at = excluded.updated_at, removed_at = COALESCE(installations.removed_at, ?4)")
+  db_.prepare(
+         "INSERT INTO installations (platform, workspace, updated_at, removed_at) VALUES (?, ?, ?, ?4) "
+         "ON CONFLICT (platform, workspace) DO UPDATE SET digest_target = '', admins = '', "
+         "updated_at = excluded.updated_at, removed_at = COALESCE(installations.removed_at, ?4)")
       .bind(1, on)
       .bind(2, workspace.id)
       .bind(3, to_ms(at))

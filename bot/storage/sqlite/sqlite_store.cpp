@@ -109,9 +109,10 @@ bool backend::single_process() const { return true; }
 member backend::upsert_member(const domain::member_key& key, scoring::locale locale, time_point now) {
   std::lock_guard lock(mutex_);
   transaction tx(db_);
-  db_.prepare("INSERT INTO members (platform, workspace, chat_user, locale, joined_at) VALUES (?, ?, ?, ?, ?) "
-              "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET unreachable_since = NULL "
-              "WHERE members.unreachable_since IS NOT NULL")
+  db_.prepare(
+         "INSERT INTO members (platform, workspace, chat_user, locale, joined_at) VALUES (?, ?, ?, ?, ?) "
+         "ON CONFLICT (platform, workspace, chat_user) DO UPDATE SET unreachable_since = NULL "
+         "WHERE members.unreachable_since IS NOT NULL")
       .bind(1, domain::platform_id(key.workspace.on))
       .bind(2, key.workspace.id)
       .bind(3, key.user)
@@ -120,7 +121,8 @@ member backend::upsert_member(const domain::member_key& key, scoring::locale loc
       .run();
   // Someone who acts through the platform there: the app is installed (again), and they are
   // reachable (their deliveries count as asked again).
-  db_.prepare("UPDATE installations SET removed_at = NULL WHERE platform = ? AND workspace = ? AND removed_at IS NOT NULL")
+  db_.prepare(
+         "UPDATE installations SET removed_at = NULL WHERE platform = ? AND workspace = ? AND removed_at IS NOT NULL")
       .bind(1, domain::platform_id(key.workspace.on))
       .bind(2, key.workspace.id)
       .run();
@@ -146,7 +148,8 @@ std::optional<member> backend::find_member(std::int64_t id) {
 }
 
 std::optional<member> backend::find_member_locked(connection& db, const domain::member_key& key) {
-  auto s = db.prepare("SELECT " SMREL_SQLITE_MEMBER_COLUMNS " FROM members "
+  auto s = db.prepare("SELECT " SMREL_SQLITE_MEMBER_COLUMNS
+                      " FROM members "
                       "WHERE platform = ? AND workspace = ? AND chat_user = ?");
   s.bind(1, domain::platform_id(key.workspace.on)).bind(2, key.workspace.id).bind(3, key.user);
   if (!s.step()) return std::nullopt;
@@ -155,7 +158,8 @@ std::optional<member> backend::find_member_locked(connection& db, const domain::
 
 std::vector<member> backend::members(const domain::workspace_ref& workspace) {
   std::lock_guard lock(read_mutex_);
-  auto s = read_db_.prepare("SELECT " SMREL_SQLITE_MEMBER_COLUMNS " FROM members "
+  auto s = read_db_.prepare("SELECT " SMREL_SQLITE_MEMBER_COLUMNS
+                            " FROM members "
                             "WHERE platform = ? AND workspace = ? ORDER BY id");
   s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id);
   std::vector<member> out;
@@ -224,15 +228,17 @@ void backend::set_opted_out(const domain::member_key& key, bool opted_out) {
 void backend::mark_unreachable(const domain::member_key& key, std::int64_t pulse_id, time_point at) {
   std::lock_guard lock(mutex_);
   transaction tx(db_);
-  db_.prepare("UPDATE members SET unreachable_since = COALESCE(unreachable_since, ?) "
-              "WHERE platform = ? AND workspace = ? AND chat_user = ?")
+  db_.prepare(
+         "UPDATE members SET unreachable_since = COALESCE(unreachable_since, ?) "
+         "WHERE platform = ? AND workspace = ? AND chat_user = ?")
       .bind(1, to_ms(at))
       .bind(2, domain::platform_id(key.workspace.on))
       .bind(3, key.workspace.id)
       .bind(4, key.user)
       .run();
-  db_.prepare("UPDATE deliveries SET unreachable = 1 WHERE pulse_id = ? AND member_id = "
-              "(SELECT id FROM members WHERE platform = ? AND workspace = ? AND chat_user = ?)")
+  db_.prepare(
+         "UPDATE deliveries SET unreachable = 1 WHERE pulse_id = ? AND member_id = "
+         "(SELECT id FROM members WHERE platform = ? AND workspace = ? AND chat_user = ?)")
       .bind(1, pulse_id)
       .bind(2, domain::platform_id(key.workspace.on))
       .bind(3, key.workspace.id)

@@ -92,9 +92,8 @@ TEST(config, validation_names_the_field_and_says_why) {
   const auto r = load(env_of({{"SMREL_CONFIG", path}}));
   ASSERT_FALSE(r.ok());
   for (const auto* field : {"survey.min_group_size", "survey.pulse_day", "survey.pulse_time", "survey.default_locale",
-                            "survey.timezone",
-                            "http.listen", "http.max_body_bytes", "http.tls_cert_file", "database", "database_pool_size",
-                            "log_level", "pseudonym_key", "retention.days_after_removal"}) {
+                            "survey.timezone", "http.listen", "http.max_body_bytes", "http.tls_cert_file", "database",
+                            "database_pool_size", "log_level", "pseudonym_key", "retention.days_after_removal"}) {
     EXPECT_TRUE(has_problem(r, field)) << field;
   }
   for (const auto& p : r.problems) {

@@ -93,8 +93,8 @@ TEST(inbound, parses_block_actions_and_ignores_other_interactions) {
 // only user tokens (smrel holds none) does not.
 TEST(inbound, app_uninstalled_and_a_revoked_bot_token_remove_the_app) {
   const auto removal = [](const std::string& event) -> std::optional<domain::app_removed> {
-    const auto parsed = parse_event(R"({"type":"event_callback","team_id":"T123ABC456","event_id":"Ev123ABC456","event":)" +
-                                    event + "}");
+    const auto parsed = parse_event(
+        R"({"type":"event_callback","team_id":"T123ABC456","event_id":"Ev123ABC456","event":)" + event + "}");
     if (parsed.index() != 0) return std::nullopt;
     const auto& happened = std::get<event_callback>(std::get<0>(parsed)).event;
     if (const auto* removed = std::get_if<domain::app_removed>(&happened)) return *removed;
@@ -109,9 +109,11 @@ TEST(inbound, app_uninstalled_and_a_revoked_bot_token_remove_the_app) {
   EXPECT_FALSE(removal(R"({"type":"tokens_revoked","tokens":{"bot":[]}})"));
   EXPECT_FALSE(removal(R"({"type":"tokens_revoked","tokens":["bot"]})"));
   EXPECT_FALSE(removal(R"({"type":"tokens_revoked"})"));
-  EXPECT_EQ(parse_event(R"({"type":"event_callback","team_id":"T 1","event_id":"Ev123ABC456","event":{"type":"app_uninstalled"}})")
-                .index(),
-            1U);
+  EXPECT_EQ(
+      parse_event(
+          R"({"type":"event_callback","team_id":"T 1","event_id":"Ev123ABC456","event":{"type":"app_uninstalled"}})")
+          .index(),
+      1U);
 }
 
 TEST(inbound, parses_events_api_envelopes) {

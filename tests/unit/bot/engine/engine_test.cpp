@@ -523,7 +523,8 @@ TEST_F(engine_test, an_undelivered_digest_is_told_to_each_admin_in_their_languag
   EXPECT_NE(notes[0].dedupe_key, notes[1].dedupe_key);
   EXPECT_NE(notes[0].dedupe_key.find("2026-W48"), std::string::npos);
 
-  const auto other = domain::plain_text(bot.digest_undelivered(acme, leaders, week48, {false, "msg_too_long"})[0].message);
+  const auto other =
+      domain::plain_text(bot.digest_undelivered(acme, leaders, week48, {false, "msg_too_long"})[0].message);
   EXPECT_EQ(other.find("not in that"), std::string::npos) << other;
   EXPECT_NE(other.find("try again"), std::string::npos) << other;
 }
@@ -543,7 +544,8 @@ TEST_F(engine_test, people_the_platform_cannot_reach_are_not_asked_and_the_statu
   bot.person_unreachable({acme, "U3"}, first[0].pulse_id);
   const auto status = say("U1", "status");
   EXPECT_NE(status.find("This week: 0 of 2 (0%)"), std::string::npos) << status;
-  EXPECT_NE(status.find("1 person who cannot be reached (deactivated or gone) is not asked"), std::string::npos) << status;
+  EXPECT_NE(status.find("1 person who cannot be reached (deactivated or gone) is not asked"), std::string::npos)
+      << status;
 
   clock.advance(days{7});
   const auto second = bot.open_weekly_pulse(acme);
@@ -573,7 +575,8 @@ TEST_F(engine_test, a_click_from_another_organisation_is_never_counted) {
   click.from_elsewhere = true;
   const auto refused = bot.on_answer_click(click);
   EXPECT_FALSE(refused.accepted());
-  EXPECT_NE(refused.refusal.fallback_text.find("another organisation"), std::string::npos) << refused.refusal.fallback_text;
+  EXPECT_NE(refused.refusal.fallback_text.find("another organisation"), std::string::npos)
+      << refused.refusal.fallback_text;
 }
 
 }  // namespace

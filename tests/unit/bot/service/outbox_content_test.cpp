@@ -108,9 +108,10 @@ TEST(outbox_content, every_content_naming_a_workspace_holds_its_marker) {
   const domain::workspace_ref t1{domain::platform::slack, "T1"};
   const domain::workspace_ref t10{domain::platform::slack, "T10"};
   const auto marker = workspace_marker(t1);
-  for (const auto& content : {outbox_content{pulse_ref{{t1, "U1"}, 7, true, true}}, outbox_content{home_ref{{t1, "U1"}}},
-                              outbox_content{direct_note{{t1, "UADMIN"}, sample_message()}},
-                              outbox_content{unattended_post{sample_message(), t1, "2026-W49"}}}) {
+  for (const auto& content :
+       {outbox_content{pulse_ref{{t1, "U1"}, 7, true, true}}, outbox_content{home_ref{{t1, "U1"}}},
+        outbox_content{direct_note{{t1, "UADMIN"}, sample_message()}},
+        outbox_content{unattended_post{sample_message(), t1, "2026-W49"}}}) {
     const auto text = encode_content(content);
     EXPECT_NE(text.find(marker), std::string::npos) << text;
     EXPECT_EQ(text.find(workspace_marker(t10)), std::string::npos) << text;
@@ -119,15 +120,16 @@ TEST(outbox_content, every_content_naming_a_workspace_holds_its_marker) {
 }
 
 TEST(outbox_content, malformed_content_is_refused_not_guessed) {
-  for (const auto* text : {"", "null", "[]", "{}", R"({"message":{}})", R"({"message":{"blocks":[{"kind":"marquee"}]}})",
-                           R"({"message":{"blocks":[{"kind":"buttons","buttons":[{"style":"blink"}]}]}})",
-                           R"({"pulse":{"platform":"irc","workspace":"T","user":"U","pulse":1}})",
-                           R"({"pulse":{"platform":"slack","workspace":"T","user":"U","pulse":"1"}})",
-                           R"({"home":{"platform":"slack","workspace":"T"}})", R"({"pulse":{},"home":{}})",
-                           R"({"post":{"message":{"blocks":[]},"notice":{"blocks":[]}}})",
-                           R"({"unattended":{"message":{"blocks":[]},"platform":"slack","workspace":"T","week":"W49"}})",
-                           R"({"unattended":{"message":{"blocks":[]},"platform":"slack","week":"2026-W49"}})",
-                           R"({"direct":{"platform":"slack","workspace":"T","user":"U"}})"}) {
+  for (const auto* text :
+       {"", "null", "[]", "{}", R"({"message":{}})", R"({"message":{"blocks":[{"kind":"marquee"}]}})",
+        R"({"message":{"blocks":[{"kind":"buttons","buttons":[{"style":"blink"}]}]}})",
+        R"({"pulse":{"platform":"irc","workspace":"T","user":"U","pulse":1}})",
+        R"({"pulse":{"platform":"slack","workspace":"T","user":"U","pulse":"1"}})",
+        R"({"home":{"platform":"slack","workspace":"T"}})", R"({"pulse":{},"home":{}})",
+        R"({"post":{"message":{"blocks":[]},"notice":{"blocks":[]}}})",
+        R"({"unattended":{"message":{"blocks":[]},"platform":"slack","workspace":"T","week":"W49"}})",
+        R"({"unattended":{"message":{"blocks":[]},"platform":"slack","week":"2026-W49"}})",
+        R"({"direct":{"platform":"slack","workspace":"T","user":"U"}})"}) {
     EXPECT_FALSE(decode_content(text)) << text;
   }
 }

@@ -74,8 +74,9 @@ class fixed_content final : public late_content {
     return unreachable_;
   }
   // Two admins; each note says what it was told, so the test sees the outcome reach the engine.
-  std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace, const domain::conversation_ref& where,
-                                             std::string_view week, const domain::delivery_outcome& outcome) override {
+  std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace,
+                                             const domain::conversation_ref& where, std::string_view week,
+                                             const domain::delivery_outcome& outcome) override {
     std::vector<keyed_note> out;
     for (const auto* admin : {"UADMIN1", "UADMIN2"}) {
       const auto text = std::string(week) + " not posted in " + where.address + ": " + outcome.reason;
@@ -266,7 +267,8 @@ TEST_F(outbox_worker_test, a_post_into_a_conversation_without_the_bot_tells_whoe
 // The scheduled digest used to die in a log line when the bot was not in its channel: nobody
 // asked for it, so nobody heard. Now each admin gets a DM (opened first) and /metrics counts it.
 TEST_F(outbox_worker_test, an_unattended_post_that_dies_is_told_to_each_admin_by_direct_message) {
-  plug_.script({outcome(domain::delivery_verdict::permanent, "not_in_channel", domain::delivery_problem::not_in_conversation)});
+  plug_.script(
+      {outcome(domain::delivery_verdict::permanent, "not_in_channel", domain::delivery_problem::not_in_conversation)});
   const auto id = enqueue(storage::outbox_kind::post, "CLEADERS", unattended_post{note("digest"), team, "2026-W49"});
   // The post, then per admin: open the direct conversation, post the note.
   ASSERT_TRUE(plug_.wait_for_sends(5));
@@ -287,8 +289,8 @@ TEST_F(outbox_worker_test, an_unattended_post_that_dies_is_told_to_each_admin_by
     std::this_thread::yield();  // the second note's outcome is being recorded
   }
   ASSERT_EQ(store_->outbox_depth(), 0U);
-  auto keyed = make_row(team.on, storage::outbox_kind::post, "UADMIN1", direct_note{{team, "UADMIN1"}, note("x")},
-                        clock_.now());
+  auto keyed =
+      make_row(team.on, storage::outbox_kind::post, "UADMIN1", direct_note{{team, "UADMIN1"}, note("x")}, clock_.now());
   keyed.dedupe_key = "admin.digest:2026-W49:UADMIN1";
   store_->enqueue(keyed, clock_.now());
   EXPECT_EQ(store_->outbox_depth(), 0U) << "the note already sent is not queued again";
@@ -308,9 +310,11 @@ TEST_F(outbox_worker_test, an_unattended_post_that_may_still_land_tells_nobody_y
 // A person Slack does not know (or who was deactivated) was dead-lettered and stayed counted as
 // asked forever. Now the engine hears of it, to stop asking them.
 TEST_F(outbox_worker_test, a_person_the_platform_cannot_reach_is_reported_to_the_engine) {
-  plug_.script({outcome(domain::delivery_verdict::permanent, "user_disabled", domain::delivery_problem::person_unreachable)});
+  plug_.script(
+      {outcome(domain::delivery_verdict::permanent, "user_disabled", domain::delivery_problem::person_unreachable)});
   const auto id = enqueue(storage::outbox_kind::pulse_dm, alice.user, pulse_ref{alice, 7});
-  EXPECT_EQ(wait_for_row(id, [](const auto& m) { return m.status == outbox_status::dead; }).last_error, "user_disabled");
+  EXPECT_EQ(wait_for_row(id, [](const auto& m) { return m.status == outbox_status::dead; }).last_error,
+            "user_disabled");
   for (auto give_up = steady_clock::now() + 10s; content_.unreachable().empty() && steady_clock::now() < give_up;) {
     std::this_thread::yield();
   }
@@ -321,7 +325,8 @@ TEST_F(outbox_worker_test, a_person_the_platform_cannot_reach_is_reported_to_the
 // message in turn. Now the platform's sends are held (nothing lost, no attempt counted) and tried
 // again when the hold ends.
 TEST_F(outbox_worker_test, refused_credentials_hold_every_send_until_the_hold_ends) {
-  plug_.script({outcome(domain::delivery_verdict::permanent, "invalid_auth", domain::delivery_problem::credentials_refused)});
+  plug_.script(
+      {outcome(domain::delivery_verdict::permanent, "invalid_auth", domain::delivery_problem::credentials_refused)});
   const auto first = enqueue(storage::outbox_kind::post, "C1", note("one"));
   const auto until = clock_.now() + 10min;
   const auto held = wait_for_row(first, [&](const auto& m) { return m.next_attempt_at == until; });
@@ -347,12 +352,14 @@ class outbox_worker_short_hold_test : public outbox_worker_test {
 };
 
 TEST_F(outbox_worker_short_hold_test, refusals_that_never_end_dead_letter_what_they_hold) {
-  const auto refused = outcome(domain::delivery_verdict::permanent, "invalid_auth", domain::delivery_problem::credentials_refused);
+  const auto refused =
+      outcome(domain::delivery_verdict::permanent, "invalid_auth", domain::delivery_problem::credentials_refused);
   plug_.script(std::vector<domain::delivery_outcome>(10, refused));
   const auto id = enqueue(storage::outbox_kind::post, "C1", note("one"));
   for (int round = 0; round < 6; ++round) {  // held at 0, 10, … 50 minutes into the refusals
     const auto until = clock_.now() + 10min;
-    ASSERT_EQ(wait_for_row(id, [&](const auto& m) { return m.next_attempt_at == until; }).status, outbox_status::pending);
+    ASSERT_EQ(wait_for_row(id, [&](const auto& m) { return m.next_attempt_at == until; }).status,
+              outbox_status::pending);
     clock_.advance(10min);
     worker_->wake();
   }
@@ -393,7 +400,8 @@ TEST_F(outbox_worker_test, nothing_unasked_is_sent_into_a_workspace_the_app_was_
   const auto told = enqueue(storage::outbox_kind::post, "UADMIN1", direct_note{{team, "UADMIN1"}, note("x")});
   const auto reply = enqueue(storage::outbox_kind::reply, "reply-to", note("Thanks"));
   ASSERT_TRUE(plug_.wait_for_sends(1));
-  for (const auto id : {dm, told, reply}) wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; });
+  for (const auto id : {dm, told, reply})
+    wait_for_row(id, [](const auto& m) { return m.status == outbox_status::sent; });
   const auto sent = plug_.sends();
   ASSERT_EQ(sent.size(), 1U);
   EXPECT_EQ(sent[0].address, "reply-to");
