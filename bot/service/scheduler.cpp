@@ -168,8 +168,9 @@ struct scheduler::state : std::enable_shared_from_this<state> {
     const auto& calendar = bot.company_calendar();
     const auto week = calendar.week_of(now);
     const bool pulse_due = now >= calendar.pulse_due(week) && now + least_time_to_answer < calendar.pulse_closes(week);
-    // A reminder may fall in the week after its pulse's (a Thursday pulse reminds on Monday), and
-    // a pulse open two weeks closes two weeks on: each looks back as far as it can reach.
+    // A reminder may fall in the week after its pulse's (a Friday pulse reminding on Monday, its
+    // pulse open longer), and a pulse open two weeks closes two weeks on: each looks back as far
+    // as it can reach.
     std::vector<scoring::iso_week> reminding;
     std::vector<scoring::iso_week> closing;
     for (const auto w : {week, week - 1, week - 2}) {
@@ -186,8 +187,9 @@ struct scheduler::state : std::enable_shared_from_this<state> {
       // Reminders follow the week's DMs: once those were queued (and some have gone out).
       std::vector<scoring::iso_week> reminder_todo;
       for (const auto w : reminding) {
-        if (store.run_done(workspace, pulse_run, w) && !store.run_done(workspace, reminder_run, w))
+        if (store.run_done(workspace, pulse_run, w) && !store.run_done(workspace, reminder_run, w)) {
           reminder_todo.push_back(w);
+        }
       }
       std::vector<scoring::iso_week> close_todo;
       for (const auto w : closing) {
