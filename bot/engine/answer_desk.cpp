@@ -39,6 +39,10 @@ answer_decision answer_desk::decide(const domain::button_click& click, scoring::
     return refuse("This pulse is closed; nothing was stored. Type {pulse} for this week's.",
                   "Deze pulse is gesloten; er is niets opgeslagen. Typ {pulse} voor die van deze week.");
   }
+  if (facts.member->member.kind != domain::person_kind::person) {
+    return refuse("Guests and apps are not asked here, so your answers do not count; nothing was stored.",
+                  "Gasten en apps worden hier niet gevraagd, dus je antwoorden tellen niet mee; er is niets opgeslagen.");
+  }
   if (facts.member->member.opted_out) {
     return refuse("You opted out; type {optin} to answer again.", "Je bent afgemeld; typ {optin} om weer te antwoorden.");
   }

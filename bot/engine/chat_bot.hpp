@@ -126,6 +126,11 @@ class chat_bot {
     const auto installed = core_.store.find_installation(workspace);
     return installed && installed->removed_at;
   }
+  /// What the platform says of a member, looked up; what to tell them by DM, if anything (see
+  /// membership::looked_up).
+  std::optional<domain::message> person_looked_up(const storage::member& before, const domain::person_facts& facts) {
+    return membership_.looked_up(before, facts);
+  }
   /// What is cached about one person is read afresh next time.
   void forget_person(const domain::member_key& who) { core_.found.forget_member(who); }
 

@@ -23,7 +23,10 @@ domain::message membership::join(const domain::member_key& who, std::string_view
     return notice(tr(lang, phrasing, "Which team? {join sales}, {join marketing} or {join leadership}.",
                      "Welk team? {join sales}, {join marketing} of {join leadership}."));
   }
-  core_.store.upsert_member(who, lang, core_.clock.now());
+  const auto m = core_.store.upsert_member(who, lang, core_.clock.now());
+  if (m.kind != domain::person_kind::person) {
+    return notice(why_not_asked(m.kind, lang) + tr(lang, " Nothing was changed.", " Er is niets veranderd."));
+  }
   core_.store.set_group(who, core_.pseudonyms.pseudonym(who), *g);
   core_.found.forget_member(who);
   core_.statuses.invalidate(who.workspace);
@@ -32,6 +35,43 @@ domain::message membership::join(const domain::member_key& who, std::string_view
               tr(lang, ". Only groups of 5 or more are ever shown.", ". Alleen groepen van 5 of meer worden getoond.");
   if (core_.opts.on(who.workspace.on).pulses_sent_by_dm) text += " " + schedule_sentence(lang, phrasing);
   return notice(text);
+}
+
+std::optional<domain::message> membership::looked_up(const storage::member& before, const domain::person_facts& facts) {
+  const auto& who = before.key;
+  if (facts.deactivated) {
+    // Not asked until they act again; this week's DM, if it went out, stops counting as asked.
+    const auto week = core_.company_calendar.week_of(core_.clock.now());
+    const auto pulse = core_.store.find_pulse(who.workspace, week);
+    core_.store.mark_unreachable(who, pulse ? pulse->id : 0, core_.clock.now());
+  }
+  const bool kind_changed = facts.kind != before.kind;
+  if (kind_changed) core_.store.set_person_kind(who, core_.pseudonyms.pseudonym(who), facts.kind);
+  auto lang = before.locale;
+  if (!before.looked_up_at) {
+    // Taken up once, so a language chosen later with the language command is never overruled.
+    const auto spoken = facts.language.starts_with("nl") ? std::optional(locale::nl)
+                        : facts.language.starts_with("en") ? std::optional(locale::en)
+                                                           : std::nullopt;
+    if (spoken && *spoken != lang) {
+      core_.store.set_locale(who, *spoken);
+      lang = *spoken;
+    }
+  }
+  core_.found.forget_member(who);
+  if (lang != before.locale) core_.locale_of(who);  // the remembered language, read afresh
+  core_.statuses.invalidate(who.workspace);
+  const bool was_enrolled = before.group != scoring::group::other && !before.opted_out;
+  // Told once, and only a guest: a bot reads nothing.
+  if (!kind_changed || facts.kind != domain::person_kind::guest || facts.deactivated || !was_enrolled) {
+    return std::nullopt;
+  }
+  return notice(why_not_asked(facts.kind, lang) +
+                tr(lang, core_.phrasing(who.workspace),
+                   " So you will get no more weekly pulses. Your earlier answers stay stored, uncounted; {forget} "
+                   "erases them.",
+                   " Je krijgt dus geen wekelijkse pulse meer. Je eerdere antwoorden blijven bewaard, zonder mee te "
+                   "tellen; {forget} wist ze."));
 }
 
 domain::message membership::choose_language(const domain::member_key& who, locale chosen) {

@@ -5,6 +5,7 @@
 
 #include "bot/domain/inbound.hpp"
 #include "bot/domain/message.hpp"
+#include "bot/domain/person_facts.hpp"
 #include "bot/engine/bot_core.hpp"
 
 namespace smrel::engine {
@@ -23,6 +24,11 @@ class membership {
   domain::message forget_prompt(scoring::locale lang);
   /// The forget confirmation and its cancel button; anything else is not ours.
   domain::message on_click(const domain::button_click& click);
+  /// What the platform says of a member, looked up (`before`: the member as they were when taken
+  /// for the look-up). A guest or a bot is no longer asked and their answers stop counting; a
+  /// deactivated person is unreachable; on the first look-up, their language is taken up. Returns
+  /// what to tell someone who joined a team and turns out to be a guest.
+  std::optional<domain::message> looked_up(const storage::member& before, const domain::person_facts& facts);
 
  private:
   /// When the weekly pulse arrives, in the person's language.

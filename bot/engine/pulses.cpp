@@ -146,6 +146,7 @@ domain::message pulses::pulse_reply(const domain::member_key& who, locale lang) 
   const auto& phrasing = core_.phrasing(who.workspace);
   const auto known = core_.found.member(who);
   const auto m = known ? *known : core_.store.upsert_member(who, lang, core_.clock.now());
+  if (m.kind != domain::person_kind::person) return notice(why_not_asked(m.kind, lang));
   if (m.opted_out) {
     return notice(tr(lang, phrasing, "You opted out of pulses. Type {optin} to answer again.",
                      "Je hebt je afgemeld voor pulses. Typ {optin} om weer te antwoorden."));
@@ -194,7 +195,10 @@ std::vector<pulse_recipient> pulses::open_weekly_pulse(const domain::workspace_r
   for (const auto& m : core_.store.members(workspace)) {
     // Only `join` enrols: the pulse and language commands keep a member (their answers, their
     // language) but ask nobody weekly who did not ask to be.
-    if (m.opted_out || m.unreachable || m.group == scoring::group::other || is_demo_member(m.key)) continue;
+    if (m.opted_out || m.unreachable || m.kind != domain::person_kind::person || m.group == scoring::group::other ||
+        is_demo_member(m.key)) {
+      continue;
+    }
     deliver(pulse, m);
     out.push_back({m.key, pulse.id});
   }
@@ -206,7 +210,7 @@ std::optional<domain::message> pulses::pulse_dm(const domain::member_key& who, s
   if (!found) return std::nullopt;
   const auto& [m, state] = *found;
   // Someone who answered already through the pulse command or the Home tab is not asked again.
-  if (m.opted_out || state.closed || all_answered(state)) return std::nullopt;
+  if (m.opted_out || m.kind != domain::person_kind::person || state.closed || all_answered(state)) return std::nullopt;
   auto view = pulse_view(state, m.locale);
   dress_as_weekly_dm(view, m, core_.phrasing(who.workspace), false);
   return view;
@@ -219,7 +223,9 @@ std::optional<domain::message> pulses::reminder(const domain::member_key& who, s
   const auto& [m, state] = *found;
   // Rows are queued only for DMs that went out (store::sent_deliveries); the delivery cached here
   // may predate its sending on another replica, so it is not asked again.
-  if (m.opted_out || m.unreachable || state.closed || all_answered(state)) return std::nullopt;
+  if (m.opted_out || m.unreachable || m.kind != domain::person_kind::person || state.closed || all_answered(state)) {
+    return std::nullopt;
+  }
   const auto total = static_cast<int>(state.delivery.items.size() + state.follow_ups.size());
   int answered = static_cast<int>(std::count_if(state.follow_ups.begin(), state.follow_ups.end(),
                                                 [](const auto& f) { return f.given.has_value(); }));

@@ -93,6 +93,8 @@ void add_participation(summary& out, storage::store& store, const domain::worksp
   for (const auto& m : store.members(workspace)) {
     out.people.members += m.opted_out ? 0 : 1;
     out.people.unreachable += !m.opted_out && m.unreachable ? 1 : 0;
+    out.people.not_counted +=
+        !m.opted_out && m.kind != domain::person_kind::person && m.group != scoring::group::other ? 1 : 0;
   }
   out.people.respondents = out.report.score.respondents;
   if (const auto pulse = store.find_pulse(workspace, week)) {

@@ -57,6 +57,14 @@ std::string participation_text(const summary& s, locale lang) {
                  : tr(lang, " people who cannot be reached (deactivated or gone) are not asked",
                       " mensen die niet bereikbaar zijn (gedeactiveerd of weg) worden niet gevraagd"));
   }
+  if (s.people.not_counted > 0) {
+    if (!line.empty()) line += " · ";
+    line += std::to_string(s.people.not_counted) +
+            (s.people.not_counted == 1 ? tr(lang, " guest or app who joined is not asked or counted",
+                                            " gast of app die zich aanmeldde wordt niet gevraagd of meegeteld")
+                                       : tr(lang, " guests or apps who joined are not asked or counted",
+                                            " gasten of apps die zich aanmeldden worden niet gevraagd of meegeteld"));
+  }
   if (!line.empty()) line += " · ";
   line += std::to_string(s.people.respondents) + tr(lang, " people answered in the last ", " mensen antwoordden in de laatste ") +
           std::to_string(s.report.window_weeks) + tr(lang, " weeks", " weken");

@@ -46,6 +46,18 @@ std::string days_in_words(std::chrono::sys_days from, std::chrono::sys_days to, 
 
 }  // namespace
 
+std::string why_not_asked(domain::person_kind kind, scoring::locale lang) {
+  if (kind == domain::person_kind::bot) {
+    return tr(lang, "Apps and bots are not asked, and their answers do not count.",
+              "Apps en bots worden niet gevraagd, en hun antwoorden tellen niet mee.");
+  }
+  return tr(lang,
+            "You are a guest in this workspace. The pulse is about the organisation's own people, so guests are "
+            "not asked and their answers do not count.",
+            "Je bent gast in deze werkruimte. De pulse gaat over de eigen mensen van de organisatie, dus gasten "
+            "worden niet gevraagd en hun antwoorden tellen niet mee.");
+}
+
 std::string group_label(scoring::group g, locale lang) {
   switch (g) {
     case scoring::group::sales: return "Sales";

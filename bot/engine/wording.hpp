@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bot/domain/person_facts.hpp"
 #include "bot/domain/phrasing.hpp"
 #include "bot/engine/summary.hpp"
 
@@ -56,6 +57,8 @@ std::string as_of_note(scoring::iso_week week, scoring::locale lang);
 std::string newer_week_note(const held_back& newer, scoring::locale lang);
 /// Why a figure is not shown, for people: "too few to show", "held back: …".
 std::string withheld_label(scoring::withheld why, scoring::locale lang);
+/// Why a guest or a bot is not asked and does not count, said to them.
+std::string why_not_asked(domain::person_kind kind, scoring::locale lang);
 /// "Sales", "Marketing", "Leadership" / "Leiding".
 std::string group_label(scoring::group g, scoring::locale lang);
 

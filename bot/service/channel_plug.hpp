@@ -15,6 +15,7 @@
 #include "bot/domain/delivery_outcome.hpp"
 #include "bot/domain/ids.hpp"
 #include "bot/domain/message.hpp"
+#include "bot/domain/person_facts.hpp"
 #include "bot/domain/phrasing.hpp"
 #include "bot/net/http_message.hpp"
 #include "bot/service/rate_limiter.hpp"
@@ -49,6 +50,13 @@ struct route {
   std::function<std::optional<int>(const net::http_request&)> screen;
 };
 
+/// What a platform said when asked about one person: `facts` when it answered; otherwise
+/// `outcome` says why not (retry later, rate limited, the person is gone, the credentials…).
+struct person_look_up {
+  domain::delivery_outcome outcome;
+  std::optional<domain::person_facts> facts;
+};
+
 class channel_plug {
  public:
   virtual ~channel_plug() = default;
@@ -80,6 +88,17 @@ class channel_plug {
   /// The address that `update` takes for a message the bot posted (say, last week's pulse DM, to
   /// show it closed); nullopt where the platform cannot update it.
   virtual std::optional<std::string> update_address(const domain::message_ref& /*sent*/) const { return std::nullopt; }
+
+  // People (see people_check.hpp).
+  /// The pace of look-ups about people, shared by every replica; nullopt where the platform is
+  /// not asked about people (it tells nothing, or nothing can be sent).
+  virtual std::optional<storage::send_pace> look_up_pace() const { return std::nullopt; }
+  virtual boost::asio::awaitable<person_look_up> look_up(domain::member_key /*who*/) {
+    person_look_up none;
+    none.outcome.verdict = domain::delivery_verdict::permanent;
+    none.outcome.reason = "this platform is not asked about people";
+    co_return none;
+  }
 
   // Rows stored before outbox rows were neutral (kind `verbatim`): only a platform that existed
   // then has any, and only its plug knows their forms. A newer platform keeps these defaults.

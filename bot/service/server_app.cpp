@@ -27,6 +27,7 @@
 #include "bot/service/metrics.hpp"
 #include "bot/service/outbox_worker.hpp"
 #include "bot/service/platforms.hpp"
+#include "bot/service/people_check.hpp"
 #include "bot/service/scheduler.hpp"
 #include "bot/service/slack/slack_plug.hpp"
 #include "bot/service/teams/teams_plug.hpp"
@@ -99,7 +100,8 @@ struct server_app::impl final : late_content {
         outbox(io, *store, pool, plugs(), clock, stats, *this),
         options(o),
         schedule(io, pool, *store, bot, plugs(), schedule_options_from(settings), clock, [this] { outbox.wake(); },
-                 o.schedule_tick.value_or(std::chrono::seconds{30})) {
+                 o.schedule_tick.value_or(std::chrono::seconds{30})),
+        people(io, pool, *store, bot, plugs(), clock, people_check_options_from(o), [this] { outbox.wake(); }) {
     routes = slack.routes();
     for (auto& r : teams.routes()) routes.push_back(std::move(r));
     add_ops_routes();
@@ -110,6 +112,12 @@ struct server_app::impl final : late_content {
   }
 
   std::vector<channel_plug*> plugs() { return {&slack, &teams}; }
+
+  static people_check_options people_check_options_from(const server_options& o) {
+    people_check_options out;
+    if (o.people_check_every) out.every = *o.people_check_every;
+    return out;
+  }
 
   static schedule_options schedule_options_from(const config::settings& settings) {
     schedule_options out;
@@ -290,6 +298,7 @@ struct server_app::impl final : late_content {
   outbox_worker outbox;
   server_options options;
   scheduler schedule;
+  people_check people;
   std::vector<route> routes;  // index = metrics label; one more label ("other") for the rest
   static constexpr std::string_view other_route = "other";
   std::optional<net::http_server> server;
@@ -392,6 +401,7 @@ unsigned short server_app::start() {
   for (auto* plug : i.plugs()) plug->at_start();
   i.outbox.start();
   if (i.options.schedule_tick) i.schedule.start();
+  if (i.options.people_check_every) i.people.start();
   i.prune_timer.emplace(asio::make_strand(i.io));  // re-armed and cancelled on its strand only
   i.prune();
   for (int t = 0; t < i.settings.http.threads; ++t) i.threads.emplace_back([&i] { i.run_io(); });
@@ -410,6 +420,7 @@ void server_app::request_stop() {
   log_event(log_level::info, "draining", {{"connections", static_cast<long long>(i.server->open_connections())}});
   i.server->shutdown([&i] {
     i.schedule.stop();
+    i.people.stop();
     i.outbox.stop([&i] {
       if (i.signals) i.signals->cancel();
       if (i.prune_timer) asio::post(i.prune_timer->get_executor(), [&i] { i.prune_timer->cancel(); });
@@ -428,6 +439,8 @@ void server_app::wait() {
 }
 
 std::size_t server_app::schedule_passes() const { return impl_->schedule.passes(); }
+
+std::size_t server_app::people_check_passes() const { return impl_->people.passes(); }
 
 void server_app::stop_on_signals() {
   auto& i = *impl_;

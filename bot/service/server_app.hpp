@@ -15,6 +15,8 @@ struct server_options {
   /// How often the scheduler looks for a due pulse or digest; none: no scheduler (tests that
   /// drive the clock themselves).
   std::optional<std::chrono::milliseconds> schedule_tick{std::chrono::seconds{30}};
+  /// How often people due a look-up are looked for (see people_check.hpp); none: never.
+  std::optional<std::chrono::milliseconds> people_check_every{std::chrono::seconds{60}};
 };
 
 class server_app {
@@ -34,6 +36,8 @@ class server_app {
   void stop_on_signals();
   /// Scheduler ticks completed (for tests that must know a tick looked and found nothing due).
   std::size_t schedule_passes() const;
+  /// Passes of the people check completed (for tests).
+  std::size_t people_check_passes() const;
 
  private:
   struct impl;

@@ -16,6 +16,7 @@
 #include "bot/domain/clock.hpp"
 #include "bot/domain/conversation.hpp"
 #include "bot/domain/ids.hpp"
+#include "bot/domain/person_facts.hpp"
 #include "bot/storage/send_pace.hpp"
 #include "scoring/instrument.hpp"
 #include "scoring/iso_week.hpp"
@@ -88,6 +89,11 @@ struct member {
   /// The platform said this person does not exist or is deactivated: not asked until they act
   /// again (join, a command), which clears it.
   bool unreachable = false;
+  /// What the platform says they are: only a `person` is asked and counted (a guest or a bot is
+  /// not). `person` until looked up.
+  domain::person_kind kind = domain::person_kind::person;
+  /// When the platform was last asked about them (see take_people_to_look_up); nullopt: never.
+  std::optional<time_point> looked_up_at;
 };
 
 struct pulse {
@@ -295,6 +301,18 @@ class store {
   /// The platform cannot reach the member (deactivated, gone): marked unreachable, and their
   /// delivery of `pulse_id` no longer counts as asked. No-op for an unknown member.
   virtual void mark_unreachable(const domain::member_key& key, std::int64_t pulse_id, time_point at) = 0;
+  /// Up to `limit` members of the platform due a look-up (never looked up, or last at or before
+  /// `due_at_or_before`), oldest look-up first, reachable and in installed workspaces. Each is
+  /// marked looked up at `now` in the same transaction, so no other process takes them too; the
+  /// members returned carry the look-up time they had before.
+  virtual std::vector<member> take_people_to_look_up(domain::platform on, time_point due_at_or_before, time_point now,
+                                                     std::size_t limit) = 0;
+  /// When the member was last looked up (a failed look-up sets an earlier time, to be due sooner).
+  virtual void set_looked_up_at(const domain::member_key& key, time_point at) = 0;
+  /// What the platform says the member is. A guest or a bot is not asked, and every answer under
+  /// their pseudonym leaves every figure (kept, as they were given, in case that changes: a
+  /// person counts again). A change moves people_version. No-op for an unknown member.
+  virtual void set_person_kind(const domain::member_key& key, std::string_view pseudonym, domain::person_kind kind) = 0;
   /// Erases the member, their deliveries, their direct conversation and every answer (follow-ups
   /// too) under their pseudonym.
   virtual void forget(const domain::member_key& key, std::string_view pseudonym) = 0;
@@ -319,11 +337,11 @@ class store {
     delivery sent;
   };
   /// The pulse's deliveries whose message went out (`sent` set) to members still asked (not
-  /// opted out, reachable), in member order: whom a reminder or the closing update concerns.
+  /// opted out, reachable, a person), in member order: whom a reminder or the closing update concerns.
   virtual std::vector<member_delivery> sent_deliveries(std::int64_t pulse_id) = 0;
   struct response_count {
-    int asked = 0;     // deliveries, less those that could not reach their person
-    int answered = 0;  // distinct respondents with at least one answer
+    int asked = 0;     // deliveries to people (not guests or bots), less those that could not reach them
+    int answered = 0;  // distinct respondents who count, with at least one answer
   };
   virtual response_count pulse_response(std::int64_t pulse_id) = 0;
 
@@ -371,7 +389,8 @@ class store {
   /// durable on return. Throws store_error (kind transient within ~1.5 s under a foreign write
   /// lock, unavailable when the database file was removed or replaced) and then nothing was stored.
   virtual void commit(const write_batch& batch, time_point now) = 0;
-  /// Answers with from ≤ week ≤ to, in week then arrival order.
+  /// Answers with from ≤ week ≤ to, in week then arrival order; only those that count (not a
+  /// guest's or a bot's, see set_person_kind).
   virtual std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
                                              scoring::iso_week to) = 0;
   virtual std::vector<answer_record> answers_by(std::string_view pseudonym, std::int64_t pulse_id) = 0;
@@ -401,7 +420,7 @@ class store {
 
   virtual std::int64_t record_nudge(const issued_nudge& nudge) = 0;
   virtual std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) = 0;
-  /// Every value given to a nudge's follow-up statement (one per respondent).
+  /// Every value given to a nudge's follow-up statement (one per respondent who counts).
   virtual std::vector<std::uint8_t> follow_up_values(std::int64_t nudge) = 0;
   /// What this respondent answered to a nudge's follow-up, if anything.
   virtual std::optional<std::uint8_t> follow_up_value(std::int64_t nudge, std::string_view pseudonym) = 0;

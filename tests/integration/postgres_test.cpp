@@ -41,7 +41,7 @@ TEST(postgres_cli, migrate_demo_export_score_and_serve) {
 
   auto r = run_command(smrel(database, "migrate"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("schema version 12"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("schema version 13"), std::string::npos) << r.out;
   expect_no_password(r);
 
   r = run_command(smrel(database, "check-config"));

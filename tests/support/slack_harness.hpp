@@ -58,6 +58,7 @@ class slack_harness {
     settings_.survey.min_group_size = 3;
     settings_.log_level = "warn";
     options_.schedule_tick.reset();  // tests that want the weekly schedule turn it on and set the time
+    options_.people_check_every.reset();  // likewise the look-ups of who people are
     if (before_start) before_start(settings_, options_, clock_);
     start();
     store_ = storage::open_store(settings_.database);
@@ -84,6 +85,15 @@ class slack_harness {
     const auto target = app_->schedule_passes() + passes;
     for (int i = 0; i < 1000 && app_->schedule_passes() < target; ++i) std::this_thread::sleep_for(std::chrono::milliseconds{10});
     EXPECT_GE(app_->schedule_passes(), target) << "the scheduler did not tick";
+  }
+
+  /// Waits until the people check has passed `passes` more times (see people_check.hpp).
+  void settle_people_check(std::size_t passes = 3) {
+    const auto target = app_->people_check_passes() + passes;
+    for (int i = 0; i < 1000 && app_->people_check_passes() < target; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    EXPECT_GE(app_->people_check_passes(), target) << "the people check did not pass";
   }
 
   test_response signed_post(const std::string& target, const std::string& body, const std::string& content_type,

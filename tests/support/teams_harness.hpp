@@ -98,6 +98,7 @@ class teams_harness {
     settings_.survey.min_group_size = 3;
     settings_.log_level = "warn";
     options_.schedule_tick.reset();
+    options_.people_check_every.reset();
     if (before_start) before_start(settings_, options_, clock_);
     start();
     store_ = storage::open_store(settings_.database);

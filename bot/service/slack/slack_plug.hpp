@@ -42,6 +42,8 @@ class slack_plug final : public channel_plug {
                                                         domain::message message) override;
   boost::asio::awaitable<domain::delivery_outcome> open_direct(domain::member_key who) override;
   std::optional<std::string> update_address(const domain::message_ref& sent) const override;
+  std::optional<storage::send_pace> look_up_pace() const override;
+  boost::asio::awaitable<person_look_up> look_up(domain::member_key who) override;
   std::optional<storage::outbox_message> modernise(const storage::outbox_message& verbatim) const override;
   send_buckets verbatim_buckets(const storage::outbox_message& verbatim) const override;
   boost::asio::awaitable<domain::delivery_outcome> send_verbatim(storage::outbox_message verbatim) override;
@@ -68,8 +70,9 @@ class slack_plug final : public channel_plug {
   // Outbound (slack_sender.cpp).
   boost::asio::awaitable<domain::delivery_outcome> call_web_api(std::string_view method, std::string body);
   boost::asio::awaitable<domain::delivery_outcome> post_to_response_url(std::string url, std::string body);
-  boost::asio::awaitable<std::pair<domain::delivery_outcome, std::string>> send_request(net::client_request request,
-                                                                                         bool response_url);
+  /// `content_type`: JSON unless the method takes form bodies only.
+  boost::asio::awaitable<std::pair<domain::delivery_outcome, std::string>> send_request(
+      net::client_request request, bool response_url, std::string_view content_type = "application/json; charset=utf-8");
 
   const config::slack_settings& settings_;
   dispatcher& flow_;

@@ -211,6 +211,48 @@ void backend::mark_unreachable(const domain::member_key& key, std::int64_t pulse
   tx.commit();
 }
 
+std::vector<member> backend::take_people_to_look_up(domain::platform on, time_point due_at_or_before, time_point now,
+                                                    std::size_t limit) {
+  auto db = pool_.acquire();
+  // SKIP LOCKED: two replicas taking at once get different people. The CTE returns the rows as
+  // they were, so each member carries the look-up time it had before this one.
+  const auto r = db->run(
+      "WITH due AS (SELECT " SMREL_PG_MEMBER_COLUMNS
+      " FROM members m WHERE platform = $1 AND unreachable_since IS NULL AND COALESCE(looked_up_at, 0) <= $2 "
+      "AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.platform = m.platform AND i.workspace = m.workspace "
+      "AND i.removed_at IS NOT NULL) ORDER BY COALESCE(looked_up_at, 0), id LIMIT $3 FOR UPDATE SKIP LOCKED), "
+      "taken AS (UPDATE members SET looked_up_at = $4 WHERE id IN (SELECT id FROM due)) "
+      "SELECT * FROM due ORDER BY COALESCE(looked_up_at, 0), id",
+      domain::platform_id(on), to_ms(due_at_or_before), static_cast<std::int64_t>(limit), to_ms(now));
+  std::vector<member> due;
+  for (int i = 0; i < r.rows(); ++i) due.push_back(read_member(r, i));
+  return due;
+}
+
+void backend::set_looked_up_at(const domain::member_key& key, time_point at) {
+  auto db = pool_.acquire();
+  db->run("UPDATE members SET looked_up_at = $1 WHERE platform = $2 AND workspace = $3 AND chat_user = $4", to_ms(at),
+          domain::platform_id(key.workspace.on), key.workspace.id, key.user);
+}
+
+void backend::set_person_kind(const domain::member_key& key, std::string_view pseudonym, domain::person_kind kind) {
+  auto db = pool_.acquire();
+  transaction tx(*db);
+  const auto changed = db->run(
+      "UPDATE members SET kind = $1 WHERE platform = $2 AND workspace = $3 AND chat_user = $4 AND kind <> $1",
+      domain::person_kind_id(kind), domain::platform_id(key.workspace.on), key.workspace.id, key.user);
+  if (changed.affected() == 0) return;  // unknown, or already so: rolled back, unchanged
+  // Someone who never joined has no respondent row yet; their answers counted as "other".
+  db->run(
+      "INSERT INTO respondents (pseudonym, platform, workspace, grp, counted) "
+      "SELECT $1, platform, workspace, grp, $2::boolean FROM members WHERE platform = $3 AND workspace = $4 AND chat_user = $5 "
+      "ON CONFLICT (pseudonym) DO UPDATE SET counted = excluded.counted",
+      pseudonym, kind == domain::person_kind::person, domain::platform_id(key.workspace.on), key.workspace.id,
+      key.user);
+  bump_people_version(*db, key.workspace);
+  tx.commit();
+}
+
 void backend::forget(const domain::member_key& key, std::string_view pseudonym) {
   auto db = pool_.acquire();
   transaction tx(*db);

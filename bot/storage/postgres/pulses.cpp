@@ -77,7 +77,7 @@ std::vector<store::member_delivery> backend::sent_deliveries(std::int64_t pulse_
       "p.platform, m.workspace, m.chat_user FROM deliveries d JOIN pulses p ON p.id = d.pulse_id "
       "JOIN members m ON m.id = d.member_id "
       "WHERE d.pulse_id = $1 AND COALESCE(d.message, '') <> '' AND NOT d.unreachable AND m.opted_out = 0 "
-      "AND m.unreachable_since IS NULL ORDER BY m.id",
+      "AND m.unreachable_since IS NULL AND m.kind = 'person' ORDER BY m.id",
       pulse_id);
   std::vector<member_delivery> out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -90,8 +90,10 @@ std::vector<store::member_delivery> backend::sent_deliveries(std::int64_t pulse_
 store::response_count backend::pulse_response(std::int64_t pulse_id) {
   auto db = pool_.acquire();
   const auto r = db->run(
-      "SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = $1 AND NOT unreachable), "
-      "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = $1)",
+      "SELECT (SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.member_id "
+      "        WHERE d.pulse_id = $1 AND NOT d.unreachable AND m.kind = 'person'), "
+      "(SELECT COUNT(DISTINCT a.pseudonym) FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
+      " WHERE a.pulse_id = $1 AND COALESCE(r.counted, TRUE))",
       pulse_id);
   return {static_cast<int>(r.integer(0, 0)), static_cast<int>(r.integer(0, 1))};
 }

@@ -109,6 +109,8 @@ member read_member(const result& r, int row) {
   m.opted_out = r.integer(row, 6) != 0;
   m.joined_at = from_ms(r.integer(row, 7));
   m.unreachable = r.integer(row, 8) != 0;
+  m.kind = domain::parse_person_kind(r.text(row, 9)).value_or(domain::person_kind::person);
+  if (!r.is_null(row, 10)) m.looked_up_at = from_ms(r.integer(row, 10));
   return m;
 }
 

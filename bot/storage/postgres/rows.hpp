@@ -28,7 +28,8 @@ param text_or_null(const std::string& text);
 
 // Column lists the readers below expect, in this order.
 #define SMREL_PG_MEMBER_COLUMNS \
-  "id, platform, workspace, chat_user, grp, locale, opted_out, joined_at, (unreachable_since IS NOT NULL)::int"
+  "id, platform, workspace, chat_user, grp, locale, opted_out, joined_at, (unreachable_since IS NOT NULL)::int, kind, " \
+  "looked_up_at"
 #define SMREL_PG_PULSE_COLUMNS "id, platform, workspace, week, opened_at, closes_at"
 #define SMREL_PG_OUTBOX_COLUMNS \
   "id, platform, kind, address, content, COALESCE(dedupe_key, ''), status, attempts, next_attempt_at, last_error, claim"

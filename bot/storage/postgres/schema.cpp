@@ -174,10 +174,20 @@ ALTER TABLE deliveries ADD COLUMN unreachable BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE installations ADD COLUMN removed_at BIGINT;
 )sql";
 
-constexpr std::array<migration, 3> all_migrations{
+// 13: what the platform says each person is (a guest or a bot is neither asked nor counted),
+// looked up at most once a day; a respondent who does not count keeps their answers, left out of
+// every figure.
+constexpr std::string_view version_13 = R"sql(
+ALTER TABLE members ADD COLUMN kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'guest', 'bot'));
+ALTER TABLE members ADD COLUMN looked_up_at BIGINT;
+ALTER TABLE respondents ADD COLUMN counted BOOLEAN NOT NULL DEFAULT TRUE;
+)sql";
+
+constexpr std::array<migration, 4> all_migrations{
     migration{.from = 0, .to = 10, .sql = version_10},
     migration{.from = 10, .to = 11, .sql = version_11},
     migration{.from = 11, .to = 12, .sql = version_12},
+    migration{.from = 12, .to = 13, .sql = version_13},
 };
 
 }  // namespace

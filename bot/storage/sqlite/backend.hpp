@@ -45,6 +45,10 @@ class backend final : public store {
   void remove_workspace(const domain::workspace_ref& workspace, time_point at) override;
   std::size_t erase_removed_workspaces(time_point before) override;
   void mark_unreachable(const domain::member_key& key, std::int64_t pulse_id, time_point at) override;
+  std::vector<member> take_people_to_look_up(domain::platform on, time_point due_at_or_before, time_point now,
+                                             std::size_t limit) override;
+  void set_looked_up_at(const domain::member_key& key, time_point at) override;
+  void set_person_kind(const domain::member_key& key, std::string_view pseudonym, domain::person_kind kind) override;
   void forget(const domain::member_key& key, std::string_view pseudonym) override;
   std::int64_t people_version(const domain::workspace_ref& workspace) override;
 

@@ -88,7 +88,7 @@ std::vector<store::member_delivery> backend::sent_deliveries(std::int64_t pulse_
       "p.platform, m.workspace, m.chat_user FROM deliveries d JOIN pulses p ON p.id = d.pulse_id "
       "JOIN members m ON m.id = d.member_id "
       "WHERE d.pulse_id = ? AND COALESCE(d.message, '') <> '' AND d.unreachable = 0 AND m.opted_out = 0 "
-      "AND m.unreachable_since IS NULL ORDER BY m.id");
+      "AND m.unreachable_since IS NULL AND m.kind = 'person' ORDER BY m.id");
   s.bind(1, pulse_id);
   std::vector<member_delivery> out;
   while (s.step()) {
@@ -101,8 +101,10 @@ std::vector<store::member_delivery> backend::sent_deliveries(std::int64_t pulse_
 store::response_count backend::pulse_response(std::int64_t pulse_id) {
   std::lock_guard lock(read_mutex_);
   auto s = read_db_.prepare(
-      "SELECT (SELECT COUNT(*) FROM deliveries WHERE pulse_id = ?1 AND unreachable = 0), "
-      "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = ?1)");
+      "SELECT (SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.member_id "
+      "        WHERE d.pulse_id = ?1 AND d.unreachable = 0 AND m.kind = 'person'), "
+      "(SELECT COUNT(DISTINCT a.pseudonym) FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
+      " WHERE a.pulse_id = ?1 AND COALESCE(r.counted, 1) = 1)");
   s.bind(1, pulse_id);
   s.step();
   return {static_cast<int>(s.integer(0)), static_cast<int>(s.integer(1))};

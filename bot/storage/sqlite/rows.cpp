@@ -104,6 +104,8 @@ member read_member(const statement& row) {
   m.opted_out = row.integer(6) != 0;
   m.joined_at = from_ms(row.integer(7));
   m.unreachable = row.integer(8) != 0;
+  m.kind = domain::parse_person_kind(row.text(9)).value_or(domain::person_kind::person);
+  if (!row.is_null(10)) m.looked_up_at = from_ms(row.integer(10));
   return m;
 }
 

@@ -25,7 +25,7 @@ outbox_kind parse_kind(const std::string& text);
 std::string encode_string_list(const std::vector<std::string>& items);
 /// What read_member reads, in its order.
 #define SMREL_SQLITE_MEMBER_COLUMNS \
-  "id, platform, workspace, chat_user, grp, locale, opted_out, joined_at, unreachable_since IS NOT NULL"
+  "id, platform, workspace, chat_user, grp, locale, opted_out, joined_at, unreachable_since IS NOT NULL, kind, looked_up_at"
 member read_member(const statement& row);
 pulse read_pulse(const statement& row);
 delivery read_delivery(const statement& row);

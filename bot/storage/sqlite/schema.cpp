@@ -6,7 +6,7 @@ namespace smrel::storage::sqlite {
 namespace {
 
 // Times are Unix milliseconds; weeks are ISO week strings ("2026-W48"), which sort correctly.
-constexpr std::array<std::string_view, 12> all_migrations{
+constexpr std::array<std::string_view, 13> all_migrations{
     // 1: members, respondents, pulses, deliveries, answers, nudges, outbox.
     R"sql(
 CREATE TABLE members (
@@ -323,6 +323,14 @@ CREATE INDEX send_paces_by_arrival ON send_paces (arrival_us);
 ALTER TABLE members ADD COLUMN unreachable_since INTEGER;
 ALTER TABLE deliveries ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE installations ADD COLUMN removed_at INTEGER;
+)sql",
+    // 13: what the platform says each person is (a guest or a bot is neither asked nor counted),
+    // looked up at most once a day; a respondent who does not count keeps their answers, left
+    // out of every figure.
+    R"sql(
+ALTER TABLE members ADD COLUMN kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'guest', 'bot'));
+ALTER TABLE members ADD COLUMN looked_up_at INTEGER;
+ALTER TABLE respondents ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
 )sql",
 };
 

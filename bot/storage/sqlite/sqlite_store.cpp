@@ -247,6 +247,59 @@ void backend::mark_unreachable(const domain::member_key& key, std::int64_t pulse
   tx.commit();
 }
 
+std::vector<member> backend::take_people_to_look_up(domain::platform on, time_point due_at_or_before, time_point now,
+                                                    std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  transaction tx(db_);
+  auto s = db_.prepare("SELECT " SMREL_SQLITE_MEMBER_COLUMNS
+                       " FROM members m WHERE platform = ?1 AND unreachable_since IS NULL "
+                       "AND COALESCE(looked_up_at, 0) <= ?2 AND NOT EXISTS (SELECT 1 FROM installations i "
+                       "WHERE i.platform = m.platform AND i.workspace = m.workspace AND i.removed_at IS NOT NULL) "
+                       "ORDER BY COALESCE(looked_up_at, 0), id LIMIT ?3");
+  s.bind(1, domain::platform_id(on)).bind(2, to_ms(due_at_or_before)).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<member> due;
+  while (s.step()) due.push_back(read_member(s));
+  for (const auto& m : due) {
+    db_.prepare("UPDATE members SET looked_up_at = ? WHERE id = ?").bind(1, to_ms(now)).bind(2, m.id).run();
+  }
+  tx.commit();
+  return due;
+}
+
+void backend::set_looked_up_at(const domain::member_key& key, time_point at) {
+  std::lock_guard lock(mutex_);
+  db_.prepare("UPDATE members SET looked_up_at = ? WHERE platform = ? AND workspace = ? AND chat_user = ?")
+      .bind(1, to_ms(at))
+      .bind(2, domain::platform_id(key.workspace.on))
+      .bind(3, key.workspace.id)
+      .bind(4, key.user)
+      .run();
+}
+
+void backend::set_person_kind(const domain::member_key& key, std::string_view pseudonym, domain::person_kind kind) {
+  std::lock_guard lock(mutex_);
+  transaction tx(db_);
+  db_.prepare("UPDATE members SET kind = ? WHERE platform = ? AND workspace = ? AND chat_user = ? AND kind <> ?1")
+      .bind(1, domain::person_kind_id(kind))
+      .bind(2, domain::platform_id(key.workspace.on))
+      .bind(3, key.workspace.id)
+      .bind(4, key.user)
+      .run();
+  if (db_.changes() == 0) return;  // unknown, or already so: the transaction rolls back, unchanged
+  // Someone who never joined has no respondent row yet; their answers counted as "other".
+  db_.prepare("INSERT INTO respondents (pseudonym, platform, workspace, grp, counted) "
+              "SELECT ?1, platform, workspace, grp, ?2 FROM members WHERE platform = ?3 AND workspace = ?4 AND chat_user = ?5 "
+              "ON CONFLICT (pseudonym) DO UPDATE SET counted = excluded.counted")
+      .bind(1, pseudonym)
+      .bind(2, kind == domain::person_kind::person ? 1 : 0)
+      .bind(3, domain::platform_id(key.workspace.on))
+      .bind(4, key.workspace.id)
+      .bind(5, key.user)
+      .run();
+  bump_people_version_locked(key.workspace);
+  tx.commit();
+}
+
 void backend::forget(const domain::member_key& key, std::string_view pseudonym) {
   std::lock_guard lock(mutex_);
   transaction tx(db_);

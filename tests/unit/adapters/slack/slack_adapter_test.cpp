@@ -6,6 +6,7 @@
 #include "adapters/slack/blocks.hpp"
 #include "adapters/slack/form.hpp"
 #include "adapters/slack/inbound.hpp"
+#include "adapters/slack/people.hpp"
 #include "adapters/slack/web_api.hpp"
 
 namespace smrel::adapters::slack {
@@ -305,6 +306,36 @@ TEST(web_api, errors_about_a_person_the_app_or_the_token_say_so) {
   EXPECT_EQ(problem("not_in_channel"), delivery_problem::not_in_conversation);
   EXPECT_EQ(problem("channel_not_found"), delivery_problem::conversation_gone);
   EXPECT_EQ(problem("msg_too_long"), delivery_problem::none);
+}
+
+// users.info, shaped as Slack's documentation shows it (https://api.slack.com/methods/users.info):
+// guests (multi- and single-channel), bots (Slackbot too), deactivated people and the locale.
+TEST(users_info, says_who_is_a_guest_a_bot_or_deactivated_and_their_language) {
+  const auto answer = [](const json& user) {
+    json full{{"id", "W012A3CDE"}, {"team_id", "T012AB3C4"}, {"name", "spengler"}, {"deleted", false},
+              {"tz", "America/Los_Angeles"}, {"is_admin", true}, {"is_owner", false}, {"is_bot", false},
+              {"is_restricted", false}, {"is_ultra_restricted", false}, {"is_app_user", true},
+              {"updated", 1502138686}, {"locale", "en-US"}};
+    if (!user.is_null()) full.update(user);
+    return person_facts_of(json{{"ok", true}, {"user", full}}.dump());
+  };
+  const auto member = answer({});
+  ASSERT_TRUE(member);
+  EXPECT_EQ(member->kind, domain::person_kind::person) << "is_app_user means they authorised the app";
+  EXPECT_FALSE(member->deactivated);
+  EXPECT_EQ(member->language, "en-US");
+  EXPECT_EQ(answer({{"is_restricted", true}})->kind, domain::person_kind::guest);
+  EXPECT_EQ(answer({{"is_restricted", true}, {"is_ultra_restricted", true}})->kind, domain::person_kind::guest);
+  EXPECT_EQ(answer({{"is_bot", true}})->kind, domain::person_kind::bot);
+  EXPECT_EQ(answer({{"id", "USLACKBOT"}})->kind, domain::person_kind::bot);
+  EXPECT_TRUE(answer({{"deleted", true}})->deactivated);
+  EXPECT_EQ(answer({{"locale", "nl-NL"}})->language, "nl-NL");
+  EXPECT_EQ(answer({{"locale", 7}})->language, "");
+  EXPECT_FALSE(person_facts_of(R"({"ok":false,"error":"user_not_found"})"));
+  EXPECT_FALSE(person_facts_of(R"({"ok":true,"user":"U1"})"));
+  EXPECT_FALSE(person_facts_of("not json"));
+  EXPECT_EQ(user_info_form("U012AB3CD"), "user=U012AB3CD&include_locale=true");
+  EXPECT_EQ(user_info_form("U1&x=1"), "user=U1%26x%3D1&include_locale=true");
 }
 
 TEST(web_api, odd_shapes_are_classified_not_thrown) {

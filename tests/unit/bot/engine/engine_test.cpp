@@ -579,5 +579,52 @@ TEST_F(engine_test, a_click_from_another_organisation_is_never_counted) {
       << refused.refusal.fallback_text;
 }
 
+// A guest's click was stored and counted like a member's. Once the platform says who someone is,
+// a guest's clicks are refused, their pulse command says why, and they leave the weekly pulse; a
+// person's language is taken up on the first look-up only.
+TEST_F(engine_test, a_guest_found_by_a_look_up_is_not_asked_and_their_clicks_do_not_count) {
+  domain::manual_clock clock{t0};
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(config::settings{}));
+  const auto say = [&](const std::string& user, const std::string& words) {
+    return domain::plain_text(bot.on_command({{acme, user}, words, {acme.on, "C1"}, "", ""}).reply);
+  };
+  say("U1", "join sales");
+  say("U2", "join marketing");
+  const auto sent = bot.open_weekly_pulse(acme);
+  ASSERT_EQ(sent.size(), 2U);
+  const auto before = *store_->find_member({acme, "U2"});
+  const auto told = bot.person_looked_up(before, {domain::person_kind::guest, false, "nl-NL"});
+  ASSERT_TRUE(told);
+  EXPECT_NE(told->fallback_text.find("Je bent gast in deze werkruimte"), std::string::npos) << told->fallback_text;
+  store_->set_looked_up_at({acme, "U2"}, t0);  // as the people check marks whom it takes
+  EXPECT_FALSE(bot.person_looked_up(*store_->find_member({acme, "U2"}), {domain::person_kind::guest, false, "en"}))
+      << "told once";
+  EXPECT_EQ(store_->find_member({acme, "U2"})->locale, scoring::locale::nl) << "taken up on the first look-up only";
+
+  const auto delivery = store_->find_delivery(sent[0].pulse_id, before.id);
+  ASSERT_TRUE(delivery);
+  domain::button_click click;
+  click.who = {acme, "U2"};
+  click.action = "answer";
+  click.value = answer_button_prefix(sent[0].pulse_id, delivery->items[0]) + "4";
+  const auto refused = bot.on_answer_click(click);
+  EXPECT_FALSE(refused.accepted());
+  EXPECT_NE(refused.refusal.fallback_text.find("Gasten en apps"), std::string::npos) << refused.refusal.fallback_text;
+  EXPECT_NE(say("U2", "pulse").find("gasten worden niet gevraagd"), std::string::npos);
+  EXPECT_FALSE(bot.pulse_dm({acme, "U2"}, sent[0].pulse_id));
+  const auto status = say("U1", "status");
+  EXPECT_NE(status.find("This week: 0 of 1 (0%)"), std::string::npos) << status;
+  EXPECT_NE(status.find("1 guest or app who joined is not asked or counted"), std::string::npos) << status;
+  clock.advance(days{7});
+  const auto next = bot.open_weekly_pulse(acme);
+  ASSERT_EQ(next.size(), 1U);
+  EXPECT_EQ(next[0].who.user, "U1");
+
+  // A person after all (say, made a full member): asked again, and not told anything.
+  EXPECT_FALSE(bot.person_looked_up(*store_->find_member({acme, "U2"}), {domain::person_kind::person, false, ""}));
+  clock.advance(days{7});
+  EXPECT_EQ(bot.open_weekly_pulse(acme).size(), 2U);
+}
+
 }  // namespace
 }  // namespace smrel::engine

@@ -70,8 +70,8 @@ TEST_F(postgres_store, reports_the_same_schema_versions_as_sqlite) {
   const testing::temp_dir dir;
   const auto sqlite = open_store("sqlite:" + dir.file("smrel.db"));
   EXPECT_EQ(store->latest_schema_version(), sqlite->latest_schema_version());
-  EXPECT_EQ(store->migrate(), 12);
-  EXPECT_EQ(store->schema_version(), 12);
+  EXPECT_EQ(store->migrate(), 13);
+  EXPECT_EQ(store->schema_version(), 13);
 }
 
 TEST_F(postgres_store, a_killed_server_makes_the_store_unavailable_until_it_is_back) {

@@ -219,6 +219,86 @@ TEST_P(store_conformance, an_unreachable_member_is_not_counted_as_asked_until_th
   EXPECT_FALSE(store_->find_member(bob)->unreachable);
 }
 
+// Guests and bots: the platform's word on who someone is. They are not asked, their answers leave
+// every figure but stay stored, and it is undone when the platform says they are a person again.
+TEST_P(store_conformance, a_guest_is_neither_asked_nor_counted_until_they_are_a_person_again) {
+  const auto pulse = store_->open_pulse(acme, week48, t0, t0 + days{7});
+  const member_key ann{acme, "U1"};
+  const member_key gus{acme, "U2"};  // joined, then found to be a guest
+  const member_key nat{acme, "U3"};  // never joined; answered through the pulse command
+  for (const auto& who : {ann, gus}) {
+    const auto m = store_->upsert_member(who, scoring::locale::en, t0);
+    store_->set_delivery_message(store_->record_delivery(pulse.id, m.id, {0, 5, 12, 19}, t0).id,
+                                 {{platform::slack, "D" + who.user}, "1.0"});
+  }
+  store_->upsert_member(nat, scoring::locale::en, t0);
+  store_->set_group(ann, "p-ann", scoring::group::sales);
+  store_->set_group(gus, "p-gus", scoring::group::marketing);
+  store_->store_answers(std::vector<new_answer>{{acme, pulse.id, "p-ann", week48, 0, 2, t0},
+                                                {acme, pulse.id, "p-gus", week48, 0, 4, t0},
+                                                {acme, pulse.id, "p-nat", week48, 0, 5, t0}});
+  const auto nudge = store_->record_nudge({0, acme, "lead_sla", week48, "why", t0, week48});
+  write_batch follow_ups;
+  follow_ups.follow_ups = {{nudge, "p-ann", 2, t0}, {nudge, "p-gus", 5, t0}};
+  store_->commit(follow_ups, t0);
+  ASSERT_EQ(store_->answers(acme, week48, week48).size(), 3U);
+  const auto version = store_->people_version(acme);
+
+  store_->set_person_kind(gus, "p-gus", domain::person_kind::guest);
+  store_->set_person_kind(nat, "p-nat", domain::person_kind::bot);
+  store_->set_person_kind({acme, "UNKNOWN"}, "p-unknown", domain::person_kind::guest);  // nobody: no-op
+  reopen();
+  EXPECT_GT(store_->people_version(acme), version);
+  EXPECT_EQ(store_->find_member(gus)->kind, domain::person_kind::guest);
+  EXPECT_EQ(store_->find_member(nat)->kind, domain::person_kind::bot);
+  EXPECT_EQ(store_->find_member(ann)->kind, domain::person_kind::person);
+  const auto counted = store_->answers(acme, week48, week48);
+  ASSERT_EQ(counted.size(), 1U);
+  EXPECT_EQ(counted[0].pseudonym, "p-ann");
+  EXPECT_EQ(store_->follow_up_values(nudge), (std::vector<std::uint8_t>{2}));
+  EXPECT_EQ(store_->pulse_response(pulse.id).asked, 1);
+  EXPECT_EQ(store_->pulse_response(pulse.id).answered, 1);
+  const auto still_asked = store_->sent_deliveries(pulse.id);
+  ASSERT_EQ(still_asked.size(), 1U);
+  EXPECT_EQ(still_asked[0].who, ann);
+  EXPECT_EQ(store_->answers_by("p-gus", pulse.id).size(), 1U);  // kept, as given
+
+  const auto before = store_->people_version(acme);
+  store_->set_person_kind(gus, "p-gus", domain::person_kind::guest);  // no change: no new version
+  EXPECT_EQ(store_->people_version(acme), before);
+  store_->set_person_kind(gus, "p-gus", domain::person_kind::person);
+  EXPECT_EQ(store_->answers(acme, week48, week48).size(), 2U);
+  EXPECT_EQ(store_->answers(acme, week48, week48)[1].group, scoring::group::marketing);
+  EXPECT_EQ(store_->pulse_response(pulse.id).asked, 2);
+}
+
+// Each person is looked up at most once per period, by one process: taking marks them.
+TEST_P(store_conformance, people_due_a_look_up_are_taken_once_oldest_first_and_only_where_installed) {
+  const member_key ann{acme, "U1"};
+  const member_key bob{acme, "U2"};
+  const member_key cat{acme, "U3"};
+  const member_key dan{other_workspace, "U4"};
+  for (const auto& who : {ann, bob, cat, dan}) store_->upsert_member(who, scoring::locale::en, t0);
+  store_->upsert_member({acme_on_teams, "aad-1"}, scoring::locale::en, t0);  // another platform
+  store_->mark_unreachable(cat, 0, t0);
+  store_->remove_workspace(other_workspace, t0);
+  store_->set_looked_up_at(ann, t0 - hours{30});
+
+  const auto first = store_->take_people_to_look_up(platform::slack, t0 - hours{24}, t0, 10);
+  ASSERT_EQ(first.size(), 2U);
+  EXPECT_EQ(first[0].key, bob);  // never looked up comes first
+  EXPECT_FALSE(first[0].looked_up_at);
+  EXPECT_EQ(first[1].key, ann);
+  EXPECT_EQ(first[1].looked_up_at, time_point_cast<milliseconds>(t0 - hours{30}));
+  reopen();
+  EXPECT_EQ(store_->find_member(bob)->looked_up_at, time_point_cast<milliseconds>(t0));
+  EXPECT_TRUE(store_->take_people_to_look_up(platform::slack, t0 - hours{24}, t0 + hours{1}, 10).empty());
+  // A day later both are due again; the limit is kept.
+  const auto later = store_->take_people_to_look_up(platform::slack, t0 + hours{1}, t0 + hours{25}, 1);
+  ASSERT_EQ(later.size(), 1U);
+  EXPECT_EQ(store_->take_people_to_look_up(platform::slack, t0 + hours{1}, t0 + hours{25}, 10).size(), 1U);
+}
+
 TEST_P(store_conformance, a_delivery_message_is_on_the_pulses_platform) {
   const auto pulse = store_->open_pulse(acme_on_teams, week48, t0, t0 + days{7});
   const auto m = store_->upsert_member({acme_on_teams, "aad-1"}, scoring::locale::en, t0);

@@ -1,0 +1,58 @@
+#include "adapters/slack/people.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace smrel::adapters::slack {
+namespace {
+
+bool flag(const nlohmann::json& user, const char* name) {
+  const auto it = user.find(name);
+  return it != user.end() && it->is_boolean() && it->get<bool>();
+}
+
+void append_percent_encoded(std::string& out, std::string_view text) {
+  constexpr std::string_view hex = "0123456789ABCDEF";
+  for (const unsigned char c : text) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '_' || c == '.' || c == '~';
+    if (unreserved) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0x0F];
+    }
+  }
+}
+
+}  // namespace
+
+std::string user_info_form(std::string_view user) {
+  std::string out = "user=";
+  append_percent_encoded(out, user);
+  out += "&include_locale=true";
+  return out;
+}
+
+std::optional<domain::person_facts> person_facts_of(std::string_view body) {
+  const auto answer = nlohmann::json::parse(body, nullptr, false);
+  if (!answer.is_object() || !flag(answer, "ok")) return std::nullopt;
+  const auto user = answer.find("user");
+  if (user == answer.end() || !user->is_object()) return std::nullopt;
+  domain::person_facts facts;
+  // Slackbot is not flagged as a bot, but is one.
+  const auto id = user->find("id");
+  const bool slackbot = id != user->end() && id->is_string() && id->get<std::string>() == "USLACKBOT";
+  if (flag(*user, "is_bot") || slackbot) {
+    facts.kind = domain::person_kind::bot;
+  } else if (flag(*user, "is_restricted") || flag(*user, "is_ultra_restricted")) {
+    facts.kind = domain::person_kind::guest;  // multi-channel, single-channel guest
+  }
+  facts.deactivated = flag(*user, "deleted");
+  if (const auto locale = user->find("locale"); locale != user->end() && locale->is_string()) {
+    facts.language = locale->get<std::string>();
+  }
+  return facts;
+}
+
+}  // namespace smrel::adapters::slack
