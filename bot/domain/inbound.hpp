@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "bot/domain/conversation.hpp"
 #include "bot/domain/ids.hpp"
@@ -53,7 +54,31 @@ struct app_removed {
   std::string why;  // the platform's name for it, for the log
 };
 
+/// The person removed the app from their own direct conversation with the bot (Teams: uninstalled
+/// in personal scope), while it stays in the workspace: the bot can no longer write to them, so
+/// it does not ask them until they act again. Nothing of theirs is erased (that is `forget`).
+struct person_removed_app {
+  member_key who;
+  std::string why;  // the platform's name for it, for the log
+};
+
+/// The person added the app to their direct conversation with the bot: it can write to them
+/// again, so someone it stopped asking when they removed it is asked again.
+struct person_added_app {
+  member_key who;
+};
+
+/// The bot was removed from a conversation of several people (Teams: a team or a group chat),
+/// which goes on without it: nothing can be posted into `conversations` any more (those the
+/// platform names; for a team, its general channel). Nothing here names a person.
+struct bot_left_conversation {
+  workspace_ref workspace;
+  std::vector<conversation_ref> conversations;
+  std::string why;  // the platform's name for it, for the log
+};
+
 /// An event from the platform that the bot acts on; monostate for one it does not.
-using platform_event = std::variant<std::monostate, home_opened, app_removed>;
+using platform_event =
+    std::variant<std::monostate, home_opened, app_removed, person_removed_app, person_added_app, bot_left_conversation>;
 
 }  // namespace smrel::domain

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "bot/domain/clock.hpp"
 #include "bot/domain/conversation.hpp"
@@ -126,10 +127,21 @@ class chat_bot {
     const auto installed = core_.store.find_installation(workspace);
     return installed && installed->removed_at;
   }
-  /// What the platform says of a member, looked up; what to tell them by DM, if anything (see
-  /// membership::looked_up).
+  /// What the platform says of a member, looked up: a deactivated person is not asked from now
+  /// on; what else it means, and what to tell them by DM if anything, is membership::looked_up's.
   std::optional<domain::message> person_looked_up(const storage::member& before, const domain::person_facts& facts) {
+    if (facts.deactivated) pulses_.unreachable_from_now(before.key);
     return membership_.looked_up(before, facts);
+  }
+  /// The person removed the app from their direct conversation with the bot: it is not used, and
+  /// they are not asked, until they act again (see pulses::removed_app).
+  void person_removed_app(const domain::member_key& who) { pulses_.removed_app(who); }
+  /// The person added the app again: reachable again if it had stopped asking them. True then.
+  bool person_added_app(const domain::member_key& who) { return pulses_.added_app(who); }
+  /// The bot was removed from these conversations: true when the digest target was one of them
+  /// (it is cleared).
+  bool bot_left(const domain::workspace_ref& workspace, const std::vector<domain::conversation_ref>& conversations) {
+    return digests_.bot_left(workspace, conversations);
   }
   /// What is cached about one person is read afresh next time.
   void forget_person(const domain::member_key& who) { core_.found.forget_member(who); }

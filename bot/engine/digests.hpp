@@ -2,6 +2,7 @@
 // The weekly digest: posted into a channel on schedule or on an admin's word, previewed by the
 // digest command. Posting one issues its nudges, whose follow-ups later pulses ask.
 #include <string_view>
+#include <vector>
 
 #include "bot/domain/conversation.hpp"
 #include "bot/domain/inbound.hpp"
@@ -19,6 +20,9 @@ class digests {
   /// The digest command: `preview` (the default) shows it to the admin alone, `here` posts it
   /// where the command was typed.
   command_result digest_command(const domain::chat_command& command, std::string_view mode, scoring::locale lang);
+  /// The bot was removed from these conversations: the workspace's digest target is cleared when
+  /// it is one of them, so the schedule does not post where the bot cannot. True when it was.
+  bool bot_left(const domain::workspace_ref& workspace, const std::vector<domain::conversation_ref>& conversations);
 
  private:
   /// "digest here": the digest goes to the conversation the command came from.

@@ -39,12 +39,6 @@ domain::message membership::join(const domain::member_key& who, std::string_view
 
 std::optional<domain::message> membership::looked_up(const storage::member& before, const domain::person_facts& facts) {
   const auto& who = before.key;
-  if (facts.deactivated) {
-    // Not asked until they act again; this week's DM, if it went out, stops counting as asked.
-    const auto week = core_.company_calendar.week_of(core_.clock.now());
-    const auto pulse = core_.store.find_pulse(who.workspace, week);
-    core_.store.mark_unreachable(who, pulse ? pulse->id : 0, core_.clock.now());
-  }
   const bool kind_changed = facts.kind != before.kind;
   if (kind_changed) core_.store.set_person_kind(who, core_.pseudonyms.pseudonym(who), facts.kind);
   auto lang = before.locale;

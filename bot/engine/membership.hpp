@@ -25,8 +25,8 @@ class membership {
   /// The forget confirmation and its cancel button; anything else is not ours.
   domain::message on_click(const domain::button_click& click);
   /// What the platform says of a member, looked up (`before`: the member as they were when taken
-  /// for the look-up). A guest or a bot is no longer asked and their answers stop counting; a
-  /// deactivated person is unreachable; on the first look-up, their language is taken up. Returns
+  /// for the look-up). A guest or a bot is no longer asked and their answers stop counting; on
+  /// the first look-up, their language is taken up (deactivation is pulses'). Returns
   /// what to tell someone who joined a team and turns out to be a guest.
   std::optional<domain::message> looked_up(const storage::member& before, const domain::person_facts& facts);
 

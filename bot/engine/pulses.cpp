@@ -258,6 +258,29 @@ void pulses::unreachable(const domain::member_key& who, std::int64_t pulse_id) {
   core_.statuses.invalidate(who.workspace);  // fewer asked this week
 }
 
+void pulses::unreachable_from_now(const domain::member_key& who) {
+  // Found, not opened: before this week's pulse there is no delivery to take back, and the
+  // member's mark keeps the pulse from asking them when it opens.
+  const auto week = core_.company_calendar.week_of(core_.clock.now());
+  const auto pulse = core_.store.find_pulse(who.workspace, week);
+  unreachable(who, pulse ? pulse->id : 0);  // 0 names no pulse: only the member is marked
+}
+
+void pulses::removed_app(const domain::member_key& who) {
+  core_.store.forget_direct_conversation(who);
+  unreachable_from_now(who);
+}
+
+bool pulses::added_app(const domain::member_key& who) {
+  const auto m = core_.store.find_member(who);
+  // Nobody to bring back: adding the app enrols no one.
+  if (!m || !m->unreachable) return false;
+  core_.store.upsert_member(who, m->locale, core_.clock.now());  // reachable again, otherwise unchanged
+  core_.found.forget_member(who);
+  core_.statuses.invalidate(who.workspace);
+  return true;
+}
+
 void pulses::pulse_dm_sent(const domain::member_key& who, std::int64_t pulse_id, const domain::message_ref& sent) {
   const auto m = core_.found.member(who);
   auto delivery = m ? core_.found.delivery(pulse_id, m->id) : std::nullopt;

@@ -61,6 +61,15 @@ class pulses {
   /// The platform cannot reach the person (deactivated, gone): their DM of `pulse_id` does not
   /// count as asked, and no later pulse asks them until they act again.
   void unreachable(const domain::member_key& who, std::int64_t pulse_id);
+  /// The same, learnt outside any one DM (a look-up, an uninstall): this week's DM, if it went
+  /// out, stops counting as asked.
+  void unreachable_from_now(const domain::member_key& who);
+  /// The person removed the app from their direct conversation with the bot: that conversation is
+  /// forgotten and they are unreachable, from this week's pulse on, until they act again.
+  void removed_app(const domain::member_key& who);
+  /// The person added the app again: a member it stopped asking is reachable again (asked from
+  /// the next pulse on). True when they were unreachable.
+  bool added_app(const domain::member_key& who);
 
   /// The person's pseudonym, kept once worked out: an HMAC per click otherwise (twice for a
   /// Teams click answered with its card), and it never changes for a member key.

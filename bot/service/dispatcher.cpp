@@ -210,6 +210,28 @@ boost::asio::awaitable<click_result> dispatcher::handle_click(const domain::butt
   co_return click_result{false, std::move(shown)};
 }
 
+void dispatcher::on_person_removed_app(const domain::person_removed_app& gone) {
+  // Their queued rows stay: rows are found by their content only, which would take the sent ones
+  // too, whose keys keep this week's DMs from going twice after a re-install. With the
+  // conversation forgotten, a pending DM fails on its first attempt without being sent.
+  bot_.person_removed_app(gone.who);
+  log_event(log_level::info, "person_removed_app", {{"workspace", gone.who.workspace.id}, {"event", gone.why}});
+}
+
+void dispatcher::on_person_added_app(const domain::person_added_app& back) {
+  if (bot_.person_added_app(back.who)) {
+    log_event(log_level::info, "person_reachable_again", {{"workspace", back.who.workspace.id}});
+  }
+}
+
+void dispatcher::on_bot_left(const domain::bot_left_conversation& left) {
+  if (!bot_.bot_left(left.workspace, left.conversations)) return;
+  log_event(log_level::warn, "digest_target_cleared",
+            {{"workspace", left.workspace.id},
+             {"event", left.why},
+             {"reason", "the bot was removed from the conversation the weekly digest went to"}});
+}
+
 boost::asio::awaitable<bool> dispatcher::event(std::string event_id, domain::platform_event happened) {
   const auto* opened = std::get_if<domain::home_opened>(&happened);
   const bool fresh = co_await run_blocking(pool_, [&]() -> bool {
@@ -227,8 +249,13 @@ boost::asio::awaitable<bool> dispatcher::event(std::string event_id, domain::pla
       return store_.record_event(event_id, now);
     }
     // Remembered before it is handled: a retry after a crash in between loses at most one Home
-    // view refresh, which the next visit repeats; handling twice is what must not happen.
+    // view refresh, which the next visit repeats; handling twice is what must not happen (a
+    // removal redelivered after the person came back would stop asking them again). A removal
+    // lost that way costs one DM the platform refuses.
     if (!store_.record_event(event_id, now)) return false;
+    if (const auto* gone = std::get_if<domain::person_removed_app>(&happened)) on_person_removed_app(*gone);
+    if (const auto* back = std::get_if<domain::person_added_app>(&happened)) on_person_added_app(*back);
+    if (const auto* left = std::get_if<domain::bot_left_conversation>(&happened)) on_bot_left(*left);
     if (!opened) return true;
     if (!opened->direct.empty()) store_.remember_direct_conversation(opened->who, opened->direct);
     if (opened->home_tab) {

@@ -72,6 +72,10 @@ class dispatcher {
   /// a dedupe key for it is given.
   boost::asio::awaitable<domain::message> run_command(const domain::chat_command& command,
                                                       std::optional<std::string> reply_dedupe_key);
+  // Platform events that change what the bot may do, after their id was recorded. Blocking.
+  void on_person_removed_app(const domain::person_removed_app& gone);
+  void on_person_added_app(const domain::person_added_app& back);
+  void on_bot_left(const domain::bot_left_conversation& left);
   void queue_home_view(storage::write_batch& batch, const domain::button_click& click) const;
   void queue_reply(storage::write_batch& batch, const domain::button_click& click, storage::outbox_kind kind,
                    const domain::message& m) const;

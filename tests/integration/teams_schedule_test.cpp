@@ -159,6 +159,55 @@ TEST(teams_schedule, a_person_who_blocked_the_bot_is_dead_lettered_and_their_cha
   EXPECT_EQ(creates_for(h.fake(), "3").size(), 2U);
 }
 
+TEST(teams_schedule, a_person_who_removed_the_app_is_not_asked_until_they_add_it_again) {
+  teams_harness h(amsterdam_schedule());
+  const auto one = testing::teams_member("1");
+  h.say("1", "join sales");
+  h.say("2", "join sales");
+  const auto removal = h.installation_removed("1");
+  ASSERT_EQ(h.post(removal).status, 200);
+  ASSERT_EQ(h.post(removal).status, 200);  // the connector's retry: the same once more
+  EXPECT_FALSE(h.store().find_direct_conversation(one)) << "the bot can no longer write there";
+  ASSERT_TRUE(h.store().find_member(one)) << "removing the app erases nothing";
+  EXPECT_TRUE(h.store().find_member(one)->unreachable);
+  EXPECT_EQ(h.store().find_member(one)->group, scoring::group::sales);
+
+  // The week's pulse: person 2's card shows it went out; person 1 gets none, nor a chat opened.
+  h.clock().advance(3min);  // 10:01 in Amsterdam
+  const auto week49_pulse = [&](const fake_teams::call& c) {
+    return c.method == "POST" && c.path.ends_with("/activities") && c.body.find(week49_in_words) != std::string::npos;
+  };
+  ASSERT_TRUE(h.fake().wait_for(week49_pulse, 1, 15s));
+  h.settle_schedule();
+  h.wait_until_no_send_in_flight();
+  EXPECT_EQ(h.fake().connector_calls(week49_pulse).size(), 1U);
+  EXPECT_EQ(proactive_posts(h.fake(), "2").size(), 1U);
+  EXPECT_TRUE(proactive_posts(h.fake(), "1").empty());
+  EXPECT_TRUE(creates_for(h.fake(), "1").empty());
+  const auto status = h.say("2", "status").dump();
+  EXPECT_NE(status.find("This week: 0 of 1"), std::string::npos) << "1 is not counted as asked: " << status;
+  EXPECT_NE(status.find("1 person who cannot be reached"), std::string::npos) << status;
+
+  // Adding the app again brings them back; the old removal, delivered once more, changes nothing.
+  ASSERT_EQ(h.post(h.installation_added("1")).status, 200);
+  EXPECT_FALSE(h.store().find_member(one)->unreachable);
+  ASSERT_EQ(h.post(removal).status, 200);
+  EXPECT_FALSE(h.store().find_member(one)->unreachable);
+  const auto chat = h.store().find_direct_conversation(one);
+  ASSERT_TRUE(chat);
+  EXPECT_NE(chat->address.find(testing::personal_conversation("1")), std::string::npos) << chat->address;
+  const auto back = h.say("1", "status").dump();
+  EXPECT_EQ(back.find("cannot be reached"), std::string::npos) << back;
+
+  // Next week's pulse asks them again, in their chat.
+  const auto pulse_card_to_1 = [](const fake_teams::call& c) {
+    return c.method == "POST" && c.path == "/v3/conversations/" + testing::personal_conversation("1") + "/activities" &&
+           testing::buttons_named(testing::card_of(c.json), "answer").size() >= 20;
+  };
+  h.clock().advance(days{7});
+  EXPECT_TRUE(h.fake().wait_for(pulse_card_to_1, 1, 15s));
+}
+
 TEST(teams_schedule, the_digest_goes_to_the_channel_an_admin_named_once_a_week_across_restarts) {
   teams_harness h(amsterdam_schedule());
   h.say("1", "join sales");

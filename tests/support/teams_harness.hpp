@@ -264,6 +264,37 @@ class teams_harness {
     a["action"] = "add";
     return a;
   }
+  /// The app removed from `who`'s personal scope (by them).
+  nlohmann::json installation_removed(const std::string& who) {
+    auto a = base_activity("installationUpdate", who, personal_conversation_json(who));
+    a["action"] = "remove";
+    return a;
+  }
+  /// A message in a group chat ("19:…@thread.v2"), @mentioning the bot.
+  nlohmann::json group_chat_message(const std::string& who, const std::string& text, const std::string& chat) {
+    auto a = channel_message(who, text, true, chat);
+    a["conversation"] = group_chat_json(chat);
+    a["channelData"] = {{"tenant", {{"id", teams_tenant}}}};
+    return a;
+  }
+  /// The bot removed from a team: `team` is the team's id, which is its general channel's too.
+  nlohmann::json bot_removed_from_team(const std::string& team) {
+    auto a = base_activity("conversationUpdate", "admin", channel_conversation_json(team));
+    a["conversation"]["id"] = team;
+    a["membersRemoved"] = nlohmann::json::array({{{"id", std::string("28:") + teams_app_id}, {"name", "smrel"}}});
+    a["channelData"]["eventType"] = "teamMemberRemoved";
+    a["channelData"]["team"] = {{"id", team}, {"name", "Sales and Marketing"}};
+    return a;
+  }
+  /// The bot removed from a group chat.
+  nlohmann::json bot_removed_from_group_chat(const std::string& chat) {
+    auto a = base_activity("conversationUpdate", "admin", group_chat_json(chat));
+    a["membersRemoved"] = nlohmann::json::array({{{"id", std::string("28:") + teams_app_id}, {"name", "smrel"}}});
+    return a;
+  }
+  static nlohmann::json group_chat_json(const std::string& chat) {
+    return {{"id", chat}, {"conversationType", "groupChat"}, {"isGroup", true}, {"tenantId", teams_tenant}};
+  }
 
   unsigned short port() const { return port_; }
   offset_clock& clock() { return clock_; }

@@ -57,6 +57,7 @@ class teams_plug final : public channel_plug {
   boost::asio::awaitable<net::http_response> card_action(const adapters::teams::activity& a);
   boost::asio::awaitable<net::http_response> card_submit(const adapters::teams::activity& a);
   boost::asio::awaitable<net::http_response> installed(const adapters::teams::activity& a);
+  boost::asio::awaitable<net::http_response> uninstalled(const adapters::teams::activity& a);
   /// Keeps how to reach the person in a 1:1: their personal conversation when this is it, else
   /// who they are (the conversation is opened when the first pulse goes).
   boost::asio::awaitable<void> remember_reach(const adapters::teams::activity& a);

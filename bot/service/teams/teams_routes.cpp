@@ -50,6 +50,24 @@ std::string message_key(const msteams::activity& a) {
   return "teams:message:" + a.tenant + "/" + a.conversation_id + "/" + a.id;
 }
 
+// The key that handles an install or uninstall once, however often the connector delivers it.
+std::string event_key(const msteams::activity& a) {
+  return "teams:event:" + a.tenant + "/" + a.conversation_id + "/" + a.id;
+}
+
+// Where the bot can no longer post once it left a team or a group chat: the conversation the
+// activity came from and, for a team, its general channel (whose id is the team's). The team's
+// other channels are not named by the activity, nor known to belong to the team.
+std::vector<domain::conversation_ref> conversations_left(const msteams::activity& a) {
+  std::vector<domain::conversation_ref> out{conversation_ref_of(a)};
+  if (!a.team_id.empty()) {
+    domain::conversation_ref general{
+        domain::platform::teams, msteams::encode(msteams::conversation_address{a.service_url, a.tenant, a.team_id})};
+    if (general != out.front()) out.push_back(std::move(general));
+  }
+  return out;
+}
+
 }  // namespace
 
 teams_plug::teams_plug(const config::teams_settings& settings, boost::asio::io_context& io, dispatcher& flow,
@@ -159,9 +177,7 @@ boost::asio::awaitable<http_response> teams_plug::messages(http_request& request
     case msteams::activity::kind::card_action: co_return co_await card_action(a);
     case msteams::activity::kind::card_submit: co_return co_await card_submit(a);
     case msteams::activity::kind::installed: co_return co_await installed(a);
-    case msteams::activity::kind::uninstalled:
-      log_event(log_level::info, "teams_uninstalled", {{"tenant", a.tenant}, {"conversation_type", a.conversation_type}});
-      co_return http_response::empty(200);
+    case msteams::activity::kind::uninstalled: co_return co_await uninstalled(a);
     case msteams::activity::kind::ignored: break;
   }
   co_return http_response::empty(200);
@@ -235,11 +251,38 @@ boost::asio::awaitable<http_response> teams_plug::installed(const msteams::activ
     co_return http_response::empty(200);
   }
   co_await remember_reach(a);
+  // Whoever removed the app from this chat before is reachable again.
+  domain::person_added_app back{member_of(a)};
+  auto back_key = event_key(a);
+  co_await flow_.event(std::move(back_key), std::move(back));
   // A welcome in the new personal chat: the help text, posted once per conversation.
   domain::chat_command welcome{member_of(a), "help", conversation_ref_of(a), a.locale,
                                msteams::encode(conversation_of(a))};
   auto key = "teams:welcome:" + a.tenant + "/" + a.conversation_id;
   co_await flow_.command_queued(std::move(welcome), std::move(key));
+  co_return http_response::empty(200);
+}
+
+// Teams has no tenant-wide uninstall: the app leaves one conversation at a time.
+boost::asio::awaitable<http_response> teams_plug::uninstalled(const msteams::activity& a) {
+  auto key = event_key(a);
+  if (a.conversation_type == "personal") {
+    // The person removed the app from their own chat: the bot can no longer write to them.
+    if (a.from.id.empty() && a.from.aad_object_id.empty()) co_return http_response::empty(200);  // nobody named
+    domain::person_removed_app gone{member_of(a), a.type};
+    co_await flow_.event(std::move(key), std::move(gone));
+    co_return http_response::empty(200);
+  }
+  // Removed from a team or a group chat: nothing there names a person; only where the digest
+  // goes may change.
+  log_event(log_level::info, "teams_bot_removed",
+            {{"tenant", a.tenant},
+             {"team", a.team_id},
+             {"conversation", a.conversation_id},
+             {"conversation_type", a.conversation_type},
+             {"activity", a.type}});
+  domain::bot_left_conversation left{{domain::platform::teams, a.tenant}, conversations_left(a), a.type};
+  co_await flow_.event(std::move(key), std::move(left));
   co_return http_response::empty(200);
 }
 

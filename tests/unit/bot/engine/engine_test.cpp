@@ -557,6 +557,50 @@ TEST_F(engine_test, people_the_platform_cannot_reach_are_not_asked_and_the_statu
   EXPECT_EQ(say("U1", "status").find("cannot be reached"), std::string::npos);
 }
 
+// A person who removes the app from their own chat with the bot (Teams) is not asked from this
+// week's pulse on, nor written to, until they add it again; nothing of theirs is erased.
+TEST_F(engine_test, a_person_who_removed_the_app_is_not_asked_until_they_add_it_again) {
+  domain::manual_clock clock{t0};
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(config::settings{}));
+  const auto say = [&](const std::string& user, const std::string& words) {
+    return domain::plain_text(bot.on_command({{acme, user}, words, {acme.on, "C1"}, "", ""}).reply);
+  };
+  for (const auto* user : {"U1", "U2", "U3"}) say(user, "join sales");
+  const member_key gone{acme, "U3"};
+  store_->remember_direct_conversation(gone, {acme.on, "D3"});
+  ASSERT_EQ(bot.open_weekly_pulse(acme).size(), 3U);
+  bot.person_removed_app(gone);
+  EXPECT_FALSE(store_->find_direct_conversation(gone));
+  ASSERT_TRUE(store_->find_member(gone));
+  const auto status = say("U1", "status");
+  EXPECT_NE(status.find("This week: 0 of 2 (0%)"), std::string::npos) << "their DM no longer counts: " << status;
+  EXPECT_NE(status.find("1 person who cannot be reached"), std::string::npos) << status;
+
+  clock.advance(days{7});
+  ASSERT_EQ(bot.open_weekly_pulse(acme).size(), 2U);
+  EXPECT_FALSE(bot.person_added_app({acme, "U9"})) << "adding the app enrols nobody";
+  EXPECT_FALSE(store_->find_member({acme, "U9"}));
+  EXPECT_TRUE(bot.person_added_app(gone));
+  EXPECT_FALSE(bot.person_added_app(gone)) << "back already";
+  EXPECT_EQ(store_->find_member(gone)->group, scoring::group::sales);
+  EXPECT_EQ(say("U1", "status").find("cannot be reached"), std::string::npos);
+  clock.advance(days{7});
+  EXPECT_EQ(bot.open_weekly_pulse(acme).size(), 3U);
+}
+
+TEST_F(engine_test, the_digest_target_is_cleared_only_when_the_bot_left_that_conversation) {
+  domain::manual_clock clock{t0};
+  chat_bot bot(*store_, pseudonyms_, clock, options_from(config::settings{}));
+  const domain::conversation_ref leaders{platform::slack, "CLEADERS"};
+  EXPECT_FALSE(bot.bot_left(acme, {leaders})) << "no target yet";
+  store_->set_digest_target(acme, leaders, t0);
+  EXPECT_FALSE(bot.bot_left(acme, {{platform::slack, "COTHER"}}));
+  EXPECT_FALSE(bot.bot_left({platform::slack, "T0OTHER"}, {leaders}));
+  EXPECT_EQ(store_->find_installation(acme)->digest_target, leaders);
+  EXPECT_TRUE(bot.bot_left(acme, {{platform::slack, "COTHER"}, leaders}));
+  EXPECT_TRUE(store_->find_installation(acme)->digest_target.empty());
+}
+
 // A Slack Connect external's click was counted like a colleague's. The company's figures are its
 // own people's: refused, and said why.
 TEST_F(engine_test, a_click_from_another_organisation_is_never_counted) {
