@@ -118,6 +118,36 @@ json plain(std::string_view text, std::size_t limit) {
 }
 json markdown(std::string_view text, std::size_t limit) { return {{"type", "mrkdwn"}, {"text", fit(text, limit, true)}}; }
 
+// A date token Slack shows in each reader's own time zone, with the engine's words as its fallback
+// (https://api.slack.com/reference/surfaces/formatting#date-formatting).
+std::string date_token(const domain::moment& m) {
+  std::string out = "<!date^" + std::to_string(m.unix_seconds) + (m.with_time ? "^{date_long_pretty} at {time}|" : "^{date_long_pretty}|");
+  for_each_sent_piece(m.in_words, true, [&](std::string_view piece, std::size_t) { out += piece; });
+  return out + ">";
+}
+
+// A text block whose text says instants (see domain::moment): each becomes a date token when its
+// sentence is in English (Slack's clients show no Dutch, and an English date inside a Dutch
+// sentence reads worse than the company's time), if the whole fits; otherwise the words stand.
+json text_with_moments(const domain::block& b, std::size_t limit) {
+  std::string out;
+  std::size_t units = 0;
+  const auto add_words = [&](std::string_view words) {
+    for_each_sent_piece(words, true, [&](std::string_view piece, std::size_t n) {
+      out += piece;
+      units += n;
+    });
+  };
+  domain::for_each_part(b, add_words, [&](const domain::moment& m) {
+    if (m.language != "en") return add_words(m.in_words);
+    const auto token = date_token(m);
+    out += token;
+    units += token.size();  // counted as sent: the token's own characters
+  });
+  if (units > limit) return markdown(b.text, limit);
+  return {{"type", "mrkdwn"}, {"text", std::move(out)}};
+}
+
 // A field is a label over its value ("Sales\n52 (47–57)"): the label in bold, as Teams shows it.
 // Only when the label holds none of mrkdwn's marks (an asterisk in it would end the bold early)
 // and the field fits whole; otherwise it is sent as plain mrkdwn, clipped as usual.
@@ -150,7 +180,8 @@ json render_blocks(const domain::message& m, std::size_t max_blocks) {
         out = {{"type", "header"}, {"text", plain(b.text, max_header_chars)}};
         break;
       case domain::block::kind::text:
-        out = {{"type", "section"}, {"text", markdown(b.text, max_section_chars)}};
+        out = {{"type", "section"},
+               {"text", b.moments.empty() ? markdown(b.text, max_section_chars) : text_with_moments(b, max_section_chars)}};
         break;
       case domain::block::kind::fields: {
         json fields = json::array();

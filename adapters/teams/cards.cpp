@@ -1,7 +1,9 @@
 #include "adapters/teams/cards.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,34 @@ namespace smrel::adapters::teams {
 namespace {
 
 using namespace std::string_view_literals;  // appended without a strlen
+
+// "2026-12-06T22:59:00Z": the RFC 3339 form Adaptive Cards' DATE and TIME functions take.
+std::string rfc3339(std::int64_t unix_seconds) {
+  const std::chrono::sys_seconds at{std::chrono::seconds{unix_seconds}};
+  const auto day = std::chrono::floor<std::chrono::days>(at);
+  const std::chrono::year_month_day civil{day};
+  const std::chrono::hh_mm_ss time{at - day};
+  char out[32];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(civil.year()),
+                static_cast<unsigned>(civil.month()), static_cast<unsigned>(civil.day()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                static_cast<int>(time.seconds().count()));
+  return out;
+}
+
+// A text block's text with each instant it says (see domain::moment) as DATE/TIME functions, which
+// Teams shows in each reader's own time zone and language (Dutch too). The fallback keeps the words.
+std::string text_with_moments(const domain::block& b) {
+  std::string out;
+  domain::for_each_part(
+      b, [&](std::string_view words) { out += words; },
+      [&](const domain::moment& m) {
+        const auto at = rfc3339(m.unix_seconds);
+        out += "{{DATE(" + at + ", LONG)}}";
+        if (m.with_time) out += " {{TIME(" + at + ")}}";
+      });
+  return out;
+}
 
 constexpr std::string_view card_version = "1.5";
 constexpr std::string_view card_schema = "http://adaptivecards.io/schemas/adaptive-card.json";
@@ -361,7 +391,11 @@ class card_writer {
         lines(b.text, header_look, false);
         break;
       case domain::block::kind::text:
-        lines(b.text, {}, false);
+        if (b.moments.empty()) {
+          lines(b.text, {}, false);
+        } else {
+          lines(text_with_moments(b), {}, false);
+        }
         break;
       case domain::block::kind::fields:
         fields(b.items);

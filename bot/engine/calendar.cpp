@@ -90,6 +90,14 @@ std::optional<domain::time_point> calendar::reminder_due(scoring::iso_week week)
   return at(week, *reminder_);
 }
 
+calendar::local_reading calendar::local_time_of(domain::time_point at) const {
+  const date::sys_time<std::chrono::minutes> utc{std::chrono::floor<std::chrono::minutes>(at).time_since_epoch()};
+  const std::chrono::minutes wall =
+      zone_ ? std::chrono::floor<std::chrono::minutes>(zone_->to_local(utc).time_since_epoch()) : utc.time_since_epoch();
+  const auto day = std::chrono::floor<std::chrono::days>(wall);
+  return {std::chrono::sys_days{day}, std::chrono::floor<std::chrono::minutes>(wall - day)};
+}
+
 domain::time_point calendar::pulse_closes(scoring::iso_week week) const {
   // Counted in local days, so a pulse open for 7 days closes at local midnight across a DST change.
   return at(week, {static_cast<int>(open_for_.count()), std::chrono::minutes{0}});

@@ -33,6 +33,12 @@ class calendar {
   /// When whoever has not answered the week's pulse is reminded; nullopt when reminders are off
   /// (or, by default, when no working day is left before the pulse closes).
   std::optional<domain::time_point> reminder_due(scoring::iso_week week) const;
+  /// What the company's clocks read at `at`: the local day and the time of day.
+  struct local_reading {
+    std::chrono::sys_days day;
+    std::chrono::minutes time_of_day{0};
+  };
+  local_reading local_time_of(domain::time_point at) const;
 
  private:
   struct weekly_moment {

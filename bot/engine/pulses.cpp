@@ -21,14 +21,17 @@ void add_join_tip(domain::message& view, locale lang, const domain::command_phra
 }
 
 // What only the weekly DM says under the pulse, when it is sent and each time a click shows it
-// again: the tip to join a team, and how to stop the DMs.
+// again: until when it is open (`open_until`; none once it closed), the tip to join a team, and how
+// to stop the DMs.
 void dress_as_weekly_dm(domain::message& view, const storage::member& m, const domain::command_phrasing& phrasing,
-                        bool closed) {
-  if (closed) {
+                        std::optional<domain::moment> open_until) {
+  if (!open_until) {
     // Shown once the week is over (the DM updated in place): where the results are.
     view.context({tr(m.locale, phrasing, "Results: type {status}.", "Resultaten: typ {status}.")});
     return;
   }
+  auto words = tr(m.locale, "Open until ", "Open tot ") + open_until->in_words + ".";
+  view.text(std::move(words), {std::move(*open_until)});
   if (m.group == scoring::group::other) add_join_tip(view, m.locale, phrasing);
   view.context({tr(m.locale, phrasing, "You get this once a week. {optout} stops it; {status} shows where we stand.",
                    "Je krijgt dit eens per week. {optout} stopt het; {status} laat zien waar we staan.")});
@@ -106,6 +109,20 @@ void pulses::fill_answers(pulse_state& state, const std::string& pseudonym) {
   core_.sheets.loaded(pseudonym, pulse.id, ticket, std::move(read));
 }
 
+domain::moment pulses::closing_moment(const storage::pulse& pulse, locale lang) const {
+  // The last minute it takes answers: "until Sunday 23:59" reads right, "until Monday 00:00" not.
+  const auto last = pulse.closes_at - std::chrono::minutes{1};
+  const auto local = core_.company_calendar.local_time_of(last);
+  return {std::chrono::floor<std::chrono::seconds>(last).time_since_epoch().count(),
+          moment_in_words(local.day, local.time_of_day, core_.opts.survey.timezone, lang), true,
+          std::string(scoring::locale_id(lang))};
+}
+
+std::optional<domain::moment> pulses::open_until(const pulse_state& state, locale lang) const {
+  if (state.closed) return std::nullopt;
+  return closing_moment(state.pulse, lang);
+}
+
 storage::pulse pulses::this_weeks_pulse(const domain::workspace_ref& workspace) {
   const auto& days = core_.company_calendar;
   const auto week = days.week_of(core_.clock.now());
@@ -161,7 +178,7 @@ std::optional<domain::message> pulses::pulse_message(const domain::member_key& w
   const auto found = pulse_state_of(who, pulse_id);
   if (!found) return std::nullopt;
   auto view = pulse_view(found->second, found->first.locale);
-  if (as_weekly_dm) dress_as_weekly_dm(view, found->first, core_.phrasing(who.workspace), found->second.closed);
+  if (as_weekly_dm) dress_as_weekly_dm(view, found->first, core_.phrasing(who.workspace), open_until(found->second, found->first.locale));
   return view;
 }
 
@@ -179,7 +196,7 @@ std::optional<domain::message> pulses::pulse_message_cached(const domain::member
   if (!items) return std::nullopt;
   const pulse_state state{*pulse, *delivery, sheet->answers, core_.clock.now() >= pulse->closes_at, std::move(*items)};
   auto view = pulse_view(state, m->member.locale);
-  if (as_weekly_dm) dress_as_weekly_dm(view, m->member, core_.phrasing(who.workspace), state.closed);
+  if (as_weekly_dm) dress_as_weekly_dm(view, m->member, core_.phrasing(who.workspace), open_until(state, m->member.locale));
   return view;
 }
 
@@ -212,7 +229,7 @@ std::optional<domain::message> pulses::pulse_dm(const domain::member_key& who, s
   // Someone who answered already through the pulse command or the Home tab is not asked again.
   if (m.opted_out || m.kind != domain::person_kind::person || state.closed || all_answered(state)) return std::nullopt;
   auto view = pulse_view(state, m.locale);
-  dress_as_weekly_dm(view, m, core_.phrasing(who.workspace), false);
+  dress_as_weekly_dm(view, m, core_.phrasing(who.workspace), open_until(state, m.locale));
   return view;
 }
 
@@ -234,13 +251,18 @@ std::optional<domain::message> pulses::reminder(const domain::member_key& who, s
   }
   const auto& phrasing = core_.phrasing(who.workspace);
   const auto lang = m.locale;
+  auto until = closing_moment(state.pulse, lang);
+  auto text = tr(lang, "A reminder: the pulse of ", "Een herinnering: de pulse van ") +
+              week_in_words(state.pulse.week, lang) + tr(lang, " is open until ", " staat open tot ") + until.in_words +
+              tr(lang, ", and you answered ", ", en je beantwoordde ") + std::to_string(answered) +
+              tr(lang, " of ", " van ") + std::to_string(total) +
+              tr(lang, phrasing, ". It takes under a minute: answer in the message above, or type {pulse}.",
+                 ". Het kost minder dan een minuut: antwoord in het bericht hierboven, of typ {pulse}.");
   // No buttons: the DM above stays the one live pulse, and the closing update finds it.
-  return notice(tr(lang, "A reminder: the pulse of ", "Een herinnering: de pulse van ") +
-                week_in_words(state.pulse.week, lang) +
-                tr(lang, " is still open, and you answered ", " staat nog open, en je beantwoordde ") +
-                std::to_string(answered) + tr(lang, " of ", " van ") + std::to_string(total) +
-                tr(lang, phrasing, ". It takes under a minute: answer in the message above, or type {pulse}.",
-                   ". Het kost minder dan een minuut: antwoord in het bericht hierboven, of typ {pulse}."));
+  domain::message reminder;
+  reminder.fallback_text = text;
+  reminder.text(std::move(text), {std::move(until)});
+  return reminder;
 }
 
 std::vector<sent_pulse> pulses::sent_pulse_dms(const domain::workspace_ref& workspace, scoring::iso_week week) {

@@ -88,6 +88,10 @@ class pulses {
  private:
   /// This week's pulse of the workspace, opened on first use.
   storage::pulse this_weeks_pulse(const domain::workspace_ref& workspace);
+  /// The last minute the pulse takes answers, in words and as an instant.
+  domain::moment closing_moment(const storage::pulse& pulse, scoring::locale lang) const;
+  /// The same while the pulse is open; none once it closed.
+  std::optional<domain::moment> open_until(const pulse_state& state, scoring::locale lang) const;
   /// The member's statements in the pulse, recorded on first use.
   storage::delivery deliver(const storage::pulse& pulse, const storage::member& m);
   /// This week's pulse and the member's delivery, opening either on demand.

@@ -44,6 +44,28 @@ std::string days_in_words(std::chrono::sys_days from, std::chrono::sys_days to, 
   return day_in_words(first, lang, false, false) + "–" + until;
 }
 
+// "Monday" ("maandag"); `index` counts from Monday = 0.
+std::string weekday_name(int index, locale lang) {
+  static constexpr std::array<std::string_view, 7> english{"Monday", "Tuesday", "Wednesday", "Thursday",
+                                                           "Friday", "Saturday", "Sunday"};
+  static constexpr std::array<std::string_view, 7> dutch{"maandag", "dinsdag", "woensdag", "donderdag",
+                                                         "vrijdag", "zaterdag", "zondag"};
+  return std::string((lang == locale::nl ? dutch : english)[static_cast<std::size_t>(index) % 7]);
+}
+
+// What follows a day: " 10:00 Amsterdam time" (" om 10:00, tijd in Amsterdam"). A zone that names
+// no place ("UTC", "Etc/GMT-2") is given as it is.
+std::string time_in_zone(std::string_view time, std::string_view zone, locale lang) {
+  // "Europe/Amsterdam" → "Amsterdam", "America/Argentina/Buenos_Aires" → "Buenos Aires".
+  const auto slash = zone.rfind('/');
+  if (slash == std::string_view::npos || zone.starts_with("Etc/")) {
+    return tr(lang, " ", " om ") + std::string(time) + " " + std::string(zone);
+  }
+  std::string place(zone.substr(slash + 1));
+  std::replace(place.begin(), place.end(), '_', ' ');
+  return lang == locale::nl ? " om " + std::string(time) + ", tijd in " + place : " " + std::string(time) + " " + place + " time";
+}
+
 }  // namespace
 
 std::string why_not_asked(domain::person_kind kind, scoring::locale lang) {
@@ -207,23 +229,20 @@ std::string spoken_trend(const std::vector<scoring::trend_point>& trend, locale 
 }
 
 std::string weekly_moment(std::string_view day, std::string_view time, std::string_view zone, locale lang) {
-  static constexpr std::array<std::string_view, 7> english{"Monday", "Tuesday", "Wednesday", "Thursday",
-                                                           "Friday", "Saturday", "Sunday"};
-  static constexpr std::array<std::string_view, 7> dutch{"maandag", "dinsdag", "woensdag", "donderdag",
-                                                         "vrijdag", "zaterdag", "zondag"};
   std::string named_day(day);
-  if (const auto index = config::parse_weekday(day)) {
-    named_day = (lang == locale::nl ? dutch : english)[static_cast<std::size_t>(*index)];
-  }
-  // "Europe/Amsterdam" → "Amsterdam", "America/Argentina/Buenos_Aires" → "Buenos Aires".
-  const auto slash = zone.rfind('/');
-  if (slash == std::string_view::npos || zone.starts_with("Etc/")) {
-    return named_day + tr(lang, " ", " om ") + std::string(time) + " " + std::string(zone);
-  }
-  std::string place(zone.substr(slash + 1));
-  std::replace(place.begin(), place.end(), '_', ' ');
-  return lang == locale::nl ? named_day + " om " + std::string(time) + ", tijd in " + place
-                            : named_day + " " + std::string(time) + " " + place + " time";
+  if (const auto index = config::parse_weekday(day)) named_day = weekday_name(*index, lang);
+  return named_day + time_in_zone(time, zone, lang);
+}
+
+std::string moment_in_words(std::chrono::sys_days day, std::chrono::minutes time_of_day, std::string_view zone,
+                            locale lang) {
+  const std::chrono::weekday weekday{day};
+  char time[8];
+  std::snprintf(time, sizeof time, "%02d:%02d", static_cast<int>(time_of_day.count() / 60) % 24,
+                static_cast<int>(time_of_day.count() % 60));
+  return weekday_name(static_cast<int>(weekday.iso_encoding()) - 1, lang) + " " +
+         day_in_words(std::chrono::year_month_day{day}, lang, true, true) + (lang == locale::nl ? "" : ",") +
+         time_in_zone(time, zone, lang);
 }
 
 std::string week_in_words(scoring::iso_week week, locale lang) {

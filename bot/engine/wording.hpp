@@ -1,6 +1,7 @@
 #pragma once
 // The small pieces of wording the views share, in English or Dutch: a score with its interval, a
 // sparkline, a gap, why a figure is withheld. The views (views.hpp) put them together.
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,11 @@ std::string spoken_trend(const std::vector<scoring::trend_point>& trend, scoring
 /// Amsterdam"). `day` is a weekday as configured ("monday"), `zone` an IANA name; a zone that names
 /// no place ("UTC", "Etc/GMT-2") is given as it is.
 std::string weekly_moment(std::string_view day, std::string_view time, std::string_view zone, scoring::locale lang);
+/// One instant as people say it, read on the company's clocks (`day`, `time_of_day` local to
+/// `zone`): "Sunday 6 December 2026, 23:59 Amsterdam time" ("zondag 6 december 2026 om 23:59, tijd
+/// in Amsterdam").
+std::string moment_in_words(std::chrono::sys_days day, std::chrono::minutes time_of_day, std::string_view zone,
+                            scoring::locale lang);
 /// A week as people read it: "23–29 November 2026"; in Dutch, where week numbers are in daily
 /// use, "week 48, 23–29 november 2026". Across months "30 November – 6 December 2026", across
 /// years "29 December 2025 – 4 January 2026". Exports keep the ISO label ("2026-W48").

@@ -55,6 +55,14 @@ json message_json(const domain::message& m) {
       }
       block["buttons"] = std::move(buttons);
     }
+    if (!b.moments.empty()) {  // absent in older rows
+      json moments = json::array();
+      for (const auto& at : b.moments) {
+        moments.push_back(
+            {{"at", at.unix_seconds}, {"words", at.in_words}, {"with_time", at.with_time}, {"language", at.language}});
+      }
+      block["moments"] = std::move(moments);
+    }
     blocks.push_back(std::move(block));
   }
   return {{"fallback", m.fallback_text}, {"to_channel", m.visible_to_channel}, {"blocks", std::move(blocks)}};
@@ -94,6 +102,14 @@ std::optional<domain::message> message_from(const json& j) {
         if (!style) return std::nullopt;
         block.buttons.push_back({string_or_empty(button, "label"), string_or_empty(button, "action"),
                                  string_or_empty(button, "value"), *style, string_or_empty(button, "spoken")});
+      }
+    }
+    if (const auto moments = b.find("moments"); moments != b.end()) {
+      if (!moments->is_array()) return std::nullopt;
+      for (const auto& at : *moments) {
+        if (!at.is_object() || !at.contains("at") || !at["at"].is_number_integer()) return std::nullopt;
+        block.moments.push_back({at["at"].get<std::int64_t>(), string_or_empty(at, "words"),
+                                 at.value("with_time", true), string_or_empty(at, "language")});
       }
     }
     m.blocks.push_back(std::move(block));

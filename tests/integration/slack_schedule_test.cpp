@@ -314,7 +314,13 @@ TEST(slack_schedule, a_reminder_goes_to_whoever_has_not_answered_and_the_closed_
   ASSERT_EQ(posts.size(), 3U) << "one reminder, to U1 only";
   const auto reminder = json::parse(posts[2].body);
   EXPECT_EQ(reminder.value("channel", ""), "D-U1");
-  EXPECT_NE(reminder.value("text", "").find("A reminder: the pulse of 30 November – 6 December 2026 is still open"),
+  EXPECT_NE(reminder.value("text", "").find("A reminder: the pulse of 30 November – 6 December 2026 is open until "
+                                            "Sunday 6 December 2026, 23:59 Amsterdam time"),
+            std::string::npos)
+      << reminder.dump();
+  // In the message itself the closing time is a date token: each reader sees it in their own zone.
+  EXPECT_NE(reminder.dump().find("<!date^1796597940^{date_long_pretty} at {time}|Sunday 6 December 2026, 23:59 "
+                                 "Amsterdam time>"),
             std::string::npos)
       << reminder.dump();
   EXPECT_NE(reminder.value("text", "").find("0 of 4"), std::string::npos) << reminder.dump();

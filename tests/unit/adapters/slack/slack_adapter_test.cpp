@@ -259,6 +259,30 @@ TEST(blocks, field_labels_are_bold_and_their_text_still_escaped) {
   for (const auto& f : fields) EXPECT_EQ(f["type"], "mrkdwn");
 }
 
+// An instant the text says in words becomes a date token, which Slack shows in each reader's own
+// time zone, with the words (escaped) as its fallback. Slack's clients show no Dutch, so a Dutch
+// sentence keeps the company's words; so does a text too long for the tokens.
+TEST(blocks, instants_in_english_become_date_tokens_with_the_words_as_fallback) {
+  domain::message m;
+  m.text("Open until Sunday 6 December 2026, 23:59 Amsterdam time <soon>.",
+         {{1796597940, "Sunday 6 December 2026, 23:59 Amsterdam time <soon>", true, "en"}});
+  m.text("Open tot zondag 6 december 2026 om 23:59, tijd in Amsterdam.",
+         {{1796597940, "zondag 6 december 2026 om 23:59, tijd in Amsterdam", true, "nl"}});
+  m.text("From Monday 30 November 2026 & on.", {{1795993200, "Monday 30 November 2026", false, "en"}});
+  m.text(std::string(2990, 'x') + " until Monday 30 November 2026",
+         {{1795993200, "Monday 30 November 2026", true, "en"}});
+  const auto blocks = json::parse(post_message_json("C1", m))["blocks"];
+  ASSERT_EQ(blocks.size(), 4U);
+  EXPECT_EQ(blocks[0]["text"]["text"],
+            "Open until <!date^1796597940^{date_long_pretty} at {time}|Sunday 6 December 2026, 23:59 Amsterdam time "
+            "&lt;soon&gt;>.");
+  EXPECT_EQ(blocks[1]["text"]["text"], "Open tot zondag 6 december 2026 om 23:59, tijd in Amsterdam.");
+  EXPECT_EQ(blocks[2]["text"]["text"], "From <!date^1795993200^{date_long_pretty}|Monday 30 November 2026> &amp; on.");
+  const auto long_one = blocks[3]["text"]["text"].get<std::string>();
+  EXPECT_EQ(long_one.find("<!date"), std::string::npos);
+  EXPECT_TRUE(long_one.ends_with("…")) << "clipped as any text is";
+}
+
 TEST(blocks, leaves_out_blocks_slack_would_refuse_as_empty) {
   domain::message m;
   m.header("").text("").fields({"", ""}).context({""}).buttons({}).text("kept").fields({"", "one"}).divider();

@@ -147,6 +147,19 @@ TEST(teams_cards, an_oversized_message_keeps_what_fits_and_says_more_was_left_ou
   EXPECT_EQ(card_json(pulse_like()).find("…\""), std::string::npos);
 }
 
+// An instant the text says in words is shown in each reader's own time zone and language (Dutch
+// too); the fallback text keeps the words.
+TEST(teams_cards, instants_become_date_and_time_functions_the_reader_sees_in_their_own_terms) {
+  domain::message m;
+  m.fallback_text = "Open tot zondag 6 december 2026 om 23:59, tijd in Amsterdam.";
+  m.text(m.fallback_text, {{1796597940, "zondag 6 december 2026 om 23:59, tijd in Amsterdam", true, "nl"}});
+  m.text("Week of Monday 30 November 2026.", {{1795993200, "Monday 30 November 2026", false, "en"},
+                                              {1, "not in the text", true, "en"}});
+  const auto card = json::parse(card_json(m));
+  EXPECT_EQ(card["body"][0]["text"], "Open tot {{DATE(2026-12-06T22:59:00Z, LONG)}} {{TIME(2026-12-06T22:59:00Z)}}.");
+  EXPECT_EQ(card["body"][1]["text"], "Week of {{DATE(2026-11-29T23:00:00Z, LONG)}}.");
+}
+
 TEST(teams_cards, invalid_utf8_is_replaced_not_thrown) {
   domain::message m;
   m.header("bad \xff byte").buttons({{"ok", "x", "\xc3", button::style::danger}});

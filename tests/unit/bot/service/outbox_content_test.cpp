@@ -15,6 +15,8 @@ domain::message sample_message() {
   m.visible_to_channel = true;
   m.header("Where we stand").text("Sales and Marketing \"agree\" — mostly.").fields({"Stage", "Defined"});
   m.context({"as of 2026-W47"}).divider();
+  m.text("Open until Sunday 6 December 2026, 23:59 Amsterdam time.",
+         {{1796597940, "Sunday 6 December 2026, 23:59 Amsterdam time", true, "en"}});
   m.buttons({{"4", "answer", "p7.q03.4", domain::button::style::primary, "4 — Agree"},
              {"Erase", "forget_confirm", "me", domain::button::style::danger},
              {"Cancel", "forget_cancel", "me", domain::button::style::plain}},
@@ -31,6 +33,15 @@ void expect_same(const domain::message& a, const domain::message& b) {
     EXPECT_EQ(a.blocks[i].text, b.blocks[i].text) << i;
     EXPECT_EQ(a.blocks[i].items, b.blocks[i].items) << i;
     EXPECT_EQ(a.blocks[i].id, b.blocks[i].id) << i;
+    ASSERT_EQ(a.blocks[i].moments.size(), b.blocks[i].moments.size()) << i;
+    for (std::size_t j = 0; j < a.blocks[i].moments.size(); ++j) {
+      const auto& x = a.blocks[i].moments[j];
+      const auto& y = b.blocks[i].moments[j];
+      EXPECT_EQ(x.unix_seconds, y.unix_seconds);
+      EXPECT_EQ(x.in_words, y.in_words);
+      EXPECT_EQ(x.with_time, y.with_time);
+      EXPECT_EQ(x.language, y.language);
+    }
     ASSERT_EQ(a.blocks[i].buttons.size(), b.blocks[i].buttons.size()) << i;
     for (std::size_t j = 0; j < a.blocks[i].buttons.size(); ++j) {
       const auto& x = a.blocks[i].buttons[j];
