@@ -4,6 +4,7 @@
 
 #include "bot/engine/text.hpp"
 #include "bot/engine/views.hpp"
+#include "bot/engine/wording.hpp"
 
 namespace smrel::engine {
 
@@ -40,8 +41,10 @@ answer_decision answer_desk::decide(const domain::button_click& click, scoring::
                   "Deze pulse is gesloten; er is niets opgeslagen. Typ {pulse} voor die van deze week.");
   }
   if (facts.member->member.kind != domain::person_kind::person) {
-    return refuse("Guests and apps are not asked here, so your answers do not count; nothing was stored.",
-                  "Gasten en apps worden hier niet gevraagd, dus je antwoorden tellen niet mee; er is niets opgeslagen.");
+    answer_decision refused;
+    refused.refusal =
+        notice(why_not_asked(facts.member->member.kind, lang) + tr(lang, " Nothing was stored.", " Er is niets opgeslagen."));
+    return refused;
   }
   if (facts.member->member.opted_out) {
     return refuse("You opted out; type {optin} to answer again.", "Je bent afgemeld; typ {optin} om weer te antwoorden.");

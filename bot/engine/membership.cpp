@@ -56,8 +56,9 @@ std::optional<domain::message> membership::looked_up(const storage::member& befo
   if (lang != before.locale) core_.locale_of(who);  // the remembered language, read afresh
   core_.statuses.invalidate(who.workspace);
   const bool was_enrolled = before.group != scoring::group::other && !before.opted_out;
-  // Told once, and only a guest: a bot reads nothing.
-  if (!kind_changed || facts.kind != domain::person_kind::guest || facts.deactivated || !was_enrolled) {
+  // Told once, and only a person of another kind (a guest, an external): a bot reads nothing.
+  const bool reads = facts.kind == domain::person_kind::guest || facts.kind == domain::person_kind::external;
+  if (!kind_changed || !reads || facts.deactivated || !was_enrolled) {
     return std::nullopt;
   }
   return notice(why_not_asked(facts.kind, lang) +

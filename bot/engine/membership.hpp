@@ -27,7 +27,7 @@ class membership {
   /// What the platform says of a member, looked up (`before`: the member as they were when taken
   /// for the look-up). A guest or a bot is no longer asked and their answers stop counting; on
   /// the first look-up, their language is taken up (deactivation is pulses'). Returns
-  /// what to tell someone who joined a team and turns out to be a guest.
+  /// what to tell someone who joined a team and turns out to be a guest or from another organisation.
   std::optional<domain::message> looked_up(const storage::member& before, const domain::person_facts& facts);
 
  private:

@@ -19,7 +19,7 @@ namespace smrel::engine {
 struct participation {
   int members = 0;      // members who have not opted out
   int unreachable = 0;  // of them, people the platform cannot reach (deactivated, gone): not asked
-  int not_counted = 0;  // of them, guests and bots who joined a team: neither asked nor counted
+  int not_counted = 0;  // of them, guests, externals and bots who joined a team: neither asked nor counted
   int respondents = 0;  // distinct people with an answer in the window
   int asked_this_week = 0;     // deliveries of this week's pulse
   int answered_this_week = 0;  // people who answered at least one statement of it

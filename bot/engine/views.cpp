@@ -60,10 +60,13 @@ std::string participation_text(const summary& s, locale lang) {
   if (s.people.not_counted > 0) {
     if (!line.empty()) line += " · ";
     line += std::to_string(s.people.not_counted) +
-            (s.people.not_counted == 1 ? tr(lang, " guest or app who joined is not asked or counted",
-                                            " gast of app die zich aanmeldde wordt niet gevraagd of meegeteld")
-                                       : tr(lang, " guests or apps who joined are not asked or counted",
-                                            " gasten of apps die zich aanmeldden worden niet gevraagd of meegeteld"));
+            (s.people.not_counted == 1
+                 ? tr(lang, " person who joined is a guest, from another organisation or an app: not asked or counted",
+                      " persoon die zich aanmeldde is gast, van een andere organisatie of een app: niet gevraagd of "
+                      "meegeteld")
+                 : tr(lang, " people who joined are guests, from other organisations or apps: not asked or counted",
+                      " mensen die zich aanmeldden zijn gasten, van andere organisaties of apps: niet gevraagd of "
+                      "meegeteld"));
   }
   if (!line.empty()) line += " · ";
   line += std::to_string(s.people.respondents) + tr(lang, " people answered in the last ", " mensen antwoordden in de laatste ") +

@@ -69,6 +69,13 @@ std::string time_in_zone(std::string_view time, std::string_view zone, locale la
 }  // namespace
 
 std::string why_not_asked(domain::person_kind kind, scoring::locale lang) {
+  if (kind == domain::person_kind::external) {
+    return tr(lang,
+              "You are from another organisation. The pulse is about this organisation's own people, so you are "
+              "not asked and your answers do not count.",
+              "Je hoort bij een andere organisatie. De pulse gaat over de eigen mensen van deze organisatie, dus "
+              "je wordt niet gevraagd en je antwoorden tellen niet mee.");
+  }
   if (kind == domain::person_kind::bot) {
     return tr(lang, "Apps and bots are not asked, and their answers do not count.",
               "Apps en bots worden niet gevraagd, en hun antwoorden tellen niet mee.");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -374,12 +375,12 @@ TEST(slack_schedule, only_joining_enrols_in_the_weekly_dm_and_it_speaks_the_memb
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel").count("D-U6"), 0U);
 }
 
-// users.info as Slack answers it: U2 is a guest, U3 a bot, U5 deactivated; U1 uses Slack in
-// Dutch. Every look-up is recorded by the fake.
+// users.info as Slack answers it: U2 is a guest, U3 a bot, U5 deactivated, U6 from another
+// organisation (Slack Connect); U1 uses Slack in Dutch. Every look-up is recorded by the fake.
 void answer_users_info(fake_slack& fake) {
   fake.respond_with("/api/users.info", [](const fake_slack::call& c) {
     const auto user = c.body.substr(c.body.find("user=") + 5, c.body.find('&') - 5);
-    json info{{"id", user}, {"team_id", "T0TEST"}, {"deleted", user == "U5"}, {"is_bot", user == "U3"},
+    json info{{"id", user}, {"team_id", user == "U6" ? "T0ELSEWHERE" : "T0TEST"}, {"deleted", user == "U5"}, {"is_bot", user == "U3"},
               {"is_restricted", user == "U2"}, {"is_ultra_restricted", false}, {"tz", "Europe/Amsterdam"},
               {"locale", user == "U1" ? "nl-NL" : "en-US"}};
     return fake_slack::scripted{200, json{{"ok", true}, {"user", info}}.dump(), ""};
@@ -409,23 +410,26 @@ TEST(slack_schedule, guests_and_bots_are_looked_up_once_a_day_and_neither_asked_
   join(h, "U3", "sales");
   join(h, "U4", "sales");
   join(h, "U5", "marketing");
-  ASSERT_TRUE(h.fake().wait_for("/api/users.info", 5));
-  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 1)) << "the guest is told";
+  join(h, "U6", "sales");
+  ASSERT_TRUE(h.fake().wait_for("/api/users.info", 6));
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 2)) << "the guest and the external are told";
   h.settle_people_check();
   h.wait_until_no_send_in_flight();
-  const auto notes = h.fake().calls("/api/chat.postMessage");
-  ASSERT_EQ(notes.size(), 1U);
-  EXPECT_EQ(json::parse(notes[0].body).value("channel", ""), "D-U2");
-  EXPECT_NE(notes[0].body.find("You are a guest in this workspace"), std::string::npos) << notes[0].body;
+  EXPECT_EQ(h.fake().calls("/api/auth.test").size(), 1U) << "the organisation is asked once";
+  std::map<std::string, std::string> notes;
+  for (const auto& c : h.fake().calls("/api/chat.postMessage")) notes[json::parse(c.body).value("channel", "")] = c.body;
+  ASSERT_EQ(notes.size(), 2U);
+  EXPECT_NE(notes["D-U2"].find("You are a guest in this workspace"), std::string::npos) << notes["D-U2"];
+  EXPECT_NE(notes["D-U6"].find("You are from another organisation"), std::string::npos) << notes["D-U6"];
   const auto again = h.command("U2", "join marketing").body;
   EXPECT_NE(again.find("guests are not asked"), std::string::npos) << again;
 
   h.clock().advance(3min);  // the pulse
-  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 3));
+  ASSERT_TRUE(h.fake().wait_for("/api/chat.postMessage", 4));
   h.settle_schedule();
   h.wait_until_no_send_in_flight();
   EXPECT_EQ(field_of_calls(h.fake(), "/api/chat.postMessage", "channel"),
-            (std::multiset<std::string>{"D-U2", "D-U1", "D-U4"}));
+            (std::multiset<std::string>{"D-U2", "D-U6", "D-U1", "D-U4"}));
   for (const auto& c : h.fake().calls("/api/chat.postMessage")) {
     if (json::parse(c.body).value("channel", "") == "D-U1") {
       EXPECT_NE(c.body.find("Hoe eens ben je het ermee?"), std::string::npos) << "U1's Slack is in Dutch";
@@ -434,17 +438,19 @@ TEST(slack_schedule, guests_and_bots_are_looked_up_once_a_day_and_neither_asked_
   const auto status = h.command("U4", "status").body;
   EXPECT_NE(status.find("This week: 0 of 2 (0%)"), std::string::npos) << status;
   EXPECT_NE(status.find("1 person who cannot be reached"), std::string::npos) << status;
-  EXPECT_NE(status.find("2 guests or apps who joined are not asked or counted"), std::string::npos) << status;
+  EXPECT_NE(status.find("3 people who joined are guests, from other organisations or apps: not asked or counted"),
+            std::string::npos)
+      << status;
 
   // Nobody is looked up twice in a day; a day on, everyone reachable is looked up again.
   h.settle_people_check();
-  for (const auto* user : {"U1", "U2", "U3", "U4", "U5"}) EXPECT_EQ(look_ups_of(h.fake(), user), 1U) << user;
+  for (const auto* user : {"U1", "U2", "U3", "U4", "U5", "U6"}) EXPECT_EQ(look_ups_of(h.fake(), user), 1U) << user;
   h.clock().advance(hours{24});
-  ASSERT_TRUE(h.fake().wait_for("/api/users.info", 9));
+  ASSERT_TRUE(h.fake().wait_for("/api/users.info", 11));
   h.settle_people_check();
-  for (const auto* user : {"U1", "U2", "U3", "U4"}) EXPECT_EQ(look_ups_of(h.fake(), user), 2U) << user;
+  for (const auto* user : {"U1", "U2", "U3", "U4", "U6"}) EXPECT_EQ(look_ups_of(h.fake(), user), 2U) << user;
   EXPECT_EQ(look_ups_of(h.fake(), "U5"), 1U) << "deactivated: not asked about until they act again";
-  EXPECT_EQ(h.fake().calls("/api/chat.postMessage").size(), 3U) << "the guest is told once";
+  EXPECT_EQ(h.fake().calls("/api/chat.postMessage").size(), 4U) << "each is told once";
 }
 
 TEST(slack_schedule, without_a_bot_token_the_week_waits_for_one) {

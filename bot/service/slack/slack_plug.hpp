@@ -70,6 +70,9 @@ class slack_plug final : public channel_plug {
   // Outbound (slack_sender.cpp).
   boost::asio::awaitable<domain::delivery_outcome> call_web_api(std::string_view method, std::string body);
   boost::asio::awaitable<domain::delivery_outcome> post_to_response_url(std::string url, std::string body);
+  /// The Grid organisation of the bot's token (auth.test, asked once; empty outside Grid); nullopt
+  /// when Slack could not say, with why in `failed`.
+  boost::asio::awaitable<std::optional<std::string>> own_enterprise(domain::delivery_outcome& failed);
   /// `content_type`: JSON unless the method takes form bodies only.
   boost::asio::awaitable<std::pair<domain::delivery_outcome, std::string>> send_request(
       net::client_request request, bool response_url, std::string_view content_type = "application/json; charset=utf-8");
@@ -89,6 +92,8 @@ class slack_plug final : public channel_plug {
   };
   std::mutex rendered_mutex_;
   std::map<std::string, std::array<rendered, 2>> rendered_;  // per workspace, the last two views
+  std::mutex enterprise_mutex_;
+  std::optional<std::string> enterprise_;  // own_enterprise's answer, once known
 };
 
 }  // namespace smrel::service

@@ -21,6 +21,7 @@ constexpr std::string_view publish_home = "views.publish";
 constexpr std::string_view open_conversation = "conversations.open";
 constexpr std::string_view update_message = "chat.update";
 constexpr std::string_view user_info = "users.info";
+constexpr std::string_view auth_test = "auth.test";
 
 constexpr std::string_view bucket_prefix = "slack:";
 
@@ -192,17 +193,41 @@ boost::asio::awaitable<person_look_up> slack_plug::look_up(domain::member_key wh
     out.outcome = give_up("no Slack bot token configured");
     co_return out;
   }
+  const auto enterprise = co_await own_enterprise(out.outcome);
+  if (!enterprise) co_return out;
   net::client_request request;
   request.url = settings_.api_base + "/" + std::string(user_info);
   request.headers.emplace_back("Authorization", "Bearer " + settings_.bot_token);
   request.body = slack::user_info_form(who.user);
   auto [outcome, body] = co_await send_request(std::move(request), false, "application/x-www-form-urlencoded");
   if (outcome.verdict == domain::delivery_verdict::sent) {
-    out.facts = slack::person_facts_of(body);
+    out.facts = slack::person_facts_of(body, {who.workspace.id, *enterprise});
     if (!out.facts) outcome = give_up("users.info answered without a user");
   }
   out.outcome = std::move(outcome);
   co_return out;
+}
+
+// Colleagues from the same Grid organisation's other workspaces count; telling them from Slack
+// Connect externals needs the organisation, which only the token's own auth.test names.
+boost::asio::awaitable<std::optional<std::string>> slack_plug::own_enterprise(delivery_outcome& failed) {
+  {
+    std::lock_guard lock(enterprise_mutex_);
+    if (enterprise_) co_return enterprise_;
+  }
+  net::client_request request;
+  request.url = settings_.api_base + "/" + std::string(auth_test);
+  request.headers.emplace_back("Authorization", "Bearer " + settings_.bot_token);
+  auto [outcome, body] = co_await send_request(std::move(request), false, "application/x-www-form-urlencoded");
+  std::optional<std::string> found;
+  if (outcome.verdict == domain::delivery_verdict::sent) found = slack::enterprise_of(body);
+  if (!found) {
+    failed = outcome.verdict == domain::delivery_verdict::sent ? give_up("auth.test answered without ok") : outcome;
+    co_return std::nullopt;
+  }
+  std::lock_guard lock(enterprise_mutex_);
+  enterprise_ = found;
+  co_return found;
 }
 
 std::optional<storage::outbox_message> slack_plug::modernise(const storage::outbox_message& verbatim) const {

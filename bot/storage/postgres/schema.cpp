@@ -178,7 +178,8 @@ ALTER TABLE installations ADD COLUMN removed_at BIGINT;
 // looked up at most once a day; a respondent who does not count keeps their answers, left out of
 // every figure.
 constexpr std::string_view version_13 = R"sql(
-ALTER TABLE members ADD COLUMN kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'guest', 'bot'));
+ALTER TABLE members ADD COLUMN kind TEXT NOT NULL DEFAULT 'person'
+  CHECK (kind IN ('person', 'guest', 'external', 'bot'));
 ALTER TABLE members ADD COLUMN looked_up_at BIGINT;
 ALTER TABLE respondents ADD COLUMN counted BOOLEAN NOT NULL DEFAULT TRUE;
 )sql";

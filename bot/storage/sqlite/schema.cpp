@@ -328,7 +328,8 @@ ALTER TABLE installations ADD COLUMN removed_at INTEGER;
     // looked up at most once a day; a respondent who does not count keeps their answers, left
     // out of every figure.
     R"sql(
-ALTER TABLE members ADD COLUMN kind TEXT NOT NULL DEFAULT 'person' CHECK (kind IN ('person', 'guest', 'bot'));
+ALTER TABLE members ADD COLUMN kind TEXT NOT NULL DEFAULT 'person'
+  CHECK (kind IN ('person', 'guest', 'external', 'bot'));
 ALTER TABLE members ADD COLUMN looked_up_at INTEGER;
 ALTER TABLE respondents ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
 )sql",

@@ -335,13 +335,13 @@ TEST(web_api, errors_about_a_person_the_app_or_the_token_say_so) {
 // users.info, shaped as Slack's documentation shows it (https://api.slack.com/methods/users.info):
 // guests (multi- and single-channel), bots (Slackbot too), deactivated people and the locale.
 TEST(users_info, says_who_is_a_guest_a_bot_or_deactivated_and_their_language) {
-  const auto answer = [](const json& user) {
+  const auto answer = [](const json& user, const organisation& own = {"T012AB3C4", ""}) {
     json full{{"id", "W012A3CDE"}, {"team_id", "T012AB3C4"}, {"name", "spengler"}, {"deleted", false},
               {"tz", "America/Los_Angeles"}, {"is_admin", true}, {"is_owner", false}, {"is_bot", false},
               {"is_restricted", false}, {"is_ultra_restricted", false}, {"is_app_user", true},
               {"updated", 1502138686}, {"locale", "en-US"}};
     if (!user.is_null()) full.update(user);
-    return person_facts_of(json{{"ok", true}, {"user", full}}.dump());
+    return person_facts_of(json{{"ok", true}, {"user", full}}.dump(), own);
   };
   const auto member = answer({});
   ASSERT_TRUE(member);
@@ -355,10 +355,25 @@ TEST(users_info, says_who_is_a_guest_a_bot_or_deactivated_and_their_language) {
   EXPECT_TRUE(answer({{"deleted", true}})->deactivated);
   EXPECT_EQ(answer({{"locale", "nl-NL"}})->language, "nl-NL");
   EXPECT_EQ(answer({{"locale", 7}})->language, "");
-  EXPECT_FALSE(person_facts_of(R"({"ok":false,"error":"user_not_found"})"));
-  EXPECT_FALSE(person_facts_of(R"({"ok":true,"user":"U1"})"));
-  EXPECT_FALSE(person_facts_of("not json"));
+  EXPECT_FALSE(person_facts_of(R"({"ok":false,"error":"user_not_found"})", {}));
+  EXPECT_FALSE(person_facts_of(R"({"ok":true,"user":"U1"})", {}));
+  EXPECT_FALSE(person_facts_of("not json", {}));
   EXPECT_EQ(user_info_form("U012AB3CD"), "user=U012AB3CD&include_locale=true");
+
+  // Slack Connect: someone whose own workspace is another organisation's. In an Enterprise Grid
+  // organisation, colleagues from its other workspaces count; people from elsewhere do not.
+  EXPECT_EQ(answer({{"team_id", "T0OTHERORG"}})->kind, domain::person_kind::external);
+  EXPECT_EQ(answer({{"team_id", "T0OTHERORG"}, {"is_restricted", true}})->kind, domain::person_kind::external);
+  const organisation grid{"T012AB3C4", "E0GRID"};
+  EXPECT_EQ(answer({{"team_id", "T0SISTER"}, {"enterprise_user", {{"enterprise_id", "E0GRID"}}}}, grid)->kind,
+            domain::person_kind::person);
+  EXPECT_EQ(answer({{"team_id", "T0OTHERORG"}, {"enterprise_user", {{"enterprise_id", "E0ELSE"}}}}, grid)->kind,
+            domain::person_kind::external);
+  EXPECT_EQ(answer({{"team_id", "T0OTHERORG"}}, grid)->kind, domain::person_kind::external);
+  EXPECT_EQ(answer({}, grid)->kind, domain::person_kind::person);
+  EXPECT_EQ(enterprise_of(R"({"ok":true,"team_id":"T1","enterprise_id":"E0GRID"})"), "E0GRID");
+  EXPECT_EQ(enterprise_of(R"({"ok":true,"team_id":"T1","enterprise_id":null})"), "");
+  EXPECT_FALSE(enterprise_of(R"({"ok":false,"error":"invalid_auth"})"));
   EXPECT_EQ(user_info_form("U1&x=1"), "user=U1%26x%3D1&include_locale=true");
 }
 

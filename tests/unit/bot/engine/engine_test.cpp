@@ -653,12 +653,17 @@ TEST_F(engine_test, a_guest_found_by_a_look_up_is_not_asked_and_their_clicks_do_
   click.value = answer_button_prefix(sent[0].pulse_id, delivery->items[0]) + "4";
   const auto refused = bot.on_answer_click(click);
   EXPECT_FALSE(refused.accepted());
-  EXPECT_NE(refused.refusal.fallback_text.find("Gasten en apps"), std::string::npos) << refused.refusal.fallback_text;
+  EXPECT_NE(refused.refusal.fallback_text.find("gasten worden niet gevraagd en hun antwoorden tellen niet mee. Er is "
+                                               "niets opgeslagen."),
+            std::string::npos)
+      << refused.refusal.fallback_text;
   EXPECT_NE(say("U2", "pulse").find("gasten worden niet gevraagd"), std::string::npos);
   EXPECT_FALSE(bot.pulse_dm({acme, "U2"}, sent[0].pulse_id));
   const auto status = say("U1", "status");
   EXPECT_NE(status.find("This week: 0 of 1 (0%)"), std::string::npos) << status;
-  EXPECT_NE(status.find("1 guest or app who joined is not asked or counted"), std::string::npos) << status;
+  EXPECT_NE(status.find("1 person who joined is a guest, from another organisation or an app: not asked or counted"),
+            std::string::npos)
+      << status;
   clock.advance(days{7});
   const auto next = bot.open_weekly_pulse(acme);
   ASSERT_EQ(next.size(), 1U);
