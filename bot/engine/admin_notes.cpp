@@ -8,25 +8,12 @@
 
 namespace smrel::engine {
 
-std::vector<domain::member_key> admin_notes::admins_of(const domain::workspace_ref& workspace) const {
-  std::vector<domain::member_key> out;
-  const auto add = [&](const std::string& user) {
-    domain::member_key who{workspace, user};
-    if (!user.empty() && std::find(out.begin(), out.end(), who) == out.end()) out.push_back(std::move(who));
-  };
-  if (const auto installed = core_.store.find_installation(workspace)) {
-    for (const auto& user : installed->admins) add(user);
-  }
-  for (const auto& user : core_.opts.admins) add(user);
-  return out;
-}
-
 std::vector<admin_note> admin_notes::digest_undelivered(const domain::workspace_ref& workspace,
                                                         const domain::conversation_ref& where, scoring::iso_week week,
                                                         const post_failure& failure) {
   const auto& phrasing = core_.phrasing(workspace);
   std::vector<admin_note> out;
-  for (auto& admin : admins_of(workspace)) {
+  for (auto& admin : core_.admins_of(workspace)) {
     const auto lang = core_.locale_of(admin);
     std::string text =
         tr(lang, "This week's digest (", "Het overzicht van deze week (") + week_in_words(week, lang) +

@@ -33,7 +33,6 @@ class admin_notes {
   explicit admin_notes(bot_core& core) : core_(core) {}
 
   /// Whom to tell about a workspace: its installation's admins, then the global ones (each once).
-  std::vector<domain::member_key> admins_of(const domain::workspace_ref& workspace) const;
 
   /// The week's scheduled digest could not be posted in `where`.
   std::vector<admin_note> digest_undelivered(const domain::workspace_ref& workspace,

@@ -15,12 +15,24 @@ bot_core::bot_core(storage::store& s, const domain::pseudonymizer& p, const doma
       sheets(s.single_process()),
       statuses(s, ledger, company_calendar, c, opts) {}
 
-bool bot_core::is_admin(const domain::member_key& who) const {
-  if (std::find(opts.admins.begin(), opts.admins.end(), who.user) != opts.admins.end()) return true;
+std::vector<domain::member_key> bot_core::admins_of(const domain::workspace_ref& workspace) const {
+  std::vector<domain::member_key> out;
+  const auto add = [&](const std::string& user) {
+    domain::member_key who{workspace, user};
+    if (!user.empty() && std::find(out.begin(), out.end(), who) == out.end()) out.push_back(std::move(who));
+  };
   // The workspace's own admins (its installation), read from storage: a change made by another
   // replica counts at once.
-  const auto installed = store.find_installation(who.workspace);
-  return installed && std::find(installed->admins.begin(), installed->admins.end(), who.user) != installed->admins.end();
+  if (const auto installed = store.find_installation(workspace)) {
+    for (const auto& user : installed->admins) add(user);
+  }
+  for (const auto& user : opts.admins) add(user);
+  return out;
+}
+
+bool bot_core::is_admin(const domain::member_key& who) const {
+  const auto admins = admins_of(who.workspace);
+  return std::find(admins.begin(), admins.end(), who) != admins.end();
 }
 
 scoring::locale bot_core::locale_of(const domain::member_key& who, std::string_view platform_locale) {

@@ -28,6 +28,8 @@ struct bot_core {
   /// Remembered for the status hot path.
   scoring::locale locale_of(const domain::member_key& who, std::string_view platform_locale = {});
   /// Whether the person may use admin commands. The one place that decides it.
+  /// Who may run admin commands in the workspace: its own admins, then SMREL_ADMINS, each once.
+  std::vector<domain::member_key> admins_of(const domain::workspace_ref& workspace) const;
   bool is_admin(const domain::member_key& who) const;
   /// How commands are typed where the workspace is.
   const domain::command_phrasing& phrasing(const domain::workspace_ref& workspace) const {

@@ -76,9 +76,11 @@ class late_content {
     direct_note note;
     std::string dedupe_key;
   };
+  /// `bot_absent`: the worker's verdict that the bot is not in the conversation (someone must
+  /// invite it); `reason`: what the platform said.
   virtual std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace,
                                                      const domain::conversation_ref& where, std::string_view week,
-                                                     const domain::delivery_outcome& outcome) = 0;
+                                                     bool bot_absent, std::string_view reason) = 0;
 };
 
 class outbox_worker {

@@ -176,12 +176,10 @@ struct server_app::impl final : late_content {
   }
   std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace,
                                              const domain::conversation_ref& where, std::string_view week,
-                                             const domain::delivery_outcome& outcome) override {
+                                             bool bot_absent, std::string_view reason) override {
     const auto parsed = scoring::iso_week::parse(week);
     if (!parsed) return {};
-    const engine::post_failure failure{outcome.problem == domain::delivery_problem::not_in_conversation ||
-                                           outcome.problem == domain::delivery_problem::conversation_gone,
-                                       outcome.reason};
+    const engine::post_failure failure{bot_absent, std::string(reason)};
     std::vector<keyed_note> out;
     for (auto& note : bot.digest_undelivered(workspace, where, *parsed, failure)) {
       out.push_back({{std::move(note.to), std::move(note.message)}, std::move(note.dedupe_key)});

@@ -50,6 +50,11 @@ class recording_plug final : public service::channel_plug {
     if (outcome.verdict == domain::delivery_verdict::sent) outcome.landed.conversation = {on_, "D-" + who.user};
     co_return outcome;
   }
+  /// A message it landed is updated at "<conversation> <id>".
+  std::optional<std::string> update_address(const domain::message_ref& message) const override {
+    if (message.conversation.address.empty()) return std::nullopt;
+    return message.conversation.address + " " + message.id;
+  }
   std::optional<storage::outbox_message> modernise(const storage::outbox_message&) const override { return std::nullopt; }
   service::send_buckets verbatim_buckets(const storage::outbox_message& m) const override { return buckets({}, m.address); }
   boost::asio::awaitable<domain::delivery_outcome> send_verbatim(storage::outbox_message m) override {

@@ -76,10 +76,11 @@ class fixed_content final : public late_content {
   // Two admins; each note says what it was told, so the test sees the outcome reach the engine.
   std::vector<keyed_note> digest_undelivered(const domain::workspace_ref& workspace,
                                              const domain::conversation_ref& where, std::string_view week,
-                                             const domain::delivery_outcome& outcome) override {
+                                             bool bot_absent, std::string_view reason) override {
     std::vector<keyed_note> out;
     for (const auto* admin : {"UADMIN1", "UADMIN2"}) {
-      const auto text = std::string(week) + " not posted in " + where.address + ": " + outcome.reason;
+      const auto text = std::string(week) + " not posted in " + where.address + ": " + std::string(reason) +
+                        (bot_absent ? " (not in it)" : "");
       out.push_back({{{workspace, admin}, note(text)}, "admin.digest:" + std::string(week) + ":" + admin});
     }
     return out;
@@ -280,8 +281,8 @@ TEST_F(outbox_worker_test, an_unattended_post_that_dies_is_told_to_each_admin_by
     if (sent[i].action == send_action::post) notes.push_back(sent[i].address + " " + sent[i].message.fallback_text);
   }
   std::sort(notes.begin(), notes.end());
-  EXPECT_EQ(notes, (std::vector<std::string>{"D-UADMIN1 2026-W49 not posted in CLEADERS: not_in_channel",
-                                             "D-UADMIN2 2026-W49 not posted in CLEADERS: not_in_channel"}));
+  EXPECT_EQ(notes, (std::vector<std::string>{"D-UADMIN1 2026-W49 not posted in CLEADERS: not_in_channel (not in it)",
+                                             "D-UADMIN2 2026-W49 not posted in CLEADERS: not_in_channel (not in it)"}));
   EXPECT_NE(stats_.render(0).find("smrel_admin_alerts_total{about=\"digest_undelivered\"} 1\n"), std::string::npos);
   // Told once: the same failure met again (say, by another replica) queues no second note.
   ASSERT_EQ(plug_.sends().size(), 5U);

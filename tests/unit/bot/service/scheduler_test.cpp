@@ -132,6 +132,44 @@ TEST_F(scheduler_test, the_digest_goes_to_the_workspaces_own_target_else_the_def
   EXPECT_EQ(posts[1].address, "CLEADERS");
 }
 
+// A Friday pulse, open for two weeks counted from its Monday, reminds on Tuesday of the next week
+// and closes on the Monday after that: the scheduler looks back past the week it is in, for each.
+TEST_F(scheduler_test, a_reminder_and_a_close_that_fall_past_the_pulses_week_are_still_sent) {
+  settings_.survey.pulse_day = "friday";
+  settings_.survey.pulse_open_days = 14;
+  auto a = replica(*store_);
+  // Friday 4 December 2026, 10:01 in Amsterdam: the pulse.
+  clock_.set(domain::time_point{sys_days{2026y / December / 4} + 9h + 1min});
+  ASSERT_TRUE(a->run_once());
+  const auto dms = queued(storage::outbox_kind::pulse_dm);
+  ASSERT_EQ(dms.size(), 3U);
+  const auto pulse = store_->find_pulse(team, *scoring::iso_week::parse("2026-W49"));
+  ASSERT_TRUE(pulse);
+  for (const auto& m : dms) {  // the DMs went out (reminders and the closing update follow those)
+    const auto d = store_->find_delivery(pulse->id, store_->find_member({team, m.address})->id);
+    store_->set_delivery_message(d->id, {{domain::platform::slack, "D-" + m.address}, "1.0"});
+  }
+
+  clock_.set(domain::time_point{sys_days{2026y / December / 7} + 9h + 1min});  // Monday: not yet
+  EXPECT_FALSE(a->run_once());
+  clock_.set(domain::time_point{sys_days{2026y / December / 8} + 9h + 1min});  // Tuesday, week 50
+  ASSERT_TRUE(a->run_once());
+  EXPECT_EQ(queued(storage::outbox_kind::pulse_dm).size(), 6U) << "three reminders";
+  EXPECT_TRUE(store_->run_done(team, "reminder", pulse->week));
+  EXPECT_FALSE(a->run_once());
+
+  clock_.set(domain::time_point{sys_days{2026y / December / 13} + 22h + 59min});  // Sunday 23:59: still open
+  EXPECT_TRUE(queued(storage::outbox_kind::replace).empty());
+  a->run_once();
+  EXPECT_TRUE(queued(storage::outbox_kind::replace).empty());
+  clock_.set(domain::time_point{sys_days{2026y / December / 13} + 23h + 30min});  // Monday 00:30, week 51
+  ASSERT_TRUE(a->run_once());
+  const auto closed = queued(storage::outbox_kind::replace);
+  ASSERT_EQ(closed.size(), 3U) << "each DM shown closed";
+  EXPECT_EQ(closed[0].address.substr(0, 2), "D-");
+  EXPECT_TRUE(store_->run_done(team, "close", pulse->week));
+}
+
 TEST_F(scheduler_test, without_any_digest_target_no_digest_is_queued) {
   auto a = replica(*store_);
   clock_.set(after_digest);
