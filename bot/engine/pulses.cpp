@@ -227,7 +227,10 @@ std::optional<domain::message> pulses::pulse_dm(const domain::member_key& who, s
   if (!found) return std::nullopt;
   const auto& [m, state] = *found;
   // Someone who answered already through the pulse command or the Home tab is not asked again.
-  if (m.opted_out || m.kind != domain::person_kind::person || state.closed || all_answered(state)) return std::nullopt;
+  // Nor is anyone marked unreachable (or not a person) since the week's DMs were queued.
+  if (m.opted_out || m.unreachable || m.kind != domain::person_kind::person || state.closed || all_answered(state)) {
+    return std::nullopt;
+  }
   auto view = pulse_view(state, m.locale);
   dress_as_weekly_dm(view, m, core_.phrasing(who.workspace), open_until(state, m.locale));
   return view;

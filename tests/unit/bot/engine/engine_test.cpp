@@ -542,6 +542,8 @@ TEST_F(engine_test, people_the_platform_cannot_reach_are_not_asked_and_the_statu
   const auto first = bot.open_weekly_pulse(acme);
   ASSERT_EQ(first.size(), 3U);
   bot.person_unreachable({acme, "U3"}, first[0].pulse_id);
+  EXPECT_FALSE(bot.pulse_dm({acme, "U3"}, first[0].pulse_id)) << "a DM queued before is not sent";
+  EXPECT_TRUE(bot.pulse_dm({acme, "U1"}, first[0].pulse_id));
   const auto status = say("U1", "status");
   EXPECT_NE(status.find("This week: 0 of 2 (0%)"), std::string::npos) << status;
   EXPECT_NE(status.find("1 person who cannot be reached (deactivated or gone) is not asked"), std::string::npos)
