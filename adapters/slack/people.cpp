@@ -44,7 +44,6 @@ bool from_another_organisation(const nlohmann::json& user, const organisation& o
 std::string user_info_form(std::string_view user) {
   std::string out = "user=";
   append_percent_encoded(out, user);
-  out += "&include_locale=true";
   return out;
 }
 
@@ -71,9 +70,6 @@ std::optional<domain::person_facts> person_facts_of(std::string_view body, const
     facts.kind = domain::person_kind::guest;  // multi-channel, single-channel guest
   }
   facts.deactivated = flag(*user, "deleted");
-  if (const auto locale = user->find("locale"); locale != user->end() && locale->is_string()) {
-    facts.language = locale->get<std::string>();
-  }
   return facts;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// users.info: what Slack says about one person (a guest, a bot, deactivated, their language).
+// users.info: what Slack says about one person (a guest, an external, a bot, deactivated).
 // Pure: the request's form body out, the answer's body in.
 #include <optional>
 #include <string>
@@ -9,8 +9,8 @@
 
 namespace smrel::adapters::slack {
 
-/// users.info's form body for `user`, asking for the locale too. users.info takes form bodies
-/// only (not JSON), so the id is percent-encoded.
+/// users.info's form body for `user`. users.info takes form bodies only (not JSON), so the id is
+/// percent-encoded.
 std::string user_info_form(std::string_view user);
 
 /// Whose people count: the workspace a person acts in, and the Enterprise Grid organisation it

@@ -1,10 +1,11 @@
 #pragma once
 // What a platform says about a person, beyond their id: whether they belong to the organisation
-// (a guest or a bot does not), whether they still exist there, and their language. Looked up at
-// most once a day (see service/people_check.hpp); the engine decides what each means.
+// (a guest, an external or a bot does not) and whether they still exist there. Looked up at most
+// once a day (see service/people_check.hpp); the engine decides what each means. Nothing else
+// about them is kept: their time zone is not needed (platforms show instants in each reader's own,
+// see domain::moment), and Slack's language (it has no Dutch) would only overrule the company's.
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 
 namespace smrel::domain {
@@ -37,9 +38,6 @@ inline std::optional<person_kind> parse_person_kind(std::string_view id) {
 struct person_facts {
   person_kind kind = person_kind::person;
   bool deactivated = false;
-  /// The language the person uses the platform in, as the platform names it ("nl-NL"); empty
-  /// when it did not say.
-  std::string language;
 };
 
 }  // namespace smrel::domain

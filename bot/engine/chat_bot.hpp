@@ -19,6 +19,7 @@
 #include "bot/engine/bot_core.hpp"
 #include "bot/engine/commands.hpp"
 #include "bot/engine/digests.hpp"
+#include "bot/engine/demo.hpp"
 #include "bot/engine/membership.hpp"
 #include "bot/engine/options.hpp"
 #include "bot/engine/pulses.hpp"
@@ -127,21 +128,24 @@ class chat_bot {
     const auto installed = core_.store.find_installation(workspace);
     return installed && installed->removed_at;
   }
+  /// Whether the platform is asked about this person at all (not `smrel demo`'s people).
+  static bool looked_up_at_platform(const domain::member_key& who) { return !is_demo_member(who); }
   /// What the platform says of a member, looked up: a deactivated person is not asked from now
   /// on; what else it means, and what to tell them by DM if anything, is membership::looked_up's.
-  std::optional<domain::message> person_looked_up(const storage::member& before, const domain::person_facts& facts) {
-    if (facts.deactivated) pulses_.unreachable_from_now(before.key);
-    return membership_.looked_up(before, facts);
+  std::optional<domain::message> person_looked_up(const domain::member_key& who, const domain::person_facts& facts) {
+    if (facts.deactivated && looked_up_at_platform(who)) pulses_.unreachable_from_now(who);
+    return membership_.looked_up(who, facts);
   }
   /// The person removed the app from their direct conversation with the bot: it is not used, and
   /// they are not asked, until they act again (see pulses::removed_app).
   void person_removed_app(const domain::member_key& who) { pulses_.removed_app(who); }
   /// The person added the app again: reachable again if it had stopped asking them. True then.
   bool person_added_app(const domain::member_key& who) { return pulses_.added_app(who); }
-  /// The bot was removed from these conversations: true when the digest target was one of them
-  /// (it is cleared).
+  /// The bot was removed from these conversations: true when the digest target is one of them.
+  /// The target is kept: the next digest there fails, and every admin is told by DM what to do
+  /// (admin_notes::digest_undelivered). Cleared, the digest would stop without a word.
   bool bot_left(const domain::workspace_ref& workspace, const std::vector<domain::conversation_ref>& conversations) {
-    return digests_.bot_left(workspace, conversations);
+    return digests_.target_among(workspace, conversations);
   }
   /// What is cached about one person is read afresh next time.
   void forget_person(const domain::member_key& who) { core_.found.forget_member(who); }

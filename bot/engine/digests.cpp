@@ -34,17 +34,13 @@ command_result digests::weekly_digest(const domain::workspace_ref& workspace, co
   return result;
 }
 
-bool digests::bot_left(const domain::workspace_ref& workspace,
-                       const std::vector<domain::conversation_ref>& conversations) {
+bool digests::target_among(const domain::workspace_ref& workspace,
+                           const std::vector<domain::conversation_ref>& conversations) const {
   const auto installed = core_.store.find_installation(workspace);
   if (!installed || installed->digest_target.empty()) return false;
-  // Addresses are compared whole, as everywhere outside the adapter: a channel the platform did
-  // not name (another channel of a team the bot left) keeps the target, and its digest fails and
-  // is reported to the admins as any digest that cannot be posted.
+  // Addresses are compared whole, as everywhere outside the adapter.
   const auto& target = installed->digest_target;
-  if (std::find(conversations.begin(), conversations.end(), target) == conversations.end()) return false;
-  core_.store.set_digest_target(workspace, {target.on, {}}, core_.clock.now());
-  return true;
+  return std::find(conversations.begin(), conversations.end(), target) != conversations.end();
 }
 
 command_result digests::post_here(const domain::chat_command& command, scoring::locale lang) {

@@ -20,9 +20,9 @@ class digests {
   /// The digest command: `preview` (the default) shows it to the admin alone, `here` posts it
   /// where the command was typed.
   command_result digest_command(const domain::chat_command& command, std::string_view mode, scoring::locale lang);
-  /// The bot was removed from these conversations: the workspace's digest target is cleared when
-  /// it is one of them, so the schedule does not post where the bot cannot. True when it was.
-  bool bot_left(const domain::workspace_ref& workspace, const std::vector<domain::conversation_ref>& conversations);
+  /// Whether the workspace's digest target is one of these conversations.
+  bool target_among(const domain::workspace_ref& workspace,
+                    const std::vector<domain::conversation_ref>& conversations) const;
 
  private:
   /// "digest here": the digest goes to the conversation the command came from.

@@ -1,6 +1,7 @@
 #include "bot/engine/membership.hpp"
 
 #include "bot/domain/plain_text.hpp"
+#include "bot/engine/demo.hpp"
 #include "bot/engine/text.hpp"
 #include "bot/engine/views.hpp"
 #include "bot/engine/wording.hpp"
@@ -37,36 +38,24 @@ domain::message membership::join(const domain::member_key& who, std::string_view
   return notice(text);
 }
 
-std::optional<domain::message> membership::looked_up(const storage::member& before, const domain::person_facts& facts) {
-  const auto& who = before.key;
-  const bool kind_changed = facts.kind != before.kind;
-  if (kind_changed) core_.store.set_person_kind(who, core_.pseudonyms.pseudonym(who), facts.kind);
-  auto lang = before.locale;
-  if (!before.looked_up_at) {
-    // Taken up once, so a language chosen later with the language command is never overruled.
-    const auto spoken = facts.language.starts_with("nl") ? std::optional(locale::nl)
-                        : facts.language.starts_with("en") ? std::optional(locale::en)
-                                                           : std::nullopt;
-    if (spoken && *spoken != lang) {
-      core_.store.set_locale(who, *spoken);
-      lang = *spoken;
-    }
+std::optional<domain::message> membership::looked_up(const domain::member_key& who, const domain::person_facts& facts) {
+  // Read now, not when the person was taken for the look-up: they may have opted out, or erased
+  // everything, meanwhile.
+  const auto m = core_.store.find_member(who);
+  if (!m || is_demo_member(who)) return std::nullopt;
+  if (facts.kind != m->kind) {
+    core_.store.set_person_kind(who, core_.pseudonyms.pseudonym(who), facts.kind);
+    core_.found.forget_member(who);
+    core_.statuses.invalidate(who.workspace);
   }
-  core_.found.forget_member(who);
-  if (lang != before.locale) core_.locale_of(who);  // the remembered language, read afresh
-  core_.statuses.invalidate(who.workspace);
-  const bool was_enrolled = before.group != scoring::group::other && !before.opted_out;
-  // Told once, and only a person of another kind (a guest, an external): a bot reads nothing.
+  // Said to a guest or an external who joined a team, each time they are found so: the caller
+  // sends it once (its dedupe key), so a send lost to a failure is made up for the next day. A
+  // bot reads nothing.
   const bool reads = facts.kind == domain::person_kind::guest || facts.kind == domain::person_kind::external;
-  if (!kind_changed || !reads || facts.deactivated || !was_enrolled) {
-    return std::nullopt;
-  }
-  return notice(why_not_asked(facts.kind, lang) +
-                tr(lang, core_.phrasing(who.workspace),
-                   " So you will get no more weekly pulses. Your earlier answers stay stored, uncounted; {forget} "
-                   "erases them.",
-                   " Je krijgt dus geen wekelijkse pulse meer. Je eerdere antwoorden blijven bewaard, zonder mee te "
-                   "tellen; {forget} wist ze."));
+  if (!reads || facts.deactivated || m->group == scoring::group::other || m->opted_out) return std::nullopt;
+  return notice(why_not_asked(facts.kind, m->locale) +
+                tr(m->locale, " So you will get no more weekly pulses, and the answers you gave were erased.",
+                   " Je krijgt dus geen wekelijkse pulse meer, en je gegeven antwoorden zijn gewist."));
 }
 
 domain::message membership::choose_language(const domain::member_key& who, locale chosen) {

@@ -24,11 +24,10 @@ class membership {
   domain::message forget_prompt(scoring::locale lang);
   /// The forget confirmation and its cancel button; anything else is not ours.
   domain::message on_click(const domain::button_click& click);
-  /// What the platform says of a member, looked up (`before`: the member as they were when taken
-  /// for the look-up). A guest or a bot is no longer asked and their answers stop counting; on
-  /// the first look-up, their language is taken up (deactivation is pulses'). Returns
-  /// what to tell someone who joined a team and turns out to be a guest or from another organisation.
-  std::optional<domain::message> looked_up(const storage::member& before, const domain::person_facts& facts);
+  /// What the platform says of a member, looked up: a guest, an external or a bot is no longer
+  /// asked and their answers are erased (deactivation is pulses'). Returns what to tell someone
+  /// who joined a team and is found to be a guest or from another organisation.
+  std::optional<domain::message> looked_up(const domain::member_key& who, const domain::person_facts& facts);
 
  private:
   /// When the weekly pulse arrives, in the person's language.

@@ -321,7 +321,9 @@ domain::message pulses::home_view(const domain::member_key& who) {
   const auto lang = core_.locale_of(who);
   auto home = *core_.statuses.status(who.workspace, lang);
   const auto m = core_.found.member(who);
-  if (m && !m->opted_out) {
+  if (m && m->kind != domain::person_kind::person) {
+    home.divider().text(why_not_asked(m->kind, lang));
+  } else if (m && !m->opted_out) {
     const auto pulse = pulse_view(open_pulse_for(*m), lang);
     home.divider();
     for (const auto& b : pulse.blocks) home.add(b);

@@ -245,7 +245,10 @@ release release_ledger::release_week(const domain::workspace_ref& workspace, sco
   options.keep_contributions = true;
   // Teams count by their members, not by who answered (post-stratification).
   std::array<int, scoring::group_count> members{};
-  for (const auto& m : store_.members(workspace)) members[static_cast<std::size_t>(m.group)] += m.opted_out ? 0 : 1;
+  for (const auto& m : store_.members(workspace)) {
+    // Guests, externals and bots are not in any team's count: their answers are not kept.
+    members[static_cast<std::size_t>(m.group)] += m.opted_out || m.kind != domain::person_kind::person ? 0 : 1;
+  }
   options.population = members;
   std::vector<std::string> names;
   const auto data = to_survey(store_.answers(workspace, week - (options.window_weeks + options.trend_weeks - 2), week), &names);

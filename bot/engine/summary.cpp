@@ -91,10 +91,13 @@ void carry_held_back(summary& out, const std::vector<release>& releases, const r
 
 void add_participation(summary& out, storage::store& store, const domain::workspace_ref& workspace, scoring::iso_week week) {
   for (const auto& m : store.members(workspace)) {
-    out.people.members += m.opted_out ? 0 : 1;
-    out.people.unreachable += !m.opted_out && m.unreachable ? 1 : 0;
-    out.people.not_counted +=
-        !m.opted_out && m.kind != domain::person_kind::person && m.group != scoring::group::other ? 1 : 0;
+    if (m.opted_out) continue;
+    if (m.kind != domain::person_kind::person) {
+      out.people.not_counted += m.group != scoring::group::other && !m.unreachable ? 1 : 0;
+      continue;
+    }
+    ++out.people.members;
+    out.people.unreachable += m.unreachable ? 1 : 0;
   }
   out.people.respondents = out.report.score.respondents;
   if (const auto pulse = store.find_pulse(workspace, week)) {

@@ -17,9 +17,9 @@
 namespace smrel::engine {
 
 struct participation {
-  int members = 0;      // members who have not opted out
+  int members = 0;      // members who have not opted out (people: not guests, externals or bots)
   int unreachable = 0;  // of them, people the platform cannot reach (deactivated, gone): not asked
-  int not_counted = 0;  // of them, guests, externals and bots who joined a team: neither asked nor counted
+  int not_counted = 0;  // besides them, reachable guests, externals and bots who joined a team
   int respondents = 0;  // distinct people with an answer in the window
   int asked_this_week = 0;     // deliveries of this week's pulse
   int answered_this_week = 0;  // people who answered at least one statement of it

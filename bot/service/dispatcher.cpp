@@ -226,10 +226,11 @@ void dispatcher::on_person_added_app(const domain::person_added_app& back) {
 
 void dispatcher::on_bot_left(const domain::bot_left_conversation& left) {
   if (!bot_.bot_left(left.workspace, left.conversations)) return;
-  log_event(log_level::warn, "digest_target_cleared",
+  log_event(log_level::warn, "digest_target_left",
             {{"workspace", left.workspace.id},
              {"event", left.why},
-             {"reason", "the bot was removed from the conversation the weekly digest went to"}});
+             {"reason", "the bot was removed from the conversation the weekly digest goes to; the admins are told "
+                        "by DM when the next digest cannot be posted there"}});
 }
 
 boost::asio::awaitable<bool> dispatcher::event(std::string event_id, domain::platform_event happened) {

@@ -108,8 +108,10 @@ std::optional<domain::message> message_from(const json& j) {
       if (!moments->is_array()) return std::nullopt;
       for (const auto& at : *moments) {
         if (!at.is_object() || !at.contains("at") || !at["at"].is_number_integer()) return std::nullopt;
+        const auto with_time = at.find("with_time");
         block.moments.push_back({at["at"].get<std::int64_t>(), string_or_empty(at, "words"),
-                                 at.value("with_time", true), string_or_empty(at, "language")});
+                                 with_time == at.end() || !with_time->is_boolean() || with_time->get<bool>(),
+                                 string_or_empty(at, "language")});
       }
     }
     m.blocks.push_back(std::move(block));

@@ -309,9 +309,10 @@ class store {
                                                      std::size_t limit) = 0;
   /// When the member was last looked up (a failed look-up sets an earlier time, to be due sooner).
   virtual void set_looked_up_at(const domain::member_key& key, time_point at) = 0;
-  /// What the platform says the member is. A guest or a bot is not asked, and every answer under
-  /// their pseudonym leaves every figure (kept, as they were given, in case that changes: a
-  /// person counts again). A change moves people_version. No-op for an unknown member.
+  /// What the platform says the member is. A guest, an external or a bot is not asked, and every
+  /// answer under their pseudonym (follow-ups too) is erased in the same transaction: kept aside,
+  /// a mark on so few pseudonyms would link them to their people. A change moves people_version.
+  /// No-op for an unknown member.
   virtual void set_person_kind(const domain::member_key& key, std::string_view pseudonym, domain::person_kind kind) = 0;
   /// Erases the member, their deliveries, their direct conversation and every answer (follow-ups
   /// too) under their pseudonym.
@@ -341,7 +342,7 @@ class store {
   virtual std::vector<member_delivery> sent_deliveries(std::int64_t pulse_id) = 0;
   struct response_count {
     int asked = 0;     // deliveries to people (not guests or bots), less those that could not reach them
-    int answered = 0;  // distinct respondents who count, with at least one answer
+    int answered = 0;  // distinct respondents with at least one answer
   };
   virtual response_count pulse_response(std::int64_t pulse_id) = 0;
 
@@ -389,8 +390,7 @@ class store {
   /// durable on return. Throws store_error (kind transient within ~1.5 s under a foreign write
   /// lock, unavailable when the database file was removed or replaced) and then nothing was stored.
   virtual void commit(const write_batch& batch, time_point now) = 0;
-  /// Answers with from ≤ week ≤ to, in week then arrival order; only those that count (not a
-  /// guest's or a bot's, see set_person_kind).
+  /// Answers with from ≤ week ≤ to, in week then arrival order.
   virtual std::vector<answer_record> answers(const domain::workspace_ref& workspace, scoring::iso_week from,
                                              scoring::iso_week to) = 0;
   virtual std::vector<answer_record> answers_by(std::string_view pseudonym, std::int64_t pulse_id) = 0;
@@ -420,7 +420,7 @@ class store {
 
   virtual std::int64_t record_nudge(const issued_nudge& nudge) = 0;
   virtual std::vector<issued_nudge> nudges_since(const domain::workspace_ref& workspace, scoring::iso_week from) = 0;
-  /// Every value given to a nudge's follow-up statement (one per respondent who counts).
+  /// Every value given to a nudge's follow-up statement (one per respondent).
   virtual std::vector<std::uint8_t> follow_up_values(std::int64_t nudge) = 0;
   /// What this respondent answered to a nudge's follow-up, if anything.
   virtual std::optional<std::uint8_t> follow_up_value(std::int64_t nudge, std::string_view pseudonym) = 0;

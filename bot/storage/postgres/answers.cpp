@@ -137,7 +137,7 @@ std::vector<answer_record> backend::answers(const domain::workspace_ref& workspa
   const auto r = db->run(
       "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at, a.instrument "
       "FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
-      "WHERE a.platform = $1 AND a.workspace = $2 AND a.week BETWEEN $3 AND $4 AND COALESCE(r.counted, TRUE) "
+      "WHERE a.platform = $1 AND a.workspace = $2 AND a.week BETWEEN $3 AND $4 "
       "ORDER BY a.week, a.answered_at, a.id",
       domain::platform_id(workspace.on), workspace.id, from.to_string(), to.to_string());
   std::vector<answer_record> out;
@@ -165,10 +165,7 @@ std::size_t backend::answer_count() {
 
 std::vector<std::uint8_t> backend::follow_up_values(std::int64_t nudge) {
   auto db = pool_.acquire();
-  const auto r = db->run(
-      "SELECT f.value FROM follow_up_answers f LEFT JOIN respondents r ON r.pseudonym = f.pseudonym "
-      "WHERE f.nudge = $1 AND COALESCE(r.counted, TRUE)",
-      nudge);
+  const auto r = db->run("SELECT value FROM follow_up_answers WHERE nudge = $1", nudge);
   std::vector<std::uint8_t> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(static_cast<std::uint8_t>(r.integer(i, 0)));
   return out;

@@ -242,13 +242,11 @@ void backend::set_person_kind(const domain::member_key& key, std::string_view ps
       "UPDATE members SET kind = $1 WHERE platform = $2 AND workspace = $3 AND chat_user = $4 AND kind <> $1",
       domain::person_kind_id(kind), domain::platform_id(key.workspace.on), key.workspace.id, key.user);
   if (changed.affected() == 0) return;  // unknown, or already so: rolled back, unchanged
-  // Someone who never joined has no respondent row yet; their answers counted as "other".
-  db->run(
-      "INSERT INTO respondents (pseudonym, platform, workspace, grp, counted) "
-      "SELECT $1, platform, workspace, grp, $2::boolean FROM members WHERE platform = $3 AND workspace = $4 AND chat_user = $5 "
-      "ON CONFLICT (pseudonym) DO UPDATE SET counted = excluded.counted",
-      pseudonym, kind == domain::person_kind::person, domain::platform_id(key.workspace.on), key.workspace.id,
-      key.user);
+  if (kind != domain::person_kind::person) {
+    // Not kept aside uncounted: a flag on so few pseudonyms would link them to their people.
+    db->run("DELETE FROM answers WHERE pseudonym = $1", pseudonym);
+    db->run("DELETE FROM follow_up_answers WHERE pseudonym = $1", pseudonym);
+  }
   bump_people_version(*db, key.workspace);
   tx.commit();
 }

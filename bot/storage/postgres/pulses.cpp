@@ -92,8 +92,7 @@ store::response_count backend::pulse_response(std::int64_t pulse_id) {
   const auto r = db->run(
       "SELECT (SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.member_id "
       "        WHERE d.pulse_id = $1 AND NOT d.unreachable AND m.kind = 'person'), "
-      "(SELECT COUNT(DISTINCT a.pseudonym) FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
-      " WHERE a.pulse_id = $1 AND COALESCE(r.counted, TRUE))",
+      "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = $1)",
       pulse_id);
   return {static_cast<int>(r.integer(0, 0)), static_cast<int>(r.integer(0, 1))};
 }

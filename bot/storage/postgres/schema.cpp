@@ -174,14 +174,12 @@ ALTER TABLE deliveries ADD COLUMN unreachable BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE installations ADD COLUMN removed_at BIGINT;
 )sql";
 
-// 13: what the platform says each person is (a guest or a bot is neither asked nor counted),
-// looked up at most once a day; a respondent who does not count keeps their answers, left out of
-// every figure.
+// 13: what the platform says each person is (a guest, an external or a bot is neither asked nor
+// counted: their answers are erased), looked up at most once a day.
 constexpr std::string_view version_13 = R"sql(
 ALTER TABLE members ADD COLUMN kind TEXT NOT NULL DEFAULT 'person'
   CHECK (kind IN ('person', 'guest', 'external', 'bot'));
 ALTER TABLE members ADD COLUMN looked_up_at BIGINT;
-ALTER TABLE respondents ADD COLUMN counted BOOLEAN NOT NULL DEFAULT TRUE;
 )sql";
 
 constexpr std::array<migration, 4> all_migrations{

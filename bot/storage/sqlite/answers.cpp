@@ -93,7 +93,7 @@ std::vector<answer_record> backend::answers(const domain::workspace_ref& workspa
   auto s = read_db_.prepare(
       "SELECT a.week, a.pseudonym, COALESCE(r.grp, 'other'), a.item, a.value, a.pulse_id, a.answered_at, a.instrument "
       "FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
-      "WHERE a.platform = ? AND a.workspace = ? AND a.week BETWEEN ? AND ? AND COALESCE(r.counted, 1) = 1 "
+      "WHERE a.platform = ? AND a.workspace = ? AND a.week BETWEEN ? AND ? "
       "ORDER BY a.week, a.answered_at, a.id");
   s.bind(1, domain::platform_id(workspace.on)).bind(2, workspace.id).bind(3, from.to_string()).bind(4, to.to_string());
   std::vector<answer_record> out;
@@ -122,9 +122,7 @@ std::size_t backend::answer_count() {
 
 std::vector<std::uint8_t> backend::follow_up_values(std::int64_t nudge) {
   std::lock_guard lock(read_mutex_);
-  auto s = read_db_.prepare(
-      "SELECT f.value FROM follow_up_answers f LEFT JOIN respondents r ON r.pseudonym = f.pseudonym "
-      "WHERE f.nudge = ? AND COALESCE(r.counted, 1) = 1");
+  auto s = read_db_.prepare("SELECT value FROM follow_up_answers WHERE nudge = ?");
   s.bind(1, nudge);
   std::vector<std::uint8_t> out;
   while (s.step()) out.push_back(static_cast<std::uint8_t>(s.integer(0)));

@@ -103,8 +103,7 @@ store::response_count backend::pulse_response(std::int64_t pulse_id) {
   auto s = read_db_.prepare(
       "SELECT (SELECT COUNT(*) FROM deliveries d JOIN members m ON m.id = d.member_id "
       "        WHERE d.pulse_id = ?1 AND d.unreachable = 0 AND m.kind = 'person'), "
-      "(SELECT COUNT(DISTINCT a.pseudonym) FROM answers a LEFT JOIN respondents r ON r.pseudonym = a.pseudonym "
-      " WHERE a.pulse_id = ?1 AND COALESCE(r.counted, 1) = 1)");
+      "(SELECT COUNT(DISTINCT pseudonym) FROM answers WHERE pulse_id = ?1)");
   s.bind(1, pulse_id);
   s.step();
   return {static_cast<int>(s.integer(0)), static_cast<int>(s.integer(1))};

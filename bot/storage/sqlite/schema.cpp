@@ -324,14 +324,12 @@ ALTER TABLE members ADD COLUMN unreachable_since INTEGER;
 ALTER TABLE deliveries ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE installations ADD COLUMN removed_at INTEGER;
 )sql",
-    // 13: what the platform says each person is (a guest or a bot is neither asked nor counted),
-    // looked up at most once a day; a respondent who does not count keeps their answers, left
-    // out of every figure.
+    // 13: what the platform says each person is (a guest, an external or a bot is neither asked
+    // nor counted: their answers are erased), looked up at most once a day.
     R"sql(
 ALTER TABLE members ADD COLUMN kind TEXT NOT NULL DEFAULT 'person'
   CHECK (kind IN ('person', 'guest', 'external', 'bot'));
 ALTER TABLE members ADD COLUMN looked_up_at INTEGER;
-ALTER TABLE respondents ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
 )sql",
 };
 

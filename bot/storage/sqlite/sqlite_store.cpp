@@ -286,16 +286,11 @@ void backend::set_person_kind(const domain::member_key& key, std::string_view ps
       .bind(4, key.user)
       .run();
   if (db_.changes() == 0) return;  // unknown, or already so: the transaction rolls back, unchanged
-  // Someone who never joined has no respondent row yet; their answers counted as "other".
-  db_.prepare("INSERT INTO respondents (pseudonym, platform, workspace, grp, counted) "
-              "SELECT ?1, platform, workspace, grp, ?2 FROM members WHERE platform = ?3 AND workspace = ?4 AND chat_user = ?5 "
-              "ON CONFLICT (pseudonym) DO UPDATE SET counted = excluded.counted")
-      .bind(1, pseudonym)
-      .bind(2, kind == domain::person_kind::person ? 1 : 0)
-      .bind(3, domain::platform_id(key.workspace.on))
-      .bind(4, key.workspace.id)
-      .bind(5, key.user)
-      .run();
+  if (kind != domain::person_kind::person) {
+    // Not kept aside uncounted: a flag on so few pseudonyms would link them to their people.
+    db_.prepare("DELETE FROM answers WHERE pseudonym = ?").bind(1, pseudonym).run();
+    db_.prepare("DELETE FROM follow_up_answers WHERE pseudonym = ?").bind(1, pseudonym).run();
+  }
   bump_people_version_locked(key.workspace);
   tx.commit();
 }

@@ -333,8 +333,8 @@ TEST(web_api, errors_about_a_person_the_app_or_the_token_say_so) {
 }
 
 // users.info, shaped as Slack's documentation shows it (https://api.slack.com/methods/users.info):
-// guests (multi- and single-channel), bots (Slackbot too), deactivated people and the locale.
-TEST(users_info, says_who_is_a_guest_a_bot_or_deactivated_and_their_language) {
+// guests (multi- and single-channel), bots (Slackbot too) and deactivated people.
+TEST(users_info, says_who_is_a_guest_an_external_a_bot_or_deactivated) {
   const auto answer = [](const json& user, const organisation& own = {"T012AB3C4", ""}) {
     json full{{"id", "W012A3CDE"}, {"team_id", "T012AB3C4"}, {"name", "spengler"}, {"deleted", false},
               {"tz", "America/Los_Angeles"}, {"is_admin", true}, {"is_owner", false}, {"is_bot", false},
@@ -347,18 +347,15 @@ TEST(users_info, says_who_is_a_guest_a_bot_or_deactivated_and_their_language) {
   ASSERT_TRUE(member);
   EXPECT_EQ(member->kind, domain::person_kind::person) << "is_app_user means they authorised the app";
   EXPECT_FALSE(member->deactivated);
-  EXPECT_EQ(member->language, "en-US");
   EXPECT_EQ(answer({{"is_restricted", true}})->kind, domain::person_kind::guest);
   EXPECT_EQ(answer({{"is_restricted", true}, {"is_ultra_restricted", true}})->kind, domain::person_kind::guest);
   EXPECT_EQ(answer({{"is_bot", true}})->kind, domain::person_kind::bot);
   EXPECT_EQ(answer({{"id", "USLACKBOT"}})->kind, domain::person_kind::bot);
   EXPECT_TRUE(answer({{"deleted", true}})->deactivated);
-  EXPECT_EQ(answer({{"locale", "nl-NL"}})->language, "nl-NL");
-  EXPECT_EQ(answer({{"locale", 7}})->language, "");
   EXPECT_FALSE(person_facts_of(R"({"ok":false,"error":"user_not_found"})", {}));
   EXPECT_FALSE(person_facts_of(R"({"ok":true,"user":"U1"})", {}));
   EXPECT_FALSE(person_facts_of("not json", {}));
-  EXPECT_EQ(user_info_form("U012AB3CD"), "user=U012AB3CD&include_locale=true");
+  EXPECT_EQ(user_info_form("U012AB3CD"), "user=U012AB3CD");
 
   // Slack Connect: someone whose own workspace is another organisation's. In an Enterprise Grid
   // organisation, colleagues from its other workspaces count; people from elsewhere do not.
@@ -374,7 +371,7 @@ TEST(users_info, says_who_is_a_guest_a_bot_or_deactivated_and_their_language) {
   EXPECT_EQ(enterprise_of(R"({"ok":true,"team_id":"T1","enterprise_id":"E0GRID"})"), "E0GRID");
   EXPECT_EQ(enterprise_of(R"({"ok":true,"team_id":"T1","enterprise_id":null})"), "");
   EXPECT_FALSE(enterprise_of(R"({"ok":false,"error":"invalid_auth"})"));
-  EXPECT_EQ(user_info_form("U1&x=1"), "user=U1%26x%3D1&include_locale=true");
+  EXPECT_EQ(user_info_form("U1&x=1"), "user=U1%26x%3D1");
 }
 
 TEST(web_api, odd_shapes_are_classified_not_thrown) {

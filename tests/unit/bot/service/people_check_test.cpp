@@ -8,7 +8,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <condition_variable>
 #include <deque>
+#include <thread>
 #include <map>
 #include <mutex>
 
@@ -40,17 +42,18 @@ class directory_plug final : public channel_plug {
   boost::asio::awaitable<domain::delivery_outcome> open_direct(domain::member_key) override {
     co_return domain::delivery_outcome{};
   }
-  std::optional<storage::send_pace> look_up_pace() const override { return storage::send_pace{"test:look_up", 1000.0, 1000.0}; }
+  std::optional<storage::send_pace> look_up_pace() const override { return pace_; }
   boost::asio::awaitable<person_look_up> look_up(domain::member_key who) override {
     std::lock_guard lock(mutex_);
     asked_.push_back(who.user);
+    asked_changed_.notify_all();
     person_look_up out;
     if (!script_.empty()) {
       out = std::move(script_.front());
       script_.pop_front();
     } else {
       out.outcome.verdict = domain::delivery_verdict::sent;
-      out.facts = kinds_.contains(who.user) ? domain::person_facts{kinds_[who.user], false, ""} : domain::person_facts{};
+      out.facts = kinds_.contains(who.user) ? domain::person_facts{kinds_[who.user], false} : domain::person_facts{};
     }
     co_return out;
   }
@@ -67,6 +70,11 @@ class directory_plug final : public channel_plug {
     std::lock_guard lock(mutex_);
     return asked_;
   }
+  bool wait_until_asked(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    return asked_changed_.wait_for(lock, 10s, [&] { return asked_.size() >= count; });
+  }
+  void slow_down(storage::send_pace pace) { pace_ = std::move(pace); }
 
  private:
   struct words_only final : domain::command_phrasing {
@@ -74,6 +82,8 @@ class directory_plug final : public channel_plug {
   };
   words_only phrasing_;
   std::mutex mutex_;
+  std::condition_variable asked_changed_;
+  storage::send_pace pace_{"test:look_up", 1000.0, 1000.0};
   std::deque<person_look_up> script_;
   std::map<std::string, domain::person_kind> kinds_;
   std::vector<std::string> asked_;
@@ -142,6 +152,40 @@ TEST_F(people_check_test, a_failure_about_one_person_is_tried_again_after_a_quar
   clock_.advance(1min);
   EXPECT_EQ(pass(), 1U);
   EXPECT_EQ(plug_.asked(), (std::vector<std::string>{"U1", "U2", "U3", "U1"}));
+}
+
+TEST_F(people_check_test, a_lasting_failure_about_one_person_waits_the_usual_day) {
+  plug_.answer_next(failed(domain::delivery_verdict::permanent, "user_not_visible"));
+  EXPECT_EQ(pass(), 2U);
+  clock_.advance(15min);
+  EXPECT_EQ(pass(), 0U) << "not asked again every quarter of an hour";
+  clock_.advance(24h);
+  EXPECT_EQ(pass(), 3U);
+}
+
+TEST_F(people_check_test, the_people_of_smrel_demo_are_never_looked_up) {
+  store_->upsert_member({team, "U0DEMO001"}, scoring::locale::en, clock_.now());
+  EXPECT_EQ(pass(), 3U);
+  EXPECT_EQ(plug_.asked(), (std::vector<std::string>{"U1", "U2", "U3"}));
+}
+
+// Stopping while a pass waits for the platform's pace ends the pass at once, and whoever was not
+// looked up is due again, not a day later.
+TEST_F(people_check_test, stopping_while_waiting_for_a_turn_ends_the_pass_and_puts_the_rest_back) {
+  plug_.slow_down({"test:slow", 1.0 / 50, 1.0});  // one turn now, the next in 50 s
+  people_check slow{io_, pool_, *store_, bot_, {&plug_}, clock_, people_check_options{.every = 10min}, nullptr};
+  std::thread stopper([&] {
+    if (plug_.wait_until_asked(1)) slow.stop();
+  });
+  const auto started = steady_clock::now();
+  auto done = boost::asio::co_spawn(io_, slow.pass(), boost::asio::use_future);
+  io_.restart();
+  io_.run();
+  stopper.join();
+  EXPECT_EQ(done.get(), 1U);
+  EXPECT_LT(steady_clock::now() - started, 20s) << "not held until the next turn";
+  const auto due = store_->take_people_to_look_up(domain::platform::slack, clock_.now() - 24h, clock_.now(), 10);
+  EXPECT_EQ(due.size(), 2U) << "the two not looked up";
 }
 
 TEST_F(people_check_test, a_missing_scope_rests_the_platform_and_nobody_waits_a_day_for_it) {
