@@ -2,27 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/slack/form.hpp"
+
 namespace smrel::adapters::slack {
 namespace {
 
 bool flag(const nlohmann::json& user, const char* name) {
   const auto it = user.find(name);
   return it != user.end() && it->is_boolean() && it->get<bool>();
-}
-
-void append_percent_encoded(std::string& out, std::string_view text) {
-  constexpr std::string_view hex = "0123456789ABCDEF";
-  for (const unsigned char c : text) {
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                            c == '_' || c == '.' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0x0F];
-    }
-  }
 }
 
 std::string string_field(const nlohmann::json& object, const char* name) {
@@ -42,9 +29,7 @@ bool from_another_organisation(const nlohmann::json& user, const organisation& o
 }  // namespace
 
 std::string user_info_form(std::string_view user) {
-  std::string out = "user=";
-  append_percent_encoded(out, user);
-  return out;
+  return "user=" + form_encode(user);
 }
 
 std::optional<std::string> enterprise_of(std::string_view auth_test_body) {

@@ -26,7 +26,8 @@ struct button {
 struct moment {
   std::int64_t unix_seconds = 0;
   std::string in_words;
-  bool with_time = true;  // a date and a time of day; false: a date only
+  bool with_time = true;  // a date and a time of day; false: a date only (anchor the instant at
+                          // the company's local noon, so readers west and east see the same day)
   std::string language;   // of the sentence around it ("en", "nl"): a platform that cannot show
                           // the instant in it keeps the words
 };

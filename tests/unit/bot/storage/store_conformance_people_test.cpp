@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -302,6 +303,34 @@ TEST_P(store_conformance, people_due_a_look_up_are_taken_once_oldest_first_and_o
   const auto later = store_->take_people_to_look_up(platform::slack, t0 + hours{1}, t0 + hours{25}, 1);
   ASSERT_EQ(later.size(), 1U);
   EXPECT_EQ(store_->take_people_to_look_up(platform::slack, t0 + hours{1}, t0 + hours{25}, 10).size(), 1U);
+}
+
+// Two replicas taking people at the same moment never take the same person: each is looked up by
+// one of them.
+TEST_P(store_conformance, two_processes_taking_people_at_once_take_each_person_once) {
+  constexpr int people = 60;
+  for (int i = 0; i < people; ++i) store_->upsert_member({acme, "U" + std::to_string(i)}, scoring::locale::en, t0);
+  const auto replica = second();
+  std::vector<std::string> taken_by_a;
+  std::vector<std::string> taken_by_b;
+  const auto take_all = [&](store& s, std::vector<std::string>& taken) {
+    try {
+      for (int round = 0; round < people; ++round) {
+        for (const auto& m : s.take_people_to_look_up(platform::slack, t0 - hours{24}, t0, 3)) taken.push_back(m.key.user);
+      }
+    } catch (const store_error& e) {
+      ADD_FAILURE() << e.what();
+    }
+  };
+  std::thread a([&] { take_all(*store_, taken_by_a); });
+  std::thread b([&] { take_all(*replica, taken_by_b); });
+  a.join();
+  b.join();
+  std::vector<std::string> all = taken_by_a;
+  all.insert(all.end(), taken_by_b.begin(), taken_by_b.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(people)) << "each taken once";
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "nobody taken twice";
 }
 
 TEST_P(store_conformance, a_delivery_message_is_on_the_pulses_platform) {
