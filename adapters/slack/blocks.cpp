@@ -121,7 +121,8 @@ json markdown(std::string_view text, std::size_t limit) { return {{"type", "mrkd
 // A date token Slack shows in each reader's own time zone, with the engine's words as its fallback
 // (https://api.slack.com/reference/surfaces/formatting#date-formatting).
 std::string date_token(const domain::moment& m) {
-  std::string out = "<!date^" + std::to_string(m.unix_seconds) + (m.with_time ? "^{date_long_pretty} at {time}|" : "^{date_long_pretty}|");
+  std::string out = "<!date^" + std::to_string(m.unix_seconds) +
+                    (m.with_time ? "^{date_long_pretty} at {time}|" : "^{date_long_pretty}|");
   for_each_sent_piece(m.in_words, true, [&](std::string_view piece, std::size_t) { out += piece; });
   return out + ">";
 }
@@ -181,7 +182,8 @@ json render_blocks(const domain::message& m, std::size_t max_blocks) {
         break;
       case domain::block::kind::text:
         out = {{"type", "section"},
-               {"text", b.moments.empty() ? markdown(b.text, max_section_chars) : text_with_moments(b, max_section_chars)}};
+               {"text",
+                b.moments.empty() ? markdown(b.text, max_section_chars) : text_with_moments(b, max_section_chars)}};
         break;
       case domain::block::kind::fields: {
         json fields = json::array();

@@ -75,8 +75,12 @@ struct message {
   message& text(std::string text, std::vector<moment> moments) {
     return add({block::kind::text, std::move(text), {}, {}, {}, std::move(moments)});
   }
-  message& fields(std::vector<std::string> items) { return add({block::kind::fields, {}, std::move(items), {}, {}, {}}); }
-  message& context(std::vector<std::string> items) { return add({block::kind::context, {}, std::move(items), {}, {}, {}}); }
+  message& fields(std::vector<std::string> items) {
+    return add({block::kind::fields, {}, std::move(items), {}, {}, {}});
+  }
+  message& context(std::vector<std::string> items) {
+    return add({block::kind::context, {}, std::move(items), {}, {}, {}});
+  }
   message& buttons(std::vector<button> row, std::string id = {}) {
     return add({block::kind::buttons, {}, {}, std::move(row), std::move(id), {}});
   }

@@ -42,8 +42,8 @@ answer_decision answer_desk::decide(const domain::button_click& click, scoring::
   }
   if (facts.member->member.kind != domain::person_kind::person) {
     answer_decision refused;
-    refused.refusal =
-        notice(why_not_asked(facts.member->member.kind, lang) + tr(lang, " Nothing was stored.", " Er is niets opgeslagen."));
+    refused.refusal = notice(why_not_asked(facts.member->member.kind, lang) +
+                             tr(lang, " Nothing was stored.", " Er is niets opgeslagen."));
     return refused;
   }
   if (facts.member->member.opted_out) {

@@ -93,7 +93,8 @@ std::optional<domain::time_point> calendar::reminder_due(scoring::iso_week week)
 calendar::local_reading calendar::local_time_of(domain::time_point at) const {
   const date::sys_time<std::chrono::minutes> utc{std::chrono::floor<std::chrono::minutes>(at).time_since_epoch()};
   const std::chrono::minutes wall =
-      zone_ ? std::chrono::floor<std::chrono::minutes>(zone_->to_local(utc).time_since_epoch()) : utc.time_since_epoch();
+      zone_ ? std::chrono::floor<std::chrono::minutes>(zone_->to_local(utc).time_since_epoch())
+            : utc.time_since_epoch();
   const auto day = std::chrono::floor<std::chrono::days>(wall);
   return {std::chrono::sys_days{day}, std::chrono::floor<std::chrono::minutes>(wall - day)};
 }

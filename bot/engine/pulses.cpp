@@ -178,7 +178,10 @@ std::optional<domain::message> pulses::pulse_message(const domain::member_key& w
   const auto found = pulse_state_of(who, pulse_id);
   if (!found) return std::nullopt;
   auto view = pulse_view(found->second, found->first.locale);
-  if (as_weekly_dm) dress_as_weekly_dm(view, found->first, core_.phrasing(who.workspace), open_until(found->second, found->first.locale));
+  if (as_weekly_dm) {
+    dress_as_weekly_dm(view, found->first, core_.phrasing(who.workspace),
+                       open_until(found->second, found->first.locale));
+  }
   return view;
 }
 
@@ -196,7 +199,9 @@ std::optional<domain::message> pulses::pulse_message_cached(const domain::member
   if (!items) return std::nullopt;
   const pulse_state state{*pulse, *delivery, sheet->answers, core_.clock.now() >= pulse->closes_at, std::move(*items)};
   auto view = pulse_view(state, m->member.locale);
-  if (as_weekly_dm) dress_as_weekly_dm(view, m->member, core_.phrasing(who.workspace), open_until(state, m->member.locale));
+  if (as_weekly_dm) {
+    dress_as_weekly_dm(view, m->member, core_.phrasing(who.workspace), open_until(state, m->member.locale));
+  }
   return view;
 }
 

@@ -63,7 +63,8 @@ std::string time_in_zone(std::string_view time, std::string_view zone, locale la
   }
   std::string place(zone.substr(slash + 1));
   std::replace(place.begin(), place.end(), '_', ' ');
-  return lang == locale::nl ? " om " + std::string(time) + ", tijd in " + place : " " + std::string(time) + " " + place + " time";
+  return lang == locale::nl ? " om " + std::string(time) + ", tijd in " + place
+                            : " " + std::string(time) + " " + place + " time";
 }
 
 }  // namespace

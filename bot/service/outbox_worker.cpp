@@ -371,7 +371,8 @@ struct outbox_worker::state : std::enable_shared_from_this<state> {
     const domain::conversation_ref where{m.on, m.address};
     const auto now = clock.now();
     co_await run_blocking(pool, [&] {
-      const auto notes = content.digest_undelivered(post.workspace, where, post.week, bot_absent(*outcome), outcome->reason);
+      const auto notes =
+          content.digest_undelivered(post.workspace, where, post.week, bot_absent(*outcome), outcome->reason);
       for (const auto& [note, key] : notes) {
         auto row = make_row(m.on, storage::outbox_kind::post, note.who.user, note, now);
         row.dedupe_key = key;

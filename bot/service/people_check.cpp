@@ -79,7 +79,8 @@ struct people_check::state : std::enable_shared_from_this<state> {
   asio::awaitable<bool> wait_for_turn(const storage::send_pace& pace) {
     const auto now = std::chrono::system_clock::now();
     const auto latest = now + options.every;
-    const auto turn = co_await run_blocking(pool, [&] { return store.take_send_turn(std::span(&pace, 1), now, latest); });
+    const auto turn =
+        co_await run_blocking(pool, [&] { return store.take_send_turn(std::span(&pace, 1), now, latest); });
     if (turn > latest) co_return false;
     if (turn > now && !stopped) {
       turn_timer.expires_after(turn - now);

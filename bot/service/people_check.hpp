@@ -35,9 +35,9 @@ struct people_check_options {
 
 class people_check {
  public:
-  people_check(boost::asio::io_context& io, boost::asio::thread_pool& pool, storage::store& store, engine::chat_bot& bot,
-               std::vector<channel_plug*> plugs, const domain::clock& clock, people_check_options options,
-               std::function<void()> on_queued);
+  people_check(boost::asio::io_context& io, boost::asio::thread_pool& pool, storage::store& store,
+               engine::chat_bot& bot, std::vector<channel_plug*> plugs, const domain::clock& clock,
+               people_check_options options, std::function<void()> on_queued);
   ~people_check();
 
   /// A pass now, then one every options.every.
