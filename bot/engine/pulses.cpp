@@ -110,22 +110,12 @@ void pulses::fill_answers(pulse_state& state, const std::string& pseudonym) {
 }
 
 domain::moment pulses::closing_moment(const storage::pulse& pulse, locale lang) const {
-  const auto closing_second = std::chrono::floor<std::chrono::seconds>(pulse.closes_at).time_since_epoch().count();
-  const auto key = closing_second * 2 + (lang == locale::nl ? 1 : 0);
-  {
-    std::lock_guard lock(closing_mutex_);
-    if (const auto found = closing_moments_.find(key); found != closing_moments_.end()) return found->second;
-  }
   // The last minute it takes answers: "until Sunday 23:59" reads right, "until Monday 00:00" not.
   const auto last = pulse.closes_at - std::chrono::minutes{1};
   const auto local = core_.company_calendar.local_time_of(last);
-  domain::moment out{std::chrono::floor<std::chrono::seconds>(last).time_since_epoch().count(),
-                     moment_in_words(local.day, local.time_of_day, core_.opts.survey.timezone, lang), true,
-                     std::string(scoring::locale_id(lang))};
-  std::lock_guard lock(closing_mutex_);
-  if (closing_moments_.size() >= max_closing_moments) closing_moments_.clear();
-  closing_moments_.emplace(key, out);
-  return out;
+  return {std::chrono::floor<std::chrono::seconds>(last).time_since_epoch().count(),
+          moment_in_words(local.day, local.time_of_day, core_.opts.survey.timezone, lang), true,
+          std::string(scoring::locale_id(lang))};
 }
 
 std::optional<domain::moment> pulses::open_until(const pulse_state& state, locale lang) const {

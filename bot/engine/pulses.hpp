@@ -106,11 +106,6 @@ class pulses {
   static constexpr std::size_t max_pseudonyms = 200'000;
   std::mutex pseudonyms_mutex_;
   std::unordered_map<std::string, std::string> pseudonyms_;
-  // Closing moments per closing time and language, kept: every click on a weekly DM shows one, and
-  // its time-zone conversion and words cost more than the rest of the line. Bounded.
-  static constexpr std::size_t max_closing_moments = 1'024;
-  mutable std::mutex closing_mutex_;
-  mutable std::unordered_map<std::int64_t, domain::moment> closing_moments_;  // key: closing second × 2 + language
 };
 
 }  // namespace smrel::engine
